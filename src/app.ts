@@ -1,0 +1,210 @@
+import { resolve } from 'node:path';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { sql } from 'drizzle-orm';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { createAuditService } from './modules/audit/index.js';
+import { createIdentityModule, type IdentityModule } from './modules/identity/index.js';
+import { mediaRoutes } from './modules/media/routes.js';
+import { createMediaService, type MediaService } from './modules/media/service.js';
+import { createLocalStorage, type MediaStorage } from './modules/media/storage.js';
+import { createAfricasTalkingSms } from './modules/notifications/africastalking-sms.js';
+import { createConsoleSms } from './modules/notifications/console-sms.js';
+import type { SmsSender } from './modules/notifications/sms.js';
+import { type Clock, systemClock } from './shared/clock.js';
+import { AppError, problems, registerErrorHandling } from './shared/errors.js';
+import { type IdGenerator, randomIds } from './shared/ids.js';
+
+export interface AppDeps {
+  db: Database;
+  config: Config;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Provider adapters; chosen from config when not given. */
+  sms?: SmsSender;
+  storage?: MediaStorage;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface Services {
+  identity: IdentityModule;
+  media: MediaService;
+  sms: SmsSender;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+
+function smsFromConfig(config: Config, log: FastifyInstance['log']): SmsSender {
+  if (config.SMS_PROVIDER === 'africastalking') {
+    return createAfricasTalkingSms({
+      baseUrl: config.AT_BASE_URL,
+      username: config.AT_USERNAME!,
+      apiKey: config.AT_API_KEY!,
+      senderId: config.AT_SENDER_ID,
+      timeoutMs: config.AT_TIMEOUT_MS,
+    });
+  }
+  return createConsoleSms(log);
+}
+
+/** Builds the whole HTTP app from its modules. It never listens: server.ts does, tests use inject(). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { db, config } = deps;
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.ids ?? randomIds;
+
+  const app = Fastify({
+    logger: deps.logger ?? {
+      level: config.LOG_LEVEL,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.apikey'],
+        censor: '[redacted]',
+      },
+    },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: false,
+    // A client-supplied id is kept when it looks like one, so a support ticket can be traced end to end.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : ids.newId();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('auth', null);
+  registerErrorHandling(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: "K'KOO API",
+        version: '0.1.0',
+        description:
+          'Trust-driven commerce for East Africa. Errors are application/problem+json with a stable `code`. Times are ISO 8601 in Africa/Dar_es_Salaam (+03:00).',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+    transformObject: jsonSchemaTransformObject,
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      const field = (input.route.config as { multipartFile?: string } | undefined)?.multipartFile;
+      if (!field) return out;
+      // Multipart bodies are parsed by @fastify/multipart, not by a Zod schema; describe them for the document only.
+      return {
+        ...out,
+        schema: {
+          ...out.schema,
+          body: {
+            type: 'object',
+            required: [field],
+            properties: { [field]: { type: 'string', format: 'binary' } },
+          },
+        },
+      };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, {
+    global: false,
+    // Per-process memory store: with several API processes, point it at Redis (see README, scale-out).
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError(
+        'RATE_LIMITED',
+        429,
+        `Too many requests from this address; try again in ${Math.ceil(ctx.ttl / 1000)} s.`,
+        {
+          headers: { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) },
+        },
+      ),
+  });
+  await app.register(multipart, {
+    limits: { fileSize: config.MEDIA_MAX_BYTES, files: 1, fields: 5, parts: 6, headerPairs: 100 },
+  });
+
+  const sms = deps.sms ?? smsFromConfig(config, app.log);
+  const storage = deps.storage ?? createLocalStorage(resolve(config.DATA_DIR, 'media'));
+  const audit = createAuditService({ db, clock, ids });
+  const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
+  const identity = createIdentityModule({
+    db,
+    clock,
+    ids,
+    sms,
+    audit,
+    media,
+    log: app.log,
+    settings: {
+      otpSecret: config.OTP_HASH_SECRET,
+      otpTtlSeconds: config.OTP_TTL_SECONDS,
+      otpMaxAttempts: config.OTP_MAX_ATTEMPTS,
+      resendCooldownSeconds: config.OTP_RESEND_COOLDOWN_SECONDS,
+      maxPerHour: config.OTP_MAX_PER_HOUR,
+      sessionTtlDays: config.SESSION_TTL_DAYS,
+      otpIpMaxPerHour: config.OTP_IP_MAX_PER_HOUR,
+    },
+  });
+  app.decorate('authenticator', identity.auth.authenticate);
+  app.decorate('services', { identity, media, sms });
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Liveness: the process is up',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Readiness: the database answers',
+        response: { 200: z.object({ status: z.literal('ready') }), ...problems(503) },
+      },
+    },
+    async () => {
+      try {
+        await db.execute(sql`select 1`);
+      } catch (err) {
+        app.log.error({ err }, 'database not reachable');
+        throw new AppError('DATABASE_UNAVAILABLE', 503, 'The database does not answer.');
+      }
+      return { status: 'ready' as const };
+    },
+  );
+
+  await app.register(identity.routes, { prefix: '/api/v1' });
+  await app.register(mediaRoutes({ media }), { prefix: '/api/v1' });
+  await app.register(identity.adminRoutes, { prefix: '/api/v1/admin' });
+
+  return app;
+}

@@ -1,0 +1,14 @@
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+
+// `npm run db:migrate`: apply the committed migrations to the configured database and exit.
+try {
+  const config = loadConfig();
+  const handle = await openDatabase(config);
+  await handle.migrate();
+  await handle.close();
+  console.log(`migrations applied (${handle.kind})`);
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+}

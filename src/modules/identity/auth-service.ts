@@ -1,0 +1,301 @@
+import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import { AppError, unprocessable } from '../../shared/errors.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import { maskPhone, normalizeMobile } from '../../shared/phone.js';
+import { constantTimeEqual, keyedHash, randomDigits, randomToken, sha256Hex } from '../../shared/secrets.js';
+import { DAY, HOUR } from '../../shared/time.js';
+import type { AuditService } from '../audit/index.js';
+import { SmsError, type SmsSender } from '../notifications/sms.js';
+import type { Role } from './model.js';
+import { decideOtpIssue, effectiveStatus } from './rules.js';
+import { otpChallenges, sessions, users } from './schema.js';
+
+export interface AuthSettings {
+  otpSecret: string;
+  otpTtlSeconds: number;
+  otpMaxAttempts: number;
+  resendCooldownSeconds: number;
+  maxPerHour: number;
+  sessionTtlDays: number;
+}
+
+export interface AuthContext {
+  userId: string;
+  sessionId: string;
+  phone: string;
+  roles: Role[];
+}
+
+interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export type User = typeof users.$inferSelect;
+
+const TOKEN_PREFIX = 'kks_';
+const OTP_DIGITS = 6;
+
+/** Turns raw input into E.164 or a 422 naming the field: the single place phone input is judged. */
+export function requireMobile(input: string, field: string): string {
+  const parsed = normalizeMobile(input);
+  if (!parsed.ok) {
+    const why = {
+      NOT_A_NUMBER: 'is not a phone number',
+      COUNTRY_NOT_SUPPORTED: 'is not an East African number',
+      NOT_MOBILE: 'is not a mobile number',
+    }[parsed.reason];
+    throw unprocessable('INVALID_PHONE', field, `${field} ${why}.`);
+  }
+  return parsed.e164;
+}
+
+export function accountBlockedError(
+  user: Pick<User, 'status' | 'suspendedUntil' | 'statusReason'>,
+  now: Date,
+) {
+  const status = effectiveStatus(user, now);
+  if (status === 'banned') return new AppError('ACCOUNT_BANNED', 403, 'This account is banned.');
+  if (status === 'suspended') {
+    const until = user.suspendedUntil ? ` until ${user.suspendedUntil.toISOString()}` : '';
+    return new AppError('ACCOUNT_SUSPENDED', 403, `This account is suspended${until}.`);
+  }
+  return null;
+}
+
+export function createAuthService(deps: {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  sms: SmsSender;
+  audit: AuditService;
+  settings: AuthSettings;
+  log: Logger;
+}) {
+  const { db, clock, ids, sms, audit, settings: s, log } = deps;
+  const codeHash = (challengeId: string, phone: string, code: string) =>
+    keyedHash(s.otpSecret, challengeId, phone, code);
+
+  return {
+    /**
+     * Send a login code. The reply never says whether the phone belongs to a user; limits are per
+     * phone (cooldown, hourly cap) and, in the route, per IP.
+     */
+    async requestOtp(input: { phone: string; ip: string }) {
+      const phone = requireMobile(input.phone, 'phone');
+      const now = clock.now();
+      const code = randomDigits(OTP_DIGITS);
+      const challengeId = ids.newId();
+
+      await db.transaction(async (tx) => {
+        // Serialise requests for one phone so two at once cannot both slip under the limits.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`otp:${phone}`}, 0))`);
+        const recent = await tx
+          .select({ createdAt: otpChallenges.createdAt })
+          .from(otpChallenges)
+          .where(
+            and(eq(otpChallenges.phone, phone), gt(otpChallenges.createdAt, new Date(now.getTime() - HOUR))),
+          );
+        const decision = decideOtpIssue(
+          recent.map((r) => r.createdAt),
+          now,
+          { resendCooldownSeconds: s.resendCooldownSeconds, maxPerHour: s.maxPerHour },
+        );
+        if (!decision.ok) {
+          const detail =
+            decision.code === 'OTP_COOLDOWN'
+              ? `A code was sent moments ago; ask again in ${decision.retryAfterSeconds} s.`
+              : `Too many codes for this number this hour; try again in ${decision.retryAfterSeconds} s.`;
+          throw new AppError(decision.code, 429, detail, {
+            field: 'phone',
+            headers: { 'retry-after': String(decision.retryAfterSeconds) },
+          });
+        }
+        await tx.insert(otpChallenges).values({
+          id: challengeId,
+          phone,
+          codeHash: codeHash(challengeId, phone, code),
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + s.otpTtlSeconds * 1000),
+          requestIp: input.ip,
+        });
+      });
+
+      const minutes = Math.round(s.otpTtlSeconds / 60);
+      try {
+        await sms.send(
+          phone,
+          `K'KOO: your code is ${code}. It expires in ${minutes} min. Never share it. / Nambari yako ni ${code}. Usimpe mtu.`,
+        );
+      } catch (err) {
+        // An SMS that never left does not count against the buyer's limits.
+        await db.delete(otpChallenges).where(eq(otpChallenges.id, challengeId));
+        log.warn(
+          {
+            phone: maskPhone(phone),
+            reason: err instanceof SmsError ? err.reason : 'UNKNOWN',
+            err: (err as Error).message,
+          },
+          'OTP SMS failed',
+        );
+        throw new AppError(
+          'SMS_UNAVAILABLE',
+          503,
+          'We could not send the code just now; please try again shortly.',
+          {
+            headers: { 'retry-after': '30' },
+          },
+        );
+      }
+      return { expiresInSeconds: s.otpTtlSeconds, resendAfterSeconds: s.resendCooldownSeconds };
+    },
+
+    /** Exchange a code for a session. Each try spends one attempt before the code is compared. */
+    async verifyOtp(input: { phone: string; code: string; ip: string; userAgent?: string | undefined }) {
+      const phone = requireMobile(input.phone, 'phone');
+      const now = clock.now();
+      const [challenge] = await db
+        .select()
+        .from(otpChallenges)
+        .where(eq(otpChallenges.phone, phone))
+        .orderBy(desc(otpChallenges.createdAt))
+        .limit(1);
+      const invalid = () => new AppError('OTP_INVALID', 400, 'The code is not correct.', { field: 'code' });
+      if (!challenge) throw invalid();
+
+      // Claim an attempt atomically: concurrent guesses each take one, and never more than the maximum.
+      const [claimed] = await db
+        .update(otpChallenges)
+        .set({ attempts: sql`${otpChallenges.attempts} + 1` })
+        .where(
+          and(
+            eq(otpChallenges.id, challenge.id),
+            isNull(otpChallenges.consumedAt),
+            lt(otpChallenges.attempts, s.otpMaxAttempts),
+            gt(otpChallenges.expiresAt, now),
+          ),
+        )
+        .returning({ attempts: otpChallenges.attempts });
+      if (!claimed) {
+        if (challenge.consumedAt)
+          throw new AppError('OTP_ALREADY_USED', 400, 'This code was already used; ask for a new one.', {
+            field: 'code',
+          });
+        if (challenge.attempts >= s.otpMaxAttempts) {
+          throw new AppError('OTP_TOO_MANY_ATTEMPTS', 429, 'Too many wrong tries; ask for a new code.', {
+            field: 'code',
+          });
+        }
+        throw new AppError('OTP_EXPIRED', 400, 'This code has expired; ask for a new one.', {
+          field: 'code',
+        });
+      }
+      if (!constantTimeEqual(codeHash(challenge.id, phone, input.code), challenge.codeHash)) {
+        const left = s.otpMaxAttempts - claimed.attempts;
+        if (left <= 0)
+          throw new AppError('OTP_TOO_MANY_ATTEMPTS', 429, 'Too many wrong tries; ask for a new code.', {
+            field: 'code',
+          });
+        throw new AppError(
+          'OTP_INVALID',
+          400,
+          `The code is not correct; ${left} ${left === 1 ? 'try' : 'tries'} left.`,
+          { field: 'code' },
+        );
+      }
+
+      const token = `${TOKEN_PREFIX}${randomToken(32)}`;
+      const result = await db.transaction(async (tx) => {
+        // Exactly one verify consumes the code, however many arrive at once.
+        const [consumed] = await tx
+          .update(otpChallenges)
+          .set({ consumedAt: now })
+          .where(and(eq(otpChallenges.id, challenge.id), isNull(otpChallenges.consumedAt)))
+          .returning({ id: otpChallenges.id });
+        if (!consumed)
+          throw new AppError('OTP_ALREADY_USED', 400, 'This code was already used; ask for a new one.', {
+            field: 'code',
+          });
+
+        const [created] = await tx
+          .insert(users)
+          .values({ id: ids.newId(), phone, roles: ['buyer'], createdAt: now, updatedAt: now })
+          .onConflictDoNothing({ target: users.phone })
+          .returning();
+        const user = created ?? (await tx.select().from(users).where(eq(users.phone, phone)))[0]!;
+        if (created) {
+          await audit.record(tx, {
+            actorUserId: user.id,
+            action: 'user.created',
+            targetType: 'user',
+            targetId: user.id,
+            data: { via: 'otp' },
+          });
+        }
+        const blocked = accountBlockedError(user, now);
+        if (blocked) throw blocked;
+
+        const sessionId = ids.newId();
+        const expiresAt = new Date(now.getTime() + s.sessionTtlDays * DAY);
+        await tx.insert(sessions).values({
+          id: sessionId,
+          userId: user.id,
+          tokenHash: sha256Hex(token),
+          createdAt: now,
+          expiresAt,
+          userAgent: input.userAgent?.slice(0, 300) ?? null,
+          ip: input.ip,
+        });
+        return { user, sessionId, expiresAt, isNewUser: Boolean(created) };
+      });
+      log.info({ userId: result.user.id, sessionId: result.sessionId, newUser: result.isNewUser }, 'login');
+      return { token, ...result };
+    },
+
+    /** Resolve a bearer token to who is calling, or the precise reason it cannot be used. */
+    async authenticate(token: string): Promise<AuthContext> {
+      const now = clock.now();
+      const [row] = await db
+        .select({ session: sessions, user: users })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(eq(sessions.tokenHash, sha256Hex(token)));
+      if (!row)
+        throw new AppError('INVALID_TOKEN', 401, 'The session token is not valid.', {
+          headers: { 'www-authenticate': 'Bearer' },
+        });
+      const blocked = accountBlockedError(row.user, now);
+      if (blocked) throw blocked;
+      if (row.session.revokedAt) {
+        throw new AppError('SESSION_REVOKED', 401, 'This session has ended; sign in again.', {
+          headers: { 'www-authenticate': 'Bearer' },
+        });
+      }
+      if (row.session.expiresAt.getTime() <= now.getTime()) {
+        throw new AppError('SESSION_EXPIRED', 401, 'This session has expired; sign in again.', {
+          headers: { 'www-authenticate': 'Bearer' },
+        });
+      }
+      return { userId: row.user.id, sessionId: row.session.id, phone: row.user.phone, roles: row.user.roles };
+    },
+
+    async logout(sessionId: string) {
+      await db
+        .update(sessions)
+        .set({ revokedAt: clock.now(), revokedReason: 'logout' })
+        .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+    },
+
+    /** End every live session of a user (ban, suspension), inside the caller's transaction. */
+    async revokeAllSessions(tx: Database, userId: string, reason: string) {
+      await tx
+        .update(sessions)
+        .set({ revokedAt: clock.now(), revokedReason: reason })
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,52 @@
+// The identity module's public face: other modules import only from here.
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import type { AuditService } from '../audit/index.js';
+import type { MediaService } from '../media/service.js';
+import type { SmsSender } from '../notifications/sms.js';
+import { adminIdentityRoutes } from './admin-routes.js';
+import { type AuthSettings, createAuthService } from './auth-service.js';
+import { createGovernanceService } from './governance-service.js';
+import { createKycService } from './kyc-service.js';
+import { createProfileService } from './profile-service.js';
+import { identityRoutes } from './routes.js';
+
+export type { AuthService } from './auth-service.js';
+export { requireMobile } from './auth-service.js';
+export type { Role } from './model.js';
+export { ROLES } from './model.js';
+
+export function createIdentityModule(deps: {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  sms: SmsSender;
+  audit: AuditService;
+  media: MediaService;
+  settings: AuthSettings & { otpIpMaxPerHour: number };
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}) {
+  const auth = createAuthService({ ...deps, settings: deps.settings });
+  const profiles = createProfileService(deps);
+  const kyc = createKycService(deps);
+  const governance = createGovernanceService({ ...deps, auth });
+  return {
+    auth,
+    profiles,
+    kyc,
+    governance,
+    /** For modules that let sellers publish or get paid: throws 403 unless active, seller, KYC verified. */
+    assertActiveVerifiedSeller: kyc.assertActiveVerifiedSeller,
+    routes: identityRoutes({
+      auth,
+      profiles,
+      kyc,
+      clock: deps.clock,
+      otpIpMaxPerHour: deps.settings.otpIpMaxPerHour,
+    }),
+    adminRoutes: adminIdentityRoutes({ kyc, governance, audit: deps.audit, clock: deps.clock }),
+  };
+}
+
+export type IdentityModule = ReturnType<typeof createIdentityModule>;

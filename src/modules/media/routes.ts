@@ -1,0 +1,94 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
+import { AppError, problems } from '../../shared/errors.js';
+import { mediaSchema, toMedia, uuidParam } from '../identity/dto.js';
+import { MEDIA_PURPOSES } from './model.js';
+import type { MediaService } from './service.js';
+
+export function mediaRoutes(deps: { media: MediaService }): FastifyPluginAsyncZod {
+  const { media } = deps;
+  return async (app) => {
+    app.post(
+      '/media',
+      {
+        preHandler: requireAuth(),
+        config: { multipartFile: 'file' },
+        schema: {
+          tags: ['media'],
+          summary: 'Upload one image (multipart/form-data, field "file")',
+          description: `JPEG, PNG or WebP, judged by the file's bytes; at most ${media.maxBytes} bytes.`,
+          security: bearerSecurity,
+          consumes: ['multipart/form-data'],
+          querystring: z.strictObject({ purpose: z.enum(MEDIA_PURPOSES) }),
+          response: { 201: mediaSchema, ...problems(400, 401, 403, 413, 415, 422) },
+        },
+      },
+      async (request, reply) => {
+        if (!request.isMultipart()) {
+          throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send the file as multipart/form-data.', {
+            field: 'file',
+          });
+        }
+        const part = await request.file();
+        if (!part) throw new AppError('FILE_REQUIRED', 422, 'The form has no file.', { field: 'file' });
+        if (part.fieldname !== 'file') {
+          throw new AppError(
+            'FILE_REQUIRED',
+            422,
+            `The file must be sent in the field "file", not "${part.fieldname}".`,
+            { field: 'file' },
+          );
+        }
+        const bytes = await part.toBuffer();
+        const row = await media.upload({
+          ownerUserId: caller(request).userId,
+          purpose: request.query.purpose,
+          bytes,
+          originalName: part.filename,
+        });
+        return reply.code(201).send(toMedia(row));
+      },
+    );
+
+    app.get(
+      '/media/:id',
+      {
+        preHandler: requireAuth(),
+        schema: {
+          tags: ['media'],
+          summary: 'Metadata of an upload (owner or admin)',
+          security: bearerSecurity,
+          params: uuidParam,
+          response: { 200: mediaSchema, ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request) => toMedia(await media.getReadable(request.params.id, caller(request))),
+    );
+
+    app.get(
+      '/media/:id/content',
+      {
+        preHandler: requireAuth(),
+        schema: {
+          tags: ['media'],
+          summary: 'The bytes of an upload (owner or admin)',
+          security: bearerSecurity,
+          params: uuidParam,
+          produces: ['image/jpeg', 'image/png', 'image/webp'],
+          response: { 200: z.any().describe('The image bytes'), ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const row = await media.getReadable(request.params.id, caller(request));
+        const bytes = await media.content(row);
+        return reply
+          .type(row.contentType)
+          .header('x-content-type-options', 'nosniff')
+          .header('cache-control', 'private, max-age=300')
+          .header('content-disposition', 'inline')
+          .send(bytes);
+      },
+    );
+  };
+}

@@ -1,0 +1,58 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+
+// Starts the API: parse config, open the database (PGlite under DATA_DIR unless DATABASE_URL is
+// set), apply migrations, listen, and shut down cleanly on SIGINT/SIGTERM.
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const handle = await openDatabase(config);
+  await handle.migrate();
+  const app = await buildApp({ db: handle.db, config });
+  if (config.otpSecretGenerated) {
+    app.log.warn('OTP_HASH_SECRET is not set: using a per-process secret (codes in flight end at restart)');
+  }
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      app.log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    try {
+      await app.close();
+      await handle.close();
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ host: config.HOST, port: config.PORT });
+  const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
+  const db = handle.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL (DATABASE_URL)';
+  console.log(
+    `\nK'KOO API   ${base}/api/v1\nAPI docs    ${base}/docs\nDatabase    ${db}\nSMS         ${config.SMS_PROVIDER}\n`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,193 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+/** One offending field in a problem reply: a JSON-pointer-like dotted path, a stable code, a message. */
+export interface FieldProblem {
+  field: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * The only error a service throws on purpose. `code` is stable and documented; `detail` is for
+ * people; `field` names the offending input where there is one.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly detail: string,
+    readonly extra: { field?: string; errors?: FieldProblem[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', 404, `${what} was not found.`);
+export const forbidden = (code: string, detail: string) => new AppError(code, 403, detail);
+export const conflict = (code: string, detail: string) => new AppError(code, 409, detail);
+export const unprocessable = (code: string, field: string, detail: string) =>
+  new AppError(code, 422, detail, { field, errors: [{ field, code, message: detail }] });
+
+/** RFC 9457 problem details, with our stable `code` and the request id. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().describe('Stable machine-readable error code, e.g. INVALID_PHONE'),
+    detail: z.string(),
+    instance: z.string().optional(),
+    request_id: z.string(),
+    field: z.string().optional().describe('The offending input field, when there is one'),
+    errors: z.array(z.object({ field: z.string(), code: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+
+export type Problem = z.infer<typeof problemSchema>;
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  code: string,
+  detail: string,
+  extra: { field?: string; errors?: FieldProblem[]; headers?: Record<string, string> } = {},
+) {
+  const body: Problem = {
+    type: `https://kkoo.africa/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    instance: request.url.split('?')[0],
+    request_id: String(request.id),
+    ...(extra.field ? { field: extra.field } : {}),
+    ...(extra.errors ? { errors: extra.errors } : {}),
+  };
+  if (extra.headers) reply.headers(extra.headers);
+  // The body is already final JSON: bypass the route's response schema, which describes success.
+  return reply.status(status).type('application/problem+json').serializer(JSON.stringify).send(body);
+}
+
+/** Zod issue paths become dotted field names (`addresses.0.landmark`). */
+function zodField(path: ReadonlyArray<PropertyKey>): string {
+  return path.map(String).join('.');
+}
+
+// Fastify's own error codes for bad requests, mapped to stable codes of ours.
+const FASTIFY_CODES: Record<string, { status: number; code: string; detail: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', detail: 'The body is not valid JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'INVALID_JSON',
+    detail: 'The body is empty but Content-Type says JSON.',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    detail: 'The body is larger than allowed.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'This Content-Type is not accepted here.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'INVALID_CONTENT_LENGTH',
+    detail: 'Content-Length does not match the body.',
+  },
+  FST_REQ_FILE_TOO_LARGE: { status: 413, code: 'FILE_TOO_LARGE', detail: 'The file is larger than allowed.' },
+  FST_PARTS_LIMIT: { status: 413, code: 'TOO_MANY_PARTS', detail: 'The form has too many parts.' },
+  FST_FILES_LIMIT: { status: 413, code: 'TOO_MANY_FILES', detail: 'Only one file may be sent at a time.' },
+  FST_FIELDS_LIMIT: { status: 413, code: 'TOO_MANY_FIELDS', detail: 'The form has too many fields.' },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'The request is not multipart/form-data.',
+  },
+};
+
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      request,
+      404,
+      'ROUTE_NOT_FOUND',
+      `No route ${request.method} ${request.url.split('?')[0]}.`,
+    ),
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      return sendProblem(reply, request, error.status, error.code, error.detail, error.extra);
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors: FieldProblem[] = error.validation.map((v) => {
+        const issue = v.params.issue as z.core.$ZodIssue;
+        const where = error.validationContext ?? 'body';
+        const path = zodField(issue.path);
+        // Unknown keys are reported on the parent; name each one so the client sees which field to drop.
+        if (issue.code === 'unrecognized_keys') {
+          const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
+          return {
+            field: keys.join(','),
+            code: 'UNKNOWN_FIELD',
+            message: `Unknown field(s): ${keys.join(', ')}`,
+          };
+        }
+        const code = issue.code === 'invalid_type' ? 'INVALID_TYPE' : 'INVALID_VALUE';
+        return { field: path || where, code, message: issue.message };
+      });
+      const first = errors[0];
+      return sendProblem(
+        reply,
+        request,
+        400,
+        'VALIDATION_FAILED',
+        first ? `${first.field}: ${first.message}` : 'The request is not valid.',
+        { ...(first ? { field: first.field } : {}), errors },
+      );
+    }
+    const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (known) return sendProblem(reply, request, known.status, known.code, known.detail);
+    if (error.statusCode === 429) {
+      return sendProblem(reply, request, 429, 'RATE_LIMITED', 'Too many requests; try again later.');
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error, issues: error.cause.issues }, 'reply did not match its schema');
+      return sendProblem(reply, request, 500, 'INTERNAL', 'Something went wrong on our side.');
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendProblem(reply, request, error.statusCode, 'BAD_REQUEST', error.message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, request, 500, 'INTERNAL', 'Something went wrong on our side.');
+  });
+}
+
+/** Response entries for the common problem replies, for route schemas (OpenAPI). */
+export function problems(...statuses: number[]): Record<number, typeof problemSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, problemSchema]));
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { AppError } from './errors.js';
+
+// Keyset pagination over (created_at, id): stable under inserts, no OFFSET scans. The cursor is
+// opaque to clients so its shape can change without breaking them.
+
+export const pageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export interface Cursor {
+  at: Date;
+  id: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.at.toISOString(), c.id])).toString('base64url');
+}
+
+export function decodeCursor(raw: string | undefined): Cursor | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(at);
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime()))
+      throw new Error();
+    return { at: date, id };
+  } catch {
+    throw new AppError('INVALID_CURSOR', 400, 'The cursor is not one this API gave out.', {
+      field: 'cursor',
+    });
+  }
+}
+
+/** Given limit+1 rows, the page and the cursor for the next one (null at the end). */
+export function pageOf<T>(rows: T[], limit: number, key: (row: T) => Cursor) {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? encodeCursor(key(last)) : null };
+}
