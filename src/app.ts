@@ -17,12 +17,14 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
 import { createIdentityModule, type IdentityModule } from './modules/identity/index.js';
-import { mediaRoutes } from './modules/media/routes.js';
-import { createMediaService, type MediaService } from './modules/media/service.js';
-import { createLocalStorage, type MediaStorage } from './modules/media/storage.js';
-import { createAfricasTalkingSms } from './modules/notifications/africastalking-sms.js';
-import { createConsoleSms } from './modules/notifications/console-sms.js';
-import type { SmsSender } from './modules/notifications/sms.js';
+import {
+  createLocalStorage,
+  createMediaService,
+  type MediaService,
+  type MediaStorage,
+  mediaRoutes,
+} from './modules/media/index.js';
+import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { AppError, problems, registerErrorHandling } from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';

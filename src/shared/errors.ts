@@ -145,20 +145,22 @@ export function registerErrorHandling(app: FastifyInstance) {
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors: FieldProblem[] = error.validation.map((v) => {
-        const issue = v.params.issue as z.core.$ZodIssue;
-        const where = error.validationContext ?? 'body';
-        const path = zodField(issue.path);
+        const path = v.instancePath.split('/').filter(Boolean).join('.');
         // Unknown keys are reported on the parent; name each one so the client sees which field to drop.
-        if (issue.code === 'unrecognized_keys') {
-          const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
+        if (v.keyword === 'unrecognized_keys') {
+          const keys = ((v.params as { keys?: string[] }).keys ?? []).map((k) => (path ? `${path}.${k}` : k));
           return {
             field: keys.join(','),
             code: 'UNKNOWN_FIELD',
             message: `Unknown field(s): ${keys.join(', ')}`,
           };
         }
-        const code = issue.code === 'invalid_type' ? 'INVALID_TYPE' : 'INVALID_VALUE';
-        return { field: path || where, code, message: issue.message };
+        const field = path || (error.validationContext ?? 'body');
+        return {
+          field,
+          code: v.keyword === 'invalid_type' ? 'INVALID_TYPE' : 'INVALID_VALUE',
+          message: v.message ?? 'is not valid',
+        };
       });
       const first = errors[0];
       return sendProblem(

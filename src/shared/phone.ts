@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { getCountryCallingCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 /** Countries whose mobile numbers we accept: the East African Community, Tanzania first. */
 export const ACCEPTED_COUNTRIES = ['TZ', 'KE', 'UG', 'RW', 'BI', 'SS', 'CD', 'SO'] as const;
@@ -26,9 +26,14 @@ export function normalizeMobile(input: string, defaultCountry: AcceptedCountry =
       ? `+${raw.replace(/\D/g, '')}`
       : raw;
   const parsed = parsePhoneNumberFromString(candidate, { defaultCountry, extract: false });
-  if (!parsed?.country) return { ok: false, reason: 'NOT_A_NUMBER' };
-  const country = parsed.country as AcceptedCountry;
-  if (!ACCEPTED_COUNTRIES.includes(country)) return { ok: false, reason: 'COUNTRY_NOT_SUPPORTED' };
+  if (!parsed) return { ok: false, reason: 'NOT_A_NUMBER' };
+  const country = parsed.country as AcceptedCountry | undefined;
+  if (!country || !ACCEPTED_COUNTRIES.includes(country)) {
+    const eastAfricanCode = ACCEPTED_COUNTRIES.some(
+      (c) => getCountryCallingCode(c) === parsed.countryCallingCode,
+    );
+    return { ok: false, reason: eastAfricanCode ? 'NOT_A_NUMBER' : 'COUNTRY_NOT_SUPPORTED' };
+  }
   if (country === 'TZ') {
     return TZ_MOBILE_NSN.test(parsed.nationalNumber)
       ? { ok: true, e164: parsed.number, country }

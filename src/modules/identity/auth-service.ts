@@ -7,7 +7,7 @@ import { maskPhone, normalizeMobile } from '../../shared/phone.js';
 import { constantTimeEqual, keyedHash, randomDigits, randomToken, sha256Hex } from '../../shared/secrets.js';
 import { DAY, HOUR } from '../../shared/time.js';
 import type { AuditService } from '../audit/index.js';
-import { SmsError, type SmsSender } from '../notifications/sms.js';
+import { SmsError, type SmsSender } from '../notifications/index.js';
 import type { Role } from './model.js';
 import { decideOtpIssue, effectiveStatus } from './rules.js';
 import { otpChallenges, sessions, users } from './schema.js';

@@ -2,7 +2,7 @@
 // snake_case and Dar es Salaam time; inputs are strict objects, so unknown fields are refused.
 import { z } from 'zod';
 import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
-import type { Media } from '../media/service.js';
+import { type Media, mediaSchema, toMedia } from '../media/index.js';
 import type { User } from './auth-service.js';
 import type { KycSubmission } from './kyc-service.js';
 import {
@@ -193,29 +193,6 @@ export const meReply = z.object({
   seller_profile: sellerProfileSchema.nullable(),
 });
 export const mePatchBody = z.strictObject({ display_name: text(80).nullable() });
-
-// ---- media (as referenced from KYC)
-export const mediaSchema = z
-  .object({
-    id: z.uuid(),
-    purpose: z.string(),
-    content_type: z.string(),
-    size_bytes: z.number().int(),
-    sha256: z.string(),
-    content_url: z.string(),
-    created_at: timestamp,
-  })
-  .meta({ id: 'Media' });
-
-export const toMedia = (m: Media) => ({
-  id: m.id,
-  purpose: m.purpose,
-  content_type: m.contentType,
-  size_bytes: m.sizeBytes,
-  sha256: m.sha256,
-  content_url: `/api/v1/media/${m.id}/content`,
-  created_at: toDarTime(m.createdAt),
-});
 
 // ---- KYC
 export const kycSubmitBody = z.strictObject({

@@ -5,7 +5,7 @@ import { AppError, conflict, forbidden, notFound, unprocessable } from '../../sh
 import type { IdGenerator } from '../../shared/ids.js';
 import { type Cursor, pageOf } from '../../shared/pagination.js';
 import type { AuditService } from '../audit/index.js';
-import type { MediaService } from '../media/service.js';
+import type { MediaService } from '../media/index.js';
 import { accountBlockedError } from './auth-service.js';
 import type { IdType } from './model.js';
 import { normalizeIdNumber } from './rules.js';
@@ -68,15 +68,13 @@ export function createKycService(deps: {
             submittedAt: now,
           })
           .returning();
-        await tx
-          .insert(kycDocuments)
-          .values(
-            input.document_media_ids.map((mediaId, position) => ({
-              submissionId: submission!.id,
-              mediaId,
-              position,
-            })),
-          );
+        await tx.insert(kycDocuments).values(
+          input.document_media_ids.map((mediaId, position) => ({
+            submissionId: submission!.id,
+            mediaId,
+            position,
+          })),
+        );
         await tx
           .update(sellerProfiles)
           .set({ kycStatus: 'pending', updatedAt: now })

@@ -60,13 +60,11 @@ export function identityRoutes(deps: IdentityRouteDeps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const r = await auth.requestOtp({ phone: request.body.phone, ip: request.ip });
-        return reply
-          .code(202)
-          .send({
-            status: 'sent',
-            expires_in_seconds: r.expiresInSeconds,
-            resend_after_seconds: r.resendAfterSeconds,
-          });
+        return reply.code(202).send({
+          status: 'sent',
+          expires_in_seconds: r.expiresInSeconds,
+          resend_after_seconds: r.resendAfterSeconds,
+        });
       },
     );
 

@@ -2,8 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { AppError, problems } from '../../shared/errors.js';
-import { mediaSchema, toMedia, uuidParam } from '../identity/dto.js';
+import { mediaSchema, toMedia } from './dto.js';
 import { MEDIA_PURPOSES } from './model.js';
+
+const uuidParam = z.strictObject({ id: z.uuid() });
+
 import type { MediaService } from './service.js';
 
 export function mediaRoutes(deps: { media: MediaService }): FastifyPluginAsyncZod {

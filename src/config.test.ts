@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.join('\n');
+    throw err;
+  }
+  return '';
+};
+
+describe('loadConfig', () => {
+  it('starts with nothing set: port 8000, embedded database, console SMS', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      PORT: 8000,
+      NODE_ENV: 'development',
+      SMS_PROVIDER: 'console',
+      DATA_DIR: './data',
+    });
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.OTP_HASH_SECRET.length).toBeGreaterThanOrEqual(32);
+    expect(c.otpSecretGenerated).toBe(true);
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(problemsOf({ PORT: 'eighty' })).toMatch(/^PORT:/);
+    expect(problemsOf({ DATABASE_URL: 'mysql://x' })).toMatch(/^DATABASE_URL:/);
+    expect(problemsOf({ OTP_HASH_SECRET: 'short' })).toMatch(/^OTP_HASH_SECRET:/);
+    expect(problemsOf({ SMS_PROVIDER: 'carrier-pigeon' })).toMatch(/^SMS_PROVIDER:/);
+  });
+
+  it('refuses the console SMS adapter and a generated secret in production', () => {
+    const p = problemsOf({ NODE_ENV: 'production' });
+    expect(p).toMatch(/OTP_HASH_SECRET: required/);
+    expect(p).toMatch(/SMS_PROVIDER: the console adapter/);
+  });
+
+  it("needs Africa's Talking credentials when that adapter is chosen", () => {
+    const p = problemsOf({ SMS_PROVIDER: 'africastalking' });
+    expect(p).toMatch(/AT_USERNAME/);
+    expect(p).toMatch(/AT_API_KEY/);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).PORT).toBe(8000);
+  });
+});
