@@ -89,11 +89,6 @@ function sendProblem(
   return reply.status(status).type('application/problem+json').serializer(JSON.stringify).send(body);
 }
 
-/** Zod issue paths become dotted field names (`addresses.0.landmark`). */
-function zodField(path: ReadonlyArray<PropertyKey>): string {
-  return path.map(String).join('.');
-}
-
 // Fastify's own error codes for bad requests, mapped to stable codes of ours.
 const FASTIFY_CODES: Record<string, { status: number; code: string; detail: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', detail: 'The body is not valid JSON.' },
