@@ -31,6 +31,13 @@ pg.types.setTypeParser(20, (v) => {
 
 export function openPostgres(url: string, poolMax = 10): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: poolMax });
+  // An idle connection dropped by the server (restart, failover) is an event, not a crash: the
+  // pool replaces it on next use. Without a listener Node would exit on it.
+  pool.on('error', (err) => {
+    console.error(
+      `postgres: idle connection lost (${(err as { code?: string }).code ?? err.message}); the pool will reconnect`,
+    );
+  });
   const db = drizzlePg({ client: pool, schema }) as unknown as Database;
   return {
     db,

@@ -224,7 +224,10 @@ export function createAuthService(deps: {
           .values({ id: ids.newId(), phone, roles: ['buyer'], createdAt: now, updatedAt: now })
           .onConflictDoNothing({ target: users.phone })
           .returning();
-        const user = created ?? (await tx.select().from(users).where(eq(users.phone, phone)))[0]!;
+        // FOR SHARE: a ban or suspension running now either finishes first (and we see it) or
+        // waits for this session to exist (and revokes it). No session slips between the two.
+        const [user] = await tx.select().from(users).where(eq(users.phone, phone)).for('share');
+        if (!user) throw new Error(`user ${phone} vanished during sign-in`);
         if (created) {
           await audit.record(tx, {
             actorUserId: user.id,

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../test/support/app.js';
+import { createTestDatabase } from '../test/support/db.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+interface Operation {
+  requestBody?: unknown;
+  parameters?: Array<{ in: string; name: string }>;
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+}
+
+describe('operations endpoints', () => {
+  it('/health says the process is alive', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/ready says the database answers, and 503 when it does not', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/ready' })).json()).toEqual({ status: 'ready' });
+    const down = await createTestApp({}, { handle: await createTestDatabase() });
+    await down.handle.close();
+    const res = await down.app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().code).toBe('DATABASE_UNAVAILABLE');
+    await down.app.close();
+  });
+});
+
+describe('errors and request ids', () => {
+  it('an unknown route is a problem+json 404 with the request id', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/nowhere' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({
+      code: 'ROUTE_NOT_FOUND',
+      status: 404,
+      request_id: res.headers['x-request-id'],
+    });
+  });
+
+  it('keeps a well-formed client request id and replaces a malformed one', async () => {
+    const kept = await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'mobile-app.7f3a9c21' },
+    });
+    expect(kept.headers['x-request-id']).toBe('mobile-app.7f3a9c21');
+    const replaced = await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'bad id with spaces<script>' },
+    });
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('an unexpected failure is a generic 500 with the request id and no internals', async () => {
+    const broken = await createTestApp({}, { handle: await createTestDatabase() });
+    await broken.handle.close();
+    const res = await broken.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: 'Bearer kks_xxxxxxxxxxxxxxxxxxxx' },
+    });
+    await broken.app.close();
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({
+      code: 'INTERNAL',
+      detail: 'Something went wrong on our side.',
+      request_id: res.headers['x-request-id'],
+    });
+    expect(res.body).not.toMatch(/\.ts:\d+|select|sessions|PGlite|ECONN/i);
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('is served at /docs/json, with a browsable page at /docs', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/docs/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+  });
+
+  it('describes every API route with its request and reply schemas', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const expected: Array<
+      [string, string, { body?: boolean; query?: boolean; params?: boolean; multipart?: boolean }]
+    > = [
+      ['post', '/api/v1/auth/otp/request', { body: true }],
+      ['post', '/api/v1/auth/otp/verify', { body: true }],
+      ['post', '/api/v1/auth/logout', {}],
+      ['get', '/api/v1/me', {}],
+      ['patch', '/api/v1/me', { body: true }],
+      ['get', '/api/v1/me/addresses', {}],
+      ['post', '/api/v1/me/addresses', { body: true }],
+      ['get', '/api/v1/me/addresses/{id}', { params: true }],
+      ['patch', '/api/v1/me/addresses/{id}', { params: true, body: true }],
+      ['delete', '/api/v1/me/addresses/{id}', { params: true }],
+      ['post', '/api/v1/me/seller-profile', { body: true }],
+      ['get', '/api/v1/me/seller-profile', {}],
+      ['patch', '/api/v1/me/seller-profile', { body: true }],
+      ['get', '/api/v1/me/kyc', {}],
+      ['post', '/api/v1/me/kyc', { body: true }],
+      ['post', '/api/v1/media', { query: true, multipart: true }],
+      ['get', '/api/v1/media/{id}', { params: true }],
+      ['get', '/api/v1/media/{id}/content', { params: true }],
+      ['get', '/api/v1/admin/kyc', { query: true }],
+      ['get', '/api/v1/admin/kyc/{id}', { params: true }],
+      ['post', '/api/v1/admin/kyc/{id}/approve', { params: true, body: true }],
+      ['post', '/api/v1/admin/kyc/{id}/reject', { params: true, body: true }],
+      ['get', '/api/v1/admin/users', { query: true }],
+      ['get', '/api/v1/admin/users/{id}', { params: true }],
+      ['post', '/api/v1/admin/users/{id}/suspend', { params: true, body: true }],
+      ['post', '/api/v1/admin/users/{id}/ban', { params: true, body: true }],
+      ['post', '/api/v1/admin/users/{id}/reinstate', { params: true, body: true }],
+      ['get', '/api/v1/admin/audit-events', { query: true }],
+    ];
+    for (const [method, path, want] of expected) {
+      const op = doc.paths[path]?.[method];
+      expect(op, `${method} ${path}`).toBeDefined();
+      const success = Object.entries(op!.responses).find(([code]) => code.startsWith('2'));
+      expect(success, `${method} ${path} success reply`).toBeDefined();
+      const [code, reply] = success!;
+      if (code !== '204' && !path.endsWith('/content'))
+        expect(reply.content?.['application/json']?.schema, `${method} ${path} reply schema`).toBeDefined();
+      const problem = Object.entries(op!.responses).find(([c]) => c.startsWith('4'));
+      expect(problem, `${method} ${path} documents its errors`).toBeDefined();
+      if (want.body) expect(op!.requestBody, `${method} ${path} body`).toBeDefined();
+      if (want.multipart)
+        expect(Object.keys((op!.requestBody as { content: object }).content)).toEqual([
+          'multipart/form-data',
+        ]);
+      if (want.params)
+        expect(
+          op!.parameters?.some((p) => p.in === 'path'),
+          `${method} ${path} params`,
+        ).toBe(true);
+      if (want.query)
+        expect(
+          op!.parameters?.some((p) => p.in === 'query'),
+          `${method} ${path} query`,
+        ).toBe(true);
+    }
+    const apiPaths = Object.entries(doc.paths)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`))
+      .filter((k) => k.includes('/api/v1/'));
+    expect(apiPaths.sort()).toEqual(expected.map(([m, p]) => `${m} ${p}`).sort());
+  });
+});
