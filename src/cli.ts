@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
 import { createIdentityModule } from './modules/identity/index.js';
@@ -26,6 +26,7 @@ async function main(argv: string[]) {
     console.error(`--phone is required\n\n${USAGE}`);
     return 64;
   }
+  loadDotEnv();
   const config = loadConfig();
   const handle = await openDatabase(config);
   try {

@@ -48,3 +48,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).PORT).toBe(8000);
   });
 });
+
+describe('.env.example', () => {
+  const file = new URL('../.env.example', import.meta.url);
+
+  it('lists every variable config.ts reads, and no other', async () => {
+    const { readFileSync } = await import('node:fs');
+    const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
+    const read = [...new Set([...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]))].sort();
+    const listed = [...readFileSync(file, 'utf8').matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
+    expect(listed).toEqual(read);
+  });
+
+  it('is itself a valid configuration once copied to .env', async () => {
+    const { parseEnv } = await import('node:util');
+    const { readFileSync } = await import('node:fs');
+    const env = (parseEnv as (s: string) => Record<string, string>)(readFileSync(file, 'utf8'));
+    expect(loadConfig(env).PORT).toBe(8000);
+  });
+});

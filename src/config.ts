@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 // Every setting the service reads comes through here, parsed once at start. A bad value stops the
@@ -86,4 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     OTP_HASH_SECRET: c.OTP_HASH_SECRET ?? randomBytes(32).toString('hex'),
     otpSecretGenerated: !c.OTP_HASH_SECRET,
   };
+}
+
+/** Entry points call this first: a `.env` in the working directory fills in what the environment does not set. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
 }

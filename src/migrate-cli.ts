@@ -1,8 +1,9 @@
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
 
 // `npm run db:migrate`: apply the committed migrations to the configured database and exit.
 try {
+  loadDotEnv();
   const config = loadConfig();
   const handle = await openDatabase(config);
   await handle.migrate();
