@@ -26,7 +26,7 @@ import {
 } from './modules/media/index.js';
 import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
-import { AppError, problems, registerErrorHandling } from './shared/errors.js';
+import { AppError, findNulString, problems, registerErrorHandling } from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';
 
 export interface AppDeps {
@@ -82,7 +82,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    // A hop count trusts that many proxies nearest to us, so the address is the one the outermost
+    // of our own proxies saw, whatever a client writes into X-Forwarded-For.
+    trustProxy:
+      typeof config.TRUST_PROXY === 'number'
+        ? (_addr: string, hop: number) => hop < (config.TRUST_PROXY as number)
+        : config.TRUST_PROXY,
     requestIdHeader: false,
     // A client-supplied id is kept when it looks like one, so a support ticket can be traced end to end.
     genReqId: (req) => {
@@ -96,6 +101,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('auth', null);
   registerErrorHandling(app);
+  // One check for every route: a NUL character would otherwise reach PostgreSQL and come back as a 500.
+  app.addHook('preValidation', async (request) => {
+    const field =
+      findNulString(request.body) ?? findNulString(request.query) ?? findNulString(request.params);
+    if (field !== null)
+      throw new AppError('INVALID_CHARACTER', 400, `${field} contains a NUL character.`, { field });
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -205,7 +217,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   await app.register(identity.routes, { prefix: '/api/v1' });
-  await app.register(mediaRoutes({ media }), { prefix: '/api/v1' });
+  await app.register(mediaRoutes({ media, uploadsPerHour: config.MEDIA_UPLOADS_PER_HOUR }), {
+    prefix: '/api/v1',
+  });
   await app.register(identity.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
@@ -36,7 +37,7 @@ async function main(argv: string[]) {
     const audit = createAuditService(deps);
     const media = createMediaService({
       ...deps,
-      storage: createLocalStorage(config.DATA_DIR),
+      storage: createLocalStorage(join(config.DATA_DIR, 'media')),
       maxBytes: config.MEDIA_MAX_BYTES,
     });
     const identity = createIdentityModule({

@@ -67,3 +67,15 @@ describe('.env.example', () => {
     expect(loadConfig(env).PORT).toBe(8000);
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('takes a hop count or proxy CIDRs, and refuses "trust everything"', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,192.168.1.1' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.1',
+    ]);
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(problemsOf({ TRUST_PROXY: 'true' })).toMatch(/^TRUST_PROXY:/);
+  });
+});

@@ -5,11 +5,6 @@ import { z } from 'zod';
 // Every setting the service reads comes through here, parsed once at start. A bad value stops the
 // process with the variable's name, so a typo in production never turns into a silent default.
 
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1')
-  .optional();
-
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const envSchema = z.object({
@@ -28,7 +23,17 @@ const envSchema = z.object({
 
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
   MEDIA_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
-  TRUST_PROXY: bool,
+  MEDIA_UPLOADS_PER_HOUR: int(1, 10_000).default(60),
+  // How to find the client address behind proxies: a hop count (1 = one load balancer) or a
+  // comma-separated list of proxy addresses/CIDRs. "Trust everything" is refused on purpose: it lets
+  // a client pick its own address through X-Forwarded-For and walk around per-address limits.
+  TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(false|0|[1-9]\d?|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/,
+      'must be false, a hop count (e.g. 1) or a list of proxy CIDRs',
+    )
+    .optional(),
 
   OTP_HASH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   OTP_TTL_SECONDS: int(60, 3600).default(300),
@@ -48,10 +53,15 @@ const envSchema = z.object({
 
 export type Config = Omit<z.output<typeof envSchema>, 'OTP_HASH_SECRET' | 'TRUST_PROXY'> & {
   OTP_HASH_SECRET: string;
-  TRUST_PROXY: boolean;
+  TRUST_PROXY: false | number | string[];
   /** True when OTP_HASH_SECRET was generated for this process (development only). */
   otpSecretGenerated: boolean;
 };
+
+function parseTrustProxy(v: string | undefined): false | number | string[] {
+  if (!v || v === 'false' || v === '0') return false;
+  return /^\d+$/.test(v) ? Number(v) : v.split(',');
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -82,7 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     ...c,
-    TRUST_PROXY: c.TRUST_PROXY ?? false,
+    TRUST_PROXY: parseTrustProxy(c.TRUST_PROXY),
     // A per-process secret is fine on a laptop: restarting only invalidates codes in flight.
     OTP_HASH_SECRET: c.OTP_HASH_SECRET ?? randomBytes(32).toString('hex'),
     otpSecretGenerated: !c.OTP_HASH_SECRET,

@@ -144,4 +144,59 @@ describe.runIf(onPostgres)('races on PostgreSQL', () => {
     // A session made just before the ban is revoked by it; one attempted after is refused.
     expect(live).toEqual([]);
   });
+
+  it('adding, re-defaulting and deleting addresses at once always leaves exactly one default', async () => {
+    const me = await t.login('+255744000030');
+    const home = { label: 'Home', ward: 'Upanga', landmark: 'Near the mosque' };
+    const a = (
+      await t.app.inject({ method: 'POST', url: '/api/v1/me/addresses', headers: me.auth, payload: home })
+    ).json();
+    const b = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/me/addresses',
+        headers: me.auth,
+        payload: { ...home, label: 'B' },
+      })
+    ).json();
+    for (let round = 0; round < 15; round++) {
+      const c = (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/me/addresses',
+          headers: me.auth,
+          payload: { ...home, label: `C${round}` },
+        })
+      ).json();
+      const results = await Promise.all([
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/me/addresses',
+          headers: me.auth,
+          payload: { ...home, label: `D${round}`, is_default: true },
+        }),
+        t.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/me/addresses/${a.id}`,
+          headers: me.auth,
+          payload: { is_default: true },
+        }),
+        t.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/me/addresses/${b.id}`,
+          headers: me.auth,
+          payload: { is_default: true },
+        }),
+        t.app.inject({ method: 'DELETE', url: `/api/v1/me/addresses/${c.id}`, headers: me.auth }),
+      ]);
+      expect(results.map((r) => r.statusCode).filter((s) => s >= 500)).toEqual([]);
+      const list = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/me/addresses', headers: me.auth })
+      ).json().items;
+      expect(list.filter((x: { is_default: boolean }) => x.is_default)).toHaveLength(1);
+      // Keep the book under the limit: drop the address this round added.
+      const d = results[0]!.json();
+      await t.app.inject({ method: 'DELETE', url: `/api/v1/me/addresses/${d.id}`, headers: me.auth });
+    }
+  });
 });

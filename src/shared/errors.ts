@@ -188,3 +188,23 @@ export function registerErrorHandling(app: FastifyInstance) {
 export function problems(...statuses: number[]): Record<number, typeof problemSchema> {
   return Object.fromEntries(statuses.map((s) => [s, problemSchema]));
 }
+
+/** The path of the first string holding a NUL byte (PostgreSQL cannot store one in text or jsonb), or null. */
+export function findNulString(value: unknown, path: string[] = []): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || 'body' : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findNulString(value[i], [...path, String(i)]);
+      if (hit !== null) return hit;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) return [...path, k.replaceAll('\u0000', '')].join('.');
+      const hit = findNulString(v, [...path, k]);
+      if (hit !== null) return hit;
+    }
+  }
+  return null;
+}

@@ -23,8 +23,11 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
   try {
     const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as [string, string];
     const date = new Date(at);
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime()))
-      throw new Error();
+    const year = date.getUTCFullYear();
+    // Strict: a forged cursor must never reach the database as a malformed uuid or timestamp.
+    if (!z.uuid().safeParse(id).success || Number.isNaN(date.getTime()) || year < 2000 || year > 2200) {
+      throw new Error('bad cursor');
+    }
     return { at: date, id };
   } catch {
     throw new AppError('INVALID_CURSOR', 400, 'The cursor is not one this API gave out.', {

@@ -179,6 +179,9 @@ export function createAuthService(deps: {
         )
         .returning({ attempts: otpChallenges.attempts });
       if (!claimed) {
+        // Decide from the row as it is now: a concurrent verify may have used or spent it since.
+        const [current] = await db.select().from(otpChallenges).where(eq(otpChallenges.id, challenge.id));
+        if (current) Object.assign(challenge, current);
         if (challenge.consumedAt)
           throw new AppError('OTP_ALREADY_USED', 400, 'This code was already used; ask for a new one.', {
             field: 'code',

@@ -202,6 +202,7 @@ export const kycSubmitBody = z.strictObject({
     .array(z.uuid())
     .min(1)
     .max(4)
+    .refine((ids) => new Set(ids).size === ids.length, 'each document only once')
     .describe('Uploads with purpose kyc_document: front, back, selfie holding the ID'),
 });
 

@@ -1,4 +1,4 @@
-import { and, arrayContains, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, arrayContains, desc, eq, gt, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, notFound, unprocessable } from '../../shared/errors.js';
@@ -9,6 +9,18 @@ import { type AuthService, requireMobile } from './auth-service.js';
 import type { Role, UserStatus } from './model.js';
 import { effectiveStatus } from './rules.js';
 import { sellerProfiles, users } from './schema.js';
+
+/** Filter on the status the guards see: a suspension whose end has passed counts as active. */
+function statusIs(status: UserStatus, now: Date): SQL {
+  const lapsed = and(eq(users.status, 'suspended'), lte(users.suspendedUntil, now))!;
+  if (status === 'active') return or(eq(users.status, 'active'), lapsed)!;
+  if (status === 'suspended')
+    return and(
+      eq(users.status, 'suspended'),
+      or(isNull(users.suspendedUntil), gt(users.suspendedUntil, now)),
+    )!;
+  return eq(users.status, status);
+}
 
 /** Admin powers over accounts. Each action takes effect at once and leaves an audit row with its reason. */
 export function createGovernanceService(deps: {
@@ -40,6 +52,13 @@ export function createGovernanceService(deps: {
           'INVALID_SUSPENSION_END',
           'until',
           'The end of a suspension must be in the future.',
+        );
+      }
+      if (input.until && input.until.getTime() > now.getTime() + 5 * 365 * 24 * 3600_000) {
+        throw unprocessable(
+          'INVALID_SUSPENSION_END',
+          'until',
+          'A suspension longer than 5 years is a ban: ban instead.',
         );
       }
       return db.transaction(async (tx) => {
@@ -139,7 +158,7 @@ export function createGovernanceService(deps: {
     }) {
       const where: SQL[] = [];
       if (q.phone) where.push(eq(users.phone, requireMobile(q.phone, 'phone')));
-      if (q.status) where.push(eq(users.status, q.status));
+      if (q.status) where.push(statusIs(q.status, clock.now()));
       if (q.role) where.push(arrayContains(users.roles, [q.role]));
       if (q.cursor) {
         where.push(

@@ -69,6 +69,11 @@ export function createProfileService(deps: {
     return user;
   }
 
+  /** One writer at a time per buyer's address book: the single-default rule spans rows. */
+  async function lockAddressBook(tx: Database, userId: string) {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`addr:${userId}`}, 0))`);
+  }
+
   /** An address of this user, or 404: another user's address id reveals nothing. */
   async function getAddress(tx: Database, userId: string, id: string) {
     const [row] = await tx
@@ -116,7 +121,7 @@ export function createProfileService(deps: {
         : user.phone;
       const now = clock.now();
       return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`addr:${user.userId}`}, 0))`);
+        await lockAddressBook(tx, user.userId);
         const [{ n } = { n: 0 }] = await tx
           .select({ n: count() })
           .from(buyerAddresses)
@@ -159,6 +164,7 @@ export function createProfileService(deps: {
         : undefined;
       const now = clock.now();
       return db.transaction(async (tx) => {
+        await lockAddressBook(tx, userId);
         const current = await getAddress(tx, userId, id);
         if (patch.is_default === false && current.isDefault) {
           throw new AppError('DEFAULT_ADDRESS_REQUIRED', 422, 'Make another address the default instead.', {
@@ -194,6 +200,7 @@ export function createProfileService(deps: {
 
     async deleteAddress(userId: string, id: string) {
       await db.transaction(async (tx) => {
+        await lockAddressBook(tx, userId);
         const current = await getAddress(tx, userId, id);
         await tx.delete(buyerAddresses).where(eq(buyerAddresses.id, current.id));
         if (current.isDefault) {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { AppError, problems } from '../../shared/errors.js';
+import { sha256Hex } from '../../shared/secrets.js';
 import { mediaSchema, toMedia } from './dto.js';
 import { MEDIA_PURPOSES } from './model.js';
 
@@ -9,14 +10,23 @@ const uuidParam = z.strictObject({ id: z.uuid() });
 
 import type { MediaService } from './service.js';
 
-export function mediaRoutes(deps: { media: MediaService }): FastifyPluginAsyncZod {
+export function mediaRoutes(deps: { media: MediaService; uploadsPerHour: number }): FastifyPluginAsyncZod {
   const { media } = deps;
+  // Uploads fill a disk: cap them per caller (keyed by the bearer token's hash, else the address).
+  const uploadLimit = {
+    max: deps.uploadsPerHour,
+    timeWindow: '1 hour',
+    keyGenerator: (request: { headers: { authorization?: string | undefined }; ip: string }) =>
+      request.headers.authorization
+        ? `upl:${sha256Hex(request.headers.authorization)}`
+        : `upl-ip:${request.ip}`,
+  };
   return async (app) => {
     app.post(
       '/media',
       {
         preHandler: requireAuth(),
-        config: { multipartFile: 'file' },
+        config: { multipartFile: 'file', rateLimit: uploadLimit },
         schema: {
           tags: ['media'],
           summary: 'Upload one image (multipart/form-data, field "file")',
@@ -24,7 +34,7 @@ export function mediaRoutes(deps: { media: MediaService }): FastifyPluginAsyncZo
           security: bearerSecurity,
           consumes: ['multipart/form-data'],
           querystring: z.strictObject({ purpose: z.enum(MEDIA_PURPOSES) }),
-          response: { 201: mediaSchema, ...problems(400, 401, 403, 413, 415, 422) },
+          response: { 201: mediaSchema, ...problems(400, 401, 403, 413, 415, 422, 429) },
         },
       },
       async (request, reply) => {
@@ -33,17 +43,31 @@ export function mediaRoutes(deps: { media: MediaService }): FastifyPluginAsyncZo
             field: 'file',
           });
         }
-        const part = await request.file();
-        if (!part) throw new AppError('FILE_REQUIRED', 422, 'The form has no file.', { field: 'file' });
-        if (part.fieldname !== 'file') {
-          throw new AppError(
-            'FILE_REQUIRED',
-            422,
-            `The file must be sent in the field "file", not "${part.fieldname}".`,
-            { field: 'file' },
-          );
+        let part: Awaited<ReturnType<typeof request.file>>;
+        let bytes: Buffer;
+        try {
+          part = await request.file();
+          if (!part) throw new AppError('FILE_REQUIRED', 422, 'The form has no file.', { field: 'file' });
+          if (part.fieldname !== 'file') {
+            throw new AppError(
+              'FILE_REQUIRED',
+              422,
+              `The file must be sent in the field "file", not "${part.fieldname}".`,
+              {
+                field: 'file',
+              },
+            );
+          }
+          bytes = await part.toBuffer();
+        } catch (err) {
+          // Limits (size, parts) carry Fastify codes mapped elsewhere; anything else the parser throws is a broken form.
+          const e = err as { statusCode?: number; code?: string };
+          if (err instanceof AppError || (typeof e.statusCode === 'number' && e.code?.startsWith('FST_')))
+            throw err;
+          throw new AppError('INVALID_MULTIPART', 400, 'The multipart/form-data body is malformed.', {
+            field: 'file',
+          });
         }
-        const bytes = await part.toBuffer();
         const row = await media.upload({
           ownerUserId: caller(request).userId,
           purpose: request.query.purpose,

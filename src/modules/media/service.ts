@@ -11,6 +11,12 @@ import type { MediaStorage } from './storage.js';
 
 export type Media = typeof media.$inferSelect;
 
+/** A client's file name, kept for support, without control characters and at most 200 characters. */
+function cleanName(name: string | undefined): string | null {
+  const clean = [...(name ?? '')].filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f).join('');
+  return clean.slice(0, 200) || null;
+}
+
 export function createMediaService(deps: {
   db: Database;
   clock: Clock;
@@ -60,7 +66,7 @@ export function createMediaService(deps: {
             sizeBytes: input.bytes.length,
             sha256: createHash('sha256').update(input.bytes).digest('hex'),
             storageKey: key,
-            originalName: input.originalName?.slice(0, 200) ?? null,
+            originalName: cleanName(input.originalName),
             createdAt: now,
           })
           .returning();
