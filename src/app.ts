@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
+import { type CatalogModule, createCatalogModule } from './modules/catalog/index.js';
 import { createIdentityModule, type IdentityModule } from './modules/identity/index.js';
 import {
   createLocalStorage,
@@ -42,6 +43,7 @@ export interface AppDeps {
 
 export interface Services {
   identity: IdentityModule;
+  catalog: CatalogModule;
   media: MediaService;
   sms: SmsSender;
 }
@@ -182,8 +184,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       otpIpMaxPerHour: config.OTP_IP_MAX_PER_HOUR,
     },
   });
+  const catalog = createCatalogModule({
+    db,
+    clock,
+    ids,
+    audit,
+    media,
+    assertActiveVerifiedSeller: identity.assertActiveVerifiedSeller,
+    lowStockThreshold: config.LOW_STOCK_THRESHOLD,
+  });
   app.decorate('authenticator', identity.auth.authenticate);
-  app.decorate('services', { identity, media, sms });
+  app.decorate('services', { identity, media, sms, catalog });
 
   app.get(
     '/health',
@@ -220,7 +231,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(mediaRoutes({ media, uploadsPerHour: config.MEDIA_UPLOADS_PER_HOUR }), {
     prefix: '/api/v1',
   });
+  await app.register(catalog.routes, { prefix: '/api/v1' });
   await app.register(identity.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(catalog.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }

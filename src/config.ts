@@ -24,6 +24,7 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
   MEDIA_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
   MEDIA_UPLOADS_PER_HOUR: int(1, 10_000).default(60),
+  LOW_STOCK_THRESHOLD: int(0, 1000).default(5),
   // How to find the client address behind proxies: a hop count (1 = one load balancer) or a
   // comma-separated list of proxy addresses/CIDRs. "Trust everything" is refused on purpose: it lets
   // a client pick its own address through X-Forwarded-For and walk around per-address limits.

@@ -16,6 +16,7 @@ export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
 export type { Role } from './model.js';
 export { ROLES } from './model.js';
+export { activeVerifiedSellerCondition } from './seller-filter.js';
 
 export function createIdentityModule(deps: {
   db: Database;

@@ -1,0 +1,41 @@
+// The catalog module's public face: other modules import only from here.
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import type { AuditService } from '../audit/index.js';
+import { activeVerifiedSellerCondition } from '../identity/index.js';
+import type { MediaService } from '../media/index.js';
+import { createListingService } from './listing.js';
+import { createProductService } from './products.js';
+import { adminCatalogRoutes, catalogRoutes } from './routes.js';
+import { createTaxonomyService } from './taxonomy.js';
+
+export type { SellableSku } from './listing.js';
+export { CURRENCIES, type Currency } from './model.js';
+export { stockState } from './rules.js';
+
+export function createCatalogModule(deps: {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditService;
+  media: MediaService;
+  assertActiveVerifiedSeller: (userId: string, tx?: Database) => Promise<void>;
+  lowStockThreshold: number;
+}) {
+  const taxonomy = createTaxonomyService(deps);
+  const products = createProductService({ ...deps, taxonomy });
+  const listing = createListingService({ ...deps, sellerVisible: activeVerifiedSellerCondition });
+  const routeDeps = { taxonomy, products, listing, lowStockThreshold: deps.lowStockThreshold };
+  return {
+    taxonomy,
+    products,
+    listing,
+    /** For the cart and checkout: what each SKU costs now and whether it can be sold. */
+    sellableSkus: listing.sellableSkus,
+    routes: catalogRoutes(routeDeps),
+    adminRoutes: adminCatalogRoutes(routeDeps),
+  };
+}
+
+export type CatalogModule = ReturnType<typeof createCatalogModule>;

@@ -1,0 +1,150 @@
+import { expect } from 'vitest';
+import { multipartBody, PNG_1x1, type TestApp } from './app.js';
+
+type Auth = { authorization: string };
+export interface Actor {
+  token: string;
+  userId: string;
+  auth: Auth;
+}
+
+let seq = 0;
+/** A fresh phone number in a range no other fixture uses. */
+export const nextPhone = () => `+25573${String(1_000_000 + seq++).slice(-7)}`;
+
+export async function upload(t: TestApp, auth: Auth, purpose: string): Promise<string> {
+  const body = multipartBody('file', 'img.png', 'image/png', PNG_1x1);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/media?purpose=${purpose}`,
+    headers: { ...auth, ...body.headers },
+    payload: body.payload,
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id;
+}
+
+/** A seller who went through the whole KYC path and was approved by `admin`. */
+export async function verifiedSeller(t: TestApp, admin: Actor, shop = 'Duka'): Promise<Actor> {
+  const me = await t.login(nextPhone());
+  const profile = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/me/seller-profile',
+    headers: me.auth,
+    payload: {
+      shop_name: shop,
+      business_type: 'informal',
+      ward: 'Kariakoo',
+      landmark: 'Msimbazi St',
+      payout_phone: '0754 000 999',
+      payout_wallet: 'mpesa',
+    },
+  });
+  expect(profile.statusCode, profile.body).toBe(201);
+  const doc = await upload(t, me.auth, 'kyc_document');
+  const sub = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/me/kyc',
+    headers: me.auth,
+    payload: { id_type: 'nida', id_number: '19900101123456789012', document_media_ids: [doc] },
+  });
+  expect(sub.statusCode, sub.body).toBe(201);
+  const ok = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/admin/kyc/${sub.json().id}/approve`,
+    headers: admin.auth,
+    payload: {},
+  });
+  expect(ok.statusCode, ok.body).toBe(200);
+  return me;
+}
+
+export async function category(t: TestApp, admin: Actor, name: string, parentId?: string): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/categories',
+    headers: admin.auth,
+    payload: { name, parent_id: parentId ?? null },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id;
+}
+
+export async function brand(t: TestApp, admin: Actor, name: string): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/brands',
+    headers: admin.auth,
+    payload: { name },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id;
+}
+
+export interface ProductSpec {
+  title?: string;
+  description?: string;
+  categoryId: string;
+  brandId?: string | null;
+  variants?: Array<{ seller_sku: string; price: number; stock: number; attributes?: Record<string, string> }>;
+}
+
+/** A product taken all the way to verified (with one verified image), as a buyer would find it. */
+export async function verifiedProduct(t: TestApp, admin: Actor, seller: Actor, spec: ProductSpec) {
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/seller/products',
+    headers: seller.auth,
+    payload: {
+      title: spec.title ?? 'Kitenge wax print',
+      description: spec.description ?? '6 yards, cotton, made in Tanzania',
+      category_id: spec.categoryId,
+      brand_id: spec.brandId ?? null,
+      specs: { material: 'cotton' },
+      variants: (spec.variants ?? [{ seller_sku: `SKU-${seq++}`, price: 25_000_00, stock: 10 }]).map((v) => ({
+        attributes: { colour: 'blue' },
+        ...v,
+      })),
+    },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  const id = created.json().id as string;
+  const image = await upload(t, seller.auth, 'product_image');
+  expect(
+    (
+      await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/seller/products/${id}/media`,
+        headers: seller.auth,
+        payload: { media_id: image },
+      })
+    ).statusCode,
+  ).toBe(201);
+  expect(
+    (
+      await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/seller/products/${id}/submit`,
+        headers: seller.auth,
+      })
+    ).statusCode,
+  ).toBe(200);
+  expect(
+    (
+      await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/admin/products/${id}/media/${image}/verify`,
+        headers: admin.auth,
+        payload: {},
+      })
+    ).statusCode,
+  ).toBe(200);
+  const verified = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/admin/products/${id}/verify`,
+    headers: admin.auth,
+    payload: {},
+  });
+  expect(verified.statusCode, verified.body).toBe(200);
+  return { id, image, skuIds: (verified.json().variants as Array<{ id: string }>).map((v) => v.id) };
+}
