@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
+import { type CartModule, createCartModule } from './modules/cart/index.js';
 import { type CatalogModule, createCatalogModule } from './modules/catalog/index.js';
 import { createIdentityModule, type IdentityModule } from './modules/identity/index.js';
 import {
@@ -26,6 +27,7 @@ import {
   mediaRoutes,
 } from './modules/media/index.js';
 import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
+import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { AppError, findNulString, problems, registerErrorHandling } from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';
@@ -44,6 +46,8 @@ export interface AppDeps {
 export interface Services {
   identity: IdentityModule;
   catalog: CatalogModule;
+  promotions: PromotionsModule;
+  cart: CartModule;
   media: MediaService;
   sms: SmsSender;
 }
@@ -194,7 +198,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
   });
   app.decorate('authenticator', identity.auth.authenticate);
-  app.decorate('services', { identity, media, sms, catalog });
+  const promotions = createPromotionsModule({
+    db,
+    clock,
+    ids,
+    audit,
+    requireUser: identity.profiles.loadUser,
+    loyalty: {
+      pointValue: config.LOYALTY_POINT_VALUE,
+      maxShareBp: config.LOYALTY_MAX_SHARE_BP,
+      earnPerPoint: config.LOYALTY_EARN_PER_POINT,
+    },
+  });
+  const cart = createCartModule({
+    db,
+    clock,
+    promotions: promotions.service,
+    sellableSkus: catalog.sellableSkus,
+    maxQuantity: config.CART_MAX_QUANTITY,
+    lowStockThreshold: config.LOW_STOCK_THRESHOLD,
+  });
+  app.decorate('services', { identity, media, sms, catalog, promotions, cart });
 
   app.get(
     '/health',
@@ -232,8 +256,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: '/api/v1',
   });
   await app.register(catalog.routes, { prefix: '/api/v1' });
+  await app.register(promotions.routes, { prefix: '/api/v1' });
+  await app.register(cart.routes, { prefix: '/api/v1' });
   await app.register(identity.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(catalog.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(promotions.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }

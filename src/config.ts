@@ -25,6 +25,10 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
   MEDIA_UPLOADS_PER_HOUR: int(1, 10_000).default(60),
   LOW_STOCK_THRESHOLD: int(0, 1000).default(5),
+  CART_MAX_QUANTITY: int(1, 10_000).default(20),
+  LOYALTY_POINT_VALUE: int(1, 1_000_000).default(100),
+  LOYALTY_MAX_SHARE_BP: int(0, 10_000).default(2000),
+  LOYALTY_EARN_PER_POINT: int(1, 1_000_000_000).default(100_000),
   // How to find the client address behind proxies: a hop count (1 = one load balancer) or a
   // comma-separated list of proxy addresses/CIDRs. "Trust everything" is refused on purpose: it lets
   // a client pick its own address through X-Forwarded-For and walk around per-address limits.

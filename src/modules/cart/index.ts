@@ -1,0 +1,36 @@
+// The cart module's public face.
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import type { SellableSku } from '../catalog/index.js';
+import type { PromotionsService } from '../promotions/index.js';
+import { cartRoutes } from './routes.js';
+import { createCartService } from './service.js';
+
+export {
+  type CartLineView,
+  type CartService,
+  type CartView,
+  type LineProblem,
+  MAX_CART_LINES,
+} from './service.js';
+
+export function createCartModule(deps: {
+  db: Database;
+  clock: Clock;
+  promotions: PromotionsService;
+  sellableSkus: (tx: Database, skuIds: string[]) => Promise<Map<string, SellableSku>>;
+  maxQuantity: number;
+  lowStockThreshold: number;
+}) {
+  const service = createCartService(deps);
+  return {
+    service,
+    routes: cartRoutes({
+      cart: service,
+      lowStockThreshold: deps.lowStockThreshold,
+      maxQuantity: deps.maxQuantity,
+    }),
+  };
+}
+
+export type CartModule = ReturnType<typeof createCartModule>;

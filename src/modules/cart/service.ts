@@ -1,0 +1,281 @@
+import { and, asc, count, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import { AppError, conflict, notFound } from '../../shared/errors.js';
+import type { SellableSku } from '../catalog/index.js';
+import { type PricedCart, type PricingLine, type PromotionsService, priceCart } from '../promotions/index.js';
+import { cartLines, carts } from './schema.js';
+
+export const MAX_CART_LINES = 50;
+
+/** Why a cart line cannot be bought as it stands. Flagged, never silently dropped; checkout refuses it. */
+export type LineProblem =
+  | 'PRODUCT_NOT_AVAILABLE'
+  | 'SKU_INACTIVE'
+  | 'SKU_NOT_FOUND'
+  | 'OUT_OF_STOCK'
+  | 'INSUFFICIENT_STOCK'
+  | 'CURRENCY_MISMATCH';
+
+export interface CartLineView {
+  skuId: string;
+  quantity: number;
+  addedAt: Date;
+  sku: SellableSku | null;
+  problem: LineProblem | null;
+}
+
+export interface CartView {
+  buyerId: string;
+  currency: string;
+  lines: CartLineView[];
+  code: string | null;
+  loyaltyPoints: number;
+  priced: PricedCart;
+  /** true when every line can be bought as shown */
+  ready: boolean;
+}
+
+export function createCartService(deps: {
+  db: Database;
+  clock: Clock;
+  promotions: PromotionsService;
+  sellableSkus: (tx: Database, skuIds: string[]) => Promise<Map<string, SellableSku>>;
+  maxQuantity: number;
+}) {
+  const { db, clock, promotions } = deps;
+
+  /** The buyer's cart row, created on first use and locked for this transaction. */
+  async function lockCart(tx: Database, buyerId: string) {
+    await tx.insert(carts).values({ buyerId, updatedAt: clock.now() }).onConflictDoNothing();
+    const [row] = await tx.select().from(carts).where(eq(carts.buyerId, buyerId)).for('update');
+    return row!;
+  }
+
+  const touch = (tx: Database, buyerId: string) =>
+    tx.update(carts).set({ updatedAt: clock.now() }).where(eq(carts.buyerId, buyerId));
+
+  function checkQuantity(quantity: number) {
+    if (quantity > deps.maxQuantity) {
+      throw new AppError('QUANTITY_LIMIT', 422, `At most ${deps.maxQuantity} of one item per order.`, {
+        field: 'quantity',
+      });
+    }
+  }
+
+  async function sellableOrThrow(
+    tx: Database,
+    skuId: string,
+    quantity: number,
+    existingCurrency: string | null,
+  ) {
+    const sku = (await deps.sellableSkus(tx, [skuId])).get(skuId);
+    if (!sku)
+      throw new AppError('SKU_NOT_FOUND', 422, 'sku_id is not a product variant we know.', {
+        field: 'sku_id',
+      });
+    if (sku.unavailable)
+      throw new AppError('SKU_NOT_AVAILABLE', 422, 'This item is not for sale right now.', {
+        field: 'sku_id',
+      });
+    if (existingCurrency && sku.currency !== existingCurrency) {
+      throw conflict(
+        'CURRENCY_MISMATCH',
+        `Your cart is in ${existingCurrency}; this item is priced in ${sku.currency}.`,
+      );
+    }
+    if (sku.stock < quantity) {
+      throw new AppError(
+        sku.stock === 0 ? 'OUT_OF_STOCK' : 'INSUFFICIENT_STOCK',
+        409,
+        sku.stock === 0 ? 'This item is out of stock.' : `Only ${sku.stock} left.`,
+        {
+          field: 'quantity',
+        },
+      );
+    }
+    return sku;
+  }
+
+  /**
+   * Read the cart with live prices and stock, flag what cannot be bought, and price the rest with
+   * the one pricing engine. Checkout (next issue) calls this same function inside its transaction.
+   */
+  async function view(tx: Database, buyerId: string): Promise<CartView> {
+    const [cart] = await tx.select().from(carts).where(eq(carts.buyerId, buyerId));
+    const rows = cart
+      ? await tx
+          .select()
+          .from(cartLines)
+          .where(eq(cartLines.buyerId, buyerId))
+          .orderBy(asc(cartLines.addedAt), asc(cartLines.skuId))
+      : [];
+    const skus = await deps.sellableSkus(
+      tx,
+      rows.map((r) => r.skuId),
+    );
+    const currency = rows.map((r) => skus.get(r.skuId)?.currency).find((c) => c !== undefined) ?? 'TZS';
+    const lines: CartLineView[] = rows.map((r) => {
+      const sku = skus.get(r.skuId) ?? null;
+      let problem: LineProblem | null = null;
+      if (!sku) problem = 'SKU_NOT_FOUND';
+      else if (sku.unavailable) problem = sku.unavailable;
+      else if (sku.currency !== currency) problem = 'CURRENCY_MISMATCH';
+      else if (sku.stock === 0) problem = 'OUT_OF_STOCK';
+      else if (sku.stock < r.quantity) problem = 'INSUFFICIENT_STOCK';
+      return { skuId: r.skuId, quantity: r.quantity, addedAt: r.addedAt, sku, problem };
+    });
+    const priceable: PricingLine[] = lines
+      .filter((l) => l.problem === null)
+      .map((l) => ({
+        skuId: l.skuId,
+        productId: l.sku!.productId,
+        sellerId: l.sku!.sellerId,
+        brandId: l.sku!.brandId,
+        categoryIds: l.sku!.categoryIds,
+        unitPrice: l.sku!.unitPrice,
+        quantity: l.quantity,
+      }));
+    const input = await promotions.pricingInput(tx, {
+      buyerId,
+      lines: priceable,
+      code: cart?.code ?? null,
+      requestedPoints: cart?.loyaltyPoints ?? 0,
+    });
+    return {
+      buyerId,
+      currency,
+      lines,
+      code: cart?.code ?? null,
+      loyaltyPoints: cart?.loyaltyPoints ?? 0,
+      priced: priceCart(input),
+      ready: lines.length > 0 && lines.every((l) => l.problem === null),
+    };
+  }
+
+  return {
+    view: (buyerId: string, tx: Database = db) => view(tx, buyerId),
+
+    async addItem(buyerId: string, skuId: string, quantity: number) {
+      return db.transaction(async (tx) => {
+        await lockCart(tx, buyerId);
+        const lines = await tx.select().from(cartLines).where(eq(cartLines.buyerId, buyerId));
+        const existing = lines.find((l) => l.skuId === skuId);
+        if (!existing && lines.length >= MAX_CART_LINES)
+          throw conflict('CART_FULL', `A cart holds at most ${MAX_CART_LINES} different items.`);
+        const total = (existing?.quantity ?? 0) + quantity;
+        checkQuantity(total);
+        const others = lines.filter((l) => l.skuId !== skuId).map((l) => l.skuId);
+        const currency = others.length
+          ? ([...(await deps.sellableSkus(tx, others)).values()][0]?.currency ?? null)
+          : null;
+        await sellableOrThrow(tx, skuId, total, currency);
+        await tx
+          .insert(cartLines)
+          .values({ buyerId, skuId, quantity, addedAt: clock.now() })
+          .onConflictDoUpdate({
+            target: [cartLines.buyerId, cartLines.skuId],
+            set: { quantity: sql`${cartLines.quantity} + ${quantity}` },
+          });
+        await touch(tx, buyerId);
+        return view(tx, buyerId);
+      });
+    },
+
+    async setQuantity(buyerId: string, skuId: string, quantity: number) {
+      checkQuantity(quantity);
+      return db.transaction(async (tx) => {
+        await lockCart(tx, buyerId);
+        const [line] = await tx
+          .select()
+          .from(cartLines)
+          .where(and(eq(cartLines.buyerId, buyerId), eq(cartLines.skuId, skuId)));
+        if (!line) throw notFound('Cart line');
+        const sku = (await deps.sellableSkus(tx, [skuId])).get(skuId);
+        // Lowering a quantity is always allowed (it is how a buyer fixes a short line); raising needs stock.
+        if (quantity > line.quantity && sku && sku.stock < quantity) {
+          throw new AppError(
+            sku.stock === 0 ? 'OUT_OF_STOCK' : 'INSUFFICIENT_STOCK',
+            409,
+            `Only ${sku.stock} left.`,
+            { field: 'quantity' },
+          );
+        }
+        await tx
+          .update(cartLines)
+          .set({ quantity })
+          .where(and(eq(cartLines.buyerId, buyerId), eq(cartLines.skuId, skuId)));
+        await touch(tx, buyerId);
+        return view(tx, buyerId);
+      });
+    },
+
+    async removeItem(buyerId: string, skuId: string) {
+      return db.transaction(async (tx) => {
+        await lockCart(tx, buyerId);
+        const removed = await tx
+          .delete(cartLines)
+          .where(and(eq(cartLines.buyerId, buyerId), eq(cartLines.skuId, skuId)))
+          .returning();
+        if (!removed.length) throw notFound('Cart line');
+        await touch(tx, buyerId);
+        return view(tx, buyerId);
+      });
+    },
+
+    async clear(buyerId: string, tx?: Database) {
+      const run = async (t: Database) => {
+        await lockCart(t, buyerId);
+        await t.delete(cartLines).where(eq(cartLines.buyerId, buyerId));
+        await t
+          .update(carts)
+          .set({ code: null, loyaltyPoints: 0, updatedAt: clock.now() })
+          .where(eq(carts.buyerId, buyerId));
+      };
+      if (tx) return run(tx);
+      await db.transaction(run);
+      return view(db, buyerId);
+    },
+
+    /** Keep a code on the cart. An unknown code is refused here; a known one that does not apply is explained in the preview. */
+    async applyCode(buyerId: string, code: string) {
+      const found = await promotions.findCode(code);
+      if (!found)
+        throw new AppError('CODE_NOT_FOUND', 422, 'This discount code does not exist.', { field: 'code' });
+      return db.transaction(async (tx) => {
+        await lockCart(tx, buyerId);
+        await tx
+          .update(carts)
+          .set({ code: found.code, updatedAt: clock.now() })
+          .where(eq(carts.buyerId, buyerId));
+        return view(tx, buyerId);
+      });
+    },
+
+    async removeCode(buyerId: string) {
+      return db.transaction(async (tx) => {
+        await lockCart(tx, buyerId);
+        await tx.update(carts).set({ code: null, updatedAt: clock.now() }).where(eq(carts.buyerId, buyerId));
+        return view(tx, buyerId);
+      });
+    },
+
+    async setLoyaltyPoints(buyerId: string, points: number) {
+      return db.transaction(async (tx) => {
+        await lockCart(tx, buyerId);
+        await tx
+          .update(carts)
+          .set({ loyaltyPoints: points, updatedAt: clock.now() })
+          .where(eq(carts.buyerId, buyerId));
+        return view(tx, buyerId);
+      });
+    },
+
+    async lineCount(buyerId: string) {
+      const [r] = await db.select({ n: count() }).from(cartLines).where(eq(cartLines.buyerId, buyerId));
+      return r?.n ?? 0;
+    },
+  };
+}
+
+export type CartService = ReturnType<typeof createCartService>;

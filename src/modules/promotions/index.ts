@@ -1,0 +1,28 @@
+// The promotions module's public face: admin incentives, burn tracking, loyalty, and the one pricing engine.
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import type { AuditService } from '../audit/index.js';
+import { adminPromotionRoutes, promotionRoutes } from './routes.js';
+import { createPromotionsService, type LoyaltyRules } from './service.js';
+
+export * from './pricing.js';
+export { type LoyaltyRules, normalizeCode, type PromotionsService } from './service.js';
+
+export function createPromotionsModule(deps: {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditService;
+  loyalty: LoyaltyRules;
+  requireUser: (userId: string) => Promise<unknown>;
+}) {
+  const service = createPromotionsService(deps);
+  return {
+    service,
+    routes: promotionRoutes({ promotions: service }),
+    adminRoutes: adminPromotionRoutes({ promotions: service }),
+  };
+}
+
+export type PromotionsModule = ReturnType<typeof createPromotionsModule>;

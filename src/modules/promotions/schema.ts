@@ -1,0 +1,117 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { BURN_KINDS, LOYALTY_KINDS, SCOPE_TYPES, VALUE_KINDS } from './model.js';
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const money = (name: string) => bigint(name, { mode: 'number' });
+
+export const promotions = pgTable(
+  'promotions',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    valueKind: text('value_kind', { enum: VALUE_KINDS }).notNull(),
+    percentBp: integer('percent_bp'),
+    capAmount: money('cap_amount'),
+    fixedAmount: money('fixed_amount'),
+    scopeType: text('scope_type', { enum: SCOPE_TYPES }).notNull(),
+    scopeId: uuid('scope_id'),
+    startsAt: tz('starts_at').notNull(),
+    endsAt: tz('ends_at').notNull(),
+    priority: integer('priority').notNull(),
+    budgetAmount: money('budget_amount').notNull(),
+    perBuyerLimit: integer('per_buyer_limit'),
+    active: boolean('active').notNull(),
+    createdBy: uuid('created_by').notNull(),
+    createdAt: tz('created_at').notNull(),
+    updatedAt: tz('updated_at').notNull(),
+  },
+  (t) => [
+    index('promotions_scope_idx').on(t.scopeType, t.scopeId),
+    check('promotions_window', sql`${t.endsAt} > ${t.startsAt}`),
+    check('promotions_budget', sql`${t.budgetAmount} > 0`),
+  ],
+);
+
+export const discountCodes = pgTable(
+  'discount_codes',
+  {
+    id: uuid('id').primaryKey(),
+    /** stored upper-case without spaces; matched the same way */
+    code: text('code').notNull(),
+    valueKind: text('value_kind', { enum: VALUE_KINDS }).notNull(),
+    percentBp: integer('percent_bp'),
+    capAmount: money('cap_amount'),
+    fixedAmount: money('fixed_amount'),
+    minOrderAmount: money('min_order_amount').notNull(),
+    startsAt: tz('starts_at').notNull(),
+    endsAt: tz('ends_at').notNull(),
+    maxUses: integer('max_uses'),
+    perBuyerLimit: integer('per_buyer_limit'),
+    budgetAmount: money('budget_amount'),
+    active: boolean('active').notNull(),
+    createdBy: uuid('created_by').notNull(),
+    createdAt: tz('created_at').notNull(),
+    updatedAt: tz('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('discount_codes_code_idx').on(t.code),
+    check('discount_codes_window', sql`${t.endsAt} > ${t.startsAt}`),
+  ],
+);
+
+/** Every application of a promotion or a code, with its amount: budgets and limits are enforced from these rows. */
+export const incentiveBurns = pgTable(
+  'incentive_burns',
+  {
+    id: uuid('id').primaryKey(),
+    kind: text('kind', { enum: BURN_KINDS }).notNull(),
+    promotionId: uuid('promotion_id'),
+    codeId: uuid('code_id'),
+    buyerId: uuid('buyer_id').notNull(),
+    checkoutId: uuid('checkout_id').notNull(),
+    orderId: uuid('order_id'),
+    skuId: uuid('sku_id'),
+    amount: money('amount').notNull(),
+    createdAt: tz('created_at').notNull(),
+    /** set when the checkout is cancelled and the budget comes back */
+    reversedAt: tz('reversed_at'),
+  },
+  (t) => [
+    index('incentive_burns_promotion_idx').on(t.promotionId, t.buyerId),
+    index('incentive_burns_code_idx').on(t.codeId, t.buyerId),
+    index('incentive_burns_checkout_idx').on(t.checkoutId),
+    check('incentive_burns_amount', sql`${t.amount} > 0`),
+  ],
+);
+
+/** Append-only points ledger; the balance is the sum. */
+export const loyaltyEntries = pgTable(
+  'loyalty_entries',
+  {
+    id: uuid('id').primaryKey(),
+    buyerId: uuid('buyer_id').notNull(),
+    kind: text('kind', { enum: LOYALTY_KINDS }).notNull(),
+    points: integer('points').notNull(),
+    checkoutId: uuid('checkout_id'),
+    orderId: uuid('order_id'),
+    reason: text('reason'),
+    createdBy: uuid('created_by'),
+    createdAt: tz('created_at').notNull(),
+  },
+  (t) => [
+    index('loyalty_entries_buyer_idx').on(t.buyerId, t.createdAt),
+    check('loyalty_entries_nonzero', sql`${t.points} <> 0`),
+  ],
+);

@@ -1,0 +1,659 @@
+import { and, asc, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import { AppError, conflict, notFound, unprocessable } from '../../shared/errors.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import type { AuditService } from '../audit/index.js';
+import type { LoyaltyKind } from './model.js';
+import type {
+  CodeRule,
+  DiscountValue,
+  PricedCart,
+  PricingInput,
+  PricingLine,
+  PromotionRule,
+  PromotionScope,
+} from './pricing.js';
+import { discountCodes, incentiveBurns, loyaltyEntries, promotions } from './schema.js';
+
+export type Promotion = typeof promotions.$inferSelect;
+export type DiscountCode = typeof discountCodes.$inferSelect;
+
+export interface LoyaltyRules {
+  /** minor units a redeemed point is worth */
+  pointValue: number;
+  /** most of a cart (after promotions and code) payable in points, basis points */
+  maxShareBp: number;
+  /** minor units of completed spending that earn one point */
+  earnPerPoint: number;
+}
+
+export type ValueInput =
+  | { type: 'percentage'; percent_bp: number; cap_amount?: number | null | undefined }
+  | { type: 'fixed'; amount: number };
+export type ScopeInput = { type: 'all' } | { type: 'category' | 'brand' | 'product' | 'sku'; id: string };
+
+export interface PromotionInput {
+  name: string;
+  value: ValueInput;
+  scope: ScopeInput;
+  starts_at: string;
+  ends_at: string;
+  priority: number;
+  budget_amount: number;
+  per_buyer_limit?: number | null | undefined;
+  active: boolean;
+}
+
+export interface CodeInput {
+  code: string;
+  value: ValueInput;
+  min_order_amount: number;
+  starts_at: string;
+  ends_at: string;
+  max_uses?: number | null | undefined;
+  per_buyer_limit?: number | null | undefined;
+  budget_amount?: number | null | undefined;
+  active: boolean;
+}
+
+/** Codes are matched without case and without spaces: "karibu 10" is KARIBU10. */
+export function normalizeCode(input: string): string {
+  return input.replace(/\s+/g, '').toUpperCase();
+}
+
+const valueColumns = (v: ValueInput) =>
+  v.type === 'percentage'
+    ? {
+        valueKind: 'percentage' as const,
+        percentBp: v.percent_bp,
+        capAmount: v.cap_amount ?? null,
+        fixedAmount: null,
+      }
+    : { valueKind: 'fixed' as const, percentBp: null, capAmount: null, fixedAmount: v.amount };
+
+export const valueOf = (r: {
+  valueKind: 'percentage' | 'fixed';
+  percentBp: number | null;
+  capAmount: number | null;
+  fixedAmount: number | null;
+}): DiscountValue =>
+  r.valueKind === 'percentage'
+    ? { kind: 'percentage', percentBp: r.percentBp!, capAmount: r.capAmount }
+    : { kind: 'fixed', amount: r.fixedAmount! };
+
+export const scopeOf = (p: Promotion): PromotionScope =>
+  p.scopeType === 'all' ? { type: 'all' } : { type: p.scopeType, id: p.scopeId! };
+
+function validWindow(startsAt: string | Date, endsAt: string | Date) {
+  const s = new Date(startsAt);
+  const e = new Date(endsAt);
+  if (e.getTime() <= s.getTime())
+    throw unprocessable('INVALID_WINDOW', 'ends_at', 'ends_at must be after starts_at.');
+  return { startsAt: s, endsAt: e };
+}
+
+const isUniqueViolation = (err: unknown) => {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e.code === '23505' || e.cause?.code === '23505';
+};
+
+const notReversed = isNull(incentiveBurns.reversedAt);
+
+export function createPromotionsService(deps: {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditService;
+  loyalty: LoyaltyRules;
+  /** throws 404 for an unknown user */
+  requireUser: (userId: string) => Promise<unknown>;
+}) {
+  const { db, clock, ids, audit } = deps;
+
+  /** Money burned, checkouts that used it, and checkouts of one buyer that used it, per promotion or code. */
+  async function usage(
+    tx: Database,
+    column: typeof incentiveBurns.promotionId | typeof incentiveBurns.codeId,
+    idList: string[],
+    buyerId: string | null,
+  ) {
+    const out = new Map<string, { burned: number; uses: number; buyerUses: number; buyers: number }>();
+    if (!idList.length) return out;
+    const rows = await tx
+      .select({
+        id: column,
+        burned: sql<number>`coalesce(sum(${incentiveBurns.amount}), 0)::bigint`,
+        uses: sql<number>`count(distinct ${incentiveBurns.checkoutId})::int`,
+        buyers: sql<number>`count(distinct ${incentiveBurns.buyerId})::int`,
+        buyerUses: buyerId
+          ? sql<number>`count(distinct ${incentiveBurns.checkoutId}) filter (where ${incentiveBurns.buyerId} = ${buyerId})::int`
+          : sql<number>`0`,
+      })
+      .from(incentiveBurns)
+      .where(and(inArray(column, idList), notReversed))
+      .groupBy(column);
+    for (const r of rows)
+      out.set(r.id!, {
+        burned: Number(r.burned),
+        uses: r.uses,
+        buyerUses: Number(r.buyerUses),
+        buyers: r.buyers,
+      });
+    return out;
+  }
+
+  const none = { burned: 0, uses: 0, buyerUses: 0, buyers: 0 };
+
+  const toRule = (p: Promotion, u: { burned: number; buyerUses: number }): PromotionRule => ({
+    id: p.id,
+    name: p.name,
+    value: valueOf(p),
+    scope: scopeOf(p),
+    startsAt: p.startsAt,
+    endsAt: p.endsAt,
+    priority: p.priority,
+    active: p.active,
+    budgetAmount: p.budgetAmount,
+    burnedAmount: u.burned,
+    perBuyerLimit: p.perBuyerLimit,
+    buyerUses: u.buyerUses,
+    createdAt: p.createdAt,
+  });
+
+  const toCodeRule = (c: DiscountCode, u: { burned: number; uses: number; buyerUses: number }): CodeRule => ({
+    id: c.id,
+    code: c.code,
+    value: valueOf(c),
+    minOrderAmount: c.minOrderAmount,
+    startsAt: c.startsAt,
+    endsAt: c.endsAt,
+    active: c.active,
+    maxUses: c.maxUses,
+    uses: u.uses,
+    perBuyerLimit: c.perBuyerLimit,
+    buyerUses: u.buyerUses,
+    budgetAmount: c.budgetAmount,
+    burnedAmount: u.burned,
+  });
+
+  async function loyaltyBalance(tx: Database, buyerId: string): Promise<number> {
+    const [r] = await tx
+      .select({ b: sql<number>`coalesce(sum(${loyaltyEntries.points}), 0)::int` })
+      .from(loyaltyEntries)
+      .where(eq(loyaltyEntries.buyerId, buyerId));
+    return r?.b ?? 0;
+  }
+
+  async function addLoyalty(
+    tx: Database,
+    e: {
+      buyerId: string;
+      kind: LoyaltyKind;
+      points: number;
+      checkoutId?: string | null;
+      orderId?: string | null;
+      reason?: string | null;
+      createdBy?: string | null;
+    },
+  ) {
+    await tx.insert(loyaltyEntries).values({
+      id: ids.newId(),
+      buyerId: e.buyerId,
+      kind: e.kind,
+      points: e.points,
+      checkoutId: e.checkoutId ?? null,
+      orderId: e.orderId ?? null,
+      reason: e.reason ?? null,
+      createdBy: e.createdBy ?? null,
+      createdAt: clock.now(),
+    });
+  }
+
+  /** One buyer's points change one at a time, so a balance can never be spent twice. */
+  const lockLoyalty = (tx: Database, buyerId: string) =>
+    tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`loyalty:${buyerId}`}, 0))`);
+
+  return {
+    loyaltyRules: deps.loyalty,
+
+    // ---------------------------------------------------------------- admin: promotions
+    async createPromotion(adminId: string, input: PromotionInput) {
+      const w = validWindow(input.starts_at, input.ends_at);
+      const now = clock.now();
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(promotions)
+          .values({
+            id: ids.newId(),
+            name: input.name,
+            ...valueColumns(input.value),
+            scopeType: input.scope.type,
+            scopeId: input.scope.type === 'all' ? null : input.scope.id,
+            ...w,
+            priority: input.priority,
+            budgetAmount: input.budget_amount,
+            perBuyerLimit: input.per_buyer_limit ?? null,
+            active: input.active,
+            createdBy: adminId,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning();
+        await audit.record(tx, {
+          actorUserId: adminId,
+          action: 'promotion.created',
+          targetType: 'promotion',
+          targetId: row!.id,
+          data: { ...input },
+        });
+        return row!;
+      });
+    },
+
+    async updatePromotion(adminId: string, id: string, patch: Partial<PromotionInput>) {
+      return db.transaction(async (tx) => {
+        const [current] = await tx.select().from(promotions).where(eq(promotions.id, id)).for('update');
+        if (!current) throw notFound('Promotion');
+        const w = validWindow(patch.starts_at ?? current.startsAt, patch.ends_at ?? current.endsAt);
+        const [row] = await tx
+          .update(promotions)
+          .set({
+            ...(patch.name !== undefined ? { name: patch.name } : {}),
+            ...(patch.value ? valueColumns(patch.value) : {}),
+            ...(patch.scope
+              ? { scopeType: patch.scope.type, scopeId: patch.scope.type === 'all' ? null : patch.scope.id }
+              : {}),
+            ...w,
+            ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
+            ...(patch.budget_amount !== undefined ? { budgetAmount: patch.budget_amount } : {}),
+            ...(patch.per_buyer_limit !== undefined ? { perBuyerLimit: patch.per_buyer_limit } : {}),
+            ...(patch.active !== undefined ? { active: patch.active } : {}),
+            updatedAt: clock.now(),
+          })
+          .where(eq(promotions.id, id))
+          .returning();
+        await audit.record(tx, {
+          actorUserId: adminId,
+          action: 'promotion.updated',
+          targetType: 'promotion',
+          targetId: id,
+          data: { changes: { ...patch } },
+        });
+        return row!;
+      });
+    },
+
+    async listPromotions() {
+      return db.select().from(promotions).orderBy(desc(promotions.createdAt), desc(promotions.id));
+    },
+
+    async getPromotion(id: string) {
+      const [row] = await db.select().from(promotions).where(eq(promotions.id, id));
+      if (!row) throw notFound('Promotion');
+      const u = (await usage(db, incentiveBurns.promotionId, [id], null)).get(id) ?? none;
+      return {
+        promotion: row,
+        report: {
+          uses: u.uses,
+          unique_buyers: u.buyers,
+          burned_amount: u.burned,
+          budget_left: Math.max(0, row.budgetAmount - u.burned),
+        },
+      };
+    },
+
+    // ---------------------------------------------------------------- admin: discount codes
+    async createCode(adminId: string, input: CodeInput) {
+      const w = validWindow(input.starts_at, input.ends_at);
+      const now = clock.now();
+      const code = normalizeCode(input.code);
+      try {
+        return await db.transaction(async (tx) => {
+          const [row] = await tx
+            .insert(discountCodes)
+            .values({
+              id: ids.newId(),
+              code,
+              ...valueColumns(input.value),
+              minOrderAmount: input.min_order_amount,
+              ...w,
+              maxUses: input.max_uses ?? null,
+              perBuyerLimit: input.per_buyer_limit ?? null,
+              budgetAmount: input.budget_amount ?? null,
+              active: input.active,
+              createdBy: adminId,
+              createdAt: now,
+              updatedAt: now,
+            })
+            .returning();
+          await audit.record(tx, {
+            actorUserId: adminId,
+            action: 'discount_code.created',
+            targetType: 'discount_code',
+            targetId: row!.id,
+            data: { ...input, code },
+          });
+          return row!;
+        });
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw new AppError('CODE_EXISTS', 409, `The code ${code} already exists.`, { field: 'code' });
+        throw err;
+      }
+    },
+
+    async updateCode(adminId: string, id: string, patch: Partial<Omit<CodeInput, 'code'>>) {
+      return db.transaction(async (tx) => {
+        const [current] = await tx.select().from(discountCodes).where(eq(discountCodes.id, id)).for('update');
+        if (!current) throw notFound('Discount code');
+        const w = validWindow(patch.starts_at ?? current.startsAt, patch.ends_at ?? current.endsAt);
+        const [row] = await tx
+          .update(discountCodes)
+          .set({
+            ...(patch.value ? valueColumns(patch.value) : {}),
+            ...(patch.min_order_amount !== undefined ? { minOrderAmount: patch.min_order_amount } : {}),
+            ...w,
+            ...(patch.max_uses !== undefined ? { maxUses: patch.max_uses } : {}),
+            ...(patch.per_buyer_limit !== undefined ? { perBuyerLimit: patch.per_buyer_limit } : {}),
+            ...(patch.budget_amount !== undefined ? { budgetAmount: patch.budget_amount } : {}),
+            ...(patch.active !== undefined ? { active: patch.active } : {}),
+            updatedAt: clock.now(),
+          })
+          .where(eq(discountCodes.id, id))
+          .returning();
+        await audit.record(tx, {
+          actorUserId: adminId,
+          action: 'discount_code.updated',
+          targetType: 'discount_code',
+          targetId: id,
+          data: { changes: { ...patch } },
+        });
+        return row!;
+      });
+    },
+
+    async listCodes() {
+      return db.select().from(discountCodes).orderBy(desc(discountCodes.createdAt), desc(discountCodes.id));
+    },
+
+    async getCode(id: string) {
+      const [row] = await db.select().from(discountCodes).where(eq(discountCodes.id, id));
+      if (!row) throw notFound('Discount code');
+      const u = (await usage(db, incentiveBurns.codeId, [id], null)).get(id) ?? none;
+      return {
+        code: row,
+        report: {
+          uses: u.uses,
+          unique_buyers: u.buyers,
+          burned_amount: u.burned,
+          budget_left: row.budgetAmount === null ? null : Math.max(0, row.budgetAmount - u.burned),
+        },
+      };
+    },
+
+    /** A code as entered by a buyer, if it exists (normalised). */
+    async findCode(input: string) {
+      const [row] = await db
+        .select()
+        .from(discountCodes)
+        .where(eq(discountCodes.code, normalizeCode(input)));
+      return row ?? null;
+    },
+
+    // ---------------------------------------------------------------- pricing inputs
+    /**
+     * Everything the pure engine needs beyond the lines: the promotions that could touch them
+     * (including recently ended or soon starting ones, so the preview can say why they did not
+     * apply), the code with its usage, and the buyer's points. The same for preview and checkout.
+     */
+    async pricingInput(
+      tx: Database,
+      q: { buyerId: string; lines: PricingLine[]; code: string | null; requestedPoints: number },
+    ): Promise<PricingInput> {
+      const now = clock.now();
+      const horizon = 30 * 24 * 3600_000;
+      const scopes: SQL[] = [eq(promotions.scopeType, 'all')];
+      const cats = [...new Set(q.lines.flatMap((l) => l.categoryIds))];
+      const brandIds = [...new Set(q.lines.map((l) => l.brandId).filter((b): b is string => b !== null))];
+      if (cats.length)
+        scopes.push(and(eq(promotions.scopeType, 'category'), inArray(promotions.scopeId, cats))!);
+      if (brandIds.length)
+        scopes.push(and(eq(promotions.scopeType, 'brand'), inArray(promotions.scopeId, brandIds))!);
+      if (q.lines.length) {
+        scopes.push(
+          and(
+            eq(promotions.scopeType, 'product'),
+            inArray(promotions.scopeId, [...new Set(q.lines.map((l) => l.productId))]),
+          )!,
+        );
+        scopes.push(
+          and(
+            eq(promotions.scopeType, 'sku'),
+            inArray(
+              promotions.scopeId,
+              q.lines.map((l) => l.skuId),
+            ),
+          )!,
+        );
+      }
+      const promos = q.lines.length
+        ? await tx
+            .select()
+            .from(promotions)
+            .where(
+              and(
+                eq(promotions.active, true),
+                or(...scopes),
+                gt(promotions.endsAt, new Date(now.getTime() - horizon)),
+                lt(promotions.startsAt, new Date(now.getTime() + horizon)),
+              ),
+            )
+        : [];
+      const promoUsage = await usage(
+        tx,
+        incentiveBurns.promotionId,
+        promos.map((p) => p.id),
+        q.buyerId,
+      );
+
+      let code: PricingInput['code'] = null;
+      if (q.code) {
+        const [row] = await tx
+          .select()
+          .from(discountCodes)
+          .where(eq(discountCodes.code, normalizeCode(q.code)));
+        if (!row) code = { unknown: q.code };
+        else
+          code = toCodeRule(
+            row,
+            (await usage(tx, incentiveBurns.codeId, [row.id], q.buyerId)).get(row.id) ?? none,
+          );
+      }
+      const balance = q.requestedPoints > 0 ? await loyaltyBalance(tx, q.buyerId) : 0;
+      return {
+        lines: q.lines,
+        promotions: promos.map((p) => toRule(p, promoUsage.get(p.id) ?? none)),
+        code,
+        loyalty:
+          q.requestedPoints > 0
+            ? { balancePoints: balance, requestedPoints: q.requestedPoints, ...deps.loyalty }
+            : null,
+        now,
+      };
+    },
+
+    // ---------------------------------------------------------------- burning (checkout)
+    /**
+     * Record every incentive a priced cart uses, inside the checkout's transaction. Promotion and
+     * code rows are locked in id order and their budgets and limits re-checked from the burn
+     * records, so concurrent checkouts can never overspend; any shortfall rolls the checkout back.
+     */
+    async burn(
+      tx: Database,
+      q: { buyerId: string; checkoutId: string; priced: PricedCart; orderIdBySeller?: Map<string, string> },
+    ) {
+      const now = clock.now();
+      const promoIds = [
+        ...new Set(q.priced.lines.flatMap((l) => (l.promotion ? [l.promotion.id] : []))),
+      ].sort();
+      const locked = promoIds.length
+        ? await tx
+            .select()
+            .from(promotions)
+            .where(inArray(promotions.id, promoIds))
+            .orderBy(asc(promotions.id))
+            .for('update')
+        : [];
+      const promoUsage = await usage(tx, incentiveBurns.promotionId, promoIds, q.buyerId);
+      for (const p of locked) {
+        const u = promoUsage.get(p.id) ?? none;
+        const wanted = q.priced.lines.reduce(
+          (a, l) => a + (l.promotion?.id === p.id ? l.promotion.amount : 0),
+          0,
+        );
+        if (!p.active || now < p.startsAt || now >= p.endsAt)
+          throw conflict('PROMOTION_EXPIRED', `The promotion "${p.name}" is no longer running.`);
+        if (u.burned + wanted > p.budgetAmount)
+          throw conflict('PROMOTION_BUDGET_EXHAUSTED', `The promotion "${p.name}" has run out of budget.`);
+        if (p.perBuyerLimit !== null && u.buyerUses >= p.perBuyerLimit)
+          throw conflict('PROMOTION_LIMIT_REACHED', `You have already used "${p.name}" as often as allowed.`);
+      }
+      if (locked.length !== promoIds.length)
+        throw conflict('PROMOTION_EXPIRED', 'A promotion in your cart no longer exists.');
+      const rows: Array<typeof incentiveBurns.$inferInsert> = [];
+      for (const l of q.priced.lines) {
+        if (!l.promotion) continue;
+        rows.push({
+          id: ids.newId(),
+          kind: 'promotion',
+          promotionId: l.promotion.id,
+          buyerId: q.buyerId,
+          checkoutId: q.checkoutId,
+          orderId: q.orderIdBySeller?.get(l.sellerId) ?? null,
+          skuId: l.skuId,
+          amount: l.promotion.amount,
+          createdAt: now,
+        });
+      }
+      if (q.priced.code) {
+        const [c] = await tx
+          .select()
+          .from(discountCodes)
+          .where(eq(discountCodes.id, q.priced.code.id))
+          .for('update');
+        if (!c?.active || now < c.startsAt || now >= c.endsAt) {
+          throw conflict('CODE_EXPIRED', 'The discount code is no longer valid.');
+        }
+        const u = (await usage(tx, incentiveBurns.codeId, [c.id], q.buyerId)).get(c.id) ?? none;
+        if (c.budgetAmount !== null && u.burned + q.priced.code.amount > c.budgetAmount)
+          throw conflict('CODE_BUDGET_EXHAUSTED', 'The discount code has run out of budget.');
+        if (c.maxUses !== null && u.uses >= c.maxUses)
+          throw conflict('CODE_USAGE_LIMIT_REACHED', 'The discount code has been used up.');
+        if (c.perBuyerLimit !== null && u.buyerUses >= c.perBuyerLimit)
+          throw conflict('CODE_LIMIT_REACHED', 'You have already used this code as often as allowed.');
+        // One burn row per seller order, so each order's snapshot can point at its share.
+        const bySeller = new Map<string, number>();
+        for (const l of q.priced.lines)
+          if (l.codeDiscount > 0) bySeller.set(l.sellerId, (bySeller.get(l.sellerId) ?? 0) + l.codeDiscount);
+        for (const [sellerId, amount] of bySeller) {
+          rows.push({
+            id: ids.newId(),
+            kind: 'code',
+            codeId: c.id,
+            buyerId: q.buyerId,
+            checkoutId: q.checkoutId,
+            orderId: q.orderIdBySeller?.get(sellerId) ?? null,
+            amount,
+            createdAt: now,
+          });
+        }
+      }
+      if (rows.length) await tx.insert(incentiveBurns).values(rows);
+      if (q.priced.loyalty) {
+        await lockLoyalty(tx, q.buyerId);
+        const balance = await loyaltyBalance(tx, q.buyerId);
+        if (balance < q.priced.loyalty.pointsUsed)
+          throw conflict('INSUFFICIENT_POINTS', 'Your points balance changed; review your cart.');
+        await addLoyalty(tx, {
+          buyerId: q.buyerId,
+          kind: 'redeem',
+          points: -q.priced.loyalty.pointsUsed,
+          checkoutId: q.checkoutId,
+        });
+      }
+      return rows.length;
+    },
+
+    /** A cancelled checkout gives its budgets and points back, exactly once. */
+    async reverseBurns(tx: Database, checkoutId: string) {
+      const reversed = await tx
+        .update(incentiveBurns)
+        .set({ reversedAt: clock.now() })
+        .where(and(eq(incentiveBurns.checkoutId, checkoutId), notReversed))
+        .returning({ id: incentiveBurns.id });
+      const redeemed = await tx
+        .select()
+        .from(loyaltyEntries)
+        .where(and(eq(loyaltyEntries.checkoutId, checkoutId)));
+      const net = redeemed.reduce((a, e) => a + e.points, 0);
+      if (net < 0) {
+        const buyerId = redeemed[0]!.buyerId;
+        await addLoyalty(tx, {
+          buyerId,
+          kind: 'refund',
+          points: -net,
+          checkoutId,
+          reason: 'checkout cancelled',
+        });
+      }
+      return reversed.length;
+    },
+
+    // ---------------------------------------------------------------- loyalty
+    balance: (buyerId: string) => loyaltyBalance(db, buyerId),
+
+    async entries(buyerId: string, limit = 50) {
+      return db
+        .select()
+        .from(loyaltyEntries)
+        .where(eq(loyaltyEntries.buyerId, buyerId))
+        .orderBy(desc(loyaltyEntries.createdAt), desc(loyaltyEntries.id))
+        .limit(limit);
+    },
+
+    /** Admin correction or goodwill grant; never takes a balance below zero. */
+    async adjust(adminId: string, buyerId: string, points: number, reason: string) {
+      await deps.requireUser(buyerId);
+      return db.transaction(async (tx) => {
+        await lockLoyalty(tx, buyerId);
+        const balance = await loyaltyBalance(tx, buyerId);
+        if (balance + points < 0)
+          throw unprocessable(
+            'INSUFFICIENT_POINTS',
+            'points',
+            `The balance is ${balance}; it cannot go below zero.`,
+          );
+        await addLoyalty(tx, { buyerId, kind: 'adjust', points, reason, createdBy: adminId });
+        await audit.record(tx, {
+          actorUserId: adminId,
+          action: 'loyalty.adjusted',
+          targetType: 'user',
+          targetId: buyerId,
+          reason,
+          data: { points },
+        });
+        return balance + points;
+      });
+    },
+
+    /** Points for a completed order (the orders module calls this; never at payment). */
+    async earn(tx: Database, q: { buyerId: string; orderId: string; finalAmount: number }) {
+      const points = Math.floor(q.finalAmount / deps.loyalty.earnPerPoint);
+      if (points > 0) await addLoyalty(tx, { buyerId: q.buyerId, kind: 'earn', points, orderId: q.orderId });
+      return points;
+    },
+  };
+}
+
+export type PromotionsService = ReturnType<typeof createPromotionsService>;
