@@ -63,13 +63,7 @@ export function createCartService(deps: {
     }
   }
 
-  async function sellableOrThrow(
-    tx: Database,
-    skuId: string,
-    quantity: number,
-    existingCurrency: string | null,
-  ) {
-    const sku = (await deps.sellableSkus(tx, [skuId])).get(skuId);
+  function checkSellable(sku: SellableSku | undefined, quantity: number, existingCurrency: string | null) {
     if (!sku)
       throw new AppError('SKU_NOT_FOUND', 422, 'sku_id is not a product variant we know.', {
         field: 'sku_id',
@@ -85,16 +79,14 @@ export function createCartService(deps: {
       );
     }
     if (sku.stock < quantity) {
+      const out = sku.stock === 0;
       throw new AppError(
-        sku.stock === 0 ? 'OUT_OF_STOCK' : 'INSUFFICIENT_STOCK',
+        out ? 'OUT_OF_STOCK' : 'INSUFFICIENT_STOCK',
         409,
-        sku.stock === 0 ? 'This item is out of stock.' : `Only ${sku.stock} left.`,
-        {
-          field: 'quantity',
-        },
+        out ? 'This item is out of stock.' : `Only ${sku.stock} left.`,
+        { field: 'quantity' },
       );
     }
-    return sku;
   }
 
   /**
@@ -165,11 +157,10 @@ export function createCartService(deps: {
           throw conflict('CART_FULL', `A cart holds at most ${MAX_CART_LINES} different items.`);
         const total = (existing?.quantity ?? 0) + quantity;
         checkQuantity(total);
-        const others = lines.filter((l) => l.skuId !== skuId).map((l) => l.skuId);
-        const currency = others.length
-          ? ([...(await deps.sellableSkus(tx, others)).values()][0]?.currency ?? null)
-          : null;
-        await sellableOrThrow(tx, skuId, total, currency);
+        // One lookup for the new SKU and one existing line (enough to know the cart's currency).
+        const other = lines.find((l) => l.skuId !== skuId)?.skuId;
+        const skus = await deps.sellableSkus(tx, other ? [skuId, other] : [skuId]);
+        checkSellable(skus.get(skuId), total, other ? (skus.get(other)?.currency ?? null) : null);
         await tx
           .insert(cartLines)
           .values({ buyerId, skuId, quantity, addedAt: clock.now() })

@@ -55,7 +55,7 @@ async function promo(over: object = {}) {
 }
 
 /** Price a one-line cart for `buyerId` and burn it in one transaction, as checkout will. */
-async function checkout(buyerId: string, code: string | null = null) {
+async function checkout(buyerId: string) {
   const checkoutId = randomUUID();
   return t.handle.db
     .transaction(async (tx) => {

@@ -72,7 +72,7 @@ const valueColumns = (v: ValueInput) =>
       }
     : { valueKind: 'fixed' as const, percentBp: null, capAmount: null, fixedAmount: v.amount };
 
-export const valueOf = (r: {
+export const discountValueOf = (r: {
   valueKind: 'percentage' | 'fixed';
   percentBp: number | null;
   capAmount: number | null;
@@ -148,7 +148,7 @@ export function createPromotionsService(deps: {
   const toRule = (p: Promotion, u: { burned: number; buyerUses: number }): PromotionRule => ({
     id: p.id,
     name: p.name,
-    value: valueOf(p),
+    value: discountValueOf(p),
     scope: scopeOf(p),
     startsAt: p.startsAt,
     endsAt: p.endsAt,
@@ -164,7 +164,7 @@ export function createPromotionsService(deps: {
   const toCodeRule = (c: DiscountCode, u: { burned: number; uses: number; buyerUses: number }): CodeRule => ({
     id: c.id,
     code: c.code,
-    value: valueOf(c),
+    value: discountValueOf(c),
     minOrderAmount: c.minOrderAmount,
     startsAt: c.startsAt,
     endsAt: c.endsAt,
