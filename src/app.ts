@@ -204,10 +204,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ids,
     audit,
     requireUser: identity.profiles.loadUser,
+    scopeExists: catalog.scopeExists,
     loyalty: {
       pointValue: config.LOYALTY_POINT_VALUE,
       maxShareBp: config.LOYALTY_MAX_SHARE_BP,
       earnPerPoint: config.LOYALTY_EARN_PER_POINT,
+      currency: 'TZS',
     },
   });
   const cart = createCartModule({

@@ -15,3 +15,9 @@ export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
+
+/** An ISO 8601 instant with an explicit offset, within years PostgreSQL and people can agree on. */
+export function isPlausibleInstant(value: string): boolean {
+  const y = new Date(value).getUTCFullYear();
+  return y >= 2000 && y <= 2200;
+}

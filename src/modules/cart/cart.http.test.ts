@@ -185,6 +185,34 @@ describe('cart basics', () => {
     expect(fixed.sellers[0].lines[1]).toMatchObject({ problem: null, pricing: { final: 14_000_00 } });
   });
 
+  it('a seller cannot buy their own products (the platform would fund the discount)', async () => {
+    const res = await api('POST', '/api/v1/cart/items', s1.auth, { sku_id: kanga.skuIds[0], quantity: 1 });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'SELF_PURCHASE', field: 'sku_id' });
+  });
+
+  it('the preview token changes when what the buyer would pay changes, and only then', async () => {
+    const b = await buyer();
+    const first = (
+      await api('POST', '/api/v1/cart/items', b.auth, { sku_id: radio.skuIds[0], quantity: 1 })
+    ).json();
+    expect((await api('GET', '/api/v1/cart', b.auth)).json().preview_token).toBe(first.preview_token);
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/seller/products/${radio.id}/variants/${radio.skuIds[0]}`,
+      headers: s2.auth,
+      payload: { price: 49_000_00 },
+    });
+    const after = (await api('GET', '/api/v1/cart', b.auth)).json();
+    expect(after.preview_token).not.toBe(first.preview_token);
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/seller/products/${radio.id}/variants/${radio.skuIds[0]}`,
+      headers: s2.auth,
+      payload: { price: 50_000_00 },
+    });
+  });
+
   it('needs a signed-in buyer', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/cart' })).statusCode).toBe(401);
   });
@@ -323,9 +351,16 @@ describe('promotion administration', () => {
     expect((await api('POST', '/api/v1/admin/promotions', s1.auth, valid())).statusCode).toBe(403);
     expect((await api('GET', '/api/v1/admin/discount-codes', b.auth)).statusCode).toBe(403);
     const p = (await api('POST', '/api/v1/admin/promotions', admin.auth, valid())).json();
+    expect(
+      (await api('PATCH', `/api/v1/admin/promotions/${p.id}`, admin.auth, { active: false })).json().field,
+    ).toBe('reason');
+    expect(
+      (await api('PATCH', `/api/v1/admin/promotions/${p.id}`, admin.auth, { reason: 'nothing' })).statusCode,
+    ).toBe(400);
     const changed = await api('PATCH', `/api/v1/admin/promotions/${p.id}`, admin.auth, {
       active: false,
       priority: 3,
+      reason: 'budget review',
     });
     expect(changed.json()).toMatchObject({ active: false, priority: 3 });
     const trail = (
@@ -335,7 +370,10 @@ describe('promotion administration', () => {
       'promotion.updated',
       'promotion.created',
     ]);
-    expect(trail.items[0].data).toEqual({ changes: { active: false, priority: 3 } });
+    expect(trail.items[0]).toMatchObject({
+      reason: 'budget review',
+      data: { changes: { active: false, priority: 3 } },
+    });
   });
 
   it.each([
@@ -355,6 +393,14 @@ describe('promotion administration', () => {
     ['a zero budget', { budget_amount: 0 }, 400, 'VALIDATION_FAILED'],
     ['an unknown scope', { scope: { type: 'city', id: 'x' } }, 400, 'VALIDATION_FAILED'],
     ['a time without offset', { starts_at: '2026-12-01 10:00' }, 400, 'VALIDATION_FAILED'],
+    ['the year 0000', { starts_at: '0000-01-01T00:00:00Z' }, 400, 'VALIDATION_FAILED'],
+    ['a per-buyer limit beyond reason', { per_buyer_limit: 3_000_000_000 }, 400, 'VALIDATION_FAILED'],
+    [
+      'a scope that names nothing',
+      { scope: { type: 'category', id: '01a211ef-3fcc-7542-96e2-9af11744c6a1' } },
+      422,
+      'SCOPE_NOT_FOUND',
+    ],
   ])('refuses %s', async (_what, over, status, code) => {
     const res = await api('POST', '/api/v1/admin/promotions', admin.auth, { ...valid(), ...over });
     expect(res.statusCode).toBe(status);
@@ -363,7 +409,10 @@ describe('promotion administration', () => {
 
   it('refuses a patch that puts the end before the start', async () => {
     const p = (await api('POST', '/api/v1/admin/promotions', admin.auth, valid())).json();
-    const res = await api('PATCH', `/api/v1/admin/promotions/${p.id}`, admin.auth, { ends_at: iso(-100) });
+    const res = await api('PATCH', `/api/v1/admin/promotions/${p.id}`, admin.auth, {
+      ends_at: iso(-100),
+      reason: 'shorten',
+    });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'INVALID_WINDOW', field: 'ends_at' });
   });

@@ -55,6 +55,9 @@ export const cartSchema = z
   .object({
     currency: z.string(),
     ready: z.boolean().describe('Every line can be bought as shown'),
+    preview_token: z
+      .string()
+      .describe('Send it back at checkout: checkout refuses if the cart would now be priced differently'),
     sellers: z.array(z.object({ seller_id: z.uuid(), lines: z.array(lineSchema), totals: totalsSchema })),
     totals: totalsSchema,
     code: z.object({ code: z.string(), applied: z.boolean(), amount: z.number().int() }).nullable(),
@@ -122,6 +125,7 @@ export function toCart(v: CartView, lowStock: number) {
   return {
     currency: v.currency,
     ready: v.ready,
+    preview_token: v.previewToken,
     sellers: [...sellers].map(([sellerId, lines]) => ({
       seller_id: sellerId,
       lines,

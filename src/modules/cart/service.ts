@@ -2,6 +2,7 @@ import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, notFound } from '../../shared/errors.js';
+import { sha256Hex } from '../../shared/secrets.js';
 import type { SellableSku } from '../catalog/index.js';
 import { type PricedCart, type PricingLine, type PromotionsService, priceCart } from '../promotions/index.js';
 import { cartLines, carts } from './schema.js';
@@ -15,7 +16,9 @@ export type LineProblem =
   | 'SKU_NOT_FOUND'
   | 'OUT_OF_STOCK'
   | 'INSUFFICIENT_STOCK'
-  | 'CURRENCY_MISMATCH';
+  | 'CURRENCY_MISMATCH'
+  // A seller buying their own goods would be paid the full price while the platform funds the discount.
+  | 'SELF_PURCHASE';
 
 export interface CartLineView {
   skuId: string;
@@ -34,6 +37,11 @@ export interface CartView {
   priced: PricedCart;
   /** true when every line can be bought as shown */
   ready: boolean;
+  /**
+   * A fingerprint of everything the buyer is shown (lines, prices, stock problems, incentives,
+   * totals). Checkout takes it back and refuses if the cart would now be priced differently.
+   */
+  previewToken: string;
 }
 
 export function createCartService(deps: {
@@ -112,6 +120,7 @@ export function createCartService(deps: {
       let problem: LineProblem | null = null;
       if (!sku) problem = 'SKU_NOT_FOUND';
       else if (sku.unavailable) problem = sku.unavailable;
+      else if (sku.sellerId === buyerId) problem = 'SELF_PURCHASE';
       else if (sku.currency !== currency) problem = 'CURRENCY_MISMATCH';
       else if (sku.stock === 0) problem = 'OUT_OF_STOCK';
       else if (sku.stock < r.quantity) problem = 'INSUFFICIENT_STOCK';
@@ -133,15 +142,26 @@ export function createCartService(deps: {
       lines: priceable,
       code: cart?.code ?? null,
       requestedPoints: cart?.loyaltyPoints ?? 0,
+      currency,
     });
+    const priced = priceCart(input);
+    const fingerprint = JSON.stringify([
+      currency,
+      lines.map((l) => [l.skuId, l.quantity, l.sku?.unitPrice ?? null, l.problem]),
+      priced.lines,
+      priced.code,
+      priced.loyalty,
+      priced.totals,
+    ]);
     return {
       buyerId,
       currency,
       lines,
       code: cart?.code ?? null,
       loyaltyPoints: cart?.loyaltyPoints ?? 0,
-      priced: priceCart(input),
+      priced,
       ready: lines.length > 0 && lines.every((l) => l.problem === null),
+      previewToken: sha256Hex(fingerprint).slice(0, 32),
     };
   }
 
@@ -151,7 +171,11 @@ export function createCartService(deps: {
     async addItem(buyerId: string, skuId: string, quantity: number) {
       return db.transaction(async (tx) => {
         await lockCart(tx, buyerId);
-        const lines = await tx.select().from(cartLines).where(eq(cartLines.buyerId, buyerId));
+        const lines = await tx
+          .select()
+          .from(cartLines)
+          .where(eq(cartLines.buyerId, buyerId))
+          .orderBy(asc(cartLines.addedAt), asc(cartLines.skuId));
         const existing = lines.find((l) => l.skuId === skuId);
         if (!existing && lines.length >= MAX_CART_LINES)
           throw conflict('CART_FULL', `A cart holds at most ${MAX_CART_LINES} different items.`);
@@ -160,7 +184,10 @@ export function createCartService(deps: {
         // One lookup for the new SKU and one existing line (enough to know the cart's currency).
         const other = lines.find((l) => l.skuId !== skuId)?.skuId;
         const skus = await deps.sellableSkus(tx, other ? [skuId, other] : [skuId]);
-        checkSellable(skus.get(skuId), total, other ? (skus.get(other)?.currency ?? null) : null);
+        const sku = skus.get(skuId);
+        if (sku?.sellerId === buyerId)
+          throw new AppError('SELF_PURCHASE', 422, 'You cannot buy your own products.', { field: 'sku_id' });
+        checkSellable(sku, total, other ? (skus.get(other)?.currency ?? null) : null);
         await tx
           .insert(cartLines)
           .values({ buyerId, skuId, quantity, addedAt: clock.now() })

@@ -451,6 +451,35 @@ describe('bad input', () => {
     ).toBe(201);
   });
 
+  it('keeps one currency per product, and refuses a listing cursor from another age', async () => {
+    const seller = await verifiedSeller(t, admin);
+    const p = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/seller/products',
+        headers: seller.auth,
+        payload: {
+          title: 'X',
+          description: 'Y',
+          category_id: phones,
+          variants: [{ seller_sku: 'CUR-1', attributes: {}, price: 100, stock: 1 }],
+        },
+      })
+    ).json();
+    const kes = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/products/${p.id}/variants`,
+      headers: seller.auth,
+      payload: { seller_sku: 'CUR-2', attributes: {}, price: 100, stock: 1, currency: 'KES' },
+    });
+    expect(kes.statusCode).toBe(422);
+    expect(kes.json()).toMatchObject({ code: 'CURRENCY_MISMATCH', field: 'currency' });
+    const cursor = Buffer.from(
+      JSON.stringify(['newest', '99999', '01a211ef-3fcc-7542-96e2-9af11744c6a1']),
+    ).toString('base64url');
+    expect((await get(`/api/v1/products?cursor=${cursor}`)).json().code).toBe('INVALID_CURSOR');
+  });
+
   it('refuses specs that are not flat, and a price range upside down', async () => {
     const seller = await verifiedSeller(t, admin);
     const nested = await t.app.inject({
@@ -576,7 +605,23 @@ describe('listing', () => {
     expect(wrongSort.json().code).toBe('INVALID_CURSOR');
   });
 
-  it("a suspended or banned seller's products disappear at once, and come back on reinstatement", async () => {
+  it("a suspended seller's products disappear at once, and come back when the suspension ends", async () => {
+    const seller = await verifiedSeller(t, admin);
+    const p = await verifiedProduct(t, admin, seller, { categoryId: phones });
+    const until = new Date(t.clock.now().getTime() + 3600_000).toISOString();
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/users/${seller.userId}/suspend`,
+      headers: admin.auth,
+      payload: { reason: 'checks', until },
+    });
+    expect((await get(`/api/v1/products/${p.id}`)).statusCode).toBe(404);
+    expect(ids(await get(`/api/v1/products?seller=${seller.userId}`))).toEqual([]);
+    t.clock.advanceSeconds(3601);
+    expect((await get(`/api/v1/products/${p.id}`)).statusCode).toBe(200);
+  });
+
+  it("a banned seller's products disappear at once, and come back on reinstatement", async () => {
     const seller = await verifiedSeller(t, admin);
     const p = await verifiedProduct(t, admin, seller, { categoryId: phones });
     expect((await get(`/api/v1/products/${p.id}`)).statusCode).toBe(200);

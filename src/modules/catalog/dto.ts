@@ -18,11 +18,12 @@ export const attributesSchema = z
   .refine((a) => Object.keys(a).length <= 8, 'at most 8 attributes');
 
 /** Prices are integers in the currency's minor unit (TZS 12,500.00 is 1250000). */
+// At most TZS 100,000,000.00 a unit: 50 lines of 1,000 units stay far below 2^53.
 export const priceSchema = z
   .number()
   .int()
   .min(1)
-  .max(1_000_000_000_000)
+  .max(10_000_000_000)
   .describe('Minor units (cents); integer');
 export const stockSchema = z.number().int().min(0).max(1_000_000);
 

@@ -33,6 +33,8 @@ export function createCatalogModule(deps: {
     listing,
     /** For the cart and checkout: what each SKU costs now and whether it can be sold. */
     sellableSkus: listing.sellableSkus,
+    /** Does a promotion scope target exist (category, brand, product or SKU)? */
+    scopeExists: (type: 'category' | 'brand' | 'product' | 'sku', id: string) => listing.exists(type, id),
     routes: catalogRoutes(routeDeps),
     adminRoutes: adminCatalogRoutes(routeDeps),
   };

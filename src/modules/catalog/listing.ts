@@ -1,10 +1,12 @@
 import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, notFound } from '../../shared/errors.js';
+import { isPlausibleInstant } from '../../shared/time.js';
 import type { MediaService } from '../media/index.js';
 import type { Currency } from './model.js';
-import { categories, productMedia, products, productVariants } from './schema.js';
+import { brands, categories, productMedia, products, productVariants } from './schema.js';
 
 export type ListingSort = 'newest' | 'price_asc' | 'price_desc';
 
@@ -47,9 +49,9 @@ function decodeCursor(sort: ListingSort, raw: string): { key: string | number; i
       string | number,
       string,
     ];
-    if (s !== sort || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error();
-    if (sort === 'newest' ? Number.isNaN(new Date(String(key)).getTime()) : !Number.isSafeInteger(key))
-      throw new Error();
+    if (s !== sort || !z.uuid().safeParse(id).success) throw new Error('bad cursor');
+    if (sort === 'newest' ? !isPlausibleInstant(String(key)) : !Number.isSafeInteger(key))
+      throw new Error('bad cursor');
     return { key, id };
   } catch {
     throw new AppError(
@@ -186,6 +188,12 @@ export function createListingService(deps: {
       const [m] = await media.byIds(db, [mediaId]);
       if (!m) throw notFound('Image');
       return { media: m, bytes: await media.content(m) };
+    },
+
+    async exists(type: 'category' | 'brand' | 'product' | 'sku', id: string): Promise<boolean> {
+      const table = { category: categories, brand: brands, product: products, sku: productVariants }[type];
+      const [row] = await db.select({ id: table.id }).from(table).where(eq(table.id, id));
+      return Boolean(row);
     },
 
     /** For the cart and checkout: every asked SKU that exists, with what pricing needs and whether it is sellable. */

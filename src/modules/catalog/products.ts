@@ -111,6 +111,20 @@ export function createProductService(deps: {
 
   async function insertVariant(tx: Database, product: Product, v: VariantInput) {
     const now = clock.now();
+    // One currency per product, so "price from", price sorting and price filters compare like with like.
+    const [other] = await tx
+      .select({ currency: productVariants.currency })
+      .from(productVariants)
+      .where(eq(productVariants.productId, product.id))
+      .limit(1);
+    if (other && other.currency !== (v.currency ?? 'TZS')) {
+      throw new AppError(
+        'CURRENCY_MISMATCH',
+        422,
+        `This product is priced in ${other.currency}; every variant must be.`,
+        { field: 'currency' },
+      );
+    }
     try {
       // A savepoint, so a duplicate SKU can be reported without aborting the caller's transaction.
       return await tx.transaction(async (sp) => {

@@ -1,7 +1,7 @@
 // Request and reply shapes of the identity API, and the mapping from rows to replies. Replies use
 // snake_case and Dar es Salaam time; inputs are strict objects, so unknown fields are refused.
 import { z } from 'zod';
-import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
+import { isPlausibleInstant, toDarTime, toDarTimeOrNull } from '../../shared/time.js';
 import { type Media, mediaSchema, toMedia } from '../media/index.js';
 import type { User } from './auth-service.js';
 import type { KycSubmission } from './kyc-service.js';
@@ -253,6 +253,7 @@ export const suspendBody = z.strictObject({
   reason: text(500),
   until: z.iso
     .datetime({ offset: true })
+    .refine(isPlausibleInstant, 'must be between the years 2000 and 2200')
     .optional()
     .describe('When the suspension ends by itself; indefinite when omitted'),
 });

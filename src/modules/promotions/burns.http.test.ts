@@ -9,6 +9,7 @@ import {
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
+import type { PricedCart } from './pricing.js';
 
 // Burn tracking: what checkout (next issue) will call inside its transaction. Budgets and limits
 // are enforced from the burn records under row locks, so they hold under concurrency.
@@ -121,14 +122,58 @@ describe('burning incentives', () => {
     });
 
     const checkoutId = (first as { checkoutId: string }).checkoutId;
-    expect(await t.handle.db.transaction((tx) => svc().reverseBurns(tx, checkoutId))).toBeGreaterThan(0);
-    expect(await t.handle.db.transaction((tx) => svc().reverseBurns(tx, checkoutId))).toBe(0);
+    expect(await t.handle.db.transaction((tx) => svc().reverseBurns(tx, { checkoutId }))).toBeGreaterThan(0);
+    expect(await t.handle.db.transaction((tx) => svc().reverseBurns(tx, { checkoutId }))).toBe(0);
     expect(
       (
         await t.app.inject({ method: 'GET', url: `/api/v1/admin/promotions/${id}`, headers: admin.auth })
       ).json().report,
     ).toMatchObject({ uses: 0, burned_amount: 0 });
     expect((await t.app.services.cart.service.view(b.userId)).priced.lines[0]!.promotion?.id).toBe(id);
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/promotions/${id}`,
+      headers: admin.auth,
+      payload: { active: false },
+    });
+  });
+
+  it('refuses at burn time a per-buyer use the preview allowed before another checkout used it', async () => {
+    const id = await promo({ per_buyer_limit: 1, budget_amount: 100_000_00, priority: 250 });
+    const code = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/discount-codes',
+      headers: admin.auth,
+      payload: {
+        code: 'ONCEPERBUYER',
+        value: { type: 'fixed', amount: 100_00 },
+        min_order_amount: 0,
+        starts_at: iso(-1),
+        ends_at: iso(24),
+        per_buyer_limit: 1,
+        active: true,
+      },
+    });
+    expect(code.statusCode).toBe(201);
+    const b = await t.login(nextPhone());
+    await cartWith(b, 'ONCEPERBUYER');
+    // Two previews priced before either checkout: both show the promotion and the code.
+    const first = await t.app.services.cart.service.view(b.userId);
+    const second = await t.app.services.cart.service.view(b.userId);
+    await t.handle.db.transaction((tx) =>
+      svc().burn(tx, { buyerId: b.userId, checkoutId: randomUUID(), priced: first.priced }),
+    );
+    const again = await t.handle.db
+      .transaction((tx) =>
+        svc().burn(tx, { buyerId: b.userId, checkoutId: randomUUID(), priced: second.priced }),
+      )
+      .catch((e: { code: string }) => e.code);
+    expect(again).toBe('PROMOTION_LIMIT_REACHED');
+    const codeOnly = { ...second.priced, lines: second.priced.lines.map((l) => ({ ...l, promotion: null })) };
+    const again2 = await t.handle.db
+      .transaction((tx) => svc().burn(tx, { buyerId: b.userId, checkoutId: randomUUID(), priced: codeOnly }))
+      .catch((e: { code: string }) => e.code);
+    expect(again2).toBe('CODE_LIMIT_REACHED');
     await t.app.inject({
       method: 'PATCH',
       url: `/api/v1/admin/promotions/${id}`,
@@ -155,7 +200,11 @@ describe('burning incentives', () => {
     const r = await checkout(b.userId);
     expect('priced' in r && r.priced.loyalty).toEqual({ pointsUsed: 400, amount: 400_00 });
     expect(await svc().balance(b.userId)).toBe(100);
-    await t.handle.db.transaction((tx) => svc().reverseBurns(tx, (r as { checkoutId: string }).checkoutId));
+    const checkoutId = (r as { checkoutId: string }).checkoutId;
+    await t.handle.db.transaction((tx) => svc().reverseBurns(tx, { checkoutId }));
+    expect(await svc().balance(b.userId)).toBe(500);
+    // A second reversal (a retried job, a second worker) gives nothing back twice.
+    await t.handle.db.transaction((tx) => svc().reverseBurns(tx, { checkoutId }));
     expect(await svc().balance(b.userId)).toBe(500);
   });
 
@@ -218,8 +267,18 @@ describe.runIf(onPostgres)('burning under concurrency (PostgreSQL)', () => {
       buyers.push(b);
     }
     const results = await Promise.all(buyers.map((b) => checkout(b.userId)));
-    const ok = results.filter((r) => 'priced' in r);
-    expect(ok.length).toBeLessThanOrEqual(5);
+    // A checkout may still succeed without the incentive (its preview was priced after the budget
+    // ran out); what must never happen is an incentive applied beyond its budget or uses.
+    const ok = results.filter(
+      (r): r is { checkoutId: `${string}-${string}-${string}-${string}-${string}`; priced: PricedCart } =>
+        'priced' in r,
+    );
+    const promoSpent = ok.reduce(
+      (a, r) => a + r.priced.lines.reduce((x, l) => x + (l.promotion?.id === id ? l.promotion.amount : 0), 0),
+      0,
+    );
+    expect(promoSpent).toBeLessThanOrEqual(5_000_00);
+    expect(ok.filter((r) => r.priced.code !== null).length).toBeLessThanOrEqual(3);
     const report = (
       await t.app.inject({ method: 'GET', url: `/api/v1/admin/promotions/${id}`, headers: admin.auth })
     ).json().report;
@@ -237,5 +296,29 @@ describe.runIf(onPostgres)('burning under concurrency (PostgreSQL)', () => {
         .filter((r) => 'error' in r)
         .every((r) => /BUDGET_EXHAUSTED|USAGE_LIMIT_REACHED/.test((r as { error: string }).error)),
     ).toBe(true);
+  });
+
+  it('two reversals of one checkout at once give the points back once', async () => {
+    const b = await t.login(nextPhone());
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/loyalty/${b.userId}/adjust`,
+      headers: admin.auth,
+      payload: { points: 1000, reason: 'test' },
+    });
+    await cartWith(b);
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/cart/loyalty',
+      headers: b.auth,
+      payload: { points: 100 },
+    });
+    const r = (await checkout(b.userId)) as { checkoutId: string };
+    expect(await svc().balance(b.userId)).toBe(900);
+    await Promise.all([
+      t.handle.db.transaction((tx) => svc().reverseBurns(tx, { checkoutId: r.checkoutId })).catch(() => 0),
+      t.handle.db.transaction((tx) => svc().reverseBurns(tx, { checkoutId: r.checkoutId })).catch(() => 0),
+    ]);
+    expect(await svc().balance(b.userId)).toBe(1000);
   });
 });

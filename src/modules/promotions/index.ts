@@ -16,6 +16,7 @@ export function createPromotionsModule(deps: {
   audit: AuditService;
   loyalty: LoyaltyRules;
   requireUser: (userId: string) => Promise<unknown>;
+  scopeExists: (type: 'category' | 'brand' | 'product' | 'sku', id: string) => Promise<boolean>;
 }) {
   const service = createPromotionsService(deps);
   return {

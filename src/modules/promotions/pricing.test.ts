@@ -35,6 +35,7 @@ const promo = (over: Partial<PromotionRule> = {}): PromotionRule => ({
   priority: 0,
   active: true,
   budgetAmount: 1_000_000_00,
+  currency: 'TZS',
   burnedAmount: 0,
   perBuyerLimit: null,
   buyerUses: 0,
@@ -56,11 +57,12 @@ const code = (over: Partial<CodeRule> = {}): CodeRule => ({
   buyerUses: 0,
   budgetAmount: null,
   burnedAmount: 0,
+  currency: 'TZS',
   ...over,
 });
 
 const price = (over: Partial<PricingInput>) =>
-  priceCart({ lines: [line()], promotions: [], code: null, loyalty: null, now, ...over });
+  priceCart({ currency: 'TZS', lines: [line()], promotions: [], code: null, loyalty: null, now, ...over });
 
 describe('arithmetic', () => {
   it('rounds percentages up to the whole minor unit', () => {
@@ -95,6 +97,45 @@ describe('promotions', () => {
       sellerAmount: 30_000_00,
       platformFunded: 3_000_00,
     });
+  });
+
+  it('rounds an odd percentage up, in the buyer’s favour', () => {
+    // 10% of 999.99 is 99.999: the buyer gets 100.00 off, not 99.99.
+    expect(
+      price({ lines: [line({ unitPrice: 99_999 })], promotions: [promo()] }).lines[0]!.promotion!.amount,
+    ).toBe(10_000);
+    // 15% of 333.33 is 49.9995 → 50.00
+    expect(
+      price({
+        lines: [line({ unitPrice: 33_333 })],
+        promotions: [promo({ value: { kind: 'percentage', percentBp: 1500, capAmount: null } })],
+      }).lines[0]!.promotion!.amount,
+    ).toBe(5_000);
+    expect(
+      price({
+        lines: [line({ unitPrice: 99_999 })],
+        code: code({ value: { kind: 'percentage', percentBp: 1000, capAmount: null } }),
+      }).code!.amount,
+    ).toBe(10_000);
+  });
+
+  it('never applies a promotion, code or points across currencies', () => {
+    const r = priceCart({
+      currency: 'KES',
+      lines: [line()],
+      promotions: [promo({ value: { kind: 'fixed', amount: 300_00 } })],
+      code: code(),
+      loyalty: {
+        ...{ balancePoints: 100, requestedPoints: 10, pointValue: 100, maxShareBp: 5000 },
+        currency: 'TZS',
+      },
+      now,
+    });
+    expect(r.totals.discountTotal).toBe(0);
+    expect(r.notApplied).toEqual([
+      { kind: 'code', id: 'code-1', skuId: null, reason: 'NOT_ELIGIBLE' },
+      { kind: 'loyalty', id: null, skuId: null, reason: 'NOT_ELIGIBLE' },
+    ]);
   });
 
   it('caps a percentage discount', () => {
@@ -144,9 +185,19 @@ describe('promotions', () => {
   });
 
   it('breaks a priority tie by the larger discount, then by the older promotion', () => {
-    const small = promo({ id: 'small', value: { kind: 'percentage', percentBp: 500, capAmount: null } });
-    const large = promo({ id: 'large', value: { kind: 'percentage', percentBp: 1500, capAmount: null } });
-    expect(price({ promotions: [small, large] }).lines[0]!.promotion!.id).toBe('large');
+    // Ids and creation times point the other way, so only the amount can decide.
+    const small = promo({
+      id: 'a-small',
+      value: { kind: 'percentage', percentBp: 500, capAmount: null },
+      createdAt: new Date('2026-01-01'),
+    });
+    const large = promo({
+      id: 'z-large',
+      value: { kind: 'percentage', percentBp: 1500, capAmount: null },
+      createdAt: new Date('2026-02-01'),
+    });
+    expect(price({ promotions: [small, large] }).lines[0]!.promotion!.id).toBe('z-large');
+    expect(price({ promotions: [large, small] }).lines[0]!.promotion!.id).toBe('z-large');
     const older = promo({ id: 'z-older', createdAt: new Date('2026-01-01') });
     const newer = promo({ id: 'a-newer', createdAt: new Date('2026-02-01') });
     expect(price({ promotions: [newer, older] }).lines[0]!.promotion!.id).toBe('z-older');
@@ -227,7 +278,13 @@ describe('discount code', () => {
 });
 
 describe('loyalty points', () => {
-  const loyalty = { balancePoints: 1000, requestedPoints: 100, pointValue: 10_00, maxShareBp: 2000 };
+  const loyalty = {
+    balancePoints: 1000,
+    requestedPoints: 100,
+    pointValue: 10_00,
+    maxShareBp: 2000,
+    currency: 'TZS',
+  };
   it('turns points into money after promotions and code', () => {
     const r = price({ loyalty });
     expect(r.loyalty).toEqual({ pointsUsed: 100, amount: 1_000_00 });
@@ -305,6 +362,7 @@ const arbPromotions = fc.uniqueArray(
     priority: fc.integer({ min: 0, max: 3 }),
     active: fc.boolean(),
     budgetAmount: fc.integer({ min: 0, max: 10_000_000_00 }),
+    currency: fc.constant('TZS'),
     burnedAmount: fc.integer({ min: 0, max: 10_000_000_00 }),
     perBuyerLimit: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }),
     buyerUses: fc.integer({ min: 0, max: 3 }),
@@ -318,15 +376,16 @@ const arbCode = fc.option(
     code: fc.constant('CODE'),
     value: arbValue,
     minOrderAmount: fc.integer({ min: 0, max: 10_000_000_00 }),
-    startsAt: fc.constant(past),
-    endsAt: fc.constant(future),
-    active: fc.constant(true),
+    startsAt: fc.constantFrom(past, future),
+    endsAt: fc.constantFrom(future, now),
+    active: fc.boolean(),
     maxUses: fc.option(fc.integer({ min: 0, max: 5 }), { nil: null }),
     uses: fc.integer({ min: 0, max: 5 }),
-    perBuyerLimit: fc.constant(null),
-    buyerUses: fc.constant(0),
+    perBuyerLimit: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }),
+    buyerUses: fc.integer({ min: 0, max: 3 }),
     budgetAmount: fc.option(fc.integer({ min: 0, max: 10_000_000_00 }), { nil: null }),
     burnedAmount: fc.integer({ min: 0, max: 1_000_000_00 }),
+    currency: fc.constant('TZS'),
   }),
   { nil: null },
 );
@@ -336,6 +395,7 @@ const arbLoyalty = fc.option(
     requestedPoints: fc.integer({ min: 0, max: 1_000_000 }),
     pointValue: fc.integer({ min: 1, max: 100_00 }),
     maxShareBp: fc.integer({ min: 0, max: 10000 }),
+    currency: fc.constant('TZS'),
   }),
   { nil: null },
 );
@@ -347,7 +407,7 @@ const arbInput = fc.record({
 });
 
 describe('properties (fast-check)', () => {
-  const run = (i: Omit<PricingInput, 'now'>) => priceCart({ ...i, now });
+  const run = (i: Omit<PricingInput, 'now' | 'currency'>) => priceCart({ ...i, currency: 'TZS', now });
 
   it('final = original − discounts, per line, per seller and overall, and never below zero', () => {
     fc.assert(
@@ -408,8 +468,9 @@ describe('properties (fast-check)', () => {
   it('the result does not depend on the order of the lines', () => {
     fc.assert(
       fc.property(arbInput, fc.func(fc.integer()), (input, key) => {
-        const shuffled = [...input.lines].sort((a, b) => key(a.skuId) - key(b.skuId));
-        expect(run({ ...input, lines: shuffled })).toEqual(run(input));
+        const lines = [...input.lines].sort((a, b) => key(a.skuId) - key(b.skuId));
+        const promotions = [...input.promotions].sort((a, b) => key(a.id) - key(b.id));
+        expect(run({ ...input, lines, promotions })).toEqual(run(input));
       }),
       { numRuns: 300 },
     );
@@ -434,6 +495,8 @@ describe('properties (fast-check)', () => {
           if (c.budgetAmount !== null)
             expect(r.code.amount).toBeLessThanOrEqual(Math.max(0, c.budgetAmount - c.burnedAmount));
           expect(c.maxUses === null || c.uses < c.maxUses).toBe(true);
+          expect(c.perBuyerLimit === null || c.buyerUses < c.perBuyerLimit).toBe(true);
+          expect(c.active && c.startsAt <= now && c.endsAt > now).toBe(true);
         }
         if (input.loyalty && r.loyalty) {
           expect(r.loyalty.pointsUsed).toBeLessThanOrEqual(
@@ -441,6 +504,28 @@ describe('properties (fast-check)', () => {
           );
           const afterCode = r.totals.original - r.totals.promotionDiscount - r.totals.codeDiscount;
           expect(r.loyalty.amount * 10000).toBeLessThanOrEqual(afterCode * input.loyalty.maxShareBp);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('on one line, the winner has the top priority and, among equals, the largest discount', () => {
+    fc.assert(
+      fc.property(arbLine, arbPromotions, (l, promotions) => {
+        const r = run({ lines: [l], promotions, code: null, loyalty: null });
+        const winner = r.lines[0]!.promotion;
+        const standalone = (p: PromotionRule) =>
+          run({ lines: [l], promotions: [p], code: null, loyalty: null }).lines[0]!.promotion?.amount ?? 0;
+        const eligible = promotions.filter((p) => standalone(p) > 0);
+        if (!winner) {
+          expect(eligible).toEqual([]);
+          return;
+        }
+        const w = promotions.find((p) => p.id === winner.id)!;
+        for (const p of eligible) {
+          expect(w.priority).toBeGreaterThanOrEqual(p.priority);
+          if (p.priority === w.priority) expect(winner.amount).toBeGreaterThanOrEqual(standalone(p));
         }
       }),
       { numRuns: 500 },

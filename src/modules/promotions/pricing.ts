@@ -57,6 +57,8 @@ export interface PromotionRule {
   priority: number;
   active: boolean;
   budgetAmount: number;
+  /** every amount of the rule is in this currency; it never touches a cart in another */
+  currency: string;
   /** money already burned by earlier checkouts */
   burnedAmount: number;
   perBuyerLimit: number | null;
@@ -80,6 +82,7 @@ export interface CodeRule {
   buyerUses: number;
   budgetAmount: number | null;
   burnedAmount: number;
+  currency: string;
 }
 
 export interface LoyaltyInput {
@@ -89,9 +92,13 @@ export interface LoyaltyInput {
   pointValue: number;
   /** the most of the cart (after promotions and code) payable in points, in basis points */
   maxShareBp: number;
+  /** the currency a point's value is in */
+  currency: string;
 }
 
 export interface PricingInput {
+  /** the cart's currency: every line is priced in it */
+  currency: string;
   lines: PricingLine[];
   promotions: PromotionRule[];
   /** null: no code entered; `{ unknown }`: a code was entered that does not exist */
@@ -252,7 +259,7 @@ export function priceCart(input: PricingInput): PricedCart {
     const original = line.unitPrice * line.quantity;
     const candidates: Array<{ p: PromotionRule; amount: number }> = [];
     for (const p of input.promotions) {
-      if (!scopeMatches(p.scope, line)) continue;
+      if (p.currency !== input.currency || !scopeMatches(p.scope, line)) continue;
       const closed = windowReason(p, now);
       if (closed === 'INACTIVE') continue; // switched off by an admin: not the buyer's business
       let reason: NotAppliedReason | null = closed;
@@ -294,7 +301,7 @@ export function priceCart(input: PricingInput): PricedCart {
         ? Number.MAX_SAFE_INTEGER
         : Math.max(0, code.budgetAmount - code.burnedAmount);
     const closed = windowReason(code, now);
-    let reason: NotAppliedReason | null = closed;
+    let reason: NotAppliedReason | null = code.currency !== input.currency ? 'NOT_ELIGIBLE' : closed;
     if (!reason && code.maxUses !== null && code.uses >= code.maxUses) reason = 'USAGE_LIMIT_REACHED';
     if (!reason && code.perBuyerLimit !== null && code.buyerUses >= code.perBuyerLimit)
       reason = 'PER_BUYER_LIMIT_REACHED';
@@ -314,7 +321,9 @@ export function priceCart(input: PricingInput): PricedCart {
   let loyaltyApplied: PricedCart['loyalty'] = null;
   let loyaltyParts = lines.map(() => 0);
   const loyalty = input.loyalty;
-  if (loyalty && loyalty.requestedPoints > 0) {
+  if (loyalty && loyalty.requestedPoints > 0 && loyalty.currency !== input.currency) {
+    notApplied.push({ kind: 'loyalty', id: null, skuId: null, reason: 'NOT_ELIGIBLE' });
+  } else if (loyalty && loyalty.requestedPoints > 0) {
     const base = afterCode.reduce((a, b) => a + b, 0);
     const maxByShare =
       loyalty.pointValue > 0 ? Math.floor(percentOfFloor(base, loyalty.maxShareBp) / loyalty.pointValue) : 0;

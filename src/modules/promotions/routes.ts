@@ -2,11 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
-import { toDarTime } from '../../shared/time.js';
+import { isPlausibleInstant, toDarTime } from '../../shared/time.js';
 import type { DiscountCode, Promotion, PromotionsService } from './service.js';
 
 const money = z.number().int().min(1).max(1_000_000_000_000).describe('Minor units; integer');
-const isoTime = z.iso.datetime({ offset: true });
+const isoTime = z.iso
+  .datetime({ offset: true })
+  .refine(isPlausibleInstant, 'must be between the years 2000 and 2200');
 
 const valueSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -42,7 +44,8 @@ const promotionPatch = z
       [K in keyof typeof promotionFields]: z.ZodOptional<(typeof promotionFields)[K]>;
     },
   )
-  .refine((v) => Object.keys(v).length > 0, 'send at least one field');
+  .extend({ reason: z.string().trim().min(1).max(500).describe('Why: kept in the audit trail') })
+  .refine((v) => Object.keys(v).length > 1, 'send at least one field besides the reason');
 
 const codeFields = {
   code: z
@@ -53,8 +56,8 @@ const codeFields = {
   min_order_amount: z.number().int().min(0).max(1_000_000_000_000),
   starts_at: isoTime,
   ends_at: isoTime,
-  max_uses: z.number().int().min(1).nullable().optional(),
-  per_buyer_limit: z.number().int().min(1).nullable().optional(),
+  max_uses: z.number().int().min(1).max(10_000_000).nullable().optional(),
+  per_buyer_limit: z.number().int().min(1).max(1000).nullable().optional(),
   budget_amount: money.nullable().optional(),
   active: z.boolean(),
 };
@@ -66,7 +69,8 @@ const codePatch = z
       [K in keyof typeof codePatchFields]: z.ZodOptional<(typeof codePatchFields)[K]>;
     },
   )
-  .refine((v) => Object.keys(v).length > 0, 'send at least one field');
+  .extend({ reason: z.string().trim().min(1).max(500).describe('Why: kept in the audit trail') })
+  .refine((v) => Object.keys(v).length > 1, 'send at least one field besides the reason');
 
 const valueOut = z.union([
   z.object({

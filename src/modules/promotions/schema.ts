@@ -8,6 +8,7 @@ import {
   pgTable,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -31,6 +32,8 @@ export const promotions = pgTable(
     endsAt: tz('ends_at').notNull(),
     priority: integer('priority').notNull(),
     budgetAmount: money('budget_amount').notNull(),
+    /** amounts (fixed value, cap, budget) are in this currency; the promotion only touches carts in it */
+    currency: text('currency').notNull().default('TZS'),
     perBuyerLimit: integer('per_buyer_limit'),
     active: boolean('active').notNull(),
     createdBy: uuid('created_by').notNull(),
@@ -60,6 +63,7 @@ export const discountCodes = pgTable(
     maxUses: integer('max_uses'),
     perBuyerLimit: integer('per_buyer_limit'),
     budgetAmount: money('budget_amount'),
+    currency: text('currency').notNull().default('TZS'),
     active: boolean('active').notNull(),
     createdBy: uuid('created_by').notNull(),
     createdAt: tz('created_at').notNull(),
@@ -92,6 +96,10 @@ export const incentiveBurns = pgTable(
     index('incentive_burns_promotion_idx').on(t.promotionId, t.buyerId),
     index('incentive_burns_code_idx').on(t.codeId, t.buyerId),
     index('incentive_burns_checkout_idx').on(t.checkoutId),
+    // A checkout burns each incentive for each line or order once: a retried burn cannot double-charge a budget.
+    unique('incentive_burns_once')
+      .on(t.checkoutId, t.kind, t.promotionId, t.codeId, t.skuId, t.orderId)
+      .nullsNotDistinct(),
     check('incentive_burns_amount', sql`${t.amount} > 0`),
   ],
 );
@@ -108,9 +116,12 @@ export const loyaltyEntries = pgTable(
     orderId: uuid('order_id'),
     reason: text('reason'),
     createdBy: uuid('created_by'),
+    /** for a refund: the redeem entry it gives back (each one at most once) */
+    reversesId: uuid('reverses_id'),
     createdAt: tz('created_at').notNull(),
   },
   (t) => [
+    uniqueIndex('loyalty_entries_reverses_once_idx').on(t.reversesId),
     index('loyalty_entries_buyer_idx').on(t.buyerId, t.createdAt),
     check('loyalty_entries_nonzero', sql`${t.points} <> 0`),
   ],

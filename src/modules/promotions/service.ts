@@ -5,14 +5,15 @@ import { AppError, conflict, notFound, unprocessable } from '../../shared/errors
 import type { IdGenerator } from '../../shared/ids.js';
 import type { AuditService } from '../audit/index.js';
 import type { LoyaltyKind } from './model.js';
-import type {
-  CodeRule,
-  DiscountValue,
-  PricedCart,
-  PricingInput,
-  PricingLine,
-  PromotionRule,
-  PromotionScope,
+import {
+  allocate,
+  type CodeRule,
+  type DiscountValue,
+  type PricedCart,
+  type PricingInput,
+  type PricingLine,
+  type PromotionRule,
+  type PromotionScope,
 } from './pricing.js';
 import { discountCodes, incentiveBurns, loyaltyEntries, promotions } from './schema.js';
 
@@ -26,6 +27,8 @@ export interface LoyaltyRules {
   maxShareBp: number;
   /** minor units of completed spending that earn one point */
   earnPerPoint: number;
+  /** the currency points are valued in */
+  currency: string;
 }
 
 export type ValueInput =
@@ -43,6 +46,7 @@ export interface PromotionInput {
   budget_amount: number;
   per_buyer_limit?: number | null | undefined;
   active: boolean;
+  currency?: 'TZS' | 'KES' | undefined;
 }
 
 export interface CodeInput {
@@ -55,6 +59,7 @@ export interface CodeInput {
   per_buyer_limit?: number | null | undefined;
   budget_amount?: number | null | undefined;
   active: boolean;
+  currency?: 'TZS' | 'KES' | undefined;
 }
 
 /** Codes are matched without case and without spaces: "karibu 10" is KARIBU10. */
@@ -100,6 +105,15 @@ const isUniqueViolation = (err: unknown) => {
 
 const notReversed = isNull(incentiveBurns.reversedAt);
 
+async function requireScope(
+  exists: (type: 'category' | 'brand' | 'product' | 'sku', id: string) => Promise<boolean>,
+  scope: ScopeInput | undefined,
+) {
+  if (scope && scope.type !== 'all' && !(await exists(scope.type, scope.id))) {
+    throw unprocessable('SCOPE_NOT_FOUND', 'scope.id', `No ${scope.type} has the id ${scope.id}.`);
+  }
+}
+
 export function createPromotionsService(deps: {
   db: Database;
   clock: Clock;
@@ -108,6 +122,8 @@ export function createPromotionsService(deps: {
   loyalty: LoyaltyRules;
   /** throws 404 for an unknown user */
   requireUser: (userId: string) => Promise<unknown>;
+  /** whether a promotion's scope target exists in the catalog */
+  scopeExists: (type: 'category' | 'brand' | 'product' | 'sku', id: string) => Promise<boolean>;
 }) {
   const { db, clock, ids, audit } = deps;
 
@@ -155,6 +171,7 @@ export function createPromotionsService(deps: {
     priority: p.priority,
     active: p.active,
     budgetAmount: p.budgetAmount,
+    currency: p.currency,
     burnedAmount: u.burned,
     perBuyerLimit: p.perBuyerLimit,
     buyerUses: u.buyerUses,
@@ -175,6 +192,7 @@ export function createPromotionsService(deps: {
     buyerUses: u.buyerUses,
     budgetAmount: c.budgetAmount,
     burnedAmount: u.burned,
+    currency: c.currency,
   });
 
   async function loyaltyBalance(tx: Database, buyerId: string): Promise<number> {
@@ -220,6 +238,7 @@ export function createPromotionsService(deps: {
     // ---------------------------------------------------------------- admin: promotions
     async createPromotion(adminId: string, input: PromotionInput) {
       const w = validWindow(input.starts_at, input.ends_at);
+      await requireScope(deps.scopeExists, input.scope);
       const now = clock.now();
       return db.transaction(async (tx) => {
         const [row] = await tx
@@ -235,6 +254,7 @@ export function createPromotionsService(deps: {
             budgetAmount: input.budget_amount,
             perBuyerLimit: input.per_buyer_limit ?? null,
             active: input.active,
+            currency: input.currency ?? 'TZS',
             createdBy: adminId,
             createdAt: now,
             updatedAt: now,
@@ -251,7 +271,8 @@ export function createPromotionsService(deps: {
       });
     },
 
-    async updatePromotion(adminId: string, id: string, patch: Partial<PromotionInput>) {
+    async updatePromotion(adminId: string, id: string, patch: Partial<PromotionInput> & { reason: string }) {
+      await requireScope(deps.scopeExists, patch.scope);
       return db.transaction(async (tx) => {
         const [current] = await tx.select().from(promotions).where(eq(promotions.id, id)).for('update');
         if (!current) throw notFound('Promotion');
@@ -278,7 +299,8 @@ export function createPromotionsService(deps: {
           action: 'promotion.updated',
           targetType: 'promotion',
           targetId: id,
-          data: { changes: { ...patch } },
+          reason: patch.reason,
+          data: { changes: Object.fromEntries(Object.entries(patch).filter(([k]) => k !== 'reason')) },
         });
         return row!;
       });
@@ -322,6 +344,7 @@ export function createPromotionsService(deps: {
               perBuyerLimit: input.per_buyer_limit ?? null,
               budgetAmount: input.budget_amount ?? null,
               active: input.active,
+              currency: input.currency ?? 'TZS',
               createdBy: adminId,
               createdAt: now,
               updatedAt: now,
@@ -343,7 +366,11 @@ export function createPromotionsService(deps: {
       }
     },
 
-    async updateCode(adminId: string, id: string, patch: Partial<Omit<CodeInput, 'code'>>) {
+    async updateCode(
+      adminId: string,
+      id: string,
+      patch: Partial<Omit<CodeInput, 'code'>> & { reason: string },
+    ) {
       return db.transaction(async (tx) => {
         const [current] = await tx.select().from(discountCodes).where(eq(discountCodes.id, id)).for('update');
         if (!current) throw notFound('Discount code');
@@ -367,7 +394,8 @@ export function createPromotionsService(deps: {
           action: 'discount_code.updated',
           targetType: 'discount_code',
           targetId: id,
-          data: { changes: { ...patch } },
+          reason: patch.reason,
+          data: { changes: Object.fromEntries(Object.entries(patch).filter(([k]) => k !== 'reason')) },
         });
         return row!;
       });
@@ -409,7 +437,13 @@ export function createPromotionsService(deps: {
      */
     async pricingInput(
       tx: Database,
-      q: { buyerId: string; lines: PricingLine[]; code: string | null; requestedPoints: number },
+      q: {
+        buyerId: string;
+        lines: PricingLine[];
+        code: string | null;
+        requestedPoints: number;
+        currency: string;
+      },
     ): Promise<PricingInput> {
       const now = clock.now();
       const horizon = 30 * 24 * 3600_000;
@@ -472,6 +506,7 @@ export function createPromotionsService(deps: {
       }
       const balance = q.requestedPoints > 0 ? await loyaltyBalance(tx, q.buyerId) : 0;
       return {
+        currency: q.currency,
         lines: q.lines,
         promotions: promos.map((p) => toRule(p, promoUsage.get(p.id) ?? none)),
         code,
@@ -573,41 +608,82 @@ export function createPromotionsService(deps: {
       if (q.priced.loyalty) {
         await lockLoyalty(tx, q.buyerId);
         const balance = await loyaltyBalance(tx, q.buyerId);
-        if (balance < q.priced.loyalty.pointsUsed)
+        if (balance < q.priced.loyalty.pointsUsed) {
           throw conflict('INSUFFICIENT_POINTS', 'Your points balance changed; review your cart.');
-        await addLoyalty(tx, {
-          buyerId: q.buyerId,
-          kind: 'redeem',
-          points: -q.priced.loyalty.pointsUsed,
-          checkoutId: q.checkoutId,
-        });
+        }
+        // One redeem entry per seller order (points split by each order's share of the points
+        // discount), so cancelling one order of a checkout gives back exactly its points.
+        const shares = new Map<string, number>();
+        for (const l of q.priced.lines)
+          shares.set(l.sellerId, (shares.get(l.sellerId) ?? 0) + l.loyaltyDiscount);
+        const sellers = [...shares.keys()].filter((k) => shares.get(k)! > 0);
+        const points = q.orderIdBySeller
+          ? allocate(
+              q.priced.loyalty.pointsUsed,
+              sellers.map((k) => shares.get(k)!),
+            )
+          : [q.priced.loyalty.pointsUsed];
+        for (let i = 0; i < points.length; i++) {
+          if (points[i]! <= 0) continue;
+          await addLoyalty(tx, {
+            buyerId: q.buyerId,
+            kind: 'redeem',
+            points: -points[i]!,
+            checkoutId: q.checkoutId,
+            orderId: q.orderIdBySeller ? (q.orderIdBySeller.get(sellers[i]!) ?? null) : null,
+          });
+        }
       }
       return rows.length;
     },
 
     /** A cancelled checkout gives its budgets and points back, exactly once. */
-    async reverseBurns(tx: Database, checkoutId: string) {
+    /**
+     * A cancelled checkout (or one cancelled order of it) gives its budgets, uses and points back,
+     * exactly once: burns are marked reversed, and each redeem entry gets at most one refund entry
+     * (a unique index on `reverses_id`), under the buyer's points lock.
+     */
+    async reverseBurns(tx: Database, scope: { checkoutId: string; orderId?: string }) {
+      const burnScope = scope.orderId
+        ? eq(incentiveBurns.orderId, scope.orderId)
+        : eq(incentiveBurns.checkoutId, scope.checkoutId);
       const reversed = await tx
         .update(incentiveBurns)
         .set({ reversedAt: clock.now() })
-        .where(and(eq(incentiveBurns.checkoutId, checkoutId), notReversed))
+        .where(and(burnScope, notReversed))
         .returning({ id: incentiveBurns.id });
-      const redeemed = await tx
+      const redeems = await tx
         .select()
         .from(loyaltyEntries)
-        .where(and(eq(loyaltyEntries.checkoutId, checkoutId)));
-      const net = redeemed.reduce((a, e) => a + e.points, 0);
-      if (net < 0) {
-        const buyerId = redeemed[0]!.buyerId;
-        await addLoyalty(tx, {
-          buyerId,
-          kind: 'refund',
-          points: -net,
-          checkoutId,
-          reason: 'checkout cancelled',
-        });
+        .where(
+          and(
+            eq(loyaltyEntries.kind, 'redeem'),
+            scope.orderId
+              ? eq(loyaltyEntries.orderId, scope.orderId)
+              : eq(loyaltyEntries.checkoutId, scope.checkoutId),
+          ),
+        );
+      let refunded = 0;
+      for (const r of redeems) {
+        await lockLoyalty(tx, r.buyerId);
+        const done = await tx
+          .insert(loyaltyEntries)
+          .values({
+            id: ids.newId(),
+            buyerId: r.buyerId,
+            kind: 'refund',
+            points: -r.points,
+            checkoutId: r.checkoutId,
+            orderId: r.orderId,
+            reversesId: r.id,
+            reason: 'order cancelled',
+            createdAt: clock.now(),
+          })
+          .onConflictDoNothing({ target: loyaltyEntries.reversesId })
+          .returning({ id: loyaltyEntries.id });
+        refunded += done.length;
       }
-      return reversed.length;
+      return reversed.length + refunded;
     },
 
     // ---------------------------------------------------------------- loyalty
