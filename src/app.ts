@@ -18,7 +18,9 @@ import type { Database } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
 import { type CartModule, createCartModule } from './modules/cart/index.js';
 import { type CatalogModule, createCatalogModule } from './modules/catalog/index.js';
-import { createIdentityModule, type IdentityModule } from './modules/identity/index.js';
+import { createIdentityModule, type IdentityModule, requireMobile } from './modules/identity/index.js';
+import { createJobService, type JobService } from './modules/jobs/index.js';
+import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
 import {
   createLocalStorage,
   createMediaService,
@@ -27,6 +29,7 @@ import {
   mediaRoutes,
 } from './modules/media/index.js';
 import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
+import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { AppError, findNulString, problems, registerErrorHandling } from './shared/errors.js';
@@ -48,6 +51,9 @@ export interface Services {
   catalog: CatalogModule;
   promotions: PromotionsModule;
   cart: CartModule;
+  jobs: JobService;
+  ledger: LedgerService;
+  orders: OrdersModule;
   media: MediaService;
   sms: SmsSender;
 }
@@ -220,7 +226,41 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxQuantity: config.CART_MAX_QUANTITY,
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
   });
-  app.decorate('services', { identity, media, sms, catalog, promotions, cart });
+  const jobs = createJobService({ db, clock, ids, log: app.log });
+  const ledger = createLedgerService({ db, clock, ids });
+  const orders = createOrdersModule({
+    db,
+    clock,
+    ids,
+    audit,
+    jobs,
+    ledger,
+    cart: cart.service,
+    stock: catalog.stock,
+    promotions: promotions.service,
+    media,
+    settings: {
+      checkoutTtlMinutes: config.CHECKOUT_TTL_MINUTES,
+      disputeWindowHours: config.DISPUTE_WINDOW_HOURS,
+      deliveryFee: config.DELIVERY_FEE,
+      deliveryCodeDigits: config.DELIVERY_CODE_DIGITS,
+      deliveryCodeMaxAttempts: config.DELIVERY_CODE_MAX_ATTEMPTS,
+    },
+    addressOf: async (userId, addressId) => {
+      const a = await identity.profiles.getAddress(userId, addressId);
+      return {
+        label: a.label,
+        district: a.district,
+        ward: a.ward,
+        street: a.street,
+        landmark: a.landmark,
+        location: a.latitude !== null && a.longitude !== null ? { lat: a.latitude, lng: a.longitude } : null,
+        contact_phone: a.contactPhone,
+      };
+    },
+    requireMobile,
+  });
+  app.decorate('services', { identity, media, sms, catalog, promotions, cart, jobs, ledger, orders });
 
   app.get(
     '/health',
@@ -260,9 +300,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(catalog.routes, { prefix: '/api/v1' });
   await app.register(promotions.routes, { prefix: '/api/v1' });
   await app.register(cart.routes, { prefix: '/api/v1' });
+  await app.register(orders.routes, { prefix: '/api/v1' });
   await app.register(identity.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(catalog.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(promotions.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(orders.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }

@@ -29,6 +29,16 @@ const envSchema = z.object({
   LOYALTY_POINT_VALUE: int(1, 1_000_000).default(100),
   LOYALTY_MAX_SHARE_BP: int(0, 10_000).default(2000),
   LOYALTY_EARN_PER_POINT: int(1, 1_000_000_000).default(100_000),
+  CHECKOUT_TTL_MINUTES: int(1, 24 * 60).default(30),
+  DISPUTE_WINDOW_HOURS: int(1, 24 * 30).default(48),
+  DELIVERY_FEE: int(0, 100_000_000).default(300_000),
+  DELIVERY_CODE_DIGITS: int(4, 6).default(4),
+  DELIVERY_CODE_MAX_ATTEMPTS: int(1, 20).default(5),
+  EMBEDDED_WORKER: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  WORKER_INTERVAL_MS: int(100, 60_000).default(1000),
   // How to find the client address behind proxies: a hop count (1 = one load balancer) or a
   // comma-separated list of proxy addresses/CIDRs. "Trust everything" is refused on purpose: it lets
   // a client pick its own address through X-Forwarded-For and walk around per-address limits.

@@ -23,6 +23,11 @@ async function main() {
     app.log.warn('OTP_HASH_SECRET is not set: using a per-process secret (codes in flight end at restart)');
   }
 
+  // Embedded default: the same job worker runs inside the API process (npm run worker runs it apart).
+  const stopWorker = config.EMBEDDED_WORKER
+    ? app.services.jobs.start(config.WORKER_INTERVAL_MS)
+    : async () => {};
+
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -34,6 +39,7 @@ async function main() {
     }, 10_000);
     force.unref();
     try {
+      await stopWorker();
       await app.close();
       await handle.close();
       process.exit(0);

@@ -44,4 +44,10 @@ describe('npm run cli -- admin:create', () => {
     expect(unknown.code).toBe(64);
     expect(unknown.err).toMatch(/Usage/);
   }, 60_000);
+
+  it('reconcile reports a clean ledger', async () => {
+    const r = await cli('reconcile');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/ledger reconciles/);
+  }, 60_000);
 });

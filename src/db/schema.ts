@@ -4,5 +4,8 @@ export * from '../modules/audit/schema.js';
 export * from '../modules/cart/schema.js';
 export * from '../modules/catalog/schema.js';
 export * from '../modules/identity/schema.js';
+export * from '../modules/jobs/schema.js';
+export * from '../modules/ledger/schema.js';
 export * from '../modules/media/schema.js';
+export * from '../modules/orders/schema.js';
 export * from '../modules/promotions/schema.js';

@@ -18,7 +18,13 @@ export class AppError extends Error {
     readonly code: string,
     readonly status: number,
     readonly detail: string,
-    readonly extra: { field?: string; errors?: FieldProblem[]; headers?: Record<string, string> } = {},
+    readonly extra: {
+      field?: string;
+      errors?: FieldProblem[];
+      headers?: Record<string, string>;
+      /** more members for the problem body (RFC 9457 extensions), e.g. the new preview of a changed cart */
+      extensions?: Record<string, unknown>;
+    } = {},
   ) {
     super(detail);
     this.name = 'AppError';
@@ -71,9 +77,15 @@ function sendProblem(
   status: number,
   code: string,
   detail: string,
-  extra: { field?: string; errors?: FieldProblem[]; headers?: Record<string, string> } = {},
+  extra: {
+    field?: string;
+    errors?: FieldProblem[];
+    headers?: Record<string, string>;
+    extensions?: Record<string, unknown>;
+  } = {},
 ) {
-  const body: Problem = {
+  const body: Problem & Record<string, unknown> = {
+    ...(extra.extensions ?? {}),
     type: `https://kkoo.africa/problems/${code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLES[status] ?? 'Error',
     status,

@@ -168,6 +168,12 @@ export function createCartService(deps: {
   return {
     view: (buyerId: string, tx: Database = db) => view(tx, buyerId),
 
+    /** Checkout: lock the buyer's cart for this transaction and list what is in it. */
+    async lockForCheckout(tx: Database, buyerId: string) {
+      await lockCart(tx, buyerId);
+      return tx.select().from(cartLines).where(eq(cartLines.buyerId, buyerId));
+    },
+
     async addItem(buyerId: string, skuId: string, quantity: number) {
       return db.transaction(async (tx) => {
         await lockCart(tx, buyerId);

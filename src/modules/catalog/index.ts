@@ -8,11 +8,13 @@ import type { MediaService } from '../media/index.js';
 import { createListingService } from './listing.js';
 import { createProductService } from './products.js';
 import { adminCatalogRoutes, catalogRoutes } from './routes.js';
+import { createStockService } from './stock.js';
 import { createTaxonomyService } from './taxonomy.js';
 
 export type { SellableSku } from './listing.js';
 export { CURRENCIES, type Currency } from './model.js';
 export { stockState } from './rules.js';
+export type { StockItem, StockService } from './stock.js';
 
 export function createCatalogModule(deps: {
   db: Database;
@@ -28,6 +30,7 @@ export function createCatalogModule(deps: {
   const listing = createListingService({ ...deps, sellerVisible: activeVerifiedSellerCondition });
   const routeDeps = { taxonomy, products, listing, lowStockThreshold: deps.lowStockThreshold };
   return {
+    stock: createStockService(),
     taxonomy,
     products,
     listing,

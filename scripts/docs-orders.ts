@@ -1,0 +1,27 @@
+// npm run docs:orders — writes docs/order-states.md from the state machine table.
+import { writeFileSync } from 'node:fs';
+import { ORDER_MACHINE, renderMermaid } from '../src/modules/orders/machine.js';
+
+const rows = Object.entries(ORDER_MACHINE).map(
+  ([event, t]) =>
+    `| \`${event}\` | ${t.from.join(', ')} | ${t.to} | ${t.by.join(', ')} | ${t.evidence} | ${t.effects.join(', ') || '—'} |`,
+);
+const doc = `# Order states
+
+Generated from \`src/modules/orders/machine.ts\` by \`npm run docs:orders\`; a test fails when this page and the table disagree.
+
+\`\`\`mermaid
+${renderMermaid()}
+\`\`\`
+
+| event | from | to | who | evidence | effects |
+| --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+- An event from any other status is \`409 INVALID_TRANSITION\`; an actor not listed is \`403 FORBIDDEN_ACTOR\`.
+- Transitions of one order are serialised by a row lock on the order, so of two at once exactly one wins.
+- \`delivery_proof\`: the buyer's delivery code (checked in constant time, limited tries) or a photo plus a GPS point plus a note.
+- \`dispute\`: a reason and at least one evidence upload, inside the dispute window after delivery.
+`;
+writeFileSync(new URL('../docs/order-states.md', import.meta.url), doc);
+console.log('docs/order-states.md written');

@@ -1,0 +1,143 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.js';
+import { onPostgres } from '../../../test/support/db.js';
+import { createJobService } from './service.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const quiet = { info() {}, error() {} };
+const worker = (leaseMs?: number) =>
+  createJobService({
+    db: t.handle.db,
+    clock: t.clock,
+    ids: { newId: () => crypto.randomUUID() },
+    log: quiet,
+    ...(leaseMs ? { leaseMs } : {}),
+  });
+
+describe('jobs', () => {
+  it('runs a job when it is due, not before, and only once', async () => {
+    const w = worker();
+    const seen: string[] = [];
+    w.handle('test.once', async (job) => {
+      seen.push(String(job.payload.n));
+    });
+    await t.handle.db.transaction((tx) =>
+      w.enqueue(tx, {
+        kind: 'test.once',
+        payload: { n: 1 },
+        runAt: new Date(t.clock.now().getTime() + 60_000),
+      }),
+    );
+    expect(await w.drain()).toBe(0);
+    t.clock.advanceSeconds(61);
+    await w.drain();
+    await w.drain();
+    expect(seen).toEqual(['1']);
+  });
+
+  it('a dedupe key writes one job however often it is enqueued', async () => {
+    const w = worker();
+    let runs = 0;
+    w.handle('test.dedupe', async () => {
+      runs++;
+    });
+    for (let i = 0; i < 3; i++)
+      await t.handle.db.transaction((tx) =>
+        w.enqueue(tx, { kind: 'test.dedupe', payload: {}, dedupeKey: 'only-one' }),
+      );
+    await w.drain();
+    expect(runs).toBe(1);
+  });
+
+  it('a job enqueued in a transaction that rolls back never runs', async () => {
+    const w = worker();
+    let runs = 0;
+    w.handle('test.rollback', async () => {
+      runs++;
+    });
+    await t.handle.db
+      .transaction(async (tx) => {
+        await w.enqueue(tx, { kind: 'test.rollback', payload: {} });
+        throw new Error('abort');
+      })
+      .catch(() => {});
+    await w.drain();
+    expect(runs).toBe(0);
+  });
+
+  it('a failing job is retried with backoff and marked failed after its last attempt', async () => {
+    const w = worker();
+    let runs = 0;
+    w.handle('test.fail', async () => {
+      runs++;
+      throw new Error('provider down');
+    });
+    await t.handle.db.transaction((tx) =>
+      w.enqueue(tx, { kind: 'test.fail', payload: {}, maxAttempts: 2, dedupeKey: 'fail-1' }),
+    );
+    await w.runDue();
+    expect(runs).toBe(1);
+    await w.runDue();
+    expect(runs).toBe(1); // not yet: backing off
+    t.clock.advanceSeconds(11);
+    await w.runDue();
+    expect(runs).toBe(2);
+    t.clock.advanceSeconds(3600);
+    await w.runDue();
+    expect(runs).toBe(2);
+  });
+
+  it('a claim of a worker that died is swept back and run by another', async () => {
+    const dead = worker(1000);
+    dead.handle('test.sweep', async () => {
+      throw new Error('never reached');
+    });
+    await t.handle.db.transaction((tx) =>
+      dead.enqueue(tx, { kind: 'test.sweep', payload: {}, dedupeKey: 'sweep-1' }),
+    );
+    // Simulate a crash between claim and completion: claim by hand, never finish.
+    await t.handle.db.execute(
+      sql`update jobs set status = 'running', locked_by = 'dead', locked_until = now() - interval '1 second' where dedupe_key = 'sweep-1'`,
+    );
+    const alive = worker();
+    let runs = 0;
+    alive.handle('test.sweep', async () => {
+      runs++;
+    });
+    expect(await alive.sweep()).toBe(1);
+    await alive.drain();
+    expect(runs).toBe(1);
+  });
+});
+
+if (!onPostgres)
+  console.log(
+    '[jobs] the several-workers case is skipped on PGlite, which runs one query at a time; CI runs it on PostgreSQL',
+  );
+
+describe.runIf(onPostgres)('several workers (PostgreSQL)', () => {
+  it('four workers draining 200 jobs at once run each exactly once', async () => {
+    const counts = new Map<string, number>();
+    const workers = Array.from({ length: 4 }, () => {
+      const w = worker();
+      w.handle('test.parallel', async (job) => {
+        counts.set(String(job.payload.n), (counts.get(String(job.payload.n)) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 1));
+      });
+      return w;
+    });
+    await t.handle.db.transaction(async (tx) => {
+      for (let i = 0; i < 200; i++)
+        await workers[0]!.enqueue(tx, { kind: 'test.parallel', payload: { n: i } });
+    });
+    await Promise.all(workers.map((w) => w.drain(100)));
+    expect(counts.size).toBe(200);
+    expect([...counts.values()].every((c) => c === 1)).toBe(true);
+  });
+});

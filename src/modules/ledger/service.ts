@@ -1,0 +1,343 @@
+import { and, eq, inArray, isNull, like, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import { AppError } from '../../shared/errors.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import { account, type TransferKind } from './model.js';
+import { ledgerTransfers } from './schema.js';
+
+export type Transfer = typeof ledgerTransfers.$inferSelect;
+
+/** What the ledger needs to know about an order to hold, release, refund or split its escrow. */
+export interface EscrowOrder {
+  id: string;
+  checkoutId: string;
+  buyerId: string;
+  sellerId: string;
+  currency: string;
+  /** full base price of the goods: what the seller is credited */
+  baseAmount: number;
+  /** what the buyer paid for the goods, after every discount */
+  finalAmount: number;
+  deliveryFee: number;
+}
+
+interface TransferInput {
+  key: string;
+  kind: TransferKind;
+  debit: string;
+  credit: string;
+  amount: number;
+  currency: string;
+  orderId?: string | null;
+  checkoutId?: string | null;
+  paymentId?: string | null;
+}
+
+export function createLedgerService(deps: { db: Database; clock: Clock; ids: IdGenerator }) {
+  const { db, clock, ids } = deps;
+
+  /**
+   * Write one transfer, idempotent on its key: a retry returns the transfer already written (and
+   * refuses, loudly, a different transfer under the same key).
+   */
+  async function write(
+    tx: Database,
+    t: TransferInput,
+    phase: Transfer['phase'] = 'single',
+    pendingId: string | null = null,
+  ): Promise<Transfer> {
+    if (!Number.isSafeInteger(t.amount) || t.amount <= 0)
+      throw new Error(`ledger: amount must be a positive integer (${t.key}: ${t.amount})`);
+    const [row] = await tx
+      .insert(ledgerTransfers)
+      .values({
+        id: ids.newId(),
+        key: t.key,
+        kind: t.kind,
+        phase,
+        pendingId,
+        debitAccount: t.debit,
+        creditAccount: t.credit,
+        amount: t.amount,
+        currency: t.currency,
+        orderId: t.orderId ?? null,
+        checkoutId: t.checkoutId ?? null,
+        paymentId: t.paymentId ?? null,
+        createdAt: clock.now(),
+      })
+      .onConflictDoNothing({ target: ledgerTransfers.key })
+      .returning();
+    if (row) return row;
+    const [existing] = await tx.select().from(ledgerTransfers).where(eq(ledgerTransfers.key, t.key));
+    if (
+      !existing ||
+      existing.amount !== t.amount ||
+      existing.debitAccount !== t.debit ||
+      existing.creditAccount !== t.credit ||
+      existing.phase !== phase
+    ) {
+      throw new Error(`ledger: key ${t.key} already names a different transfer`);
+    }
+    return existing;
+  }
+
+  /** Settle a pending transfer exactly once, by posting or voiding it. */
+  async function settle(tx: Database, pendingKey: string, how: 'post' | 'void'): Promise<Transfer | null> {
+    const [pending] = await tx
+      .select()
+      .from(ledgerTransfers)
+      .where(and(eq(ledgerTransfers.key, pendingKey), eq(ledgerTransfers.phase, 'pending')));
+    if (!pending) return null;
+    const [settled] = await tx
+      .select()
+      .from(ledgerTransfers)
+      .where(
+        and(eq(ledgerTransfers.pendingId, pending.id), inArray(ledgerTransfers.phase, ['post', 'void'])),
+      );
+    if (settled) {
+      if (settled.phase !== how)
+        throw new AppError(
+          'ESCROW_ALREADY_SETTLED',
+          409,
+          `This escrow was already ${settled.phase === 'post' ? 'released' : 'refunded'}.`,
+        );
+      return settled;
+    }
+    return write(
+      tx,
+      {
+        key: `${pendingKey}:${how}`,
+        kind: pending.kind,
+        debit: pending.debitAccount,
+        credit: pending.creditAccount,
+        amount: pending.amount,
+        currency: pending.currency,
+        orderId: pending.orderId,
+        checkoutId: pending.checkoutId,
+        paymentId: pending.paymentId,
+      },
+      how,
+      pending.id,
+    );
+  }
+
+  const holdKey = (orderId: string) => `escrow-hold:${orderId}`;
+  const fundKey = (orderId: string) => `incentive-funding:${orderId}`;
+
+  async function settleBoth(tx: Database, o: EscrowOrder, how: 'post' | 'void') {
+    const hold = await settle(tx, holdKey(o.id), how);
+    if (!hold) throw new AppError('ESCROW_NOT_HELD', 409, 'No escrow is held for this order.');
+    if (o.baseAmount > o.finalAmount) await settle(tx, fundKey(o.id), how);
+  }
+
+  /** Balance of an account: credits minus debits, split into settled and still-pending parts. */
+  async function balance(tx: Database, acct: string) {
+    const [r] = await tx
+      .select({
+        posted: sql<number>`coalesce(sum(case when ${ledgerTransfers.phase} in ('single', 'post') then case when ${ledgerTransfers.creditAccount} = ${acct} then ${ledgerTransfers.amount} else -${ledgerTransfers.amount} end else 0 end), 0)::bigint`,
+        pending: sql<number>`coalesce(sum(case when ${ledgerTransfers.phase} = 'pending' and not exists (select 1 from ledger_transfers settled where settled.pending_id = ledger_transfers.id) then case when ${ledgerTransfers.creditAccount} = ${acct} then ${ledgerTransfers.amount} else -${ledgerTransfers.amount} end else 0 end), 0)::bigint`,
+      })
+      .from(ledgerTransfers)
+      .where(or(eq(ledgerTransfers.debitAccount, acct), eq(ledgerTransfers.creditAccount, acct)));
+    return { posted: Number(r?.posted ?? 0), pending: Number(r?.pending ?? 0) };
+  }
+
+  return {
+    balance: (acct: string, tx: Database = db) => balance(tx, acct),
+
+    /**
+     * Payment confirmed: a pending hold equal to the order's full base total plus delivery fee,
+     * funded by the buyer's payment and, for the discount, by the platform's incentive budget.
+     */
+    async holdEscrow(tx: Database, o: EscrowOrder, paymentId: string | null = null) {
+      const escrow = account.escrow(o.id);
+      await write(
+        tx,
+        {
+          key: holdKey(o.id),
+          kind: 'ESCROW_HOLD',
+          debit: account.providerClearing,
+          credit: escrow,
+          amount: o.finalAmount + o.deliveryFee,
+          currency: o.currency,
+          orderId: o.id,
+          checkoutId: o.checkoutId,
+          paymentId,
+        },
+        'pending',
+      );
+      const discount = o.baseAmount - o.finalAmount;
+      if (discount > 0) {
+        await write(
+          tx,
+          {
+            key: fundKey(o.id),
+            kind: 'INCENTIVE_FUNDING',
+            debit: account.incentiveExpense,
+            credit: escrow,
+            amount: discount,
+            currency: o.currency,
+            orderId: o.id,
+            checkoutId: o.checkoutId,
+            paymentId,
+          },
+          'pending',
+        );
+      }
+    },
+
+    /** Completion: the seller is credited exactly the base price; the delivery fee goes to the platform. */
+    async releaseEscrow(tx: Database, o: EscrowOrder) {
+      await settleBoth(tx, o, 'post');
+      const escrow = account.escrow(o.id);
+      await write(tx, {
+        key: `escrow-release:${o.id}`,
+        kind: 'ESCROW_RELEASE',
+        debit: escrow,
+        credit: account.sellerPayable(o.sellerId),
+        amount: o.baseAmount,
+        currency: o.currency,
+        orderId: o.id,
+        checkoutId: o.checkoutId,
+      });
+      if (o.deliveryFee > 0) {
+        await write(tx, {
+          key: `delivery-fee:${o.id}`,
+          kind: 'DELIVERY_FEE',
+          debit: escrow,
+          credit: account.deliveryFees,
+          amount: o.deliveryFee,
+          currency: o.currency,
+          orderId: o.id,
+          checkoutId: o.checkoutId,
+        });
+      }
+    },
+
+    /** Refund or cancellation after payment: the hold is voided (the platform's funding returns) and what the buyer paid is owed back to them. */
+    async refundEscrow(tx: Database, o: EscrowOrder) {
+      await settleBoth(tx, o, 'void');
+      await write(tx, {
+        key: `refund:${o.id}`,
+        kind: 'REFUND',
+        debit: account.providerClearing,
+        credit: account.refundsPayable(o.buyerId),
+        amount: o.finalAmount + o.deliveryFee,
+        currency: o.currency,
+        orderId: o.id,
+        checkoutId: o.checkoutId,
+      });
+    },
+
+    /**
+     * A partial refund after a dispute: the escrow is posted, the buyer is owed `refund` (at most
+     * what they paid for the goods), the platform keeps the delivery fee, the seller gets the rest
+     * of the base price.
+     */
+    async splitEscrow(tx: Database, o: EscrowOrder, refund: number) {
+      if (!Number.isSafeInteger(refund) || refund <= 0 || refund > o.finalAmount) {
+        throw new AppError(
+          'INVALID_REFUND_AMOUNT',
+          422,
+          `A partial refund is between 1 and ${o.finalAmount} (what the buyer paid for the goods).`,
+          { field: 'amount' },
+        );
+      }
+      await settleBoth(tx, o, 'post');
+      const escrow = account.escrow(o.id);
+      await write(tx, {
+        key: `refund:${o.id}`,
+        kind: 'REFUND',
+        debit: escrow,
+        credit: account.refundsPayable(o.buyerId),
+        amount: refund,
+        currency: o.currency,
+        orderId: o.id,
+        checkoutId: o.checkoutId,
+      });
+      if (o.baseAmount - refund > 0) {
+        await write(tx, {
+          key: `escrow-release:${o.id}`,
+          kind: 'ESCROW_RELEASE',
+          debit: escrow,
+          credit: account.sellerPayable(o.sellerId),
+          amount: o.baseAmount - refund,
+          currency: o.currency,
+          orderId: o.id,
+          checkoutId: o.checkoutId,
+        });
+      }
+      if (o.deliveryFee > 0) {
+        await write(tx, {
+          key: `delivery-fee:${o.id}`,
+          kind: 'DELIVERY_FEE',
+          debit: escrow,
+          credit: account.deliveryFees,
+          amount: o.deliveryFee,
+          currency: o.currency,
+          orderId: o.id,
+          checkoutId: o.checkoutId,
+        });
+      }
+    },
+
+    async transfersOf(q: { orderId?: string | undefined; account?: string | undefined }) {
+      const where = [];
+      if (q.orderId) where.push(eq(ledgerTransfers.orderId, q.orderId));
+      if (q.account)
+        where.push(
+          or(eq(ledgerTransfers.debitAccount, q.account), eq(ledgerTransfers.creditAccount, q.account))!,
+        );
+      return db
+        .select()
+        .from(ledgerTransfers)
+        .where(and(...where))
+        .orderBy(ledgerTransfers.createdAt, ledgerTransfers.id)
+        .limit(500);
+    },
+
+    /**
+     * Invariants over the whole ledger, independent of any other module: every settlement matches
+     * its pending transfer, nothing is settled twice, and no seller's payable balance is negative.
+     * The orders module adds the order-level checks (settled escrow is zero, holds = open totals).
+     */
+    async checkInvariants(tx: Database = db): Promise<string[]> {
+      const problems: string[] = [];
+      const p = alias(ledgerTransfers, 'p');
+      const mismatched = await tx
+        .select({ key: ledgerTransfers.key })
+        .from(ledgerTransfers)
+        .innerJoin(p, eq(p.id, ledgerTransfers.pendingId))
+        .where(
+          and(
+            inArray(ledgerTransfers.phase, ['post', 'void']),
+            or(
+              sql`${p.amount} <> ${ledgerTransfers.amount}`,
+              sql`${p.debitAccount} <> ${ledgerTransfers.debitAccount}`,
+              sql`${p.creditAccount} <> ${ledgerTransfers.creditAccount}`,
+              sql`${p.phase} <> 'pending'`,
+            ),
+          ),
+        );
+      for (const m of mismatched) problems.push(`settlement ${m.key} does not match its pending transfer`);
+      const orphans = await tx
+        .select({ key: ledgerTransfers.key })
+        .from(ledgerTransfers)
+        .where(and(inArray(ledgerTransfers.phase, ['post', 'void']), isNull(ledgerTransfers.pendingId)));
+      for (const o of orphans) problems.push(`settlement ${o.key} names no pending transfer`);
+      const sellers = await tx
+        .selectDistinct({ acct: ledgerTransfers.creditAccount })
+        .from(ledgerTransfers)
+        .where(like(ledgerTransfers.creditAccount, 'seller:%:payable'));
+      for (const s of sellers) {
+        const b = await balance(tx, s.acct);
+        if (b.posted < 0) problems.push(`${s.acct} is negative (${b.posted})`);
+      }
+      return problems;
+    },
+  };
+}
+
+export type LedgerService = ReturnType<typeof createLedgerService>;

@@ -1,0 +1,52 @@
+// The orders module's public face: checkout, the state machine, delivery proof, disputes.
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import type { AuditService } from '../audit/index.js';
+import type { CartService } from '../cart/index.js';
+import type { StockService } from '../catalog/index.js';
+import type { JobService } from '../jobs/index.js';
+import type { LedgerService } from '../ledger/index.js';
+import type { MediaService } from '../media/index.js';
+import type { PromotionsService } from '../promotions/index.js';
+import { adminOrderRoutes, orderRoutes } from './routes.js';
+import { createOrdersService, type OrderSettings } from './service.js';
+import type { DeliveryAddress } from './snapshot.js';
+
+export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
+export type { Order, OrderSettings, OrdersService } from './service.js';
+export type { DeliveryAddress, OrderSnapshot } from './snapshot.js';
+
+export function createOrdersModule(deps: {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditService;
+  jobs: JobService;
+  ledger: LedgerService;
+  cart: CartService;
+  stock: StockService;
+  promotions: PromotionsService;
+  media: MediaService;
+  settings: OrderSettings;
+  addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;
+  requireMobile: (input: string, field: string) => string;
+}) {
+  const service = createOrdersService(deps);
+  // Timers written by checkout and delivery; idempotent, safe in several workers at once.
+  deps.jobs.handle('checkout.expire', async (job) => {
+    await service.expireCheckout(String(job.payload.checkoutId));
+  });
+  deps.jobs.handle('order.auto_complete', async (job) => {
+    await service.autoComplete(String(job.payload.orderId));
+  });
+  const routeDeps = {
+    orders: service,
+    ledger: deps.ledger,
+    addressOf: deps.addressOf,
+    requireMobile: deps.requireMobile,
+  };
+  return { service, routes: orderRoutes(routeDeps), adminRoutes: adminOrderRoutes(routeDeps) };
+}
+
+export type OrdersModule = ReturnType<typeof createOrdersModule>;

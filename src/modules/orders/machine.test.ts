@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decide, ORDER_MACHINE, type OrderEvent, renderMermaid, TERMINAL } from './machine.js';
+import { ORDER_STATUSES } from './model.js';
+
+describe('the order machine table', () => {
+  it('every status is reachable from pending_payment, and every target is a known status', () => {
+    const reached = new Set<string>(['pending_payment']);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const t of Object.values(ORDER_MACHINE)) {
+        if (t.from.some((f) => reached.has(f)) && !reached.has(t.to)) {
+          reached.add(t.to);
+          grew = true;
+        }
+      }
+    }
+    expect([...reached].sort()).toEqual([...ORDER_STATUSES].sort());
+  });
+
+  it('terminal statuses have no way out, and every other status has one', () => {
+    for (const s of ORDER_STATUSES) {
+      const out = Object.values(ORDER_MACHINE).filter((t) => (t.from as readonly string[]).includes(s));
+      if (TERMINAL.includes(s)) expect(out, s).toEqual([]);
+      else expect(out.length, s).toBeGreaterThan(0);
+    }
+  });
+
+  it('money moves only where it should: release only on completion, refunds only from paid states', () => {
+    for (const [event, t] of Object.entries(ORDER_MACHINE)) {
+      if ((t.effects as readonly string[]).includes('release_escrow')) expect(t.to, event).toBe('completed');
+      if ((t.effects as readonly string[]).includes('refund_escrow'))
+        expect(t.from, event).not.toContain('pending_payment');
+      if ((t.effects as readonly string[]).includes('hold_escrow')) expect(event).toBe('confirm_payment');
+    }
+  });
+
+  it('delivered needs proof, a dispute needs evidence, a rejection needs a reason', () => {
+    expect(ORDER_MACHINE.deliver.evidence).toBe('delivery_proof');
+    expect(ORDER_MACHINE.open_dispute.evidence).toBe('dispute');
+    expect(ORDER_MACHINE.reject.evidence).toBe('reason');
+  });
+});
+
+describe('decide', () => {
+  it('allows the happy path in order', () => {
+    const path: Array<[OrderEvent, 'buyer' | 'seller' | 'system']> = [
+      ['confirm_payment', 'system'],
+      ['accept', 'seller'],
+      ['mark_ready', 'seller'],
+      ['pick_up', 'seller'],
+      ['deliver', 'seller'],
+      ['confirm_receipt', 'buyer'],
+    ];
+    let status: (typeof ORDER_STATUSES)[number] = 'pending_payment';
+    for (const [event, actor] of path) {
+      const d = decide(status, event, actor);
+      expect(d.ok, event).toBe(true);
+      if (d.ok) status = d.to;
+    }
+    expect(status).toBe('completed');
+  });
+
+  it('refuses an illegal transition and a wrong actor with distinct codes', () => {
+    expect(decide('paid', 'deliver', 'seller')).toMatchObject({ ok: false, code: 'INVALID_TRANSITION' });
+    expect(decide('completed', 'cancel', 'buyer')).toMatchObject({ ok: false, code: 'INVALID_TRANSITION' });
+    expect(decide('paid', 'accept', 'buyer')).toMatchObject({ ok: false, code: 'FORBIDDEN_ACTOR' });
+    expect(decide('delivered', 'auto_complete', 'buyer')).toMatchObject({
+      ok: false,
+      code: 'FORBIDDEN_ACTOR',
+    });
+    expect(decide('accepted', 'cancel', 'buyer')).toMatchObject({ ok: false, code: 'INVALID_TRANSITION' });
+  });
+});
+
+describe('the state diagram in the docs', () => {
+  it('is the one rendered from the table (run `npm run docs:orders` after changing it)', () => {
+    const doc = readFileSync(new URL('../../../docs/order-states.md', import.meta.url), 'utf8');
+    expect(doc).toContain(renderMermaid());
+  });
+});

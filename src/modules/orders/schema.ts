@@ -1,0 +1,173 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import {
+  ACTOR_ROLES,
+  CHECKOUT_STATUSES,
+  DISPUTE_REASONS,
+  DISPUTE_RESOLUTIONS,
+  ORDER_STATUSES,
+} from './model.js';
+import type { OrderSnapshot } from './snapshot.js';
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const money = (name: string) => bigint(name, { mode: 'number' });
+
+/** One checkout is one payment: it holds one order per seller. */
+export const checkouts = pgTable(
+  'checkouts',
+  {
+    id: uuid('id').primaryKey(),
+    buyerId: uuid('buyer_id').notNull(),
+    status: text('status', { enum: CHECKOUT_STATUSES }).notNull(),
+    payerPhone: text('payer_phone').notNull(),
+    currency: text('currency').notNull(),
+    /** what the buyer pays: every order's final amount plus its delivery fee */
+    totalAmount: money('total_amount').notNull(),
+    expiresAt: tz('expires_at').notNull(),
+    paidAt: tz('paid_at'),
+    paymentReference: text('payment_reference'),
+    createdAt: tz('created_at').notNull(),
+  },
+  (t) => [
+    index('checkouts_buyer_idx').on(t.buyerId, t.createdAt),
+    check('checkouts_total_positive', sql`${t.totalAmount} > 0`),
+  ],
+);
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid('id').primaryKey(),
+    checkoutId: uuid('checkout_id')
+      .notNull()
+      .references(() => checkouts.id),
+    buyerId: uuid('buyer_id').notNull(),
+    sellerId: uuid('seller_id').notNull(),
+    status: text('status', { enum: ORDER_STATUSES }).notNull(),
+    currency: text('currency').notNull(),
+    originalAmount: money('original_amount').notNull(),
+    discountAmount: money('discount_amount').notNull(),
+    finalAmount: money('final_amount').notNull(),
+    deliveryFee: money('delivery_fee').notNull(),
+    /** written once at checkout and never changed: lines, base prices, every incentive, totals, address */
+    snapshot: jsonb('snapshot').$type<OrderSnapshot>().notNull(),
+    deliveryCode: text('delivery_code'),
+    deliveryCodeAttempts: integer('delivery_code_attempts').notNull().default(0),
+    createdAt: tz('created_at').notNull(),
+    updatedAt: tz('updated_at').notNull(),
+    paidAt: tz('paid_at'),
+    deliveredAt: tz('delivered_at'),
+    disputeWindowEndsAt: tz('dispute_window_ends_at'),
+    completedAt: tz('completed_at'),
+  },
+  (t) => [
+    index('orders_buyer_idx').on(t.buyerId, t.createdAt),
+    index('orders_seller_idx').on(t.sellerId, t.createdAt),
+    index('orders_checkout_idx').on(t.checkoutId),
+    check(
+      'orders_amounts',
+      sql`${t.finalAmount} = ${t.originalAmount} - ${t.discountAmount} and ${t.finalAmount} >= 0`,
+    ),
+  ],
+);
+
+export const orderLines = pgTable(
+  'order_lines',
+  {
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id),
+    skuId: uuid('sku_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    unitPrice: money('unit_price').notNull(),
+    finalAmount: money('final_amount').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.skuId] })],
+);
+
+/** The timeline: every transition with who, when, from, to, why and its evidence. */
+export const orderEvents = pgTable(
+  'order_events',
+  {
+    id: uuid('id').primaryKey(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id),
+    event: text('event').notNull(),
+    fromStatus: text('from_status', { enum: ORDER_STATUSES }),
+    toStatus: text('to_status', { enum: ORDER_STATUSES }).notNull(),
+    actorUserId: uuid('actor_user_id'),
+    actorRole: text('actor_role', { enum: ACTOR_ROLES }).notNull(),
+    note: text('note'),
+    evidence: jsonb('evidence').$type<Record<string, unknown>>(),
+    latitude: doublePrecision('latitude'),
+    longitude: doublePrecision('longitude'),
+    createdAt: tz('created_at').notNull(),
+  },
+  (t) => [index('order_events_order_idx').on(t.orderId, t.createdAt)],
+);
+
+/** A retried request with the same key gets the first answer; the same key with another body is a 409. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    userId: uuid('user_id').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: jsonb('response_body'),
+    createdAt: tz('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] })],
+);
+
+export const disputes = pgTable(
+  'disputes',
+  {
+    id: uuid('id').primaryKey(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id),
+    buyerId: uuid('buyer_id').notNull(),
+    reason: text('reason', { enum: DISPUTE_REASONS }).notNull(),
+    description: text('description').notNull(),
+    status: text('status', { enum: ['open', 'resolved'] }).notNull(),
+    resolution: text('resolution', { enum: DISPUTE_RESOLUTIONS }),
+    refundAmount: money('refund_amount'),
+    resolutionNote: text('resolution_note'),
+    resolvedBy: uuid('resolved_by'),
+    openedAt: tz('opened_at').notNull(),
+    resolvedAt: tz('resolved_at'),
+  },
+  (t) => [
+    uniqueIndex('disputes_order_idx').on(t.orderId),
+    index('disputes_status_idx').on(t.status, t.openedAt),
+  ],
+);
+
+export const disputeEvidence = pgTable(
+  'dispute_evidence',
+  {
+    disputeId: uuid('dispute_id')
+      .notNull()
+      .references(() => disputes.id),
+    mediaId: uuid('media_id').notNull(),
+    addedBy: uuid('added_by').notNull(),
+    note: text('note'),
+    createdAt: tz('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.disputeId, t.mediaId] })],
+);

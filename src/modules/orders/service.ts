@@ -1,0 +1,782 @@
+import { createHash } from 'node:crypto';
+import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import { AppError, conflict, forbidden, notFound, unprocessable } from '../../shared/errors.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import { type Cursor, pageOf } from '../../shared/pagination.js';
+import { constantTimeEqual, randomDigits } from '../../shared/secrets.js';
+import { HOUR, MINUTE } from '../../shared/time.js';
+import type { AuditService } from '../audit/index.js';
+import type { CartService } from '../cart/index.js';
+import type { StockService } from '../catalog/index.js';
+import type { JobService } from '../jobs/index.js';
+import { account, type EscrowOrder, type LedgerService } from '../ledger/index.js';
+import type { MediaService } from '../media/index.js';
+import type { PromotionsService } from '../promotions/index.js';
+import { decide, type OrderEvent } from './machine.js';
+import type { ActorRole, OrderStatus } from './model.js';
+import {
+  checkouts,
+  disputeEvidence,
+  disputes,
+  idempotencyKeys,
+  orderEvents,
+  orderLines,
+  orders,
+} from './schema.js';
+import { type DeliveryAddress, draftOrders } from './snapshot.js';
+
+export type Order = typeof orders.$inferSelect;
+export type Checkout = typeof checkouts.$inferSelect;
+export type Dispute = typeof disputes.$inferSelect;
+
+export interface Actor {
+  userId: string | null;
+  role: ActorRole;
+}
+
+export interface OrderSettings {
+  checkoutTtlMinutes: number;
+  disputeWindowHours: number;
+  deliveryFee: number;
+  deliveryCodeDigits: number;
+  deliveryCodeMaxAttempts: number;
+}
+
+export type DeliveryProof =
+  | { code: string }
+  | { photo_media_id: string; location: { lat: number; lng: number }; note: string };
+
+/** Orders whose escrow is held (money in, not yet settled). */
+const HELD: readonly OrderStatus[] = [
+  'paid',
+  'accepted',
+  'ready_for_pickup',
+  'out_for_delivery',
+  'delivered',
+  'delivery_failed',
+  'disputed',
+];
+
+const escrowOf = (o: Order): EscrowOrder => ({
+  id: o.id,
+  checkoutId: o.checkoutId,
+  buyerId: o.buyerId,
+  sellerId: o.sellerId,
+  currency: o.currency,
+  baseAmount: o.originalAmount,
+  finalAmount: o.finalAmount,
+  deliveryFee: o.deliveryFee,
+});
+
+export function createOrdersService(deps: {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditService;
+  jobs: JobService;
+  ledger: LedgerService;
+  cart: CartService;
+  stock: StockService;
+  promotions: PromotionsService;
+  media: MediaService;
+  settings: OrderSettings;
+}) {
+  const { db, clock, ids, audit, jobs, ledger, stock, promotions, media, settings: s } = deps;
+
+  async function lockOrder(tx: Database, orderId: string) {
+    const [o] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
+    if (!o) throw notFound('Order');
+    return o;
+  }
+
+  /** Buyers and sellers act only on their own orders; a stranger's order id is a 404. */
+  function checkOwner(o: Order, actor: Actor) {
+    if (actor.role === 'buyer' && o.buyerId !== actor.userId) throw notFound('Order');
+    if (actor.role === 'seller' && o.sellerId !== actor.userId) throw notFound('Order');
+  }
+
+  async function linesOf(tx: Database, orderId: string) {
+    return tx.select().from(orderLines).where(eq(orderLines.orderId, orderId));
+  }
+
+  /**
+   * The one way an order changes status: ask the pure machine, run the transition's effects on
+   * stock, incentives and escrow, record the event, enqueue the outbox message — all in `tx`,
+   * under the order's row lock, so of two concurrent transitions exactly one wins.
+   */
+  async function apply(
+    tx: Database,
+    o: Order,
+    event: OrderEvent,
+    actor: Actor,
+    extra: {
+      note?: string | null;
+      evidence?: Record<string, unknown> | null;
+      location?: { lat: number; lng: number } | null;
+      refundAmount?: number;
+    } = {},
+  ): Promise<Order> {
+    const d = decide(o.status, event, actor.role);
+    if (!d.ok)
+      throw d.code === 'FORBIDDEN_ACTOR'
+        ? forbidden('FORBIDDEN_ACTOR', d.detail)
+        : conflict('INVALID_TRANSITION', d.detail);
+    const now = clock.now();
+    const set: Partial<Order> = { status: d.to, updatedAt: now };
+    for (const effect of d.transition.effects) {
+      switch (effect) {
+        case 'hold_escrow':
+          await ledger.holdEscrow(tx, escrowOf(o));
+          set.paidAt = now;
+          break;
+        case 'issue_delivery_code':
+          set.deliveryCode = randomDigits(s.deliveryCodeDigits);
+          break;
+        case 'release_escrow':
+          await ledger.releaseEscrow(tx, escrowOf(o));
+          set.completedAt = now;
+          break;
+        case 'refund_escrow':
+          await ledger.refundEscrow(tx, escrowOf(o));
+          break;
+        case 'split_escrow':
+          await ledger.splitEscrow(tx, escrowOf(o), extra.refundAmount ?? 0);
+          break;
+        case 'restock':
+          await stock.restock(
+            tx,
+            (await linesOf(tx, o.id)).map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
+          );
+          break;
+        case 'return_incentives':
+          await promotions.reverseBurns(tx, { checkoutId: o.checkoutId, orderId: o.id });
+          break;
+        case 'earn_loyalty':
+          await promotions.earn(tx, { buyerId: o.buyerId, orderId: o.id, finalAmount: o.finalAmount });
+          break;
+        case 'schedule_completion': {
+          const ends = new Date(now.getTime() + s.disputeWindowHours * HOUR);
+          set.deliveredAt = now;
+          set.disputeWindowEndsAt = ends;
+          await jobs.enqueue(tx, {
+            kind: 'order.auto_complete',
+            payload: { orderId: o.id },
+            runAt: ends,
+            dedupeKey: `auto-complete:${o.id}`,
+          });
+          break;
+        }
+        case 'seller_strike':
+          await audit.record(tx, {
+            actorUserId: actor.userId,
+            action: 'seller.strike',
+            targetType: 'user',
+            targetId: o.sellerId,
+            reason: extra.note ?? null,
+            data: { order_id: o.id },
+          });
+          break;
+      }
+    }
+    const [updated] = await tx.update(orders).set(set).where(eq(orders.id, o.id)).returning();
+    await tx.insert(orderEvents).values({
+      id: ids.newId(),
+      orderId: o.id,
+      event,
+      fromStatus: o.status,
+      toStatus: d.to,
+      actorUserId: actor.userId,
+      actorRole: actor.role,
+      note: extra.note ?? null,
+      evidence: extra.evidence ?? null,
+      latitude: extra.location?.lat ?? null,
+      longitude: extra.location?.lng ?? null,
+      createdAt: now,
+    });
+    await audit.record(tx, {
+      actorUserId: actor.userId,
+      action: `order.${d.to}`,
+      targetType: 'order',
+      targetId: o.id,
+      reason: extra.note ?? null,
+      data: { event, from: o.status },
+    });
+    await jobs.enqueue(tx, {
+      kind: 'notify.order_status',
+      payload: { orderId: o.id, status: d.to, buyerId: o.buyerId, sellerId: o.sellerId },
+    });
+    return updated!;
+  }
+
+  async function detail(tx: Database, orderId: string) {
+    const [o] = await tx.select().from(orders).where(eq(orders.id, orderId));
+    if (!o) throw notFound('Order');
+    const timeline = await tx
+      .select()
+      .from(orderEvents)
+      .where(eq(orderEvents.orderId, orderId))
+      .orderBy(asc(orderEvents.createdAt), asc(orderEvents.id));
+    const [dispute] = await tx.select().from(disputes).where(eq(disputes.orderId, orderId));
+    return { order: o, timeline, dispute: dispute ?? null };
+  }
+
+  return {
+    settings: s,
+
+    /**
+     * Checkout, in one transaction: claim the idempotency key, lock the cart and its SKUs (in id
+     * order), re-price with the same engine as the preview and refuse if the buyer has not seen
+     * this price, take the stock, burn the incentives, write one order per seller with its
+     * snapshot, schedule expiry, empty the cart. Any failure rolls all of it back.
+     */
+    async checkout(q: {
+      buyerId: string;
+      idempotencyKey: string;
+      address: DeliveryAddress;
+      payerPhone: string;
+      previewToken: string;
+      requestHash: string;
+    }) {
+      return db.transaction(async (tx) => {
+        const [claimed] = await tx
+          .insert(idempotencyKeys)
+          .values({
+            userId: q.buyerId,
+            key: q.idempotencyKey,
+            requestHash: q.requestHash,
+            createdAt: clock.now(),
+          })
+          .onConflictDoNothing()
+          .returning();
+        if (!claimed) {
+          const [prior] = await tx
+            .select()
+            .from(idempotencyKeys)
+            .where(and(eq(idempotencyKeys.userId, q.buyerId), eq(idempotencyKeys.key, q.idempotencyKey)));
+          if (prior?.requestHash !== q.requestHash) {
+            throw new AppError(
+              'IDEMPOTENCY_KEY_REUSED',
+              409,
+              'This Idempotency-Key was used for a different request.',
+              { field: 'Idempotency-Key' },
+            );
+          }
+          if (prior.responseBody === null)
+            throw conflict('IDEMPOTENCY_IN_PROGRESS', 'The first request with this key is still running.');
+          return {
+            replayed: true,
+            status: prior.responseStatus ?? 201,
+            body: prior.responseBody as Record<string, unknown>,
+          };
+        }
+
+        const lines = await deps.cart.lockForCheckout(tx, q.buyerId);
+        if (!lines.length)
+          throw conflict('CART_EMPTY', 'Your cart is empty (an order may already have been placed from it).');
+        await stock.lock(
+          tx,
+          lines.map((l) => l.skuId),
+        );
+        const view = await deps.cart.view(q.buyerId, tx);
+        if (!view.ready) {
+          throw new AppError(
+            'CART_NOT_READY',
+            409,
+            'Some items cannot be bought as they are; see the preview.',
+            { extensions: { preview_token: view.previewToken } },
+          );
+        }
+        if (view.previewToken !== q.previewToken) {
+          throw new AppError(
+            'PREVIEW_CHANGED',
+            409,
+            'Prices, stock or incentives changed since your preview; review the cart and try again.',
+            {
+              field: 'preview_token',
+              extensions: { preview_token: view.previewToken, totals: view.priced.totals },
+            },
+          );
+        }
+        await stock.take(
+          tx,
+          view.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
+        );
+
+        const now = clock.now();
+        const checkoutId = ids.newId();
+        const titles = new Map(
+          view.lines.map((l) => [l.skuId, { title: l.sku!.title, attributes: l.sku!.attributes }]),
+        );
+        const drafts = draftOrders(view.priced, {
+          currency: view.currency,
+          titles,
+          code: view.code,
+          address: q.address,
+          deliveryFee: s.deliveryFee,
+        });
+        const total = drafts.reduce((a, d) => a + d.snapshot.total, 0);
+        const expiresAt = new Date(now.getTime() + s.checkoutTtlMinutes * MINUTE);
+        await tx.insert(checkouts).values({
+          id: checkoutId,
+          buyerId: q.buyerId,
+          status: 'pending_payment',
+          payerPhone: q.payerPhone,
+          currency: view.currency,
+          totalAmount: total,
+          expiresAt,
+          createdAt: now,
+        });
+        const orderRows = drafts.map((d) => ({
+          id: ids.newId(),
+          checkoutId,
+          buyerId: q.buyerId,
+          sellerId: d.sellerId,
+          status: 'pending_payment' as const,
+          currency: view.currency,
+          originalAmount: d.snapshot.original,
+          discountAmount: d.snapshot.discount_total,
+          finalAmount: d.snapshot.final,
+          deliveryFee: d.snapshot.delivery_fee,
+          snapshot: d.snapshot,
+          createdAt: now,
+          updatedAt: now,
+        }));
+        await tx.insert(orders).values(orderRows);
+        await tx.insert(orderLines).values(
+          orderRows.flatMap((o) =>
+            o.snapshot.lines.map((l) => ({
+              orderId: o.id,
+              skuId: l.sku_id,
+              quantity: l.quantity,
+              unitPrice: l.unit_price,
+              finalAmount: l.final,
+            })),
+          ),
+        );
+        await tx.insert(orderEvents).values(
+          orderRows.map((o) => ({
+            id: ids.newId(),
+            orderId: o.id,
+            event: 'checkout',
+            fromStatus: null,
+            toStatus: 'pending_payment' as const,
+            actorUserId: q.buyerId,
+            actorRole: 'buyer' as const,
+            createdAt: now,
+          })),
+        );
+        await promotions.burn(tx, {
+          buyerId: q.buyerId,
+          checkoutId,
+          priced: view.priced,
+          orderIdBySeller: new Map(orderRows.map((o) => [o.sellerId, o.id])),
+        });
+        await jobs.enqueue(tx, {
+          kind: 'checkout.expire',
+          payload: { checkoutId },
+          runAt: expiresAt,
+          dedupeKey: `checkout-expire:${checkoutId}`,
+        });
+        await jobs.enqueue(tx, {
+          kind: 'notify.checkout_created',
+          payload: { checkoutId, buyerId: q.buyerId },
+        });
+        await audit.record(tx, {
+          actorUserId: q.buyerId,
+          action: 'checkout.created',
+          targetType: 'checkout',
+          targetId: checkoutId,
+          data: { orders: orderRows.map((o) => o.id), total },
+        });
+        await deps.cart.clear(q.buyerId, tx);
+
+        const body = { checkout_id: checkoutId };
+        await tx
+          .update(idempotencyKeys)
+          .set({ responseStatus: 201, responseBody: body })
+          .where(and(eq(idempotencyKeys.userId, q.buyerId), eq(idempotencyKeys.key, q.idempotencyKey)));
+        return { replayed: false, status: 201, body };
+      });
+    },
+
+    async getCheckout(checkoutId: string) {
+      const [c] = await db.select().from(checkouts).where(eq(checkouts.id, checkoutId));
+      if (!c) throw notFound('Checkout');
+      const list = await db
+        .select()
+        .from(orders)
+        .where(eq(orders.checkoutId, checkoutId))
+        .orderBy(asc(orders.sellerId));
+      return { checkout: c, orders: list };
+    },
+
+    /**
+     * The buyer's payment for a checkout is confirmed (the payments module calls this; tests too):
+     * every order goes to paid with its escrow held, exactly once however often it is called.
+     */
+    async confirmPayment(checkoutId: string, reference: string) {
+      return db.transaction(async (tx) => {
+        const [c] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId)).for('update');
+        if (!c) throw notFound('Checkout');
+        if (c.status === 'paid') return c;
+        if (c.status !== 'pending_payment' || clock.now().getTime() >= c.expiresAt.getTime()) {
+          throw conflict(
+            'CHECKOUT_NOT_PAYABLE',
+            `This checkout is ${c.status === 'pending_payment' ? 'expired' : c.status}; the payment must be refunded.`,
+          );
+        }
+        const list = await tx
+          .select()
+          .from(orders)
+          .where(eq(orders.checkoutId, checkoutId))
+          .orderBy(asc(orders.id))
+          .for('update');
+        for (const o of list) await apply(tx, o, 'confirm_payment', { userId: null, role: 'system' });
+        const [paid] = await tx
+          .update(checkouts)
+          .set({ status: 'paid', paidAt: clock.now(), paymentReference: reference })
+          .where(eq(checkouts.id, checkoutId))
+          .returning();
+        await audit.record(tx, {
+          actorUserId: null,
+          action: 'checkout.paid',
+          targetType: 'checkout',
+          targetId: checkoutId,
+          data: { reference },
+        });
+        return paid!;
+      });
+    },
+
+    /** Expiry job: an unpaid checkout past its time cancels, giving back stock, budgets and points, exactly once. */
+    async expireCheckout(checkoutId: string) {
+      return db.transaction(async (tx) => {
+        const [c] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId)).for('update');
+        if (c?.status !== 'pending_payment' || clock.now().getTime() < c.expiresAt.getTime()) return false;
+        const list = await tx
+          .select()
+          .from(orders)
+          .where(eq(orders.checkoutId, checkoutId))
+          .orderBy(asc(orders.id))
+          .for('update');
+        for (const o of list)
+          if (o.status === 'pending_payment') await apply(tx, o, 'expire', { userId: null, role: 'system' });
+        await tx.update(checkouts).set({ status: 'expired' }).where(eq(checkouts.id, checkoutId));
+        return true;
+      });
+    },
+
+    /** Completion job: a delivered order whose dispute window passed without a dispute completes. */
+    async autoComplete(orderId: string) {
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        if (
+          o.status !== 'delivered' ||
+          !o.disputeWindowEndsAt ||
+          clock.now().getTime() < o.disputeWindowEndsAt.getTime()
+        )
+          return false;
+        await apply(tx, o, 'auto_complete', { userId: null, role: 'system' });
+        return true;
+      });
+    },
+
+    /** Any simple transition (accept, reject, mark_ready, pick_up, cancel, confirm_receipt, …) by a person. */
+    async act(orderId: string, event: OrderEvent, actor: Actor, note?: string) {
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        checkOwner(o, actor);
+        let ev = event;
+        // A buyer's "cancel" means the unpaid variant while nothing has been paid.
+        if (event === 'cancel' && o.status === 'pending_payment') ev = 'cancel_unpaid';
+        if ((ev === 'reject' || ev === 'fail_delivery' || ev === 'refund_undeliverable') && !note) {
+          throw unprocessable('REASON_REQUIRED', 'reason', 'Say why.');
+        }
+        const updated = await apply(tx, o, ev, actor, { note: note ?? null });
+        if (ev === 'cancel_unpaid') {
+          // The last open order of an unpaid checkout closes the checkout too.
+          const open = await tx
+            .select({ id: orders.id })
+            .from(orders)
+            .where(and(eq(orders.checkoutId, o.checkoutId), eq(orders.status, 'pending_payment')));
+          if (!open.length)
+            await tx.update(checkouts).set({ status: 'expired' }).where(eq(checkouts.id, o.checkoutId));
+        }
+        return updated;
+      });
+    },
+
+    /**
+     * Delivered needs proof: the buyer's code (constant-time, limited tries) or a photo, a GPS
+     * point and a note. Records who, when and where.
+     */
+    async deliver(orderId: string, actor: Actor, proof: DeliveryProof) {
+      if ('code' in proof) {
+        const [current] = await db.select().from(orders).where(eq(orders.id, orderId));
+        if (!current) throw notFound('Order');
+        checkOwner(current, actor);
+        const d = decide(current.status, 'deliver', actor.role);
+        if (!d.ok)
+          throw d.code === 'FORBIDDEN_ACTOR'
+            ? forbidden('FORBIDDEN_ACTOR', d.detail)
+            : conflict('INVALID_TRANSITION', d.detail);
+        // Spend a try first, in its own statement, so wrong guesses count even though the delivery fails.
+        const [o] = await db
+          .update(orders)
+          .set({ deliveryCodeAttempts: sql`${orders.deliveryCodeAttempts} + 1` })
+          .where(and(eq(orders.id, orderId), lt(orders.deliveryCodeAttempts, s.deliveryCodeMaxAttempts)))
+          .returning();
+        if (!o)
+          throw new AppError(
+            'DELIVERY_CODE_LOCKED',
+            429,
+            'Too many wrong codes; deliver with a photo, a GPS point and a note.',
+            { field: 'code' },
+          );
+        if (!o.deliveryCode || !constantTimeEqual(proof.code, o.deliveryCode)) {
+          throw new AppError('DELIVERY_CODE_INVALID', 422, 'The delivery code is not correct.', {
+            field: 'code',
+          });
+        }
+      }
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        checkOwner(o, actor);
+        if ('code' in proof) return apply(tx, o, 'deliver', actor, { evidence: { method: 'code' } });
+        await media.requireOwned(
+          tx,
+          actor.userId ?? '',
+          [proof.photo_media_id],
+          'delivery_proof',
+          'photo_media_id',
+        );
+        return apply(tx, o, 'deliver', actor, {
+          note: proof.note,
+          evidence: { method: 'photo', photo_media_id: proof.photo_media_id },
+          location: proof.location,
+        });
+      });
+    },
+
+    async openDispute(
+      orderId: string,
+      buyerId: string,
+      input: { reason: Dispute['reason']; description: string; evidence_media_ids: string[] },
+    ) {
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        checkOwner(o, { userId: buyerId, role: 'buyer' });
+        if (
+          o.status === 'delivered' &&
+          o.disputeWindowEndsAt &&
+          clock.now().getTime() >= o.disputeWindowEndsAt.getTime()
+        ) {
+          throw conflict('DISPUTE_WINDOW_CLOSED', 'The time to open a dispute on this order has passed.');
+        }
+        await media.requireOwned(
+          tx,
+          buyerId,
+          input.evidence_media_ids,
+          'dispute_evidence',
+          'evidence_media_ids',
+        );
+        await apply(
+          tx,
+          o,
+          'open_dispute',
+          { userId: buyerId, role: 'buyer' },
+          { note: input.description, evidence: { reason: input.reason, media: input.evidence_media_ids } },
+        );
+        const [d] = await tx
+          .insert(disputes)
+          .values({
+            id: ids.newId(),
+            orderId,
+            buyerId,
+            reason: input.reason,
+            description: input.description,
+            status: 'open',
+            openedAt: clock.now(),
+          })
+          .returning();
+        await tx.insert(disputeEvidence).values(
+          input.evidence_media_ids.map((m) => ({
+            disputeId: d!.id,
+            mediaId: m,
+            addedBy: buyerId,
+            createdAt: clock.now(),
+          })),
+        );
+        return d!;
+      });
+    },
+
+    async addDisputeEvidence(
+      disputeId: string,
+      actor: Actor,
+      input: { media_ids: string[]; note?: string | undefined },
+    ) {
+      return db.transaction(async (tx) => {
+        const [d] = await tx.select().from(disputes).where(eq(disputes.id, disputeId)).for('update');
+        if (!d) throw notFound('Dispute');
+        const [o] = await tx.select().from(orders).where(eq(orders.id, d.orderId));
+        checkOwner(o!, actor);
+        if (actor.role === 'rider' || actor.role === 'system')
+          throw forbidden('FORBIDDEN_ACTOR', 'Only the buyer, the seller or an admin add evidence.');
+        if (d.status !== 'open') throw conflict('DISPUTE_CLOSED', 'This dispute is already resolved.');
+        await media.requireOwned(tx, actor.userId ?? '', input.media_ids, 'dispute_evidence', 'media_ids');
+        await tx
+          .insert(disputeEvidence)
+          .values(
+            input.media_ids.map((m) => ({
+              disputeId,
+              mediaId: m,
+              addedBy: actor.userId!,
+              note: input.note ?? null,
+              createdAt: clock.now(),
+            })),
+          )
+          .onConflictDoNothing();
+        return d;
+      });
+    },
+
+    async resolveDispute(
+      disputeId: string,
+      adminId: string,
+      input: { resolution: NonNullable<Dispute['resolution']>; amount?: number | undefined; note: string },
+    ) {
+      return db.transaction(async (tx) => {
+        const [d] = await tx.select().from(disputes).where(eq(disputes.id, disputeId)).for('update');
+        if (!d) throw notFound('Dispute');
+        if (d.status !== 'open') throw conflict('DISPUTE_CLOSED', 'This dispute is already resolved.');
+        const o = await lockOrder(tx, d.orderId);
+        const event: OrderEvent =
+          input.resolution === 'full_refund'
+            ? 'resolve_full_refund'
+            : input.resolution === 'partial_refund'
+              ? 'resolve_partial_refund'
+              : 'resolve_release';
+        if (input.resolution === 'partial_refund' && input.amount === undefined)
+          throw unprocessable('AMOUNT_REQUIRED', 'amount', 'A partial refund needs an amount.');
+        await apply(
+          tx,
+          o,
+          event,
+          { userId: adminId, role: 'admin' },
+          { note: input.note, refundAmount: input.amount },
+        );
+        const refund =
+          input.resolution === 'full_refund'
+            ? o.finalAmount + o.deliveryFee
+            : input.resolution === 'partial_refund'
+              ? input.amount!
+              : 0;
+        const [updated] = await tx
+          .update(disputes)
+          .set({
+            status: 'resolved',
+            resolution: input.resolution,
+            refundAmount: refund,
+            resolutionNote: input.note,
+            resolvedBy: adminId,
+            resolvedAt: clock.now(),
+          })
+          .where(eq(disputes.id, disputeId))
+          .returning();
+        return updated!;
+      });
+    },
+
+    async disputeOf(disputeId: string) {
+      const [d] = await db.select().from(disputes).where(eq(disputes.id, disputeId));
+      if (!d) throw notFound('Dispute');
+      const evidence = await db
+        .select()
+        .from(disputeEvidence)
+        .where(eq(disputeEvidence.disputeId, disputeId))
+        .orderBy(asc(disputeEvidence.createdAt));
+      return { dispute: d, evidence };
+    },
+
+    async listDisputes(status: 'open' | 'resolved') {
+      return db
+        .select()
+        .from(disputes)
+        .where(eq(disputes.status, status))
+        .orderBy(asc(disputes.openedAt))
+        .limit(200);
+    },
+
+    /** An order as the viewer may see it: buyers and sellers their own, admins any. */
+    async view(orderId: string, viewer: Actor) {
+      const d = await detail(db, orderId);
+      checkOwner(d.order, viewer);
+      return d;
+    },
+
+    async list(
+      viewer: { userId: string; as: 'buyer' | 'seller' },
+      q: { limit: number; cursor?: Cursor | undefined; status?: OrderStatus | undefined },
+    ) {
+      const owner =
+        viewer.as === 'buyer' ? eq(orders.buyerId, viewer.userId) : eq(orders.sellerId, viewer.userId);
+      const rows = await db
+        .select()
+        .from(orders)
+        .where(
+          and(
+            owner,
+            q.status ? eq(orders.status, q.status) : undefined,
+            q.cursor
+              ? or(
+                  lt(orders.createdAt, q.cursor.at),
+                  and(eq(orders.createdAt, q.cursor.at), lt(orders.id, q.cursor.id)),
+                )
+              : undefined,
+          ),
+        )
+        .orderBy(desc(orders.createdAt), desc(orders.id))
+        .limit(q.limit + 1);
+      return pageOf(rows, q.limit, (r) => ({ at: r.createdAt, id: r.id }));
+    },
+
+    /** A seller's money: held in escrow for open orders, available to pay out, paid out. */
+    async sellerBalance(sellerId: string) {
+      const [held] = await db
+        .select({ amount: sql<number>`coalesce(sum(${orders.originalAmount}), 0)::bigint` })
+        .from(orders)
+        .where(and(eq(orders.sellerId, sellerId), inArray(orders.status, [...HELD])));
+      const payable = await ledger.balance(account.sellerPayable(sellerId));
+      return { held: Number(held?.amount ?? 0), available: payable.posted, paidOut: 0 };
+    },
+
+    /**
+     * The whole-ledger reconciliation: the ledger's own invariants, plus: every settled order's
+     * escrow is zero, and every open order's escrow holds exactly its base total plus delivery fee.
+     */
+    async reconcile(): Promise<string[]> {
+      const problems = await ledger.checkInvariants();
+      const all = await db.select().from(orders);
+      for (const o of all) {
+        const b = await ledger.balance(account.escrow(o.id));
+        const held = b.posted + b.pending;
+        if (HELD.includes(o.status)) {
+          if (held !== o.originalAmount + o.deliveryFee)
+            problems.push(
+              `order ${o.id} (${o.status}) holds ${held}, expected ${o.originalAmount + o.deliveryFee}`,
+            );
+        } else if (held !== 0) {
+          problems.push(`order ${o.id} (${o.status}) still holds ${held} in escrow`);
+        }
+      }
+      return problems;
+    },
+
+    requestHash: (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+  };
+}
+
+export type OrdersService = ReturnType<typeof createOrdersService>;

@@ -1,0 +1,45 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { openDatabase } from './db/client.js';
+
+// `npm run worker`: runs background jobs (checkout expiry, order completion, …) in its own process.
+// Any number may run beside the API processes: jobs are claimed with FOR UPDATE SKIP LOCKED.
+async function main() {
+  loadDotEnv();
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  if (!config.DATABASE_URL) {
+    console.error(
+      'npm run worker needs DATABASE_URL: the embedded database is single-process, and npm start already runs the worker inside it.',
+    );
+    process.exit(78);
+  }
+  const handle = await openDatabase(config);
+  await handle.migrate();
+  // The app wires every module's job handlers; it never listens here.
+  const app = await buildApp({ db: handle.db, config });
+  await app.ready();
+  const stop = app.services.jobs.start(config.WORKER_INTERVAL_MS);
+  app.log.info({ intervalMs: config.WORKER_INTERVAL_MS }, 'worker started');
+  const shutdown = async () => {
+    await stop();
+    await app.close();
+    await handle.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

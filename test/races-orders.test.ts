@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './support/app.js';
+import { onPostgres } from './support/db.js';
+import { type Actor, category, nextPhone, verifiedProduct, verifiedSeller } from './support/fixtures.js';
+
+if (!onPostgres)
+  console.log(
+    '[races-orders] skipped: PGlite serialises every query; run with TEST_DATABASE_URL (CI does) to race on PostgreSQL',
+  );
+
+describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)', () => {
+  let t: TestApp;
+  let admin: Actor;
+  let seller: Actor;
+  let cat: string;
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await t.loginAdmin('+255744100001');
+    seller = await verifiedSeller(t, admin);
+    cat = await category(t, admin, 'Races');
+  });
+  afterAll(async () => {
+    if (t) expect(await t.app.services.orders.service.reconcile()).toEqual([]);
+    await t?.close();
+  });
+
+  async function buyer(skuId: string) {
+    const b = await t.login(nextPhone());
+    const add = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/cart/items',
+      headers: b.auth,
+      payload: { sku_id: skuId, quantity: 1 },
+    });
+    const addr = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/addresses',
+      headers: b.auth,
+      payload: { label: 'H', ward: 'W', landmark: 'L' },
+    });
+    const preview = (await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: b.auth })).json()
+      .preview_token;
+    return {
+      ...b,
+      ok: add.statusCode === 200,
+      body: { address_id: addr.json().id, payer_phone: '0754 123 456', preview_token: preview },
+    };
+  }
+
+  it('twenty buyers, five units: exactly five orders, no oversell, no 5xx', async () => {
+    const p = await verifiedProduct(t, admin, seller, {
+      categoryId: cat,
+      variants: [{ seller_sku: 'FLASH', price: 1_000_00, stock: 5 }],
+    });
+    const buyers = await Promise.all(Array.from({ length: 20 }, () => buyer(p.skuIds[0]!)));
+    const results = await Promise.all(
+      buyers.map((b, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/orders/checkout',
+          headers: { ...b.auth, 'idempotency-key': `flash-${i}-key` },
+          payload: b.body,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.statusCode >= 500)).toEqual([]);
+    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(5);
+    const stock = (await t.app.services.catalog.sellableSkus(t.handle.db, [p.skuIds[0]!])).get(
+      p.skuIds[0]!,
+    )!.stock;
+    expect(stock).toBe(0);
+  });
+
+  it('the same checkout sent twice at once with one key makes one order', async () => {
+    const p = await verifiedProduct(t, admin, seller, {
+      categoryId: cat,
+      variants: [{ seller_sku: 'TWICE', price: 1_000_00, stock: 5 }],
+    });
+    const b = await buyer(p.skuIds[0]!);
+    const results = await Promise.all(
+      [0, 1, 2].map(() =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/orders/checkout',
+          headers: { ...b.auth, 'idempotency-key': 'same-key-123' },
+          payload: b.body,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.statusCode >= 500)).toEqual([]);
+    const ids = new Set(results.filter((r) => r.statusCode === 201).map((r) => r.json().checkout_id));
+    expect(ids.size).toBe(1);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/orders', headers: b.auth })).json().items,
+    ).toHaveLength(1);
+  });
+
+  it('a seller accepting while the buyer cancels: exactly one wins', async () => {
+    const p = await verifiedProduct(t, admin, seller, {
+      categoryId: cat,
+      variants: [{ seller_sku: 'RACE-ACC', price: 1_000_00, stock: 50 }],
+    });
+    for (let round = 0; round < 5; round++) {
+      const b = await buyer(p.skuIds[0]!);
+      const co = (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/orders/checkout',
+          headers: { ...b.auth, 'idempotency-key': `acc-${round}-key` },
+          payload: b.body,
+        })
+      ).json();
+      await t.app.services.orders.service.confirmPayment(co.checkout_id, `REF-${round}`);
+      const id = co.orders[0].id;
+      const [accept, cancel] = await Promise.all([
+        t.app.inject({ method: 'POST', url: `/api/v1/seller/orders/${id}/accept`, headers: seller.auth }),
+        t.app.inject({ method: 'POST', url: `/api/v1/orders/${id}/cancel`, headers: b.auth }),
+      ]);
+      expect([accept.statusCode, cancel.statusCode].sort()).toEqual([200, 409]);
+    }
+  });
+
+  it('payment confirmed while the expiry job runs: the order ends paid or cancelled, never both', async () => {
+    const p = await verifiedProduct(t, admin, seller, {
+      categoryId: cat,
+      variants: [{ seller_sku: 'RACE-EXP', price: 1_000_00, stock: 50 }],
+    });
+    const b = await buyer(p.skuIds[0]!);
+    const co = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/orders/checkout',
+        headers: { ...b.auth, 'idempotency-key': 'exp-race-key' },
+        payload: b.body,
+      })
+    ).json();
+    t.clock.advanceSeconds(30 * 60 - 1);
+    const svc = t.app.services.orders.service;
+    const [paid] = await Promise.allSettled([
+      svc.confirmPayment(co.checkout_id, 'REF'),
+      (async () => {
+        t.clock.advanceSeconds(2);
+        return svc.expireCheckout(co.checkout_id);
+      })(),
+    ]);
+    const status = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/orders/${co.orders[0].id}`, headers: b.auth })
+    ).json().status;
+    expect(['paid', 'cancelled']).toContain(status);
+    if (paid.status === 'fulfilled') expect(status).toBe('paid');
+  });
+});
