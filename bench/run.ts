@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { openPostgres } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
 import { sha256Hex } from '../src/shared/secrets.js';
+import { checkoutBench } from './checkout.js';
 
 const SELLERS = 20;
 const PRODUCTS = 2000;
@@ -77,6 +78,7 @@ async function main() {
   let url = process.env.BENCH_DATABASE_URL;
   let dropAfter: string | null = null;
   const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  admin.on('error', () => {});
   if (!url) {
     await admin.connect();
     dropAfter = `kkoo_bench_${randomBytes(4).toString('hex')}`;
@@ -309,10 +311,19 @@ async function main() {
         return res.ok || res.status === 422;
       }),
     );
+    const checkoutSection = await checkoutBench({
+      db,
+      url,
+      base,
+      app,
+      skuIds: variants.slice(100).map((v) => v.id!),
+      flashSkuId: variants[99]!.id!,
+    });
     await app.close();
 
     // ---- the raw limit: the listing query alone through pg, no HTTP, no framework
     const pool = new pg.Pool({ connectionString: url, max: 20 });
+    pool.on('error', () => {});
     const q = db
       .select()
       .from(s.products)
@@ -379,7 +390,17 @@ ${ratios.join('\n')}
 What the API does beyond the raw query: authentication is not needed here, but it validates the query with Zod, runs the seller-visibility
 EXISTS per row, fetches verified images for the page (a second query), and serialises JSON through the response schema.
 The cart preview is several queries (cart, lines, SKUs with categories, candidate promotions, burn usage, code) plus the pure pricing
-engine; checkout (next issue) reuses it inside its transaction, so its cost matters there too.
+engine; checkout reuses it inside its transaction, so its cost matters there too.
+
+${checkoutSection.markdown}
+## How far from the targets, and why
+
+Issue 4 asks, at 32 concurrent buyers, for checkout at least 0.5× of its own raw SQL with p99 under 50 ms. This run measured
+**${checkoutSection.at32.ratio.toFixed(2)}×** with p99 **${checkoutSection.at32.p99.toFixed(0)} ms**${checkoutSection.at32.ratio >= 0.5 && checkoutSection.at32.p99 < 50 ? ': both targets met.' : ': the targets are not met yet.'}
+Correctness held under load (no oversell, no overspend, a reconciled ledger). The gap is round trips: a checkout runs about 35 statements (authentication, idempotency claim, cart lock and read,
+SKU lock, the cart preview's reads, stock update, promotion and code locks and usage sums, inserts for checkout, orders, lines,
+events, burns, jobs, audit rows, cart clean-up, idempotency answer), where the raw replay runs 10. Folding the preview's reads
+into fewer statements, writing events and audit rows set-based, and caching the candidate promotions per request are the next steps.
 `;
     writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), doc);
     console.log(doc);

@@ -1,0 +1,317 @@
+// The checkout benchmark (issue 4): buyers checking out concurrently through the HTTP API, spread
+// over many SKUs and as a flash sale, against the same checkout SQL replayed straight through pg.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import type { Database } from '../src/db/client.js';
+import * as s from '../src/db/schema.js';
+import { sha256Hex } from '../src/shared/secrets.js';
+
+interface Buyer {
+  id: string;
+  token: string;
+  addressId: string;
+  preview: string;
+}
+
+let phoneSeq = 0;
+
+function pct(sorted: number[], p: number) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function seedBuyers(
+  db: Database,
+  n: number,
+  skuOf: (i: number, k: number) => string,
+  linesPer: number,
+  tag: string,
+): Promise<Omit<Buyer, 'preview'>[]> {
+  const now = new Date();
+  const out: Omit<Buyer, 'preview'>[] = [];
+  for (let i = 0; i < n; i += 200) {
+    const batch = Array.from({ length: Math.min(200, n - i) }, (_, j) => ({
+      id: uuidv7(),
+      token: `kks_${tag}_${randomBytes(24).toString('base64url')}`,
+      addressId: uuidv7(),
+      i: i + j,
+      phone: phoneSeq++,
+    }));
+    await db.insert(s.users).values(
+      batch.map((b) => ({
+        id: b.id,
+        phone: `+25575${String(1_000_000 + b.phone).slice(-7)}`,
+        roles: ['buyer' as const],
+        createdAt: now,
+        updatedAt: now,
+      })),
+    );
+    await db.insert(s.sessions).values(
+      batch.map((b) => ({
+        id: uuidv7(),
+        userId: b.id,
+        tokenHash: sha256Hex(b.token),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + 86_400_000),
+      })),
+    );
+    await db.insert(s.buyerAddresses).values(
+      batch.map((b) => ({
+        id: b.addressId,
+        userId: b.id,
+        label: 'Home',
+        ward: 'Mikocheni',
+        landmark: 'Blue gate',
+        contactPhone: '+255754000000',
+        isDefault: true,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    );
+    await db.insert(s.carts).values(batch.map((b) => ({ buyerId: b.id, loyaltyPoints: 0, updatedAt: now })));
+    await db.insert(s.cartLines).values(
+      batch.flatMap((b) =>
+        Array.from({ length: linesPer }, (_, k) => ({
+          buyerId: b.id,
+          skuId: skuOf(b.i, k),
+          quantity: 1,
+          addedAt: now,
+        })),
+      ),
+    );
+    out.push(...batch.map(({ id, token, addressId }) => ({ id, token, addressId })));
+  }
+  return out;
+}
+
+async function withPreviews(base: string, buyers: Omit<Buyer, 'preview'>[]): Promise<Buyer[]> {
+  const out: Buyer[] = [];
+  for (let i = 0; i < buyers.length; i += 16) {
+    const chunk = buyers.slice(i, i + 16);
+    const previews = await Promise.all(
+      chunk.map(
+        async (b) =>
+          (
+            (await (
+              await fetch(`${base}/api/v1/cart`, { headers: { authorization: `Bearer ${b.token}` } })
+            ).json()) as { preview_token: string }
+          ).preview_token,
+      ),
+    );
+    for (const [j, b] of chunk.entries()) out.push({ ...b, preview: previews[j]! });
+  }
+  return out;
+}
+
+async function fire(base: string, buyers: Buyer[], concurrency: number) {
+  const lat: number[] = [];
+  const statuses = new Map<number, number>();
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < buyers.length) {
+        const b = buyers[next++]!;
+        const t0 = performance.now();
+        const res = await fetch(`${base}/api/v1/orders/checkout`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${b.token}`,
+            'content-type': 'application/json',
+            'idempotency-key': randomUUID(),
+          },
+          body: JSON.stringify({
+            address_id: b.addressId,
+            payer_phone: '0754 123 456',
+            preview_token: b.preview,
+          }),
+        });
+        await res.arrayBuffer();
+        lat.push(performance.now() - t0);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  lat.sort((a, b) => a - b);
+  return {
+    seconds,
+    ok: statuses.get(201) ?? 0,
+    statuses,
+    p50: pct(lat, 50),
+    p95: pct(lat, 95),
+    p99: pct(lat, 99),
+    n: buyers.length,
+  };
+}
+
+/** The checkout's writes as one plain SQL transaction: lock, decrement, checkout, orders, lines, events, jobs, empty cart. */
+async function rawCheckout(pool: pg.Pool, skus: string[], buyerId: string) {
+  const c = await pool.connect();
+  try {
+    await c.query('begin');
+    await c.query({
+      name: 'lock',
+      text: 'select id from product_variants where id = any($1::uuid[]) order by id for update',
+      values: [skus],
+    });
+    const upd = await c.query({
+      name: 'take',
+      text: 'update product_variants v set stock = v.stock - 1 from unnest($1::uuid[]) as x(id) where v.id = x.id and v.stock >= 1 returning v.id',
+      values: [skus],
+    });
+    if (upd.rowCount !== skus.length) throw new Error('oversold');
+    const checkoutId = uuidv7();
+    const now = new Date();
+    await c.query({
+      name: 'co',
+      text: "insert into checkouts (id, buyer_id, status, payer_phone, currency, total_amount, expires_at, created_at) values ($1, $2, 'pending_payment', '+255754123456', 'TZS', 100, $3, $3)",
+      values: [checkoutId, buyerId, now],
+    });
+    const orderIds = skus.map(() => uuidv7());
+    await c.query({
+      name: 'orders',
+      text: "insert into orders (id, checkout_id, buyer_id, seller_id, status, currency, original_amount, discount_amount, final_amount, delivery_fee, snapshot, created_at, updated_at) select o, $2, $3, $3, 'pending_payment', 'TZS', 100, 0, 100, 0, '{}'::jsonb, $4, $4 from unnest($1::uuid[]) as o",
+      values: [orderIds, checkoutId, buyerId, now],
+    });
+    await c.query({
+      name: 'lines',
+      text: 'insert into order_lines (order_id, sku_id, quantity, unit_price, final_amount) select o, s, 1, 100, 100 from unnest($1::uuid[], $2::uuid[]) as x(o, s)',
+      values: [orderIds, skus],
+    });
+    await c.query({
+      name: 'events',
+      text: "insert into order_events (id, order_id, event, to_status, actor_role, created_at) select gen_random_uuid(), o, 'checkout', 'pending_payment', 'buyer', $2 from unnest($1::uuid[]) as o",
+      values: [orderIds, now],
+    });
+    await c.query({
+      name: 'jobs',
+      text: "insert into jobs (id, kind, payload, status, run_at, max_attempts, created_at) values (gen_random_uuid(), 'bench.expire', '{}'::jsonb, 'pending', $1, 10, $1), (gen_random_uuid(), 'bench.notify', '{}'::jsonb, 'pending', $1, 10, $1)",
+      values: [now],
+    });
+    await c.query({ name: 'empty', text: 'delete from cart_lines where buyer_id = $1', values: [buyerId] });
+    await c.query('commit');
+  } catch (err) {
+    await c.query('rollback');
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+export async function checkoutBench(ctx: {
+  db: Database;
+  url: string;
+  base: string;
+  app: FastifyInstance;
+  skuIds: string[];
+  flashSkuId: string;
+}): Promise<{ markdown: string; at32: { ratio: number; p99: number } }> {
+  const { db, base } = ctx;
+  const levels = [
+    [1, 60],
+    [8, 200],
+    [32, 400],
+    [64, 400],
+  ] as const;
+  const spread: Array<{ c: number; r: Awaited<ReturnType<typeof fire>> }> = [];
+  let offset = 0;
+  console.log('checkout bench: seeding buyers…');
+  for (const [c, n] of levels) {
+    const start = offset;
+    const seeded = await seedBuyers(
+      db,
+      n,
+      (i, k) => ctx.skuIds[((start + i) * 3 + k * 997) % ctx.skuIds.length]!,
+      3,
+      `s${c}`,
+    );
+    offset += n;
+    const buyers = await withPreviews(base, seeded);
+    spread.push({ c, r: await fire(base, buyers, c) });
+  }
+  // Flash sale: 1,000 buyers want the last 10 units of one SKU.
+  await db
+    .update(s.productVariants)
+    .set({ stock: 10 })
+    .where(sql`${s.productVariants.id} = ${ctx.flashSkuId}`);
+  const flashBuyers = await withPreviews(base, await seedBuyers(db, 1000, () => ctx.flashSkuId, 1, 'flash'));
+  const flash = await fire(base, flashBuyers, 64);
+  const [stockRow] = await db
+    .select({ stock: s.productVariants.stock })
+    .from(s.productVariants)
+    .where(sql`${s.productVariants.id} = ${ctx.flashSkuId}`);
+  const flashOrders = await db.execute(
+    sql`select count(*)::int as n from order_lines where sku_id = ${ctx.flashSkuId}`,
+  );
+  const sold = (flashOrders as unknown as { rows: Array<{ n: number }> }).rows[0]!.n;
+  const oversold = Math.max(0, sold - 10) + Math.max(0, -(stockRow?.stock ?? 0));
+
+  // Budget overspend: promotions whose burns exceed their budget.
+  const over = await db.execute(
+    sql`select count(*)::int as n from (select p.id from promotions p join incentive_burns b on b.promotion_id = p.id and b.reversed_at is null group by p.id, p.budget_amount having sum(b.amount) > p.budget_amount) x`,
+  );
+  const overspend = (over as unknown as { rows: Array<{ n: number }> }).rows[0]!.n;
+
+  // Confirm every payment (untimed), then reconcile the whole ledger.
+  const open = await db
+    .select({ id: s.checkouts.id })
+    .from(s.checkouts)
+    .where(sql`${s.checkouts.status} = 'pending_payment'`);
+  for (const c of open) await ctx.app.services.orders.service.confirmPayment(c.id, 'BENCH');
+  const imbalance = (await ctx.app.services.orders.service.reconcile()).length;
+
+  // The raw limit: the same writes as plain SQL, prepared, no HTTP, no framework.
+  const pool = new pg.Pool({ connectionString: ctx.url, max: 20 });
+  pool.on('error', () => {});
+  const rawBuyerId = uuidv7();
+  const raw: Array<{ c: number; perSec: number; p50: number; p99: number }> = [];
+  let k = 0;
+  for (const [c, n] of levels) {
+    const lat: number[] = [];
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: c }, async () => {
+        while (next < n) {
+          next++;
+          const i = k++;
+          const skus = [0, 1, 2].map((j) => ctx.skuIds[(i * 7 + j * 1013) % ctx.skuIds.length]!).sort();
+          const a = performance.now();
+          await rawCheckout(pool, [...new Set(skus)], rawBuyerId);
+          lat.push(performance.now() - a);
+        }
+      }),
+    );
+    lat.sort((a, b) => a - b);
+    raw.push({ c, perSec: n / ((performance.now() - t0) / 1000), p50: pct(lat, 50), p99: pct(lat, 99) });
+  }
+  await pool.end();
+
+  const rows = spread.map(({ c, r }) => {
+    const rawAt = raw.find((x) => x.c === c)!;
+    const perSec = r.ok / r.seconds;
+    return `| ${c} | ${r.n} | ${r.ok} | ${perSec.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${rawAt.perSec.toFixed(0)} | ${(perSec / rawAt.perSec).toFixed(2)}× |`;
+  });
+  const s32 = spread.find((x) => x.c === 32)!.r;
+  const at32 = { ratio: s32.ok / s32.seconds / raw.find((x) => x.c === 32)!.perSec, p99: s32.p99 };
+  const flashStatuses = [...flash.statuses].map(([code, n]) => `${code}: ${n}`).join(', ');
+  const markdown = `## Checkout over HTTP against its own raw SQL
+
+Each buyer has a 3-line cart across sellers, a saved address and the preview token of their cart; checkout runs the full
+transaction (idempotency claim, cart and SKU locks, re-pricing, stock, burns, one order per seller with its snapshot, events,
+expiry job, outbox, empty cart). "raw" replays the same writes as one prepared SQL transaction through \`pg\`.
+
+| concurrency | checkouts tried | succeeded | checkouts/s | p50 | p95 | p99 | raw SQL tx/s | ratio |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+Flash sale: 1,000 buyers, 64 at a time, want the last 10 units of one SKU: ${sold} orders, **${oversold} oversold**, replies ${flashStatuses}
+(${flash.p99.toFixed(1)} ms p99). Budget overspend: **${overspend}** promotions over budget. Ledger after confirming every payment:
+**${imbalance}** reconciliation problems.
+`;
+  return { markdown, at32 };
+}
