@@ -260,6 +260,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     requireMobile,
   });
+  // Outbox messages for people (order status, checkout created) wait for the notifications module's
+  // SMS/WhatsApp dispatch. Until it exists they are consumed with a log line, so none pile up unread.
+  for (const kind of ['notify.order_status', 'notify.checkout_created']) {
+    jobs.handle(kind, async (job) => {
+      app.log.debug({ kind, payload: job.payload }, 'notification not sent: no channel configured yet');
+    });
+  }
   app.decorate('services', { identity, media, sms, catalog, promotions, cart, jobs, ledger, orders });
 
   app.get(

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { tz } from '../../db/columns.js';
 
 /** One persistent cart per buyer: what they chose, not what it costs (prices are always live). */
 export const carts = pgTable(

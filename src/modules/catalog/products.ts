@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, lt, min, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/columns.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, notFound } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -30,11 +31,6 @@ export interface VariantInput {
   currency?: Currency | undefined;
   stock: number;
 }
-
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e.code === '23505' || e.cause?.code === '23505';
-};
 
 /** Sellers' products, variants and media, and the admin verification workflow over them. */
 export function createProductService(deps: {

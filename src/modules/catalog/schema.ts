@@ -14,10 +14,9 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { money, tz } from '../../db/columns.js';
 import { BRAND_STATUSES, CURRENCIES, MEDIA_REVIEW_STATUSES, PRODUCT_STATUSES } from './model.js';
 
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const money = (name: string) => bigint(name, { mode: 'number' });
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 export const brands = pgTable(

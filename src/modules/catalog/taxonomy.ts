@@ -1,5 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/columns.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, notFound } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -9,11 +10,6 @@ import { brands, categories } from './schema.js';
 
 export type Brand = typeof brands.$inferSelect;
 export type Category = typeof categories.$inferSelect;
-
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e.code === '23505' || e.cause?.code === '23505';
-};
 
 /** Brands (admin-verified; sellers may propose) and the category tree (admin-managed). */
 export function createTaxonomyService(deps: {

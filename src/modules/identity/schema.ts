@@ -11,6 +11,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { tz } from '../../db/columns.js';
 import {
   BUSINESS_TYPES,
   ID_TYPES,
@@ -20,8 +21,6 @@ import {
   type Role,
   USER_STATUSES,
 } from './model.js';
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey(),

@@ -102,8 +102,10 @@ describe('jobs', () => {
       dead.enqueue(tx, { kind: 'test.sweep', payload: {}, dedupeKey: 'sweep-1' }),
     );
     // Simulate a crash between claim and completion: claim by hand, never finish.
+    // The lease ended a second ago on the test's clock (jobs use the injected clock, never the database's).
+    const expired = new Date(t.clock.now().getTime() - 1000).toISOString();
     await t.handle.db.execute(
-      sql`update jobs set status = 'running', locked_by = 'dead', locked_until = now() - interval '1 second' where dedupe_key = 'sweep-1'`,
+      sql`update jobs set status = 'running', locked_by = 'dead', locked_until = ${expired}::timestamptz where dedupe_key = 'sweep-1'`,
     );
     const alive = worker();
     let runs = 0;

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { tz } from '../../db/columns.js';
 
 export const JOB_STATUSES = ['pending', 'running', 'done', 'failed'] as const;
 
@@ -28,7 +27,8 @@ export const jobs = pgTable(
     finishedAt: tz('finished_at'),
   },
   (t) => [
-    index('jobs_due_idx').on(t.runAt).where(sql`${t.status} = 'pending'`),
+    // Workers claim by kind: each kind's due jobs are one index range, however many of other kinds wait.
+    index('jobs_due_idx').on(t.kind, t.runAt).where(sql`${t.status} = 'pending'`),
     index('jobs_lease_idx').on(t.lockedUntil).where(sql`${t.status} = 'running'`),
     uniqueIndex('jobs_dedupe_idx').on(t.dedupeKey),
   ],

@@ -16,7 +16,13 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export const CHECKOUT_STATUSES = ['pending_payment', 'paid', 'expired', 'payment_failed'] as const;
+export const CHECKOUT_STATUSES = [
+  'pending_payment',
+  'paid',
+  'expired',
+  'cancelled',
+  'payment_failed',
+] as const;
 export const ACTOR_ROLES = ['buyer', 'seller', 'rider', 'admin', 'system'] as const;
 export type ActorRole = (typeof ACTOR_ROLES)[number];
 

@@ -46,6 +46,7 @@ const api = (
   payload?: object,
   headers: Record<string, string> = {},
 ) => t.app.inject({ method, url, headers: { ...auth, ...headers }, ...(payload ? { payload } : {}) });
+const HERE = { lat: -6.7735, lng: 39.2695 };
 const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
 let keySeq = 0;
 const newKey = () => `checkout-key-${keySeq++}-${Math.random().toString(36).slice(2)}`;
@@ -147,6 +148,7 @@ describe('the whole journey', () => {
     }
     const delivered = await api('POST', `/api/v1/seller/orders/${kangaOrder.id}/deliver`, s1.auth, {
       code: paid.delivery_code,
+      location: HERE,
     });
     expect(delivered.json().status).toBe('delivered');
     expect((await api('GET', '/api/v1/seller/balance', s1.auth)).json()).toMatchObject({ available: 0 });
@@ -387,12 +389,18 @@ describe('delivery proof', () => {
   it('a wrong code is refused; five wrong codes lock the code; a photo + GPS + note still delivers and records where', async () => {
     const o = await toOutForDelivery([[radio.skuIds[0]!, 1]], s2);
     const wrong = o.code === '0000' ? '1111' : '0000';
-    const first = await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: wrong });
+    const first = await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, {
+      code: wrong,
+      location: HERE,
+    });
     expect(first.statusCode).toBe(422);
     expect(first.json().code).toBe('DELIVERY_CODE_INVALID');
     for (let i = 0; i < 4; i++)
-      await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: wrong });
-    const locked = await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: o.code });
+      await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: wrong, location: HERE });
+    const locked = await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, {
+      code: o.code,
+      location: HERE,
+    });
     expect(locked.statusCode).toBe(429);
     expect(locked.json().code).toBe('DELIVERY_CODE_LOCKED');
     const noProof = await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, {});
@@ -434,7 +442,7 @@ describe('delivery proof', () => {
 describe('completion and disputes', () => {
   it('a delivered order completes by itself when the dispute window passes', async () => {
     const o = await toOutForDelivery([[radio.skuIds[0]!, 1]], s2);
-    await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: o.code });
+    await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: o.code, location: HERE });
     t.clock.advanceSeconds(47 * 3600);
     await t.app.services.jobs.drain();
     expect((await api('GET', `/api/v1/orders/${o.id}`, o.buyer.auth)).json().status).toBe('delivered');
@@ -445,7 +453,7 @@ describe('completion and disputes', () => {
 
   it('a dispute holds the escrow; a partial refund splits it; the window and evidence are enforced', async () => {
     const o = await toOutForDelivery([[radio.skuIds[0]!, 1]], s2);
-    await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: o.code });
+    await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: o.code, location: HERE });
     const noEvidence = await api('POST', `/api/v1/orders/${o.id}/disputes`, o.buyer.auth, {
       reason: 'damaged',
       description: 'Cracked',
@@ -512,7 +520,7 @@ describe('completion and disputes', () => {
 
   it('a dispute after the window is refused', async () => {
     const o = await toOutForDelivery([[radio.skuIds[0]!, 1]], s2);
-    await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: o.code });
+    await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: o.code, location: HERE });
     t.clock.advanceSeconds(48 * 3600);
     const evidence = await upload(t, o.buyer.auth, 'dispute_evidence');
     const late = await api('POST', `/api/v1/orders/${o.id}/disputes`, o.buyer.auth, {
@@ -527,7 +535,7 @@ describe('completion and disputes', () => {
 
   it('a full refund returns what the buyer paid and the platform funding', async () => {
     const o = await toOutForDelivery([[radio.skuIds[0]!, 1]], s2);
-    await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: o.code });
+    await api('POST', `/api/v1/seller/orders/${o.id}/deliver`, s2.auth, { code: o.code, location: HERE });
     const evidence = await upload(t, o.buyer.auth, 'dispute_evidence');
     const d = (
       await api('POST', `/api/v1/orders/${o.id}/disputes`, o.buyer.auth, {
@@ -542,5 +550,118 @@ describe('completion and disputes', () => {
     });
     expect(r.json()).toMatchObject({ resolution: 'full_refund', refund_amount: 53_000_00 });
     expect((await api('GET', `/api/v1/orders/${o.id}`, o.buyer.auth)).json().status).toBe('refunded');
+  });
+});
+
+describe('review cases', () => {
+  it('cancelling one unpaid order cancels the whole checkout, which can then not be paid', async () => {
+    const b = await buyerWithCart([
+      [kanga.skuIds[0]!, 1],
+      [radio.skuIds[0]!, 1],
+    ]);
+    const co = (await checkout(b)).json();
+    const r = await api('POST', `/api/v1/orders/${co.orders[0].id}/cancel`, b.auth);
+    expect(r.json().status).toBe('cancelled');
+    const statuses = (await api('GET', '/api/v1/orders', b.auth))
+      .json()
+      .items.map((o: { status: string }) => o.status);
+    expect(statuses).toEqual(['cancelled', 'cancelled']);
+    await expect(svc().confirmPayment(co.checkout_id, 'LATE')).rejects.toMatchObject({
+      code: 'CHECKOUT_NOT_PAYABLE',
+    });
+  });
+
+  it('a payment after the expiry time is refused even before the expiry job has run', async () => {
+    const b = await buyerWithCart([[radio.skuIds[0]!, 1]]);
+    const co = (await checkout(b)).json();
+    t.clock.advanceSeconds(30 * 60);
+    await expect(svc().confirmPayment(co.checkout_id, 'LATE')).rejects.toMatchObject({
+      code: 'CHECKOUT_NOT_PAYABLE',
+    });
+    await t.app.services.jobs.drain();
+  });
+
+  it('the same payment confirmed twice is a no-op; a second, different payment is refused', async () => {
+    const b = await buyerWithCart([[radio.skuIds[0]!, 1]]);
+    const co = (await checkout(b)).json();
+    await svc().confirmPayment(co.checkout_id, 'REF-A');
+    await svc().confirmPayment(co.checkout_id, 'REF-A');
+    await expect(svc().confirmPayment(co.checkout_id, 'REF-B')).rejects.toMatchObject({
+      code: 'CHECKOUT_ALREADY_PAID',
+    });
+    const holds = (await api('GET', `/api/v1/admin/ledger/transfers?order_id=${co.orders[0].id}`, admin.auth))
+      .json()
+      .items.filter((x: { kind: string }) => x.kind === 'ESCROW_HOLD');
+    expect(holds).toHaveLength(1);
+  });
+
+  it('a rejection puts the stock back, and the seller balance shows what is held', async () => {
+    const { checkout: co } = await paidOrders([[radio.skuIds[0]!, 2]]);
+    const stock = await stockOf(radio.skuIds[0]!);
+    const before = (await api('GET', '/api/v1/seller/balance', s2.auth)).json().held;
+    const after = await api('POST', `/api/v1/seller/orders/${co.orders[0].id}/reject`, s2.auth, {
+      reason: 'No longer made',
+    });
+    expect(after.json().status).toBe('rejected');
+    expect(await stockOf(radio.skuIds[0]!)).toBe(stock + 2);
+    expect((await api('GET', '/api/v1/seller/balance', s2.auth)).json().held).toBe(before - 100_000_00);
+  });
+
+  it('cancelling one paid order of a discounted two-seller checkout returns only that order’s incentives', async () => {
+    const promo = (
+      await api('POST', '/api/v1/admin/promotions', admin.auth, {
+        name: 'Both sellers 10%',
+        value: { type: 'percentage', percent_bp: 1000 },
+        scope: { type: 'category', id: cat },
+        starts_at: iso(-1),
+        ends_at: iso(24),
+        priority: 50,
+        budget_amount: 1_000_000_00,
+        active: true,
+      })
+    ).json();
+    const { buyer, checkout: co } = await paidOrders([
+      [kanga.skuIds[0]!, 1],
+      [radio.skuIds[0]!, 1],
+    ]);
+    const radioOrder = co.orders.find((o: { seller_id: string }) => o.seller_id === s2.userId);
+    await api('POST', `/api/v1/orders/${radioOrder.id}/cancel`, buyer.auth);
+    const report = (await api('GET', `/api/v1/admin/promotions/${promo.id}`, admin.auth)).json().report;
+    // Kanga's 1 000 stays burned; the radio's 5 000 came back.
+    expect(report.burned_amount).toBe(1_000_00);
+    // A partial refund on the discounted kanga order splits base + platform funding correctly.
+    const kangaOrder = co.orders.find((o: { seller_id: string }) => o.seller_id === s1.userId);
+    for (const step of ['accept', 'ready', 'pick-up'])
+      await api('POST', `/api/v1/seller/orders/${kangaOrder.id}/${step}`, s1.auth);
+    const code = (await api('GET', `/api/v1/orders/${kangaOrder.id}`, buyer.auth)).json().delivery_code;
+    await api('POST', `/api/v1/seller/orders/${kangaOrder.id}/deliver`, s1.auth, { code, location: HERE });
+    const ev = await upload(t, buyer.auth, 'dispute_evidence');
+    const d = (
+      await api('POST', `/api/v1/orders/${kangaOrder.id}/disputes`, buyer.auth, {
+        reason: 'missing_items',
+        description: 'One missing',
+        evidence_media_ids: [ev],
+      })
+    ).json();
+    await api('POST', `/api/v1/admin/disputes/${d.id}/resolve`, admin.auth, {
+      resolution: 'partial_refund',
+      amount: 4_000_00,
+      note: 'Half missing',
+    });
+    const kinds = (await api('GET', `/api/v1/admin/ledger/transfers?order_id=${kangaOrder.id}`, admin.auth))
+      .json()
+      .items.map((x: { kind: string; amount: number }) => `${x.kind}:${x.amount}`);
+    // base 10 000 (buyer paid 9 000 + platform 1 000): buyer gets 4 000 back, seller 6 000, fee 3 000 to the platform.
+    expect(kinds).toEqual(
+      expect.arrayContaining(['REFUND:400000', 'ESCROW_RELEASE:600000', 'DELIVERY_FEE:300000']),
+    );
+    const last = (await api('GET', `/api/v1/orders/${kangaOrder.id}`, buyer.auth))
+      .json()
+      .timeline.find((e: { to: string }) => e.to === 'delivered');
+    expect(last.location).toEqual(HERE);
+    await api('PATCH', `/api/v1/admin/promotions/${promo.id}`, admin.auth, {
+      active: false,
+      reason: 'test done',
+    });
   });
 });

@@ -131,7 +131,12 @@ const page = <T extends z.ZodType>(item: T) =>
 const listQuery = pageQuerySchema.extend({ status: z.enum(ORDER_STATUSES).optional() }).strict();
 
 const deliverBody = z.union([
-  z.strictObject({ code: z.string().regex(/^\d{4,6}$/, 'the 4–6 digit code the buyer gives') }),
+  z.strictObject({
+    code: z.string().regex(/^\d{4,6}$/, 'the 4–6 digit code the buyer gives'),
+    location: z
+      .strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) })
+      .describe('Where the handover happened'),
+  }),
   z.strictObject({
     photo_media_id: z.uuid().describe('An upload with purpose delivery_proof'),
     location: z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }),

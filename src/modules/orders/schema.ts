@@ -13,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { money, tz } from '../../db/columns.js';
 import {
   ACTOR_ROLES,
   CHECKOUT_STATUSES,
@@ -21,9 +22,6 @@ import {
   ORDER_STATUSES,
 } from './model.js';
 import type { OrderSnapshot } from './snapshot.js';
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const money = (name: string) => bigint(name, { mode: 'number' });
 
 /** One checkout is one payment: it holds one order per seller. */
 export const checkouts = pgTable(

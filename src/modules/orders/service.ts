@@ -45,7 +45,7 @@ export interface OrderSettings {
 }
 
 export type DeliveryProof =
-  | { code: string }
+  | { code: string; location: { lat: number; lng: number } }
   | { photo_media_id: string; location: { lat: number; lng: number }; note: string };
 
 /** Orders whose escrow is held (money in, not yet settled). */
@@ -144,12 +144,16 @@ export function createOrdersService(deps: {
         case 'split_escrow':
           await ledger.splitEscrow(tx, escrowOf(o), extra.refundAmount ?? 0);
           break;
-        case 'restock':
-          await stock.restock(
+        case 'restock': {
+          const items = (await linesOf(tx, o.id)).map((l) => ({ skuId: l.skuId, quantity: l.quantity }));
+          // Lock in id order first, like checkout does, so a restock and a checkout never deadlock.
+          await stock.lock(
             tx,
-            (await linesOf(tx, o.id)).map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
+            items.map((i) => i.skuId),
           );
+          await stock.restock(tx, items);
           break;
+        }
         case 'return_incentives':
           await promotions.reverseBurns(tx, { checkoutId: o.checkoutId, orderId: o.id });
           break;
@@ -420,7 +424,14 @@ export function createOrdersService(deps: {
       return db.transaction(async (tx) => {
         const [c] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId)).for('update');
         if (!c) throw notFound('Checkout');
-        if (c.status === 'paid') return c;
+        if (c.status === 'paid') {
+          // The same confirmation again is a no-op; a second, different payment is money to return.
+          if (c.paymentReference === reference) return c;
+          throw conflict(
+            'CHECKOUT_ALREADY_PAID',
+            'This checkout was already paid by another payment; this one must be refunded.',
+          );
+        }
         if (c.status !== 'pending_payment' || clock.now().getTime() >= c.expiresAt.getTime()) {
           throw conflict(
             'CHECKOUT_NOT_PAYABLE',
@@ -486,25 +497,43 @@ export function createOrdersService(deps: {
     /** Any simple transition (accept, reject, mark_ready, pick_up, cancel, confirm_receipt, …) by a person. */
     async act(orderId: string, event: OrderEvent, actor: Actor, note?: string) {
       return db.transaction(async (tx) => {
+        // Lock order: checkout first, then its orders, as payment confirmation and expiry do.
+        const [peek] = await tx
+          .select({ checkoutId: orders.checkoutId, status: orders.status })
+          .from(orders)
+          .where(eq(orders.id, orderId));
+        if (!peek) throw notFound('Order');
+        const [checkout] = await tx
+          .select()
+          .from(checkouts)
+          .where(eq(checkouts.id, peek.checkoutId))
+          .for('update');
         const o = await lockOrder(tx, orderId);
         checkOwner(o, actor);
-        let ev = event;
-        // A buyer's "cancel" means the unpaid variant while nothing has been paid.
-        if (event === 'cancel' && o.status === 'pending_payment') ev = 'cancel_unpaid';
-        if ((ev === 'reject' || ev === 'fail_delivery' || ev === 'refund_undeliverable') && !note) {
+        if ((event === 'reject' || event === 'fail_delivery' || event === 'refund_undeliverable') && !note) {
           throw unprocessable('REASON_REQUIRED', 'reason', 'Say why.');
         }
-        const updated = await apply(tx, o, ev, actor, { note: note ?? null });
-        if (ev === 'cancel_unpaid') {
-          // The last open order of an unpaid checkout closes the checkout too.
-          const open = await tx
-            .select({ id: orders.id })
+        if (event === 'cancel' && o.status === 'pending_payment') {
+          // Nothing is paid yet, and one payment covers every order of the checkout: cancelling
+          // one unpaid order cancels the checkout, so the buyer is never asked to pay for less
+          // than the amount due, nor for an order that no longer exists.
+          const siblings = await tx
+            .select()
             .from(orders)
-            .where(and(eq(orders.checkoutId, o.checkoutId), eq(orders.status, 'pending_payment')));
-          if (!open.length)
-            await tx.update(checkouts).set({ status: 'expired' }).where(eq(checkouts.id, o.checkoutId));
+            .where(eq(orders.checkoutId, o.checkoutId))
+            .orderBy(asc(orders.id))
+            .for('update');
+          let mine: Order = o;
+          for (const sib of siblings) {
+            if (sib.status !== 'pending_payment') continue;
+            const updated = await apply(tx, sib, 'cancel_unpaid', actor, { note: note ?? null });
+            if (sib.id === o.id) mine = updated;
+          }
+          if (checkout?.status === 'pending_payment')
+            await tx.update(checkouts).set({ status: 'cancelled' }).where(eq(checkouts.id, o.checkoutId));
+          return mine;
         }
-        return updated;
+        return apply(tx, o, event, actor, { note: note ?? null });
       });
     },
 
@@ -544,7 +573,8 @@ export function createOrdersService(deps: {
       return db.transaction(async (tx) => {
         const o = await lockOrder(tx, orderId);
         checkOwner(o, actor);
-        if ('code' in proof) return apply(tx, o, 'deliver', actor, { evidence: { method: 'code' } });
+        if ('code' in proof)
+          return apply(tx, o, 'deliver', actor, { evidence: { method: 'code' }, location: proof.location });
         await media.requireOwned(
           tx,
           actor.userId ?? '',

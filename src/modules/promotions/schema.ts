@@ -12,10 +12,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { money, tz } from '../../db/columns.js';
 import { BURN_KINDS, LOYALTY_KINDS, SCOPE_TYPES, VALUE_KINDS } from './model.js';
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const money = (name: string) => bigint(name, { mode: 'number' });
 
 export const promotions = pgTable(
   'promotions',

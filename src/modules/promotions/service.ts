@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/columns.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, notFound, unprocessable } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -97,11 +98,6 @@ function validWindow(startsAt: string | Date, endsAt: string | Date) {
     throw unprocessable('INVALID_WINDOW', 'ends_at', 'ends_at must be after starts_at.');
   return { startsAt: s, endsAt: e };
 }
-
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e.code === '23505' || e.cause?.code === '23505';
-};
 
 const notReversed = isNull(incentiveBurns.reversedAt);
 
