@@ -247,17 +247,18 @@ export function createCartService(deps: {
       });
     },
 
+    /** Empty the cart. With `tx`, the caller (checkout) already holds the cart's lock. */
     async clear(buyerId: string, tx?: Database) {
-      const run = async (t: Database) => {
-        await lockCart(t, buyerId);
+      const run = async (t: Database, locked: boolean) => {
+        if (!locked) await lockCart(t, buyerId);
         await t.delete(cartLines).where(eq(cartLines.buyerId, buyerId));
         await t
           .update(carts)
           .set({ code: null, loyaltyPoints: 0, updatedAt: clock.now() })
           .where(eq(carts.buyerId, buyerId));
       };
-      if (tx) return run(tx);
-      await db.transaction(run);
+      if (tx) return run(tx, true);
+      await db.transaction((t) => run(t, false));
       return view(db, buyerId);
     },
 

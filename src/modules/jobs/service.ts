@@ -35,29 +35,32 @@ export function createJobService(deps: {
       handlers.set(kind, handler);
     },
 
-    /** Write a job inside the caller's transaction. A job with the same dedupe key is not written twice. */
+    /** Write jobs inside the caller's transaction, in one statement. A dedupe key already taken is skipped. */
     async enqueue(
       tx: Database,
-      job: {
+      ...list: Array<{
         kind: string;
         payload: Record<string, unknown>;
         runAt?: Date;
         dedupeKey?: string;
         maxAttempts?: number;
-      },
+      }>
     ) {
+      if (!list.length) return;
       await tx
         .insert(jobs)
-        .values({
-          id: ids.newId(),
-          kind: job.kind,
-          payload: job.payload,
-          dedupeKey: job.dedupeKey ?? null,
-          status: 'pending',
-          runAt: job.runAt ?? clock.now(),
-          maxAttempts: job.maxAttempts ?? 10,
-          createdAt: clock.now(),
-        })
+        .values(
+          list.map((job) => ({
+            id: ids.newId(),
+            kind: job.kind,
+            payload: job.payload,
+            dedupeKey: job.dedupeKey ?? null,
+            status: 'pending' as const,
+            runAt: job.runAt ?? clock.now(),
+            maxAttempts: job.maxAttempts ?? 10,
+            createdAt: clock.now(),
+          })),
+        )
         .onConflictDoNothing({ target: jobs.dedupeKey });
     },
 

@@ -209,7 +209,8 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
           requestHash: orders.requestHash(request.body),
         });
         const checkoutId = String(r.body.checkout_id);
-        const c = await orders.getCheckout(checkoutId);
+        // A first answer comes straight from the transaction; a replay reads the checkout back.
+        const c = 'fresh' in r && r.fresh ? r.fresh : await orders.getCheckout(checkoutId);
         if (r.replayed) reply.header('idempotent-replayed', 'true');
         return reply.code(201).send({
           checkout_id: checkoutId,

@@ -322,16 +322,19 @@ export function createOrdersService(deps: {
         });
         const total = drafts.reduce((a, d) => a + d.snapshot.total, 0);
         const expiresAt = new Date(now.getTime() + s.checkoutTtlMinutes * MINUTE);
-        await tx.insert(checkouts).values({
-          id: checkoutId,
-          buyerId: q.buyerId,
-          status: 'pending_payment',
-          payerPhone: q.payerPhone,
-          currency: view.currency,
-          totalAmount: total,
-          expiresAt,
-          createdAt: now,
-        });
+        const [checkoutRow] = await tx
+          .insert(checkouts)
+          .values({
+            id: checkoutId,
+            buyerId: q.buyerId,
+            status: 'pending_payment',
+            payerPhone: q.payerPhone,
+            currency: view.currency,
+            totalAmount: total,
+            expiresAt,
+            createdAt: now,
+          })
+          .returning();
         const orderRows = drafts.map((d) => ({
           id: ids.newId(),
           checkoutId,
@@ -347,7 +350,7 @@ export function createOrdersService(deps: {
           createdAt: now,
           updatedAt: now,
         }));
-        await tx.insert(orders).values(orderRows);
+        const insertedOrders = await tx.insert(orders).values(orderRows).returning();
         await tx.insert(orderLines).values(
           orderRows.flatMap((o) =>
             o.snapshot.lines.map((l) => ({
@@ -377,16 +380,19 @@ export function createOrdersService(deps: {
           priced: view.priced,
           orderIdBySeller: new Map(orderRows.map((o) => [o.sellerId, o.id])),
         });
-        await jobs.enqueue(tx, {
-          kind: 'checkout.expire',
-          payload: { checkoutId },
-          runAt: expiresAt,
-          dedupeKey: `checkout-expire:${checkoutId}`,
-        });
-        await jobs.enqueue(tx, {
-          kind: 'notify.checkout_created',
-          payload: { checkoutId, buyerId: q.buyerId },
-        });
+        await jobs.enqueue(
+          tx,
+          {
+            kind: 'checkout.expire',
+            payload: { checkoutId },
+            runAt: expiresAt,
+            dedupeKey: `checkout-expire:${checkoutId}`,
+          },
+          {
+            kind: 'notify.checkout_created',
+            payload: { checkoutId, buyerId: q.buyerId },
+          },
+        );
         await audit.record(tx, {
           actorUserId: q.buyerId,
           action: 'checkout.created',
@@ -401,7 +407,12 @@ export function createOrdersService(deps: {
           .update(idempotencyKeys)
           .set({ responseStatus: 201, responseBody: body })
           .where(and(eq(idempotencyKeys.userId, q.buyerId), eq(idempotencyKeys.key, q.idempotencyKey)));
-        return { replayed: false, status: 201, body };
+        return {
+          replayed: false,
+          status: 201,
+          body,
+          fresh: { checkout: checkoutRow!, orders: insertedOrders },
+        };
       });
     },
 
