@@ -374,12 +374,6 @@ export function createOrdersService(deps: {
             createdAt: now,
           })),
         );
-        await promotions.burn(tx, {
-          buyerId: q.buyerId,
-          checkoutId,
-          priced: view.priced,
-          orderIdBySeller: new Map(orderRows.map((o) => [o.sellerId, o.id])),
-        });
         await jobs.enqueue(
           tx,
           {
@@ -401,6 +395,14 @@ export function createOrdersService(deps: {
           data: { orders: orderRows.map((o) => o.id), total },
         });
         await deps.cart.clear(q.buyerId, tx);
+        // Last of the writes: promotion and code rows are the hottest locks (every checkout that
+        // uses one waits for them), so they are taken when nothing else is left to do.
+        await promotions.burn(tx, {
+          buyerId: q.buyerId,
+          checkoutId,
+          priced: view.priced,
+          orderIdBySeller: new Map(orderRows.map((o) => [o.sellerId, o.id])),
+        });
 
         const body = { checkout_id: checkoutId };
         await tx
