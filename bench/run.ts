@@ -256,6 +256,7 @@ async function main() {
       LOG_LEVEL: 'silent',
       DATABASE_URL: url,
       DATABASE_POOL_MAX: '20',
+      PUBLIC_READS_PER_MINUTE: '1000000',
     });
     const app = await buildApp({ db, config, logger: false });
     await app.listen({ host: '127.0.0.1', port: 0 });

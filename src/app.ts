@@ -202,6 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     media,
     assertActiveVerifiedSeller: identity.assertActiveVerifiedSeller,
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
+    publicReadsPerMinute: config.PUBLIC_READS_PER_MINUTE,
   });
   app.decorate('authenticator', identity.auth.authenticate);
   const promotions = createPromotionsModule({

@@ -25,6 +25,7 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
   MEDIA_UPLOADS_PER_HOUR: int(1, 10_000).default(60),
   LOW_STOCK_THRESHOLD: int(0, 1000).default(5),
+  PUBLIC_READS_PER_MINUTE: int(1, 1_000_000).default(600),
   CART_MAX_QUANTITY: int(1, 1000).default(20),
   LOYALTY_POINT_VALUE: int(1, 1_000_000).default(100),
   LOYALTY_MAX_SHARE_BP: int(0, 10_000).default(2000),

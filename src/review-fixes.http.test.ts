@@ -268,3 +268,21 @@ describe('sign-in limits', () => {
     }
   });
 });
+
+describe('public catalog reads', () => {
+  it('are capped per client address', async () => {
+    const limited = await createTestApp({ PUBLIC_READS_PER_MINUTE: '3' }, { handle: t.handle });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++)
+        codes.push((await limited.app.inject({ method: 'GET', url: '/api/v1/products' })).statusCode);
+      expect(codes).toEqual([200, 200, 200, 429]);
+      expect(
+        (await limited.app.inject({ method: 'GET', url: '/api/v1/categories', remoteAddress: '10.9.8.7' }))
+          .statusCode,
+      ).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

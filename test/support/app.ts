@@ -53,6 +53,7 @@ export async function createTestApp(
     LOG_LEVEL: 'silent',
     OTP_HASH_SECRET: 'test-secret-test-secret-test-secret-0001',
     OTP_IP_MAX_PER_HOUR: '100000',
+    PUBLIC_READS_PER_MINUTE: '100000',
     ...env,
   });
   const handle = opts.handle ?? (await createTestDatabase());

@@ -24,11 +24,18 @@ export function createCatalogModule(deps: {
   media: MediaService;
   assertActiveVerifiedSeller: (userId: string, tx?: Database) => Promise<void>;
   lowStockThreshold: number;
+  publicReadsPerMinute: number;
 }) {
   const taxonomy = createTaxonomyService(deps);
   const products = createProductService({ ...deps, taxonomy });
   const listing = createListingService({ ...deps, sellerVisible: activeVerifiedSellerCondition });
-  const routeDeps = { taxonomy, products, listing, lowStockThreshold: deps.lowStockThreshold };
+  const routeDeps = {
+    taxonomy,
+    products,
+    listing,
+    lowStockThreshold: deps.lowStockThreshold,
+    publicReadsPerMinute: deps.publicReadsPerMinute,
+  };
   return {
     stock: createStockService(),
     taxonomy,

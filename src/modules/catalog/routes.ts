@@ -35,16 +35,19 @@ export interface CatalogRouteDeps {
   products: ProductService;
   listing: ListingService;
   lowStockThreshold: number;
+  publicReadsPerMinute: number;
 }
 
 /** Public browsing and the seller's own catalog. */
 export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
   const { taxonomy, products, listing } = deps;
   return async (app) => {
-    // ---- buyers (no sign-in needed to browse)
+    // ---- buyers (no sign-in needed to browse). Strangers call these: a per-address cap keeps scrapers polite.
+    const publicReads = { rateLimit: { max: deps.publicReadsPerMinute, timeWindow: '1 minute' } };
     app.get(
       '/products',
       {
+        config: publicReads,
         schema: {
           tags: ['catalog'],
           summary: 'Browse verified products',
@@ -96,6 +99,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
     app.get(
       '/products/:id',
       {
+        config: publicReads,
         schema: {
           tags: ['catalog'],
           summary: 'A verified product with its variants and stock state',
@@ -113,6 +117,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
     app.get(
       '/products/:id/images/:mediaId',
       {
+        config: publicReads,
         schema: {
           tags: ['catalog'],
           summary: 'A verified image of a verified product',
@@ -134,6 +139,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
     app.get(
       '/categories',
       {
+        config: publicReads,
         schema: {
           tags: ['catalog'],
           summary: 'The category tree, flattened in tree order',
@@ -146,6 +152,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
     app.get(
       '/brands',
       {
+        config: publicReads,
         schema: {
           tags: ['catalog'],
           summary: 'Verified brands',
