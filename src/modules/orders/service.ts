@@ -395,6 +395,12 @@ export function createOrdersService(deps: {
           data: { orders: orderRows.map((o) => o.id), total },
         });
         await deps.cart.clear(q.buyerId, tx);
+        const body = { checkout_id: checkoutId };
+        await tx
+          .update(idempotencyKeys)
+          .set({ responseStatus: 201, responseBody: body })
+          .where(and(eq(idempotencyKeys.userId, q.buyerId), eq(idempotencyKeys.key, q.idempotencyKey)));
+
         // Last of the writes: promotion and code rows are the hottest locks (every checkout that
         // uses one waits for them), so they are taken when nothing else is left to do.
         await promotions.burn(tx, {
@@ -403,12 +409,6 @@ export function createOrdersService(deps: {
           priced: view.priced,
           orderIdBySeller: new Map(orderRows.map((o) => [o.sellerId, o.id])),
         });
-
-        const body = { checkout_id: checkoutId };
-        await tx
-          .update(idempotencyKeys)
-          .set({ responseStatus: 201, responseBody: body })
-          .where(and(eq(idempotencyKeys.userId, q.buyerId), eq(idempotencyKeys.key, q.idempotencyKey)));
         return {
           replayed: false,
           status: 201,
