@@ -801,7 +801,7 @@ export function createOrdersService(deps: {
      * escrow is zero, and every open order's escrow holds exactly its base total plus delivery fee.
      */
     async reconcile(): Promise<string[]> {
-      const problems = await ledger.checkInvariants();
+      const problems = [...(await ledger.checkInvariants()), ...(await promotions.checkCounters())];
       const all = await db.select().from(orders);
       for (const o of all) {
         const b = await ledger.balance(account.escrow(o.id));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
 import { onPostgres } from '../../../test/support/db.js';
 import {
@@ -30,6 +30,11 @@ beforeAll(async () => {
   ).skuIds[0]!;
 });
 afterAll(() => t.close());
+
+// The running totals on promotion and code rows must always equal their live burn rows.
+afterEach(async () => {
+  expect(await t.app.services.promotions.service.checkCounters()).toEqual([]);
+});
 
 const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
 const svc = () => t.app.services.promotions.service;

@@ -28,6 +28,12 @@ export const promotions = pgTable(
     endsAt: tz('ends_at').notNull(),
     priority: integer('priority').notNull(),
     budgetAmount: money('budget_amount').notNull(),
+    /**
+     * Running totals of the live (not reversed) burn rows, kept by the same transactions that write
+     * them: the budget check is one conditional UPDATE instead of a sum over every past use.
+     */
+    burnedAmount: money('burned_amount').notNull().default(0),
+    uses: integer('uses').notNull().default(0),
     /** amounts (fixed value, cap, budget) are in this currency; the promotion only touches carts in it */
     currency: text('currency').notNull().default('TZS'),
     perBuyerLimit: integer('per_buyer_limit'),
@@ -59,6 +65,8 @@ export const discountCodes = pgTable(
     maxUses: integer('max_uses'),
     perBuyerLimit: integer('per_buyer_limit'),
     budgetAmount: money('budget_amount'),
+    burnedAmount: money('burned_amount').notNull().default(0),
+    uses: integer('uses').notNull().default(0),
     currency: text('currency').notNull().default('TZS'),
     active: boolean('active').notNull(),
     createdBy: uuid('created_by').notNull(),

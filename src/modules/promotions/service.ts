@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/columns.js';
 import type { Clock } from '../../shared/clock.js';
@@ -157,7 +157,25 @@ export function createPromotionsService(deps: {
 
   const none = { burned: 0, uses: 0, buyerUses: 0, buyers: 0 };
 
-  const toRule = (p: Promotion, u: { burned: number; buyerUses: number }): PromotionRule => ({
+  /** Checkouts in which this buyer used each incentive: a read of the buyer's own rows only. */
+  async function buyerUses(
+    tx: Database,
+    column: typeof incentiveBurns.promotionId | typeof incentiveBurns.codeId,
+    idList: string[],
+    buyerId: string,
+  ) {
+    const out = new Map<string, number>();
+    if (!idList.length) return out;
+    const rows = await tx
+      .select({ id: column, n: sql<number>`count(distinct ${incentiveBurns.checkoutId})::int` })
+      .from(incentiveBurns)
+      .where(and(inArray(column, idList), eq(incentiveBurns.buyerId, buyerId), notReversed))
+      .groupBy(column);
+    for (const r of rows) out.set(r.id!, r.n);
+    return out;
+  }
+
+  const toRule = (p: Promotion, buyerUsed: number): PromotionRule => ({
     id: p.id,
     name: p.name,
     value: discountValueOf(p),
@@ -168,13 +186,13 @@ export function createPromotionsService(deps: {
     active: p.active,
     budgetAmount: p.budgetAmount,
     currency: p.currency,
-    burnedAmount: u.burned,
+    burnedAmount: p.burnedAmount,
     perBuyerLimit: p.perBuyerLimit,
-    buyerUses: u.buyerUses,
+    buyerUses: buyerUsed,
     createdAt: p.createdAt,
   });
 
-  const toCodeRule = (c: DiscountCode, u: { burned: number; uses: number; buyerUses: number }): CodeRule => ({
+  const toCodeRule = (c: DiscountCode, buyerUsed: number): CodeRule => ({
     id: c.id,
     code: c.code,
     value: discountValueOf(c),
@@ -183,11 +201,11 @@ export function createPromotionsService(deps: {
     endsAt: c.endsAt,
     active: c.active,
     maxUses: c.maxUses,
-    uses: u.uses,
+    uses: c.uses,
     perBuyerLimit: c.perBuyerLimit,
-    buyerUses: u.buyerUses,
+    buyerUses: buyerUsed,
     budgetAmount: c.budgetAmount,
-    burnedAmount: u.burned,
+    burnedAmount: c.burnedAmount,
     currency: c.currency,
   });
 
@@ -313,10 +331,10 @@ export function createPromotionsService(deps: {
       return {
         promotion: row,
         report: {
-          uses: u.uses,
+          uses: row.uses,
           unique_buyers: u.buyers,
-          burned_amount: u.burned,
-          budget_left: Math.max(0, row.budgetAmount - u.burned),
+          burned_amount: row.burnedAmount,
+          budget_left: Math.max(0, row.budgetAmount - row.burnedAmount),
         },
       };
     },
@@ -480,10 +498,10 @@ export function createPromotionsService(deps: {
               ),
             )
         : [];
-      const promoUsage = await usage(
+      const promoUsage = await buyerUses(
         tx,
         incentiveBurns.promotionId,
-        promos.map((p) => p.id),
+        promos.filter((p) => p.perBuyerLimit !== null).map((p) => p.id),
         q.buyerId,
       );
 
@@ -497,14 +515,16 @@ export function createPromotionsService(deps: {
         else
           code = toCodeRule(
             row,
-            (await usage(tx, incentiveBurns.codeId, [row.id], q.buyerId)).get(row.id) ?? none,
+            row.perBuyerLimit === null
+              ? 0
+              : ((await buyerUses(tx, incentiveBurns.codeId, [row.id], q.buyerId)).get(row.id) ?? 0),
           );
       }
       const balance = q.requestedPoints > 0 ? await loyaltyBalance(tx, q.buyerId) : 0;
       return {
         currency: q.currency,
         lines: q.lines,
-        promotions: promos.map((p) => toRule(p, promoUsage.get(p.id) ?? none)),
+        promotions: promos.map((p) => toRule(p, promoUsage.get(p.id) ?? 0)),
         code,
         loyalty:
           q.requestedPoints > 0
@@ -528,30 +548,44 @@ export function createPromotionsService(deps: {
       const promoIds = [
         ...new Set(q.priced.lines.flatMap((l) => (l.promotion ? [l.promotion.id] : []))),
       ].sort();
-      const locked = promoIds.length
-        ? await tx
-            .select()
-            .from(promotions)
-            .where(inArray(promotions.id, promoIds))
-            .orderBy(asc(promotions.id))
-            .for('update')
-        : [];
-      const promoUsage = await usage(tx, incentiveBurns.promotionId, promoIds, q.buyerId);
-      for (const p of locked) {
-        const u = promoUsage.get(p.id) ?? none;
+      // One conditional UPDATE per promotion, in id order: it takes the row lock, checks the window
+      // and the budget against the running total, and spends it, all at once. Nothing to re-sum.
+      const perBuyer = await buyerUses(tx, incentiveBurns.promotionId, promoIds, q.buyerId);
+      for (const id of promoIds) {
         const wanted = q.priced.lines.reduce(
-          (a, l) => a + (l.promotion?.id === p.id ? l.promotion.amount : 0),
+          (a, l) => a + (l.promotion?.id === id ? l.promotion.amount : 0),
           0,
         );
-        if (!p.active || now < p.startsAt || now >= p.endsAt)
-          throw conflict('PROMOTION_EXPIRED', `The promotion "${p.name}" is no longer running.`);
-        if (u.burned + wanted > p.budgetAmount)
+        const [spent] = await tx
+          .update(promotions)
+          .set({
+            burnedAmount: sql`${promotions.burnedAmount} + ${wanted}`,
+            uses: sql`${promotions.uses} + 1`,
+          })
+          .where(
+            and(
+              eq(promotions.id, id),
+              eq(promotions.active, true),
+              lte(promotions.startsAt, now),
+              gt(promotions.endsAt, now),
+              sql`${promotions.burnedAmount} + ${wanted} <= ${promotions.budgetAmount}`,
+            ),
+          )
+          .returning();
+        if (!spent) {
+          const [p] = await tx.select().from(promotions).where(eq(promotions.id, id));
+          if (!p?.active || now < p.startsAt || now >= p.endsAt)
+            throw conflict('PROMOTION_EXPIRED', `The promotion "${p?.name ?? id}" is no longer running.`);
           throw conflict('PROMOTION_BUDGET_EXHAUSTED', `The promotion "${p.name}" has run out of budget.`);
-        if (p.perBuyerLimit !== null && u.buyerUses >= p.perBuyerLimit)
-          throw conflict('PROMOTION_LIMIT_REACHED', `You have already used "${p.name}" as often as allowed.`);
+        }
+        // The buyer's own earlier checkouts cannot change under us: checkout holds the buyer's cart lock.
+        if (spent.perBuyerLimit !== null && (perBuyer.get(id) ?? 0) >= spent.perBuyerLimit) {
+          throw conflict(
+            'PROMOTION_LIMIT_REACHED',
+            `You have already used "${spent.name}" as often as allowed.`,
+          );
+        }
       }
-      if (locked.length !== promoIds.length)
-        throw conflict('PROMOTION_EXPIRED', 'A promotion in your cart no longer exists.');
       const rows: Array<typeof incentiveBurns.$inferInsert> = [];
       for (const l of q.priced.lines) {
         if (!l.promotion) continue;
@@ -568,21 +602,38 @@ export function createPromotionsService(deps: {
         });
       }
       if (q.priced.code) {
+        const amount = q.priced.code.amount;
         const [c] = await tx
-          .select()
-          .from(discountCodes)
-          .where(eq(discountCodes.id, q.priced.code.id))
-          .for('update');
-        if (!c?.active || now < c.startsAt || now >= c.endsAt) {
-          throw conflict('CODE_EXPIRED', 'The discount code is no longer valid.');
-        }
-        const u = (await usage(tx, incentiveBurns.codeId, [c.id], q.buyerId)).get(c.id) ?? none;
-        if (c.budgetAmount !== null && u.burned + q.priced.code.amount > c.budgetAmount)
+          .update(discountCodes)
+          .set({
+            burnedAmount: sql`${discountCodes.burnedAmount} + ${amount}`,
+            uses: sql`${discountCodes.uses} + 1`,
+          })
+          .where(
+            and(
+              eq(discountCodes.id, q.priced.code.id),
+              eq(discountCodes.active, true),
+              lte(discountCodes.startsAt, now),
+              gt(discountCodes.endsAt, now),
+              sql`(${discountCodes.budgetAmount} is null or ${discountCodes.burnedAmount} + ${amount} <= ${discountCodes.budgetAmount})`,
+              sql`(${discountCodes.maxUses} is null or ${discountCodes.uses} < ${discountCodes.maxUses})`,
+            ),
+          )
+          .returning();
+        if (!c) {
+          const [row] = await tx.select().from(discountCodes).where(eq(discountCodes.id, q.priced.code.id));
+          if (!row?.active || now < row.startsAt || now >= row.endsAt)
+            throw conflict('CODE_EXPIRED', 'The discount code is no longer valid.');
+          if (row.maxUses !== null && row.uses >= row.maxUses)
+            throw conflict('CODE_USAGE_LIMIT_REACHED', 'The discount code has been used up.');
           throw conflict('CODE_BUDGET_EXHAUSTED', 'The discount code has run out of budget.');
-        if (c.maxUses !== null && u.uses >= c.maxUses)
-          throw conflict('CODE_USAGE_LIMIT_REACHED', 'The discount code has been used up.');
-        if (c.perBuyerLimit !== null && u.buyerUses >= c.perBuyerLimit)
+        }
+        if (
+          c.perBuyerLimit !== null &&
+          ((await buyerUses(tx, incentiveBurns.codeId, [c.id], q.buyerId)).get(c.id) ?? 0) >= c.perBuyerLimit
+        ) {
           throw conflict('CODE_LIMIT_REACHED', 'You have already used this code as often as allowed.');
+        }
         // One burn row per seller order, so each order's snapshot can point at its share.
         const bySeller = new Map<string, number>();
         for (const l of q.priced.lines)
@@ -647,7 +698,41 @@ export function createPromotionsService(deps: {
         .update(incentiveBurns)
         .set({ reversedAt: clock.now() })
         .where(and(burnScope, notReversed))
-        .returning({ id: incentiveBurns.id });
+        .returning();
+      // Give the running totals back: the amount always; a use only when the checkout no longer
+      // uses the incentive at all (cancelling one order of two may leave the other's burn live).
+      const back = new Map<
+        string,
+        { kind: 'promotion' | 'code'; id: string; amount: number; checkouts: Set<string> }
+      >();
+      for (const r of reversed) {
+        const id = (r.kind === 'promotion' ? r.promotionId : r.codeId)!;
+        const k = `${r.kind}:${id}`;
+        const e = back.get(k) ?? { kind: r.kind, id, amount: 0, checkouts: new Set<string>() };
+        e.amount += r.amount;
+        e.checkouts.add(r.checkoutId);
+        back.set(k, e);
+      }
+      for (const e of [...back.values()].sort((x, y) => (x.id < y.id ? -1 : 1))) {
+        const col = e.kind === 'promotion' ? incentiveBurns.promotionId : incentiveBurns.codeId;
+        let usesBack = 0;
+        for (const checkoutId of e.checkouts) {
+          const [live] = await tx
+            .select({ id: incentiveBurns.id })
+            .from(incentiveBurns)
+            .where(and(eq(col, e.id), eq(incentiveBurns.checkoutId, checkoutId), notReversed))
+            .limit(1);
+          if (!live) usesBack++;
+        }
+        const table = e.kind === 'promotion' ? promotions : discountCodes;
+        await tx
+          .update(table)
+          .set({
+            burnedAmount: sql`${table.burnedAmount} - ${e.amount}`,
+            uses: sql`${table.uses} - ${usesBack}`,
+          })
+          .where(eq(table.id, e.id));
+      }
       const redeems = await tx
         .select()
         .from(loyaltyEntries)
@@ -680,6 +765,33 @@ export function createPromotionsService(deps: {
         refunded += done.length;
       }
       return reversed.length + refunded;
+    },
+
+    /** Reconciliation: every running total equals the sum of its live burn rows. */
+    async checkCounters(tx: Database = db): Promise<string[]> {
+      const problems: string[] = [];
+      for (const [table, col, label] of [
+        [promotions, incentiveBurns.promotionId, 'promotion'],
+        [discountCodes, incentiveBurns.codeId, 'discount code'],
+      ] as const) {
+        const rows = await tx
+          .select({ id: table.id, burned: table.burnedAmount, uses: table.uses })
+          .from(table);
+        const sums = await usage(
+          tx,
+          col,
+          rows.map((r) => r.id),
+          null,
+        );
+        for (const r of rows) {
+          const u = sums.get(r.id) ?? none;
+          if (u.burned !== r.burned || u.uses !== r.uses)
+            problems.push(
+              `${label} ${r.id} counts ${r.burned}/${r.uses} but its burns add up to ${u.burned}/${u.uses}`,
+            );
+        }
+      }
+      return problems;
     },
 
     // ---------------------------------------------------------------- loyalty
