@@ -42,3 +42,10 @@ export function pageOf<T>(rows: T[], limit: number, key: (row: T) => Cursor) {
   const last = items[items.length - 1];
   return { items, next_cursor: rows.length > limit && last ? encodeCursor(key(last)) : null };
 }
+
+/** Reply schema of a keyset-paginated list of `item`. */
+export const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+
+/** Path parameters of routes addressed by one uuid (`/…/:id`). */
+export const idParam = z.strictObject({ id: z.uuid() });

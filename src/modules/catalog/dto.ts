@@ -6,7 +6,6 @@ import { stockState } from './rules.js';
 import type { Brand, Category } from './taxonomy.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-export const idParam = z.strictObject({ id: z.uuid() });
 
 /** Specs are a flat object of short keys to short values: enough for "RAM: 4 GB", not a document store. */
 export const specsSchema = z

@@ -2,11 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
-import { decodeCursor, pageQuerySchema } from '../../shared/pagination.js';
+import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
 import {
   brandSchema,
   categorySchema,
-  idParam,
   listingItemSchema,
   productBody,
   productDetailSchema,
@@ -25,8 +24,6 @@ import { BRAND_STATUSES, PRODUCT_STATUSES } from './model.js';
 import type { ProductService } from './products.js';
 import type { TaxonomyService } from './taxonomy.js';
 
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 const optionalReason = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 
@@ -76,7 +73,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
                 path: ['min_price'],
               },
             ),
-          response: { 200: page(listingItemSchema), ...problems(400) },
+          response: { 200: pageSchema(listingItemSchema), ...problems(400) },
         },
       },
       async (request) => {
@@ -206,7 +203,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
           summary: 'My products, newest first',
           security: bearerSecurity,
           querystring: pageQuerySchema.extend({ status: z.enum(PRODUCT_STATUSES).optional() }).strict(),
-          response: { 200: page(sellerProductSchema), ...problems(400, 401, 403) },
+          response: { 200: pageSchema(sellerProductSchema), ...problems(400, 401, 403) },
         },
       },
       async (request) => {
@@ -465,7 +462,7 @@ export function adminCatalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZo
           querystring: pageQuerySchema
             .extend({ status: z.enum(PRODUCT_STATUSES).default('pending_review') })
             .strict(),
-          response: { 200: page(sellerProductSchema), ...problems(400, 401, 403) },
+          response: { 200: pageSchema(sellerProductSchema), ...problems(400, 401, 403) },
         },
       },
       async (request) => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import type { Clock } from '../../shared/clock.js';
 import { problems } from '../../shared/errors.js';
-import { decodeCursor, pageQuerySchema } from '../../shared/pagination.js';
+import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
 import { toDarTime } from '../../shared/time.js';
 import type { AuditService } from '../audit/index.js';
 import {
@@ -15,14 +15,10 @@ import {
   suspendBody,
   toAdminUser,
   toKycSubmission,
-  uuidParam,
 } from './dto.js';
 import type { GovernanceService } from './governance-service.js';
 import type { KycService } from './kyc-service.js';
 import { KYC_SUBMISSION_STATUSES, ROLES, USER_STATUSES } from './model.js';
-
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
 const auditEventSchema = z
   .object({
@@ -59,7 +55,7 @@ export function adminIdentityRoutes(deps: {
           querystring: pageQuerySchema
             .extend({ status: z.enum(KYC_SUBMISSION_STATUSES).default('pending') })
             .strict(),
-          response: { 200: page(kycQueueItem), ...problems(400, 401, 403) },
+          response: { 200: pageSchema(kycQueueItem), ...problems(400, 401, 403) },
         },
       },
       async (request) => {
@@ -88,7 +84,7 @@ export function adminIdentityRoutes(deps: {
           tags: ['admin'],
           summary: 'One KYC submission with its documents',
           ...secured,
-          params: uuidParam,
+          params: idParam,
           response: { 200: kycDetail, ...problems(400, 401, 403, 404) },
         },
       },
@@ -109,7 +105,7 @@ export function adminIdentityRoutes(deps: {
           tags: ['admin'],
           summary: 'Approve a pending KYC submission',
           ...secured,
-          params: uuidParam,
+          params: idParam,
           body: optionalReasonBody,
           response: { 200: kycSubmissionSchema, ...problems(400, 401, 403, 404, 409) },
         },
@@ -131,7 +127,7 @@ export function adminIdentityRoutes(deps: {
           tags: ['admin'],
           summary: 'Reject a pending KYC submission, with the reason the seller will see',
           ...secured,
-          params: uuidParam,
+          params: idParam,
           body: reasonBody,
           response: { 200: kycSubmissionSchema, ...problems(400, 401, 403, 404, 409) },
         },
@@ -160,7 +156,7 @@ export function adminIdentityRoutes(deps: {
               role: z.enum(ROLES).optional(),
             })
             .strict(),
-          response: { 200: page(adminUserSchema), ...problems(400, 401, 403, 422) },
+          response: { 200: pageSchema(adminUserSchema), ...problems(400, 401, 403, 422) },
         },
       },
       async (request) => {
@@ -184,7 +180,7 @@ export function adminIdentityRoutes(deps: {
           tags: ['admin'],
           summary: 'One user with their seller profile',
           ...secured,
-          params: uuidParam,
+          params: idParam,
           response: { 200: adminUserSchema, ...problems(400, 401, 403, 404) },
         },
       },
@@ -201,7 +197,7 @@ export function adminIdentityRoutes(deps: {
           tags: ['admin'],
           summary: 'Suspend an account (sessions end at once)',
           ...secured,
-          params: uuidParam,
+          params: idParam,
           body: suspendBody,
           response: { 200: adminUserSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },
@@ -223,7 +219,7 @@ export function adminIdentityRoutes(deps: {
           tags: ['admin'],
           summary: 'Ban an account (sessions end at once)',
           ...secured,
-          params: uuidParam,
+          params: idParam,
           body: reasonBody,
           response: { 200: adminUserSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },
@@ -243,7 +239,7 @@ export function adminIdentityRoutes(deps: {
           tags: ['admin'],
           summary: 'Lift a suspension or ban',
           ...secured,
-          params: uuidParam,
+          params: idParam,
           body: reasonBody,
           response: { 200: adminUserSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },
@@ -271,7 +267,7 @@ export function adminIdentityRoutes(deps: {
               action: z.string().max(60).optional(),
             })
             .strict(),
-          response: { 200: page(auditEventSchema), ...problems(400, 401, 403) },
+          response: { 200: pageSchema(auditEventSchema), ...problems(400, 401, 403) },
         },
       },
       async (request) => {

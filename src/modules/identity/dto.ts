@@ -19,7 +19,6 @@ import type { BuyerAddress, SellerProfile } from './profile-service.js';
 import { effectiveStatus } from './rules.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-export const uuidParam = z.strictObject({ id: z.uuid() });
 export const timestamp = z.string().describe('ISO 8601, Africa/Dar_es_Salaam (+03:00)');
 
 export const phoneInput = z

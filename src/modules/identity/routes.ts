@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import type { Clock } from '../../shared/clock.js';
 import { notFound, problems } from '../../shared/errors.js';
+import { idParam } from '../../shared/pagination.js';
 import { toDarTime } from '../../shared/time.js';
 import type { AuthService } from './auth-service.js';
 import {
@@ -26,7 +27,6 @@ import {
   toSellerProfile,
   toUser,
   userSchema,
-  uuidParam,
 } from './dto.js';
 import type { KycService } from './kyc-service.js';
 import type { ProfileService } from './profile-service.js';
@@ -188,7 +188,7 @@ export function identityRoutes(deps: IdentityRouteDeps): FastifyPluginAsyncZod {
           tags: ['me'],
           summary: 'One of my addresses',
           security: bearerSecurity,
-          params: uuidParam,
+          params: idParam,
           response: { 200: addressSchema, ...problems(400, 401, 403, 404) },
         },
       },
@@ -203,7 +203,7 @@ export function identityRoutes(deps: IdentityRouteDeps): FastifyPluginAsyncZod {
           tags: ['me'],
           summary: 'Change one of my addresses',
           security: bearerSecurity,
-          params: uuidParam,
+          params: idParam,
           body: addressPatchBody,
           response: { 200: addressSchema, ...problems(400, 401, 403, 404, 422) },
         },
@@ -220,7 +220,7 @@ export function identityRoutes(deps: IdentityRouteDeps): FastifyPluginAsyncZod {
           tags: ['me'],
           summary: 'Delete one of my addresses',
           security: bearerSecurity,
-          params: uuidParam,
+          params: idParam,
           response: { 204: z.null(), ...problems(400, 401, 403, 404) },
         },
       },

@@ -2,12 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { AppError, problems } from '../../shared/errors.js';
+import { idParam } from '../../shared/pagination.js';
 import { sha256Hex } from '../../shared/secrets.js';
 import { mediaSchema, toMedia } from './dto.js';
 import { MEDIA_PURPOSES } from './model.js';
-
-const uuidParam = z.strictObject({ id: z.uuid() });
-
 import type { MediaService } from './service.js';
 
 export function mediaRoutes(deps: { media: MediaService; uploadsPerHour: number }): FastifyPluginAsyncZod {
@@ -86,7 +84,7 @@ export function mediaRoutes(deps: { media: MediaService; uploadsPerHour: number 
           tags: ['media'],
           summary: 'Metadata of an upload (owner or admin)',
           security: bearerSecurity,
-          params: uuidParam,
+          params: idParam,
           response: { 200: mediaSchema, ...problems(400, 401, 403, 404) },
         },
       },
@@ -101,7 +99,7 @@ export function mediaRoutes(deps: { media: MediaService; uploadsPerHour: number 
           tags: ['media'],
           summary: 'The bytes of an upload (owner or admin)',
           security: bearerSecurity,
-          params: uuidParam,
+          params: idParam,
           produces: ['image/jpeg', 'image/png', 'image/webp'],
           response: { 200: z.any().describe('The image bytes'), ...problems(400, 401, 403, 404) },
         },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { AppError, problems } from '../../shared/errors.js';
-import { decodeCursor, pageQuerySchema } from '../../shared/pagination.js';
+import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
 import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { OrderEvent } from './machine.js';
@@ -10,7 +10,6 @@ import { type ActorRole, DISPUTE_REASONS, DISPUTE_RESOLUTIONS, ORDER_STATUSES } 
 import type { Dispute, Order, OrdersService } from './service.js';
 import type { DeliveryAddress } from './snapshot.js';
 
-const idParam = z.strictObject({ id: z.uuid() });
 const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 const noBody = z.strictObject({}).nullish();
 
@@ -126,8 +125,6 @@ const toDetail = (d: Detail, role: ActorRole) => ({
   dispute: d.dispute ? toDispute(d.dispute) : null,
 });
 
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 const listQuery = pageQuerySchema.extend({ status: z.enum(ORDER_STATUSES).optional() }).strict();
 
 const deliverBody = z.union([
@@ -158,6 +155,28 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
     const buyer = requireAuth('buyer');
     const seller = requireAuth('seller');
     const s = { security: bearerSecurity };
+    const listRoute = (path: string, as: 'buyer' | 'seller', tag: string, summary: string) =>
+      app.get(
+        path,
+        {
+          preHandler: as === 'buyer' ? buyer : seller,
+          schema: {
+            ...s,
+            tags: [tag],
+            summary,
+            querystring: listQuery,
+            response: { 200: pageSchema(orderSchema), ...problems(400, 401, 403) },
+          },
+        },
+        async (request) => {
+          const q = request.query;
+          const r = await orders.list(
+            { userId: caller(request).userId, as },
+            { limit: q.limit, cursor: decodeCursor(q.cursor), status: q.status },
+          );
+          return { items: r.items.map((o) => toOrder(o, as)), next_cursor: r.next_cursor };
+        },
+      );
 
     app.post(
       '/orders/checkout',
@@ -222,30 +241,7 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
       },
     );
 
-    app.get(
-      '/orders',
-      {
-        preHandler: buyer,
-        schema: {
-          ...s,
-          tags: ['orders'],
-          summary: 'My orders, newest first',
-          querystring: listQuery,
-          response: { 200: page(orderSchema), ...problems(400, 401, 403) },
-        },
-      },
-      async (request) => {
-        const r = await orders.list(
-          { userId: caller(request).userId, as: 'buyer' },
-          {
-            limit: request.query.limit,
-            cursor: decodeCursor(request.query.cursor),
-            status: request.query.status,
-          },
-        );
-        return { items: r.items.map((o) => toOrder(o, 'buyer')), next_cursor: r.next_cursor };
-      },
-    );
+    listRoute('/orders', 'buyer', 'orders', 'My orders, newest first');
 
     app.get(
       '/orders/:id',
@@ -349,30 +345,7 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
     );
 
     // ---- sellers
-    app.get(
-      '/seller/orders',
-      {
-        preHandler: seller,
-        schema: {
-          ...s,
-          tags: ['seller'],
-          summary: 'My orders as a seller, newest first',
-          querystring: listQuery,
-          response: { 200: page(orderSchema), ...problems(400, 401, 403) },
-        },
-      },
-      async (request) => {
-        const r = await orders.list(
-          { userId: caller(request).userId, as: 'seller' },
-          {
-            limit: request.query.limit,
-            cursor: decodeCursor(request.query.cursor),
-            status: request.query.status,
-          },
-        );
-        return { items: r.items.map((o) => toOrder(o, 'seller')), next_cursor: r.next_cursor };
-      },
-    );
+    listRoute('/seller/orders', 'seller', 'seller', 'My orders as a seller, newest first');
     app.get(
       '/seller/orders/:id',
       {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
+import { idParam } from '../../shared/pagination.js';
 import { isPlausibleInstant, toDarTime } from '../../shared/time.js';
 import type { DiscountCode, Promotion, PromotionsService } from './service.js';
 
@@ -150,7 +151,6 @@ const toCode = (c: DiscountCode, report?: z.infer<typeof reportSchema>) => ({
   ...(report ? { report } : {}),
 });
 
-const idParam = z.strictObject({ id: z.uuid() });
 const loyaltySchema = z.object({
   balance: z.number().int(),
   point_value: z.number().int().describe('Minor units one point is worth'),

@@ -157,6 +157,25 @@ export function createPromotionsService(deps: {
 
   const none = { burned: 0, uses: 0, buyerUses: 0, buyers: 0 };
 
+  /** An admin change of a promotion or code: what changed, by whom, and why. */
+  const auditUpdate = (
+    tx: Database,
+    kind: 'promotion' | 'discount_code',
+    id: string,
+    adminId: string,
+    patch: { reason: string },
+  ) => {
+    const { reason, ...changes } = patch;
+    return audit.record(tx, {
+      actorUserId: adminId,
+      action: `${kind}.updated`,
+      targetType: kind,
+      targetId: id,
+      reason,
+      data: { changes },
+    });
+  };
+
   /** Checkouts in which this buyer used each incentive: a read of the buyer's own rows only. */
   async function buyerUses(
     tx: Database,
@@ -308,14 +327,7 @@ export function createPromotionsService(deps: {
           })
           .where(eq(promotions.id, id))
           .returning();
-        await audit.record(tx, {
-          actorUserId: adminId,
-          action: 'promotion.updated',
-          targetType: 'promotion',
-          targetId: id,
-          reason: patch.reason,
-          data: { changes: Object.fromEntries(Object.entries(patch).filter(([k]) => k !== 'reason')) },
-        });
+        await auditUpdate(tx, 'promotion', id, adminId, patch);
         return row!;
       });
     },
@@ -403,14 +415,7 @@ export function createPromotionsService(deps: {
           })
           .where(eq(discountCodes.id, id))
           .returning();
-        await audit.record(tx, {
-          actorUserId: adminId,
-          action: 'discount_code.updated',
-          targetType: 'discount_code',
-          targetId: id,
-          reason: patch.reason,
-          data: { changes: Object.fromEntries(Object.entries(patch).filter(([k]) => k !== 'reason')) },
-        });
+        await auditUpdate(tx, 'discount_code', id, adminId, patch);
         return row!;
       });
     },
