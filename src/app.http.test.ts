@@ -197,6 +197,17 @@ describe('OpenAPI document', () => {
       ['post', '/api/v1/admin/disputes/{id}/resolve', { params: true, body: true }],
       ['get', '/api/v1/admin/ledger/transfers', { query: true }],
       ['get', '/api/v1/admin/ledger/reconcile', {}],
+      ['post', '/api/v1/payments/checkouts/{id}/collections', { params: true, body: true }],
+      ['get', '/api/v1/payments/checkouts/{id}', { params: true }],
+      ['get', '/api/v1/payments/refunds', {}],
+      ['get', '/api/v1/seller/payouts', {}],
+      ['post', '/api/v1/payments/callbacks/{provider}/{kind}/{token}', { params: true }],
+      ['get', '/api/v1/admin/payments/collections', { query: true }],
+      ['get', '/api/v1/admin/payments/disbursements', { query: true }],
+      ['post', '/api/v1/admin/payments/payouts', { body: true }],
+      ['post', '/api/v1/admin/payments/refunds/{id}/retry', { params: true, body: true }],
+      ['get', '/api/v1/admin/payments/callbacks', { query: true }],
+      ['get', '/api/v1/admin/payments/provider-calls', { query: true }],
     ];
     for (const [method, path, want] of expected) {
       const op = doc.paths[path]?.[method];

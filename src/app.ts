@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
@@ -30,6 +31,10 @@ import {
 } from './modules/media/index.js';
 import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
 import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
+import { createDarajaProvider } from './modules/payments/daraja.js';
+import { createPaymentsModule, type PaymentsModule } from './modules/payments/index.js';
+import type { PaymentProvider, ProviderCallRecorder } from './modules/payments/port.js';
+import { createVodacomProvider } from './modules/payments/vodacom.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { AppError, findNulString, problems, registerErrorHandling } from './shared/errors.js';
@@ -43,6 +48,10 @@ export interface AppDeps {
   /** Provider adapters; chosen from config when not given. */
   sms?: SmsSender;
   storage?: MediaStorage;
+  /** The real payment adapter (tests point one at a local fake); built from config when not given. */
+  paymentProvider?: (record: ProviderCallRecorder) => PaymentProvider;
+  /** How the payment simulator posts to our own webhook (tests inject into the app). */
+  postToSelf?: (url: string, body: unknown) => Promise<void>;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -54,6 +63,7 @@ export interface Services {
   jobs: JobService;
   ledger: LedgerService;
   orders: OrdersModule;
+  payments: PaymentsModule;
   media: MediaService;
   sms: SmsSender;
 }
@@ -77,6 +87,57 @@ function smsFromConfig(config: Config, log: FastifyInstance['log']): SmsSender {
     });
   }
   return createConsoleSms(log);
+}
+
+function paymentProviderFromConfig(
+  config: Config,
+  clock: Clock,
+  record: ProviderCallRecorder,
+): PaymentProvider {
+  const common = {
+    timeoutMs: config.PAYMENT_TIMEOUT_MS,
+    retries: config.PAYMENT_RETRIES,
+    backoffMs: config.PAYMENT_BACKOFF_MS,
+  };
+  if (config.PAYMENT_PROVIDER === 'vodacom_tz') {
+    return createVodacomProvider(
+      {
+        ...common,
+        baseUrl: config.VODACOM_BASE_URL,
+        pathPrefix: config.VODACOM_PATH_PREFIX,
+        apiKey: config.VODACOM_API_KEY!,
+        publicKey: config.VODACOM_PUBLIC_KEY!,
+        serviceProviderCode: config.VODACOM_SERVICE_PROVIDER_CODE!,
+        origin: config.VODACOM_ORIGIN,
+        country: 'TZN',
+        currency: 'TZS',
+        c2bTimeoutMs: config.VODACOM_C2B_TIMEOUT_MS,
+        sessionTtlSeconds: config.VODACOM_SESSION_TTL_SECONDS,
+      },
+      { clock, record },
+    );
+  }
+  const callbacks = `${(config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/$/, '')}/api/v1/payments/callbacks/daraja/disbursement/${config.PAYMENT_CALLBACK_TOKEN}`;
+  return createDarajaProvider(
+    {
+      ...common,
+      baseUrl: config.DARAJA_BASE_URL,
+      consumerKey: config.DARAJA_CONSUMER_KEY!,
+      consumerSecret: config.DARAJA_CONSUMER_SECRET!,
+      shortcode: config.DARAJA_SHORTCODE!,
+      passkey: config.DARAJA_PASSKEY!,
+      transactionType: config.DARAJA_TRANSACTION_TYPE,
+      partyB: config.DARAJA_PARTY_B ?? config.DARAJA_SHORTCODE!,
+      initiatorName: config.DARAJA_INITIATOR_NAME!,
+      initiatorPassword: config.DARAJA_INITIATOR_PASSWORD!,
+      certificatePem: readFileSync(config.DARAJA_CERT_PATH!, 'utf8'),
+      b2cShortcode: config.DARAJA_B2C_SHORTCODE ?? config.DARAJA_SHORTCODE!,
+      currency: 'KES',
+      statusResultUrl: callbacks,
+      statusTimeoutUrl: callbacks,
+    },
+    { clock, record },
+  );
 }
 
 /** Builds the whole HTTP app from its modules. It never listens: server.ts does, tests use inject(). */
@@ -261,6 +322,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     requireMobile,
   });
+  const payments = createPaymentsModule({
+    db,
+    clock,
+    ids,
+    audit,
+    jobs,
+    ledger,
+    config,
+    checkouts: { find: orders.service.findCheckout, markPaid: orders.service.markPaid },
+    payoutDestination: identity.payoutDestination,
+    requireMobile,
+    log: app.log,
+    realProvider: deps.paymentProvider ?? ((record) => paymentProviderFromConfig(config, clock, record)),
+    postToSelf: deps.postToSelf,
+  });
   // Outbox messages for people (order status, checkout created) wait for the notifications module's
   // SMS/WhatsApp dispatch. Until it exists they are consumed with a log line, so none pile up unread.
   for (const kind of ['notify.order_status', 'notify.checkout_created']) {
@@ -268,7 +344,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       app.log.debug({ kind, payload: job.payload }, 'notification not sent: no channel configured yet');
     });
   }
-  app.decorate('services', { identity, media, sms, catalog, promotions, cart, jobs, ledger, orders });
+  app.decorate('services', {
+    identity,
+    media,
+    sms,
+    catalog,
+    promotions,
+    cart,
+    jobs,
+    ledger,
+    orders,
+    payments,
+  });
 
   app.get(
     '/health',
@@ -309,10 +396,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(promotions.routes, { prefix: '/api/v1' });
   await app.register(cart.routes, { prefix: '/api/v1' });
   await app.register(orders.routes, { prefix: '/api/v1' });
+  await app.register(payments.routes, { prefix: '/api/v1' });
   await app.register(identity.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(catalog.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(promotions.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(orders.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(payments.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }

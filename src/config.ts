@@ -65,11 +65,81 @@ const envSchema = z.object({
   AT_API_KEY: z.string().min(1).optional(),
   AT_SENDER_ID: z.string().min(1).max(11).optional(),
   AT_TIMEOUT_MS: int(100, 60_000).default(10_000),
+
+  // Payments. The simulator is the default so `npm start` walks a whole order; production refuses it.
+  PAYMENT_PROVIDER: z.enum(['simulator', 'vodacom_tz', 'daraja']).default('simulator'),
+  /** secret path segment of the callback URLs; generated per process in development */
+  PAYMENT_CALLBACK_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9]{32,128}$/, 'must be 32-128 letters and digits (it goes in a URL path)')
+    .optional(),
+  /** comma-separated addresses allowed to post callbacks; a second check, never the only one */
+  PAYMENT_CALLBACK_ALLOWED_IPS: z.string().optional(),
+  PAYMENT_VERIFY_BY_QUERY: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  PAYMENT_TIMEOUT_MS: int(100, 120_000).default(15_000),
+  PAYMENT_RETRIES: int(0, 5).default(2),
+  PAYMENT_BACKOFF_MS: int(0, 60_000).default(500),
+  PAYMENT_FIRST_QUERY_SECONDS: int(1, 3600).default(60),
+  PAYMENT_GIVE_UP_MINUTES: int(5, 7 * 24 * 60).default(24 * 60),
+  REFUND_MAX_ATTEMPTS: int(1, 20).default(5),
+  PAYOUT_MINIMUM: int(1, 1_000_000_000).default(1_000_000),
+  PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE: int(0, 24 * 30).default(48),
+  PAYOUT_INTERVAL_HOURS: int(1, 24 * 30).default(24),
+  /** payment prompts one client address may start per hour (each one rings someone's phone) */
+  PAYMENT_PUSHES_PER_HOUR: int(1, 100_000).default(30),
+  /** payment prompts per checkout, ever: a checkout is not a way to ring a phone forever */
+  PAYMENT_PUSHES_PER_CHECKOUT: int(1, 100).default(5),
+  SIMULATOR_DELAY_MS: int(0, 600_000).default(5000),
+  VODACOM_BASE_URL: z.url().default('https://openapi.m-pesa.com'),
+  VODACOM_PATH_PREFIX: z
+    .string()
+    .regex(/^\/[A-Za-z0-9/_-]+$/)
+    .default('/openapi/ipg/v2/vodacomTZN'),
+  VODACOM_API_KEY: z.string().min(1).optional(),
+  VODACOM_PUBLIC_KEY: z.string().min(1).optional(),
+  VODACOM_SERVICE_PROVIDER_CODE: z
+    .string()
+    .regex(/^[0-9A-Za-z]{4,12}$/)
+    .optional(),
+  VODACOM_ORIGIN: z.string().min(1).default('*'),
+  VODACOM_C2B_TIMEOUT_MS: int(1000, 300_000).default(120_000),
+  VODACOM_SESSION_TTL_SECONDS: int(60, 24 * 3600).default(3000),
+  DARAJA_BASE_URL: z.url().default('https://api.safaricom.co.ke'),
+  DARAJA_CONSUMER_KEY: z.string().min(1).optional(),
+  DARAJA_CONSUMER_SECRET: z.string().min(1).optional(),
+  DARAJA_SHORTCODE: z
+    .string()
+    .regex(/^\d{5,7}$/)
+    .optional(),
+  DARAJA_PASSKEY: z.string().min(1).optional(),
+  DARAJA_TRANSACTION_TYPE: z
+    .enum(['CustomerPayBillOnline', 'CustomerBuyGoodsOnline'])
+    .default('CustomerPayBillOnline'),
+  DARAJA_PARTY_B: z
+    .string()
+    .regex(/^\d{5,7}$/)
+    .optional(),
+  DARAJA_INITIATOR_NAME: z.string().min(1).optional(),
+  DARAJA_INITIATOR_PASSWORD: z.string().min(1).optional(),
+  /** path to the Safaricom certificate (PEM) that encrypts the initiator password */
+  DARAJA_CERT_PATH: z.string().min(1).optional(),
+  DARAJA_B2C_SHORTCODE: z
+    .string()
+    .regex(/^\d{5,7}$/)
+    .optional(),
 });
 
-export type Config = Omit<z.output<typeof envSchema>, 'OTP_HASH_SECRET' | 'TRUST_PROXY'> & {
+export type Config = Omit<
+  z.output<typeof envSchema>,
+  'OTP_HASH_SECRET' | 'TRUST_PROXY' | 'PAYMENT_CALLBACK_TOKEN' | 'PAYMENT_CALLBACK_ALLOWED_IPS'
+> & {
   OTP_HASH_SECRET: string;
   TRUST_PROXY: false | number | string[];
+  PAYMENT_CALLBACK_TOKEN: string;
+  PAYMENT_CALLBACK_ALLOWED_IPS: string[] | null;
   /** True when OTP_HASH_SECRET was generated for this process (development only). */
   otpSecretGenerated: boolean;
 };
@@ -104,11 +174,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!c.AT_USERNAME) problems.push('AT_USERNAME: required when SMS_PROVIDER=africastalking');
     if (!c.AT_API_KEY) problems.push('AT_API_KEY: required when SMS_PROVIDER=africastalking');
   }
+  if (production && c.PAYMENT_PROVIDER === 'simulator')
+    problems.push('PAYMENT_PROVIDER: the simulator moves no money and is refused when NODE_ENV=production');
+  if (production && !c.PAYMENT_CALLBACK_TOKEN)
+    problems.push('PAYMENT_CALLBACK_TOKEN: required when NODE_ENV=production');
+  if (production && !c.PUBLIC_BASE_URL)
+    problems.push('PUBLIC_BASE_URL: required when NODE_ENV=production (providers post callbacks to it)');
+  const need = (provider: string, names: Array<keyof typeof c>) => {
+    if (c.PAYMENT_PROVIDER !== provider) return;
+    for (const n of names) if (!c[n]) problems.push(`${n}: required when PAYMENT_PROVIDER=${provider}`);
+  };
+  need('vodacom_tz', ['VODACOM_API_KEY', 'VODACOM_PUBLIC_KEY', 'VODACOM_SERVICE_PROVIDER_CODE']);
+  need('daraja', [
+    'DARAJA_CONSUMER_KEY',
+    'DARAJA_CONSUMER_SECRET',
+    'DARAJA_SHORTCODE',
+    'DARAJA_PASSKEY',
+    'DARAJA_INITIATOR_NAME',
+    'DARAJA_INITIATOR_PASSWORD',
+    'DARAJA_CERT_PATH',
+  ]);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     ...c,
     TRUST_PROXY: parseTrustProxy(c.TRUST_PROXY),
+    PAYMENT_CALLBACK_TOKEN: c.PAYMENT_CALLBACK_TOKEN ?? randomBytes(24).toString('hex'),
+    PAYMENT_CALLBACK_ALLOWED_IPS: c.PAYMENT_CALLBACK_ALLOWED_IPS
+      ? c.PAYMENT_CALLBACK_ALLOWED_IPS.split(',').map((ip) => ip.trim())
+      : null,
     // A per-process secret is fine on a laptop: restarting only invalidates codes in flight.
     OTP_HASH_SECRET: c.OTP_HASH_SECRET ?? randomBytes(32).toString('hex'),
     otpSecretGenerated: !c.OTP_HASH_SECRET,

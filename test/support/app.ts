@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { createLocalStorage } from '../../src/modules/media/storage.js';
 import type { SmsReceipt, SmsSender } from '../../src/modules/notifications/sms.js';
+import type { PaymentProvider, ProviderCallRecorder } from '../../src/modules/payments/port.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createTestDatabase } from './db.js';
 
@@ -44,7 +45,11 @@ export interface TestApp {
 
 export async function createTestApp(
   env: Record<string, string> = {},
-  opts: { handle?: DatabaseHandle } = {},
+  opts: {
+    handle?: DatabaseHandle;
+    paymentProvider?: (record: ProviderCallRecorder) => PaymentProvider;
+    clock?: ManualClock;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kkoo-test-'));
   const config = loadConfig({
@@ -57,15 +62,22 @@ export async function createTestApp(
     ...env,
   });
   const handle = opts.handle ?? (await createTestDatabase());
-  const clock = new ManualClock();
+  const clock = opts.clock ?? new ManualClock();
   const sms = new RecordingSms();
-  const app = await buildApp({
+  // The payment simulator's callbacks reach the app through its real routes, without a socket.
+  const postToSelf = async (url: string, body: unknown) => {
+    const res = await app.inject({ method: 'POST', url: new URL(url).pathname, payload: body as object });
+    if (res.statusCode >= 300) throw new Error(`callback answered ${res.statusCode}: ${res.body}`);
+  };
+  const app: FastifyInstance = await buildApp({
     db: handle.db,
     config,
     clock,
     sms,
     storage: createLocalStorage(join(dataDir, 'media')),
     logger: false,
+    paymentProvider: opts.paymentProvider,
+    postToSelf,
   });
   await app.ready();
 

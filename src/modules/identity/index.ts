@@ -39,6 +39,7 @@ export function createIdentityModule(deps: {
     governance,
     /** For modules that let sellers publish or get paid: throws 403 unless active, seller, KYC verified. */
     assertActiveVerifiedSeller: kyc.assertActiveVerifiedSeller,
+    payoutDestination: (userId: string, tx?: Database) => kyc.payoutDestination(userId, tx),
     routes: identityRoutes({
       auth,
       profiles,

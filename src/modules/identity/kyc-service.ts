@@ -209,6 +209,21 @@ export function createKycService(deps: {
         );
       }
     },
+
+    /** Where a seller's payouts go, after the same guard: only active, KYC-verified sellers are paid. */
+    async payoutDestination(userId: string, tx: Database = db) {
+      await this.assertActiveVerifiedSeller(userId, tx);
+      const [p] = await tx
+        .select({
+          phone: sellerProfiles.payoutPhone,
+          wallet: sellerProfiles.payoutWallet,
+          changedAt: sellerProfiles.payoutPhoneChangedAt,
+        })
+        .from(sellerProfiles)
+        .where(eq(sellerProfiles.userId, userId));
+      if (!p) throw notFound('Seller');
+      return p;
+    },
   };
 }
 

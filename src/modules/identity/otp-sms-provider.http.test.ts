@@ -25,6 +25,12 @@ beforeAll(async () => {
     AT_SENDER_ID: 'KKOO',
     AT_TIMEOUT_MS: '500',
     LOG_LEVEL: 'silent',
+    PUBLIC_BASE_URL: 'https://api.kkoo.example',
+    PAYMENT_PROVIDER: 'vodacom_tz',
+    PAYMENT_CALLBACK_TOKEN: 'abcdefghijklmnopqrstuvwxyz0123456789',
+    VODACOM_API_KEY: 'unused-here',
+    VODACOM_PUBLIC_KEY: 'unused-here',
+    VODACOM_SERVICE_PROVIDER_CODE: '000000',
   });
   app = await buildApp({ db: handle.db, config, clock: new ManualClock(), logger: false });
 });

@@ -292,7 +292,9 @@ export function createProfileService(deps: {
             ...(patch.location !== undefined
               ? { latitude: patch.location?.lat ?? null, longitude: patch.location?.lng ?? null }
               : {}),
-            ...(payoutPhone ? { payoutPhone } : {}),
+            ...(payoutPhone && payoutPhone !== current.payoutPhone
+              ? { payoutPhone, payoutPhoneChangedAt: now }
+              : {}),
             ...(patch.payout_wallet !== undefined ? { payoutWallet: patch.payout_wallet } : {}),
             updatedAt: now,
           })

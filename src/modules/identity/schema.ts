@@ -107,6 +107,8 @@ export const sellerProfiles = pgTable('seller_profiles', {
   longitude: doublePrecision('longitude'),
   payoutPhone: text('payout_phone').notNull(),
   payoutWallet: text('payout_wallet', { enum: PAYOUT_WALLETS }).notNull(),
+  /** when the payout phone last changed: payouts wait a while after it (account takeover) */
+  payoutPhoneChangedAt: tz('payout_phone_changed_at'),
   kycStatus: text('kyc_status', { enum: KYC_STATUSES }).notNull().default('not_submitted'),
   createdAt: tz('created_at').notNull(),
   updatedAt: tz('updated_at').notNull(),

@@ -25,11 +25,22 @@ const order = (over: Partial<{ baseAmount: number; finalAmount: number; delivery
 };
 const ledger = () => t.app.services.ledger;
 const tx = <T>(fn: (db: typeof t.handle.db) => Promise<T>) => t.handle.db.transaction(fn);
+/** What the payments module does on a confirmed payment: the money arrives, then escrow holds it. */
+const holdPaid = async (db: typeof t.handle.db, o: ReturnType<typeof order>) => {
+  await ledger().recordCollection(db, {
+    key: o.id,
+    collectionId: null,
+    checkoutId: o.checkoutId,
+    amount: o.finalAmount + o.deliveryFee,
+    currency: o.currency,
+  });
+  await ledger().holdEscrow(db, o);
+};
 
 describe('escrow ledger', () => {
   it('holds the full base plus fee (buyer payment + platform funding), then releases the base to the seller', async () => {
     const o = order();
-    await tx((db) => ledger().holdEscrow(db, o));
+    await tx((db) => holdPaid(db, o));
     expect(await ledger().balance(`escrow:${o.id}`)).toEqual({ posted: 0, pending: 10_500 });
     await tx((db) => ledger().releaseEscrow(db, o));
     expect(await ledger().balance(`escrow:${o.id}`)).toEqual({ posted: 0, pending: 0 });
@@ -39,7 +50,7 @@ describe('escrow ledger', () => {
 
   it('settles a hold at most once: a refund after a release is refused, a repeated release is a no-op', async () => {
     const o = order();
-    await tx((db) => ledger().holdEscrow(db, o));
+    await tx((db) => holdPaid(db, o));
     await tx((db) => ledger().releaseEscrow(db, o));
     await tx((db) => ledger().releaseEscrow(db, o));
     await expect(tx((db) => ledger().refundEscrow(db, o))).rejects.toMatchObject({
@@ -51,7 +62,7 @@ describe('escrow ledger', () => {
 
   it('a refund voids the hold and owes the buyer what they paid', async () => {
     const o = order();
-    await tx((db) => ledger().holdEscrow(db, o));
+    await tx((db) => holdPaid(db, o));
     await tx((db) => ledger().refundEscrow(db, o));
     expect(await ledger().balance(`escrow:${o.id}`)).toEqual({ posted: 0, pending: 0 });
     const refund = (await ledger().transfersOf({ orderId: o.id })).find((r) => r.kind === 'REFUND')!;
@@ -61,7 +72,7 @@ describe('escrow ledger', () => {
   it('the invariant check catches a settlement that does not match its pending transfer', async () => {
     expect(await ledger().checkInvariants()).toEqual([]);
     const o = order();
-    await tx((db) => ledger().holdEscrow(db, o));
+    await tx((db) => holdPaid(db, o));
     const [hold] = (await ledger().transfersOf({ orderId: o.id })).filter(
       (r) => r.phase === 'pending' && r.kind === 'ESCROW_HOLD',
     );
@@ -73,6 +84,27 @@ describe('escrow ledger', () => {
       pendingId: hold!.id,
       amount: hold!.amount + 1,
     });
-    expect(await ledger().checkInvariants()).toEqual([expect.stringContaining('forged-post does not match')]);
+    // The forged post also un-balances clearing by the extra unit: both are reported.
+    expect(await ledger().checkInvariants()).toEqual([
+      expect.stringContaining('forged-post does not match'),
+      expect.stringContaining('provider:clearing is -1'),
+    ]);
+  });
+
+  it('the invariant check catches collected money that is neither held nor owed back', async () => {
+    const before = await ledger().checkInvariants();
+    await tx((db) =>
+      ledger().recordCollection(db, {
+        key: 'stray',
+        collectionId: null,
+        checkoutId: '01a211ef-3fcc-7542-96e3-0000000000ff',
+        amount: 700,
+        currency: 'TZS',
+      }),
+    );
+    const after = await ledger().checkInvariants();
+    expect(after.filter((p) => !before.includes(p))).toEqual([
+      expect.stringMatching(/provider:clearing is \d+: collected money neither held nor refunded/),
+    ]);
   });
 });

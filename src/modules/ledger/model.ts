@@ -5,18 +5,24 @@ export const TRANSFER_KINDS = [
   'DELIVERY_FEE',
   'REFUND',
   'PAYOUT',
+  'COLLECTION',
+  'REFUND_SENT',
 ] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 export const TRANSFER_PHASES = ['single', 'pending', 'post', 'void'] as const;
 
 /** Account names: one string per account, typed by prefix, so balances are plain sums. */
 export const account = {
-  /** money the payment provider has collected for us */
+  /**
+   * Buyers' money on its way to an order: a collection credits it, the escrow hold (or a refund
+   * of money that funds no order) debits it. Its total is always zero once a transaction commits.
+   */
   providerClearing: 'provider:clearing',
+  /** our float at the mobile-money provider: debited by money in, credited by money sent out */
+  providerFloat: 'provider:float',
   /** the platform's budget for discounts it funds */
   incentiveExpense: 'platform:incentive_expense',
   deliveryFees: 'platform:delivery_fees',
-  payouts: 'provider:payouts',
   escrow: (orderId: string) => `escrow:${orderId}`,
   sellerPayable: (sellerId: string) => `seller:${sellerId}:payable`,
   refundsPayable: (buyerId: string) => `buyer:${buyerId}:refunds_payable`,

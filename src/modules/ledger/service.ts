@@ -283,6 +283,119 @@ export function createLedgerService(deps: { db: Database; clock: Clock; ids: IdG
       }
     },
 
+    /** Money arrived at the provider for a checkout: it waits in clearing until an escrow hold or a refund takes it. */
+    async recordCollection(
+      tx: Database,
+      c: { key: string; collectionId: string | null; checkoutId: string; amount: number; currency: string },
+    ) {
+      return write(tx, {
+        key: `collection:${c.key}`,
+        kind: 'COLLECTION',
+        debit: account.providerFloat,
+        credit: account.providerClearing,
+        amount: c.amount,
+        currency: c.currency,
+        checkoutId: c.checkoutId,
+        paymentId: c.collectionId,
+      });
+    },
+
+    /** Sellers whose available balance (posted, less payouts in flight) is at least `min`. */
+    async sellersWithAvailable(min: number, tx: Database = db) {
+      const accts = await tx
+        .selectDistinct({ acct: ledgerTransfers.creditAccount })
+        .from(ledgerTransfers)
+        .where(like(ledgerTransfers.creditAccount, 'seller:%:payable'));
+      const out: string[] = [];
+      for (const { acct } of accts) {
+        const b = await balance(tx, acct);
+        if (b.posted + b.pending >= min) out.push(acct.slice('seller:'.length, -':payable'.length));
+      }
+      return out;
+    },
+
+    /** A seller's payouts: posted (paid out) and still reserved by a send in flight. */
+    async payoutTotals(sellerId: string, tx: Database = db) {
+      const acct = account.sellerPayable(sellerId);
+      const [r] = await tx
+        .select({
+          paidOut: sql<number>`coalesce(sum(case when ${ledgerTransfers.phase} = 'post' then ${ledgerTransfers.amount} else 0 end), 0)::bigint`,
+          inFlight: sql<number>`coalesce(sum(case when ${ledgerTransfers.phase} = 'pending' and not exists (select 1 from ledger_transfers settled where settled.pending_id = ledger_transfers.id) then ${ledgerTransfers.amount} else 0 end), 0)::bigint`,
+        })
+        .from(ledgerTransfers)
+        .where(and(eq(ledgerTransfers.kind, 'PAYOUT'), eq(ledgerTransfers.debitAccount, acct)));
+      return { paidOut: Number(r?.paidOut ?? 0), inFlight: Number(r?.inFlight ?? 0) };
+    },
+
+    /** Money that funds no order (late, or a second payment): owed back to the buyer at once. */
+    async refundUnapplied(
+      tx: Database,
+      c: { collectionId: string; checkoutId: string; buyerId: string; amount: number; currency: string },
+    ) {
+      return write(tx, {
+        key: `refund-unapplied:${c.collectionId}`,
+        kind: 'REFUND',
+        debit: account.providerClearing,
+        credit: account.refundsPayable(c.buyerId),
+        amount: c.amount,
+        currency: c.currency,
+        checkoutId: c.checkoutId,
+        paymentId: c.collectionId,
+      });
+    },
+
+    /** A refund reached the buyer's phone: what we owed them leaves our float. */
+    async recordRefundSent(
+      tx: Database,
+      r: {
+        disbursementId: string;
+        buyerId: string;
+        amount: number;
+        currency: string;
+        orderId: string | null;
+      },
+    ) {
+      return write(tx, {
+        key: `refund-sent:${r.disbursementId}`,
+        kind: 'REFUND_SENT',
+        debit: account.refundsPayable(r.buyerId),
+        credit: account.providerFloat,
+        amount: r.amount,
+        currency: r.currency,
+        orderId: r.orderId,
+        paymentId: r.disbursementId,
+      });
+    },
+
+    /**
+     * A payout is asked for: the amount is reserved (pending) so it cannot be paid twice; it is
+     * posted when the provider confirms the send and voided (back to available) when it fails.
+     */
+    async reservePayout(
+      tx: Database,
+      p: { disbursementId: string; sellerId: string; amount: number; currency: string },
+    ) {
+      return write(
+        tx,
+        {
+          key: `payout:${p.disbursementId}`,
+          kind: 'PAYOUT',
+          debit: account.sellerPayable(p.sellerId),
+          credit: account.providerFloat,
+          amount: p.amount,
+          currency: p.currency,
+          paymentId: p.disbursementId,
+        },
+        'pending',
+      );
+    },
+
+    async settlePayout(tx: Database, disbursementId: string, how: 'post' | 'void') {
+      const settled = await settle(tx, `payout:${disbursementId}`, how);
+      if (!settled) throw new Error(`ledger: payout ${disbursementId} was never reserved`);
+      return settled;
+    },
+
     async transfersOf(q: { orderId?: string | undefined; account?: string | undefined }) {
       const where = [];
       if (q.orderId) where.push(eq(ledgerTransfers.orderId, q.orderId));
@@ -334,7 +447,23 @@ export function createLedgerService(deps: { db: Database; clock: Clock; ids: IdG
       for (const s of sellers) {
         const b = await balance(tx, s.acct);
         if (b.posted < 0) problems.push(`${s.acct} is negative (${b.posted})`);
+        if (b.posted + b.pending < 0)
+          problems.push(`${s.acct} has more reserved for payouts than it holds (${b.posted + b.pending})`);
       }
+      const buyers = await tx
+        .selectDistinct({ acct: ledgerTransfers.creditAccount })
+        .from(ledgerTransfers)
+        .where(like(ledgerTransfers.creditAccount, 'buyer:%:refunds_payable'));
+      for (const b of buyers) {
+        const bal = await balance(tx, b.acct);
+        if (bal.posted < 0) problems.push(`${b.acct} is negative: refunded more than owed (${bal.posted})`);
+      }
+      // Every collected shilling is either held for an order or owed back to the buyer.
+      const clearing = await balance(tx, account.providerClearing);
+      if (clearing.posted + clearing.pending !== 0)
+        problems.push(
+          `${account.providerClearing} is ${clearing.posted + clearing.pending}: collected money neither held nor refunded`,
+        );
       return problems;
     },
   };

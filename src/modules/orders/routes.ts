@@ -437,6 +437,7 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
             200: z.object({
               held: z.number().int(),
               available: z.number().int(),
+              in_payout: z.number().int(),
               paid_out: z.number().int(),
             }),
             ...problems(401, 403),
@@ -445,7 +446,7 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const b = await orders.sellerBalance(caller(request).userId);
-        return { held: b.held, available: b.available, paid_out: b.paidOut };
+        return { held: b.held, available: b.available, in_payout: b.inPayout, paid_out: b.paidOut };
       },
     );
   };

@@ -140,9 +140,11 @@ export function createOrdersService(deps: {
           break;
         case 'refund_escrow':
           await ledger.refundEscrow(tx, escrowOf(o));
+          await requestRefund(tx, o, o.finalAmount + o.deliveryFee, event);
           break;
         case 'split_escrow':
           await ledger.splitEscrow(tx, escrowOf(o), extra.refundAmount ?? 0);
+          await requestRefund(tx, o, extra.refundAmount ?? 0, event);
           break;
         case 'restock': {
           const items = (await linesOf(tx, o.id)).map((l) => ({ skuId: l.skuId, quantity: l.quantity }));
@@ -212,6 +214,66 @@ export function createOrdersService(deps: {
       payload: { orderId: o.id, status: d.to, buyerId: o.buyerId, sellerId: o.sellerId },
     });
     return updated!;
+  }
+
+  /**
+   * Pay a checkout inside the caller's transaction (the payments module's, which has just recorded
+   * the money): every order goes to paid with its escrow held, exactly once. Never throws for a
+   * checkout that cannot take the money; says why, so the caller refunds it in the same transaction.
+   */
+  async function markPaid(
+    tx: Database,
+    checkoutId: string,
+    reference: string,
+  ): Promise<{ result: 'paid' | 'same_payment' | 'already_paid' | 'not_payable'; checkout: Checkout }> {
+    const [c] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId)).for('update');
+    if (!c) throw notFound('Checkout');
+    if (c.status === 'paid')
+      return { result: c.paymentReference === reference ? 'same_payment' : 'already_paid', checkout: c };
+    if (c.status !== 'pending_payment' || clock.now().getTime() >= c.expiresAt.getTime())
+      return { result: 'not_payable', checkout: c };
+    const list = await tx
+      .select()
+      .from(orders)
+      .where(eq(orders.checkoutId, checkoutId))
+      .orderBy(asc(orders.id))
+      .for('update');
+    for (const o of list) await apply(tx, o, 'confirm_payment', { userId: null, role: 'system' });
+    const [paid] = await tx
+      .update(checkouts)
+      .set({ status: 'paid', paidAt: clock.now(), paymentReference: reference })
+      .where(eq(checkouts.id, checkoutId))
+      .returning();
+    await audit.record(tx, {
+      actorUserId: null,
+      action: 'checkout.paid',
+      targetType: 'checkout',
+      targetId: checkoutId,
+      data: { reference },
+    });
+    return { result: 'paid', checkout: paid! };
+  }
+
+  /** Money owed back to the buyer is sent by the payments module, after this transaction commits. */
+  async function requestRefund(tx: Database, o: Order, amount: number, reason: string) {
+    const [c] = await tx
+      .select({ payerPhone: checkouts.payerPhone })
+      .from(checkouts)
+      .where(eq(checkouts.id, o.checkoutId));
+    await jobs.enqueue(tx, {
+      kind: 'payments.refund',
+      payload: {
+        purposeKey: `refund:order:${o.id}`,
+        orderId: o.id,
+        checkoutId: o.checkoutId,
+        buyerId: o.buyerId,
+        amount,
+        currency: o.currency,
+        payerPhone: c?.payerPhone ?? null,
+        reason,
+      },
+      dedupeKey: `payments.refund:order:${o.id}`,
+    });
   }
 
   async function detail(tx: Database, orderId: string) {
@@ -418,6 +480,12 @@ export function createOrdersService(deps: {
       });
     },
 
+    /** The checkout row alone, read in the caller's transaction (the payments module's view). */
+    async findCheckout(tx: Database, checkoutId: string) {
+      const [c] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId));
+      return c ?? null;
+    },
+
     async getCheckout(checkoutId: string) {
       const [c] = await db.select().from(checkouts).where(eq(checkouts.id, checkoutId));
       if (!c) throw notFound('Checkout');
@@ -433,44 +501,34 @@ export function createOrdersService(deps: {
      * The buyer's payment for a checkout is confirmed (the payments module calls this; tests too):
      * every order goes to paid with its escrow held, exactly once however often it is called.
      */
+    markPaid,
+
+    /**
+     * A payment confirmed outside the payments module (tests, the benchmark): records the money
+     * as collected and pays the checkout, or refuses with the reason the money must go back.
+     */
     async confirmPayment(checkoutId: string, reference: string) {
       return db.transaction(async (tx) => {
-        const [c] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId)).for('update');
-        if (!c) throw notFound('Checkout');
-        if (c.status === 'paid') {
-          // The same confirmation again is a no-op; a second, different payment is money to return.
-          if (c.paymentReference === reference) return c;
+        const r = await markPaid(tx, checkoutId, reference);
+        if (r.result === 'already_paid')
           throw conflict(
             'CHECKOUT_ALREADY_PAID',
             'This checkout was already paid by another payment; this one must be refunded.',
           );
-        }
-        if (c.status !== 'pending_payment' || clock.now().getTime() >= c.expiresAt.getTime()) {
+        if (r.result === 'not_payable')
           throw conflict(
             'CHECKOUT_NOT_PAYABLE',
-            `This checkout is ${c.status === 'pending_payment' ? 'expired' : c.status}; the payment must be refunded.`,
+            `This checkout is ${r.checkout.status === 'pending_payment' ? 'expired' : r.checkout.status}; the payment must be refunded.`,
           );
-        }
-        const list = await tx
-          .select()
-          .from(orders)
-          .where(eq(orders.checkoutId, checkoutId))
-          .orderBy(asc(orders.id))
-          .for('update');
-        for (const o of list) await apply(tx, o, 'confirm_payment', { userId: null, role: 'system' });
-        const [paid] = await tx
-          .update(checkouts)
-          .set({ status: 'paid', paidAt: clock.now(), paymentReference: reference })
-          .where(eq(checkouts.id, checkoutId))
-          .returning();
-        await audit.record(tx, {
-          actorUserId: null,
-          action: 'checkout.paid',
-          targetType: 'checkout',
-          targetId: checkoutId,
-          data: { reference },
-        });
-        return paid!;
+        if (r.result === 'paid')
+          await ledger.recordCollection(tx, {
+            key: `direct:${checkoutId}`,
+            collectionId: null,
+            checkoutId,
+            amount: r.checkout.totalAmount,
+            currency: r.checkout.currency,
+          });
+        return r.checkout;
       });
     },
 
@@ -793,7 +851,14 @@ export function createOrdersService(deps: {
         .from(orders)
         .where(and(eq(orders.sellerId, sellerId), inArray(orders.status, [...HELD])));
       const payable = await ledger.balance(account.sellerPayable(sellerId));
-      return { held: Number(held?.amount ?? 0), available: payable.posted, paidOut: 0 };
+      const payouts = await ledger.payoutTotals(sellerId);
+      // A payout in flight is reserved: no longer available, not yet paid out.
+      return {
+        held: Number(held?.amount ?? 0),
+        available: payable.posted + payable.pending,
+        inPayout: payouts.inFlight,
+        paidOut: payouts.paidOut,
+      };
     },
 
     /**

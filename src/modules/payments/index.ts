@@ -1,0 +1,182 @@
+// The payments module's public face: the provider port and its adapters, collections with
+// trusted callbacks, refunds, seller payouts, and the reconciler that never waits on a callback.
+import type { Config } from '../../config.js';
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import { HOUR } from '../../shared/time.js';
+import type { AuditService } from '../audit/index.js';
+import type { JobService } from '../jobs/index.js';
+import type { LedgerService } from '../ledger/index.js';
+import type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
+import { adminPaymentRoutes, paymentRoutes } from './routes.js';
+import { paymentProviderCalls } from './schema.js';
+import { type CheckoutPort, createPaymentsService, type PayoutDestinationPort } from './service.js';
+import { createSimulatorProvider, type SimulatorCallback } from './simulator.js';
+
+export type { PaymentProvider, ProviderResult } from './port.js';
+export type { CheckoutPort, Collection, Disbursement, PaymentsService } from './service.js';
+
+export interface PaymentsDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditService;
+  jobs: JobService;
+  ledger: LedgerService;
+  config: Config;
+  checkouts: CheckoutPort;
+  payoutDestination: PayoutDestinationPort;
+  requireMobile: (input: string, field: string) => string;
+  log: {
+    info(o: object, m: string): void;
+    warn(o: object, m: string): void;
+    error(o: object, m: string): void;
+  };
+  /** Build the real adapter for PAYMENT_PROVIDER (vodacom_tz, daraja); the simulator is built here. */
+  realProvider?: (record: ProviderCallRecorder) => PaymentProvider;
+  /** How the simulator reaches our webhook; defaults to an HTTP POST (tests inject into the app). */
+  postToSelf?: (url: string, body: unknown) => Promise<void>;
+}
+
+export function createPaymentsModule(deps: PaymentsDeps) {
+  const { db, clock, ids, jobs, config } = deps;
+  const record: ProviderCallRecorder = async (r) => {
+    try {
+      await db.insert(paymentProviderCalls).values({
+        id: ids.newId(),
+        provider: r.provider,
+        operation: r.operation,
+        method: r.method,
+        url: r.url,
+        reference: r.reference,
+        requestBody: r.requestBody as object,
+        responseStatus: r.responseStatus,
+        responseBody: r.responseBody as object,
+        error: r.error,
+        durationMs: r.durationMs,
+        createdAt: clock.now(),
+      });
+    } catch (err) {
+      deps.log.error({ err: (err as Error).message }, 'could not store a provider call record');
+    }
+  };
+  const provider =
+    config.PAYMENT_PROVIDER === 'simulator'
+      ? createSimulatorProvider({
+          db,
+          clock,
+          currency: 'TZS',
+          delayMs: config.SIMULATOR_DELAY_MS,
+          scheduleCallback: (at, url, body) =>
+            jobs.enqueue(db, {
+              kind: 'payments.simulator_callback',
+              payload: { url, body: body as unknown as Record<string, unknown> },
+              runAt: at,
+            }),
+        })
+      : deps.realProvider!(record);
+
+  const callbackBaseUrl = config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`;
+  const service = createPaymentsService({
+    ...deps,
+    provider,
+    settings: {
+      callbackToken: config.PAYMENT_CALLBACK_TOKEN,
+      callbackBaseUrl,
+      allowedIps: config.PAYMENT_CALLBACK_ALLOWED_IPS,
+      verifyByQuery: config.PAYMENT_VERIFY_BY_QUERY,
+      firstQueryAfterSeconds: config.PAYMENT_FIRST_QUERY_SECONDS,
+      giveUpAfterMinutes: config.PAYMENT_GIVE_UP_MINUTES,
+      refundMaxAttempts: config.REFUND_MAX_ATTEMPTS,
+      payoutMinimum: config.PAYOUT_MINIMUM,
+      payoutHoldHoursAfterPhoneChange: config.PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE,
+      payoutIntervalHours: config.PAYOUT_INTERVAL_HOURS,
+      pushesPerCheckout: config.PAYMENT_PUSHES_PER_CHECKOUT,
+    },
+  });
+
+  const postToSelf =
+    deps.postToSelf ??
+    (async (url: string, body: unknown) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) throw new Error(`simulator callback answered HTTP ${res.status}`);
+    });
+
+  // Every handler is idempotent: settling takes the row lock and does nothing to a decided row.
+  const id = (p: Record<string, unknown>) => String(p.id);
+  jobs.handle('payments.check_collection', (j) =>
+    service.checkCollection(id(j.payload), Number(j.payload.n)),
+  );
+  jobs.handle('payments.check_disbursement', (j) =>
+    service.checkDisbursement(id(j.payload), Number(j.payload.n)),
+  );
+  jobs.handle('payments.send', (j) => service.send(id(j.payload)));
+  jobs.handle('payments.verify_collection', (j) =>
+    service.verifyCollection(id(j.payload), { receipt: (j.payload.receipt as string | null) ?? null }),
+  );
+  jobs.handle('payments.verify_disbursement', (j) =>
+    service.verifyDisbursement(id(j.payload), j.payload.callback as unknown as ProviderResult),
+  );
+  jobs.handle('payments.refund', async (j) => {
+    const p = j.payload;
+    await service.requestOrderRefund({
+      purposeKey: String(p.purposeKey),
+      orderId: String(p.orderId),
+      checkoutId: String(p.checkoutId),
+      buyerId: String(p.buyerId),
+      amount: Number(p.amount),
+      currency: String(p.currency),
+      payerPhone: (p.payerPhone as string | null) ?? null,
+      reason: String(p.reason),
+    });
+  });
+  jobs.handle('payments.simulator_callback', async (j) => {
+    await postToSelf(String(j.payload.url), j.payload.body as unknown as SimulatorCallback);
+  });
+  jobs.handle('payments.payout_run', async (j) => {
+    await service.runPayouts();
+    await schedulePayoutRun(Number(j.payload.bucket) + 1);
+  });
+  for (const kind of ['notify.payment_status', 'notify.disbursement_status']) {
+    jobs.handle(kind, async () => {
+      // Consumed until the notifications module sends them (see app.ts).
+    });
+  }
+
+  async function schedulePayoutRun(bucket: number) {
+    const every = config.PAYOUT_INTERVAL_HOURS * HOUR;
+    await jobs.enqueue(db, {
+      kind: 'payments.payout_run',
+      payload: { bucket },
+      runAt: new Date(bucket * every),
+      dedupeKey: `payments.payout_run:${bucket}`,
+    });
+  }
+
+  const routeDeps = {
+    payments: service,
+    checkouts: deps.checkouts,
+    db,
+    requireMobile: deps.requireMobile,
+    simulatorActive: provider.name === 'simulator',
+    collectionsPerHour: config.PAYMENT_PUSHES_PER_HOUR,
+    callbacksPerMinute: 600,
+  };
+  return {
+    service,
+    provider,
+    /** Long-running processes call this once: the next scheduled payout run (deduplicated across processes). */
+    startPayoutSchedule: () =>
+      schedulePayoutRun(Math.floor(clock.now().getTime() / (config.PAYOUT_INTERVAL_HOURS * HOUR)) + 1),
+    routes: paymentRoutes(routeDeps),
+    adminRoutes: adminPaymentRoutes(routeDeps),
+  };
+}
+
+export type PaymentsModule = ReturnType<typeof createPaymentsModule>;
