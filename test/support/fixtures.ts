@@ -86,7 +86,13 @@ export interface ProductSpec {
   description?: string;
   categoryId: string;
   brandId?: string | null;
-  variants?: Array<{ seller_sku: string; price: number; stock: number; attributes?: Record<string, string> }>;
+  variants?: Array<{
+    seller_sku: string;
+    price: number;
+    stock: number;
+    currency?: 'TZS' | 'KES';
+    attributes?: Record<string, string>;
+  }>;
 }
 
 /** A product taken all the way to verified (with one verified image), as a buyer would find it. */

@@ -1,0 +1,443 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeDaraja, startFakeDaraja } from '../../../test/fakes/daraja.js';
+import { type FakeVodacom, startFakeVodacom } from '../../../test/fakes/vodacom.js';
+import { createTestApp, type TestApp } from '../../../test/support/app.js';
+import { category, nextPhone, verifiedProduct, verifiedSeller } from '../../../test/support/fixtures.js';
+import { ManualClock } from '../../shared/clock.js';
+import { createDarajaProvider } from './daraja.js';
+import { createVodacomProvider } from './vodacom.js';
+
+// The real adapters inside the whole app, over real HTTP both ways: the app calls the provider's
+// fake, and the fake posts its callbacks to the app's webhook on a real port. Forged and
+// duplicate callbacks are posted the same way.
+
+const TOKEN = 'provtoken0123456789abcdefghijklmnopqrs';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function shopIn(t: TestApp, currency: 'TZS' | 'KES') {
+  const admin = await t.loginAdmin(nextPhone());
+  const seller = await verifiedSeller(t, admin, `Duka ${currency}`);
+  const cat = await category(t, admin, `Providers ${currency}`);
+  const product = await verifiedProduct(t, admin, seller, {
+    categoryId: cat,
+    variants: [{ seller_sku: `PR-${currency}`, price: 1_500_00, stock: 100, currency }],
+  });
+  return { admin, seller, skuId: product.skuIds[0]! };
+}
+
+async function checkout(t: TestApp, skuId: string, payerPhone: string) {
+  const b = await t.login(nextPhone());
+  const api = (method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) =>
+    t.app.inject({ method, url, headers: { ...b.auth, ...headers }, ...(payload ? { payload } : {}) });
+  await api('POST', '/api/v1/cart/items', { sku_id: skuId, quantity: 2 });
+  const addr = await api('POST', '/api/v1/me/addresses', {
+    label: 'Home',
+    ward: 'Mikocheni',
+    landmark: 'Gate',
+  });
+  const preview = (await api('GET', '/api/v1/cart')).json();
+  const res = await api(
+    'POST',
+    '/api/v1/orders/checkout',
+    { address_id: addr.json().id, payer_phone: payerPhone, preview_token: preview.preview_token },
+    { 'idempotency-key': `prov-${Math.random().toString(36).slice(2)}` },
+  );
+  expect(res.statusCode, res.body).toBe(201);
+  return {
+    buyer: b,
+    api,
+    checkout: res.json() as { checkout_id: string; total: number; orders: Array<{ id: string }> },
+  };
+}
+
+describe('Safaricom Daraja inside the app', () => {
+  const clock = new ManualClock();
+  let fake: FakeDaraja;
+  let t: TestApp;
+  let base: string;
+  let shop: Awaited<ReturnType<typeof shopIn>>;
+  const creds = {
+    consumerKey: 'ck_app_test',
+    consumerSecret: 'cs_app_SECRET',
+    shortcode: '174379',
+    passkey: 'bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919',
+  };
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+  beforeAll(async () => {
+    fake = await startFakeDaraja({
+      now: () => clock.now(),
+      ...creds,
+      b2cShortcode: '600992',
+      initiatorName: 'kkooapi',
+    });
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    t = await createTestApp(
+      {
+        PAYMENT_PROVIDER: 'daraja',
+        // Required by the config check; the adapter itself is built below, pointed at the fake.
+        DARAJA_CONSUMER_KEY: 'x',
+        DARAJA_CONSUMER_SECRET: 'x',
+        DARAJA_SHORTCODE: '174379',
+        DARAJA_PASSKEY: 'x',
+        DARAJA_INITIATOR_NAME: 'x',
+        DARAJA_INITIATOR_PASSWORD: 'x',
+        DARAJA_CERT_PATH: '/dev/null',
+        PAYMENT_CALLBACK_TOKEN: TOKEN,
+        PUBLIC_BASE_URL: base,
+        DELIVERY_FEE: '10000',
+        PAYMENT_PUSHES_PER_HOUR: '100000',
+        PAYMENT_FIRST_QUERY_SECONDS: '60',
+      },
+      {
+        clock,
+        paymentProvider: (record) =>
+          createDarajaProvider(
+            {
+              baseUrl: fake.baseUrl,
+              ...creds,
+              transactionType: 'CustomerPayBillOnline',
+              partyB: creds.shortcode,
+              initiatorName: 'kkooapi',
+              initiatorPassword: 'Initiator-PW',
+              certificatePem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+              b2cShortcode: '600992',
+              currency: 'KES',
+              timeoutMs: 2000,
+              retries: 1,
+              backoffMs: 1,
+              statusResultUrl: `${base}/api/v1/payments/callbacks/daraja/disbursement/${TOKEN}`,
+              statusTimeoutUrl: `${base}/api/v1/payments/callbacks/daraja/disbursement/${TOKEN}`,
+            },
+            { clock, record },
+          ),
+      },
+    );
+    await t.app.listen({ port, host: '127.0.0.1' });
+    shop = await shopIn(t, 'KES');
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+  afterEach(async () => {
+    expect(await t.app.services.orders.service.reconcile()).toEqual([]);
+  });
+  const drain = () => t.app.services.jobs.drain();
+  const pay = () => t.app.services.payments.service;
+
+  it('STK push → Safaricom calls back → STK query confirms → paid; the stored call record has no secrets', async () => {
+    const { buyer, api, checkout: co } = await checkout(t, shop.skuId, '+254 712 345 678');
+    const push = await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    expect(push.statusCode, push.body).toBe(202);
+    expect(push.json()).toMatchObject({ status: 'pending', currency: 'KES', provider: 'daraja' });
+    const stk = fake.requests.find((r) => r.path === '/mpesa/stkpush/v1/processrequest')!;
+    expect(stk.body).toMatchObject({
+      Amount: co.total / 100,
+      PhoneNumber: 254712345678,
+      CallBackURL: `${base}/api/v1/payments/callbacks/daraja/collection/${TOKEN}`,
+    });
+    clock.advanceSeconds(30);
+    expect(await fake.deliverCallbacks()).toBe(1);
+    expect(fake.callbacks.at(-1)!.status).toBe(200);
+    await drain();
+    const p = (await api('GET', `/api/v1/payments/checkouts/${co.checkout_id}`)).json();
+    expect(p.status).toBe('paid');
+    expect(p.collections[0]).toMatchObject({
+      status: 'succeeded',
+      receipt: expect.any(String),
+      used_for: 'funded_checkout',
+    });
+    expect((await api('GET', `/api/v1/orders/${co.orders[0]!.id}`)).json().status).toBe('paid');
+    void buyer;
+
+    // Safaricom posts the same callback again: a no-op.
+    const replay = await fetch(fake.callbacks.at(-1)!.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: fake.callbacks.at(-1)!.body,
+    });
+    expect(replay.status).toBe(200);
+    await drain();
+    const holds = await t.app.services.ledger.transfersOf({ orderId: co.orders[0]!.id });
+    expect(holds.filter((x) => x.kind === 'ESCROW_HOLD')).toHaveLength(1);
+
+    const reference = (await pay().collectionsOfCheckout(co.checkout_id))[0]!.reference;
+    const calls = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/admin/payments/provider-calls?reference=${reference}`,
+      headers: shop.admin.auth,
+    });
+    const text = calls.body;
+    expect(calls.json().items.length).toBeGreaterThan(0);
+    for (const secret of [creds.consumerSecret, creds.passkey, 'Initiator-PW', ...fake.tokens])
+      expect(text).not.toContain(secret);
+  });
+
+  it('forged callbacks over the wire change nothing: wrong token, unknown CheckoutRequestID, wrong amount', async () => {
+    const { api, checkout: co } = await checkout(t, shop.skuId, '+254 712 345 679');
+    fake.script.set('254712345679', { kind: 'noCallback', afterMs: 3_600_000 });
+    await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    const c = (await pay().collectionsOfCheckout(co.checkout_id))[0]!;
+    const forged = (checkoutRequestId: string, amount: number, token = TOKEN) =>
+      fetch(`${base}/api/v1/payments/callbacks/daraja/collection/${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          Body: {
+            stkCallback: {
+              MerchantRequestID: 'x',
+              CheckoutRequestID: checkoutRequestId,
+              ResultCode: 0,
+              ResultDesc: 'The service request is processed successfully.',
+              CallbackMetadata: {
+                Item: [
+                  { Name: 'Amount', Value: amount },
+                  { Name: 'MpesaReceiptNumber', Value: 'FORGED1234' },
+                  { Name: 'TransactionDate', Value: 20261125120000 },
+                  { Name: 'PhoneNumber', Value: 254712345679 },
+                ],
+              },
+            },
+          },
+        }),
+      });
+    expect((await forged(c.providerRef!, c.amount / 100, 'wrong'.repeat(8))).status).toBe(404);
+    expect((await forged('ws_CO_unknown', c.amount / 100)).status).toBe(200);
+    expect((await forged(c.providerRef!, c.amount / 100 - 1)).status).toBe(200);
+    // Right id, right amount — but Safaricom's own STK query says it is still being processed.
+    expect((await forged(c.providerRef!, c.amount / 100)).status).toBe(200);
+    await drain();
+    expect((await pay().collection(c.id))!.status).toBe('pending');
+    const verdicts = (await pay().callbacksList({})).slice(0, 4).map((x) => x.verdict);
+    expect(verdicts.sort()).toEqual(['accepted', 'amount_mismatch', 'bad_token', 'unknown_reference']);
+  });
+
+  it('cancel on the handset → cancelled; the buyer pushes again', async () => {
+    const { api, checkout: co } = await checkout(t, shop.skuId, '+254 712 345 680');
+    fake.script.set('254712345680', { kind: 'cancel', afterMs: 1000 });
+    await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    clock.advanceSeconds(5);
+    await fake.deliverCallbacks();
+    await drain();
+    const p = (await api('GET', `/api/v1/payments/checkouts/${co.checkout_id}`)).json();
+    expect(p.collections[0]).toMatchObject({ status: 'cancelled', result_code: '1032' });
+    expect(p.status).toBe('pending_payment');
+  });
+
+  it('pay → seller rejects → refund by B2C with our OriginatorConversationID; the result callback settles it', async () => {
+    const { api, checkout: co, buyer } = await checkout(t, shop.skuId, '+254 712 345 681');
+    await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    clock.advanceSeconds(30);
+    await fake.deliverCallbacks();
+    await drain();
+    const rej = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/orders/${co.orders[0]!.id}/reject`,
+      headers: shop.seller.auth,
+      payload: { reason: 'sold out' },
+    });
+    expect(rej.statusCode, rej.body).toBe(200);
+    await drain();
+    const [d] = await pay().disbursementsOf({ orderId: co.orders[0]!.id });
+    expect(d).toMatchObject({ status: 'sending', amount: co.total });
+    const b2c = fake.requests.find((r) => r.path === '/mpesa/b2c/v3/paymentrequest')!;
+    expect(b2c.body).toMatchObject({
+      OriginatorConversationID: d!.reference,
+      PartyB: 254712345681,
+      Amount: co.total / 100,
+    });
+    clock.advanceSeconds(30);
+    await fake.deliverCallbacks();
+    await drain();
+    expect(await pay().disbursement(d!.id)).toMatchObject({
+      status: 'succeeded',
+      receipt: expect.any(String),
+    });
+    expect((await t.app.services.ledger.balance(`buyer:${buyer.userId}:refunds_payable`)).posted).toBe(0);
+  });
+});
+
+describe('Vodacom Tanzania OpenAPI inside the app', () => {
+  const clock = new ManualClock();
+  let fake: FakeVodacom;
+  let t: TestApp;
+  let shop: Awaited<ReturnType<typeof shopIn>>;
+  const apiKey = 'vodacom-api-key-test';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    fake = await startFakeVodacom({
+      now: () => clock.now(),
+      apiKey,
+      serviceProviderCode: '000000',
+      listenerUrl: `${base}/api/v1/payments/callbacks/vodacom_tz/collection/${TOKEN}`,
+    });
+    t = await createTestApp(
+      {
+        PAYMENT_PROVIDER: 'vodacom_tz',
+        VODACOM_API_KEY: 'x',
+        VODACOM_PUBLIC_KEY: 'x',
+        VODACOM_SERVICE_PROVIDER_CODE: '000000',
+        PAYMENT_CALLBACK_TOKEN: TOKEN,
+        PUBLIC_BASE_URL: base,
+        PAYMENT_PUSHES_PER_HOUR: '100000',
+      },
+      {
+        clock,
+        paymentProvider: (record) =>
+          createVodacomProvider(
+            {
+              baseUrl: fake.baseUrl,
+              pathPrefix: fake.pathPrefix,
+              apiKey,
+              publicKey: fake.publicKeyBase64,
+              serviceProviderCode: '000000',
+              origin: '*',
+              country: 'TZN',
+              currency: 'TZS',
+              timeoutMs: 2000,
+              c2bTimeoutMs: 2000,
+              retries: 1,
+              backoffMs: 1,
+              sessionTtlSeconds: 3000,
+            },
+            { clock, record },
+          ),
+      },
+    );
+    await t.app.listen({ port, host: '127.0.0.1' });
+    shop = await shopIn(t, 'TZS');
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+  afterEach(async () => {
+    expect(await t.app.services.orders.service.reconcile()).toEqual([]);
+  });
+  const drain = () => t.app.services.jobs.drain();
+  const pay = () => t.app.services.payments.service;
+
+  it('synchronous C2B: the PIN is entered while our call waits → paid at once, exactly once', async () => {
+    const { api, checkout: co } = await checkout(t, shop.skuId, '0754 222 333');
+    const push = await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    expect(push.statusCode, push.body).toBe(202);
+    expect(push.json()).toMatchObject({
+      status: 'succeeded',
+      used_for: 'funded_checkout',
+      receipt: expect.any(String),
+    });
+    const c2b = fake.requests.find((r) => r.operation === 'c2b')!;
+    expect(c2b.body).toMatchObject({
+      input_CustomerMSISDN: '255754222333',
+      input_Amount: String(co.total / 100),
+      input_Currency: 'TZS',
+    });
+    expect((await api('GET', `/api/v1/orders/${co.orders[0]!.id}`)).json().status).toBe('paid');
+  });
+
+  it('asynchronous C2B: the result posted to our listener is verified by queryTransactionStatus; a replay is a no-op', async () => {
+    const { api, checkout: co } = await checkout(t, shop.skuId, '0754 222 334');
+    fake.script.set('255754222334', { kind: 'async', delayMs: 10_000 });
+    const push = await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    expect(push.json().status).toBe('pending');
+    clock.advanceSeconds(15);
+    expect(await fake.deliverCallbacks()).toBe(1);
+    expect(fake.callbacks.at(-1)!.reply).toMatchObject({ output_ResponseCode: '0' });
+    await drain();
+    expect((await api('GET', `/api/v1/payments/checkouts/${co.checkout_id}`)).json().status).toBe('paid');
+    const q = fake.requests.filter((r) => r.operation === 'query');
+    expect(q.length).toBeGreaterThan(0);
+    expect(q.at(-1)!.method).toBe('GET');
+    // The same result again.
+    const port = (t.app.server.address() as { port: number }).port;
+    const again = await fetch(
+      `http://127.0.0.1:${port}/api/v1/payments/callbacks/vodacom_tz/collection/${TOKEN}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(fake.callbacks.at(-1)!.body),
+      },
+    );
+    expect(again.status).toBe(200);
+    await drain();
+    const c = (await pay().collectionsOfCheckout(co.checkout_id))[0]!;
+    expect((await pay().callbacksList({ verdict: 'duplicate' })).some((x) => x.collectionId === c.id)).toBe(
+      true,
+    );
+  });
+
+  it('insufficient funds → failed with INS-2006 kept; a wrong-PIN retry → failed; then paid', async () => {
+    const { api, checkout: co } = await checkout(t, shop.skuId, '0754 222 335');
+    fake.script.set('255754222335', { kind: 'insufficient' });
+    expect(
+      (await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {})).json(),
+    ).toMatchObject({
+      status: 'failed',
+      result_code: 'INS-2006',
+    });
+    fake.script.set('255754222335', { kind: 'wrongPin' });
+    expect(
+      (await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {})).json(),
+    ).toMatchObject({
+      status: 'failed',
+      result_code: 'INS-2001',
+    });
+    fake.script.delete('255754222335');
+    expect(
+      (await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {})).json().status,
+    ).toBe('succeeded');
+  });
+
+  it('a forged result for an unknown conversation, or with a bad token, changes nothing', async () => {
+    const port = (t.app.server.address() as { port: number }).port;
+    const post = (token: string, body: object) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/payments/callbacks/vodacom_tz/collection/${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const body = {
+      input_OriginalConversationID: 'abc',
+      input_TransactionID: 'FORGED1',
+      input_ResultCode: 'INS-0',
+      input_ResultDesc: 'Request processed successfully',
+      input_ThirdPartyConversationID: 'f'.repeat(32),
+    };
+    expect((await post('nottherighttoken'.repeat(3), body)).status).toBe(404);
+    expect((await post(TOKEN, body)).status).toBe(200);
+    expect((await post(TOKEN, { input_ResultCode: 5 })).status).toBe(400);
+    const verdicts = (await pay().callbacksList({})).slice(0, 3).map((x) => x.verdict);
+    expect(verdicts.sort()).toEqual(['bad_token', 'malformed', 'unknown_reference']);
+  });
+
+  it('pay → cancel before acceptance → refund by B2C, succeeded synchronously, entered in the ledger', async () => {
+    const { api, checkout: co, buyer } = await checkout(t, shop.skuId, '0754 222 336');
+    await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    expect((await api('POST', `/api/v1/orders/${co.orders[0]!.id}/cancel`, {})).statusCode).toBe(200);
+    await drain();
+    const [d] = await pay().disbursementsOf({ orderId: co.orders[0]!.id });
+    expect(d).toMatchObject({ status: 'succeeded', amount: co.total });
+    const b2c = fake.requests.find((r) => r.operation === 'b2c')!;
+    expect(b2c.body).toMatchObject({
+      input_ThirdPartyConversationID: d!.reference,
+      input_CustomerMSISDN: '255754222336',
+    });
+    expect((await t.app.services.ledger.balance(`buyer:${buyer.userId}:refunds_payable`)).posted).toBe(0);
+  });
+});
