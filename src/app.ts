@@ -31,10 +31,14 @@ import {
 } from './modules/media/index.js';
 import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
 import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
-import { createDarajaProvider } from './modules/payments/daraja.js';
-import { createPaymentsModule, type PaymentsModule } from './modules/payments/index.js';
-import type { PaymentProvider, ProviderCallRecorder } from './modules/payments/port.js';
-import { createVodacomProvider } from './modules/payments/vodacom.js';
+import {
+  createDarajaProvider,
+  createPaymentsModule,
+  createVodacomProvider,
+  type PaymentProvider,
+  type PaymentsModule,
+  type ProviderCallRecorder,
+} from './modules/payments/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { AppError, findNulString, problems, registerErrorHandling } from './shared/errors.js';

@@ -27,6 +27,7 @@ async function main() {
   const stopWorker = config.EMBEDDED_WORKER
     ? app.services.jobs.start(config.WORKER_INTERVAL_MS)
     : async () => {};
+  if (config.EMBEDDED_WORKER) await app.services.payments.startPayoutSchedule();
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -55,7 +56,7 @@ async function main() {
   const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
   const db = handle.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL (DATABASE_URL)';
   console.log(
-    `\nK'KOO API   ${base}/api/v1\nAPI docs    ${base}/docs\nDatabase    ${db}\nSMS         ${config.SMS_PROVIDER}\n`,
+    `\nK'KOO API   ${base}/api/v1\nAPI docs    ${base}/docs\nDatabase    ${db}\nSMS         ${config.SMS_PROVIDER}\nPayments    ${config.PAYMENT_PROVIDER}${config.PAYMENT_PROVIDER === 'simulator' ? ' (no real money; see README "Paying with the simulator")' : ''}\n`,
   );
 }
 

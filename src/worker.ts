@@ -28,6 +28,8 @@ async function main() {
   const app = await buildApp({ db: handle.db, config });
   await app.ready();
   const stop = app.services.jobs.start(config.WORKER_INTERVAL_MS);
+  // The next scheduled payout run; several workers write the same deduplicated job.
+  await app.services.payments.startPayoutSchedule();
   app.log.info({ intervalMs: config.WORKER_INTERVAL_MS }, 'worker started');
   const shutdown = async () => {
     await stop();

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { createLocalStorage } from '../../src/modules/media/storage.js';
 import type { SmsReceipt, SmsSender } from '../../src/modules/notifications/sms.js';
-import type { PaymentProvider, ProviderCallRecorder } from '../../src/modules/payments/port.js';
+import type { PaymentProvider, ProviderCallRecorder } from '../../src/modules/payments/index.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createTestDatabase } from './db.js';
 

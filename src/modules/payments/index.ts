@@ -14,8 +14,10 @@ import { paymentProviderCalls } from './schema.js';
 import { type CheckoutPort, createPaymentsService, type PayoutDestinationPort } from './service.js';
 import { createSimulatorProvider, type SimulatorCallback } from './simulator.js';
 
-export type { PaymentProvider, ProviderResult } from './port.js';
+export { createDarajaProvider, type DarajaConfig } from './daraja.js';
+export type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 export type { CheckoutPort, Collection, Disbursement, PaymentsService } from './service.js';
+export { createVodacomProvider, type VodacomConfig } from './vodacom.js';
 
 export interface PaymentsDeps {
   db: Database;
