@@ -27,12 +27,16 @@ const envSchema = z.object({
   LOW_STOCK_THRESHOLD: int(0, 1000).default(5),
   PUBLIC_READS_PER_MINUTE: int(1, 1_000_000).default(600),
   CART_MAX_QUANTITY: int(1, 1000).default(20),
-  LOYALTY_POINT_VALUE: int(1, 1_000_000).default(100),
+  LOYALTY_POINT_VALUE: int(100, 1_000_000)
+    .multipleOf(100, 'must be whole shillings (a multiple of 100)')
+    .default(100),
   LOYALTY_MAX_SHARE_BP: int(0, 10_000).default(2000),
   LOYALTY_EARN_PER_POINT: int(1, 1_000_000_000).default(100_000),
   CHECKOUT_TTL_MINUTES: int(1, 24 * 60).default(30),
   DISPUTE_WINDOW_HOURS: int(1, 24 * 30).default(48),
-  DELIVERY_FEE: int(0, 100_000_000).default(300_000),
+  DELIVERY_FEE: int(0, 100_000_000)
+    .multipleOf(100, 'must be whole shillings (a multiple of 100)')
+    .default(300_000),
   DELIVERY_CODE_DIGITS: int(4, 6).default(4),
   DELIVERY_CODE_MAX_ATTEMPTS: int(1, 20).default(5),
   EMBEDDED_WORKER: z

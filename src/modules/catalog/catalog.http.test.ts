@@ -299,13 +299,13 @@ describe('ownership and roles', () => {
         method: 'PATCH',
         url: `/api/v1/seller/products/${p.id}/variants/${p.skuIds[0]}`,
         headers: b.auth,
-        payload: { price: 1 },
+        payload: { price: 100 },
       }),
       t.app.inject({
         method: 'POST',
         url: `/api/v1/seller/products/${p.id}/variants`,
         headers: b.auth,
-        payload: { seller_sku: 'X', attributes: {}, price: 1, stock: 1 },
+        payload: { seller_sku: 'X', attributes: {}, price: 100, stock: 1 },
       }),
       t.app.inject({ method: 'POST', url: `/api/v1/seller/products/${p.id}/submit`, headers: b.auth }),
       t.app.inject({

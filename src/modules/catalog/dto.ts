@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
 import { BRAND_STATUSES, CURRENCIES, MEDIA_REVIEW_STATUSES, PRODUCT_STATUSES } from './model.js';
 import type { Product, ProductMediaRow, Variant } from './products.js';
@@ -23,7 +24,8 @@ export const priceSchema = z
   .int()
   .min(1)
   .max(10_000_000_000)
-  .describe('Minor units (cents); integer');
+  .multipleOf(MONEY_UNIT, WHOLE_SHILLINGS)
+  .describe('Minor units (cents); integer; whole shillings');
 export const stockSchema = z.number().int().min(0).max(1_000_000);
 
 export const variantBody = z.strictObject({

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { AppError, problems } from '../../shared/errors.js';
+import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
 import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
 import type { LedgerService } from '../ledger/index.js';
@@ -539,7 +540,13 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
           params: idParam,
           body: z.strictObject({
             resolution: z.enum(DISPUTE_RESOLUTIONS),
-            amount: z.number().int().min(1).max(10_000_000_000).optional(),
+            amount: z
+              .number()
+              .int()
+              .min(1)
+              .max(10_000_000_000)
+              .multipleOf(MONEY_UNIT, WHOLE_SHILLINGS)
+              .optional(),
             note: z.string().trim().min(1).max(2000),
           }),
           response: { 200: disputeSchema, ...problems(400, 401, 403, 404, 409, 422) },

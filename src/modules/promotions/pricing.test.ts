@@ -8,6 +8,7 @@ import {
   type PromotionRule,
   percentOf,
   priceCart,
+  roundUpTo,
 } from './pricing.js';
 
 const now = new Date('2026-11-25T09:00:00Z');
@@ -408,6 +409,94 @@ const arbInput = fc.record({
 
 describe('properties (fast-check)', () => {
   const run = (i: Omit<PricingInput, 'now' | 'currency'>) => priceCart({ ...i, currency: 'TZS', now });
+
+  it('with whole-shilling inputs and unit 100, every line, order and total is whole shillings (payable by M-Pesa)', () => {
+    const whole = (n: number) => Math.round(n / 100) * 100;
+    const wholeValue = (v: typeof arbValue extends fc.Arbitrary<infer V> ? V : never) =>
+      v.kind === 'fixed'
+        ? { ...v, amount: Math.max(100, whole(v.amount)) }
+        : { ...v, capAmount: v.capAmount === null ? null : Math.max(100, whole(v.capAmount)) };
+    fc.assert(
+      fc.property(arbInput, (input) => {
+        const r = priceCart({
+          currency: 'TZS',
+          now,
+          unit: 100,
+          lines: input.lines.map((l) => ({ ...l, unitPrice: whole(l.unitPrice) })),
+          promotions: input.promotions.map((p) => ({
+            ...p,
+            value: wholeValue(p.value),
+            budgetAmount: whole(p.budgetAmount),
+            burnedAmount: whole(p.burnedAmount),
+          })),
+          code: input.code && {
+            ...input.code,
+            value: wholeValue(input.code.value),
+            minOrderAmount: whole(input.code.minOrderAmount),
+            budgetAmount: input.code.budgetAmount === null ? null : whole(input.code.budgetAmount),
+            burnedAmount: whole(input.code.burnedAmount),
+          },
+          loyalty: input.loyalty && {
+            ...input.loyalty,
+            pointValue: Math.max(100, whole(input.loyalty.pointValue)),
+          },
+        });
+        for (const l of r.lines) {
+          for (const part of [l.promotion?.amount ?? 0, l.codeDiscount, l.loyaltyDiscount, l.final])
+            expect(part % 100).toBe(0);
+          expect(l.final).toBe(l.original - l.discountTotal);
+          expect(l.discountTotal).toBeLessThanOrEqual(l.original);
+        }
+        for (const t of [...r.sellers, r.totals]) expect(t.final % 100).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("a percentage rounds up to the whole shilling, in the buyer's favour", () => {
+    const r = priceCart({
+      currency: 'TZS',
+      now,
+      unit: 100,
+      lines: [
+        {
+          skuId: 's1',
+          productId: 'p1',
+          sellerId: 'x',
+          brandId: null,
+          categoryIds: [],
+          unitPrice: 12_345_00,
+          quantity: 1,
+        },
+      ],
+      promotions: [
+        {
+          id: 'pa',
+          name: '10%',
+          value: { kind: 'percentage', percentBp: 1000, capAmount: null },
+          scope: { type: 'all' },
+          startsAt: past,
+          endsAt: future,
+          priority: 0,
+          active: true,
+          budgetAmount: 1_000_000_00,
+          currency: 'TZS',
+          burnedAmount: 0,
+          perBuyerLimit: null,
+          buyerUses: 0,
+          createdAt: past,
+        },
+      ],
+      code: null,
+      loyalty: null,
+    });
+    // 10% of TZS 12,345 is 1,234.50: the buyer gets 1,235 off and pays a payable 11,110.
+    expect(r.totals.discountTotal).toBe(1_235_00);
+    expect(r.totals.final).toBe(11_110_00);
+    expect(percentOf(12_345_00, 1000)).toBe(1_234_50);
+    expect(roundUpTo(1_234_50, 100)).toBe(1_235_00);
+    expect(roundUpTo(1_234_00, 100)).toBe(1_234_00);
+  });
 
   it('final = original − discounts, per line, per seller and overall, and never below zero', () => {
     fc.assert(

@@ -105,6 +105,12 @@ export interface PricingInput {
   code: CodeRule | { unknown: string } | null;
   loyalty: LoyaltyInput | null;
   now: Date;
+  /**
+   * The smallest amount money moves in (100 minor units: a whole shilling, since mobile money moves
+   * no cents). Percentages round up to it and cart-level discounts are spread in it, so with whole
+   * prices every line, order and total stays payable. 1 when unset.
+   */
+  unit?: number;
 }
 
 export interface PricedLine {
@@ -164,12 +170,31 @@ export function percentOfFloor(amount: number, bp: number): number {
   return Number((BigInt(amount) * BigInt(bp)) / 10000n);
 }
 
-function discountFor(value: DiscountValue, base: number, units: number): number {
+/** Up to the next multiple of `unit`: still the buyer's favour. */
+export function roundUpTo(amount: number, unit: number): number {
+  const r = amount % unit;
+  return r === 0 ? amount : amount + unit - r;
+}
+
+function discountFor(value: DiscountValue, base: number, units: number, unit: number): number {
   const raw =
     value.kind === 'percentage'
-      ? Math.min(percentOf(base, value.percentBp), value.capAmount ?? Number.MAX_SAFE_INTEGER)
+      ? Math.min(
+          roundUpTo(percentOf(base, value.percentBp), unit),
+          value.capAmount ?? Number.MAX_SAFE_INTEGER,
+        )
       : value.amount * units;
   return Math.min(raw, base);
+}
+
+/** `allocate` in whole units when everything is whole, so no line gets a fraction of a shilling. */
+function allocateIn(unit: number, total: number, weights: number[]): number[] {
+  if (unit > 1 && total % unit === 0 && weights.every((w) => w % unit === 0))
+    return allocate(
+      total / unit,
+      weights.map((w) => w / unit),
+    ).map((p) => p * unit);
+  return allocate(total, weights);
 }
 
 function scopeMatches(scope: PromotionScope, line: PricingLine): boolean {
@@ -247,6 +272,8 @@ const emptyTotals = (): Totals => ({
 export function priceCart(input: PricingInput): PricedCart {
   validate(input.lines);
   const now = input.now;
+  const unit = input.unit ?? 1;
+  if (!Number.isSafeInteger(unit) || unit < 1) throw new PricingError(`bad unit ${unit}`);
   const notApplied: NotApplied[] = [];
   const lines = [...input.lines].sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0));
 
@@ -265,7 +292,10 @@ export function priceCart(input: PricingInput): PricedCart {
       let reason: NotAppliedReason | null = closed;
       if (!reason && p.perBuyerLimit !== null && p.buyerUses >= p.perBuyerLimit)
         reason = 'PER_BUYER_LIMIT_REACHED';
-      const amount = Math.min(discountFor(p.value, original, line.quantity), remainingBudget.get(p.id)!);
+      const amount = Math.min(
+        discountFor(p.value, original, line.quantity, unit),
+        remainingBudget.get(p.id)!,
+      );
       if (!reason && amount <= 0)
         reason = remainingBudget.get(p.id)! <= 0 ? 'BUDGET_EXHAUSTED' : 'NOT_ELIGIBLE';
       if (reason) notApplied.push({ kind: 'promotion', id: p.id, skuId: line.skuId, reason });
@@ -310,8 +340,8 @@ export function priceCart(input: PricingInput): PricedCart {
     if (reason) {
       notApplied.push({ kind: 'code', id: code.id, skuId: null, reason });
     } else {
-      const amount = Math.min(discountFor(code.value, subtotal, 1), remaining);
-      codeParts = allocate(amount, afterPromotion);
+      const amount = Math.min(discountFor(code.value, subtotal, 1, unit), remaining);
+      codeParts = allocateIn(unit, amount, afterPromotion);
       codeApplied = { id: code.id, code: code.code, amount };
     }
   }
@@ -335,7 +365,7 @@ export function priceCart(input: PricingInput): PricedCart {
     }
     if (points > 0) {
       const amount = points * loyalty.pointValue;
-      loyaltyParts = allocate(amount, afterCode);
+      loyaltyParts = allocateIn(unit, amount, afterCode);
       loyaltyApplied = { pointsUsed: points, amount };
     }
   }

@@ -2,11 +2,18 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
+import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { idParam } from '../../shared/pagination.js';
 import { isPlausibleInstant, toDarTime } from '../../shared/time.js';
 import type { DiscountCode, Promotion, PromotionsService } from './service.js';
 
-const money = z.number().int().min(1).max(1_000_000_000_000).describe('Minor units; integer');
+const money = z
+  .number()
+  .int()
+  .min(1)
+  .max(1_000_000_000_000)
+  .multipleOf(MONEY_UNIT, WHOLE_SHILLINGS)
+  .describe('Minor units; integer; whole shillings');
 const isoTime = z.iso
   .datetime({ offset: true })
   .refine(isPlausibleInstant, 'must be between the years 2000 and 2200');
@@ -54,7 +61,7 @@ const codeFields = {
     .transform((s) => s.replace(/\s+/g, '').toUpperCase())
     .pipe(z.string().regex(/^[A-Z0-9_-]{3,32}$/, '3 to 32 letters, digits, _ or -')),
   value: valueSchema,
-  min_order_amount: z.number().int().min(0).max(1_000_000_000_000),
+  min_order_amount: z.number().int().min(0).max(1_000_000_000_000).multipleOf(MONEY_UNIT, WHOLE_SHILLINGS),
   starts_at: isoTime,
   ends_at: isoTime,
   max_uses: z.number().int().min(1).max(10_000_000).nullable().optional(),

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../../db/columns.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, notFound, unprocessable } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
+import { MONEY_UNIT } from '../../shared/money.js';
 import type { AuditService } from '../audit/index.js';
 import type { LoyaltyKind } from './model.js';
 import {
@@ -536,6 +537,7 @@ export function createPromotionsService(deps: {
             ? { balancePoints: balance, requestedPoints: q.requestedPoints, ...deps.loyalty }
             : null,
         now,
+        unit: MONEY_UNIT,
       };
     },
 
