@@ -390,6 +390,8 @@ describe('promotion administration', () => {
       'VALIDATION_FAILED',
     ],
     ['a fractional amount', { value: { type: 'fixed', amount: 10.5 } }, 400, 'VALIDATION_FAILED'],
+    ['an amount with cents', { value: { type: 'fixed', amount: 1_050 } }, 400, 'VALIDATION_FAILED'],
+    ['a budget with cents', { budget_amount: 1_000_050 }, 400, 'VALIDATION_FAILED'],
     ['a zero budget', { budget_amount: 0 }, 400, 'VALIDATION_FAILED'],
     ['an unknown scope', { scope: { type: 'city', id: 'x' } }, 400, 'VALIDATION_FAILED'],
     ['a time without offset', { starts_at: '2026-12-01 10:00' }, 400, 'VALIDATION_FAILED'],

@@ -369,6 +369,7 @@ describe('bad input', () => {
   it.each([
     ['a negative price', { price: -1 }, 'variants.0.price'],
     ['a fractional price', { price: 10.5 }, 'variants.0.price'],
+    ['a price with cents (mobile money moves whole shillings)', { price: 1_050 }, 'variants.0.price'],
     ['negative stock', { stock: -3 }, 'variants.0.stock'],
     ['a SKU code with spaces', { seller_sku: 'has space' }, 'variants.0.seller_sku'],
   ])('refuses %s', async (_what, over, field) => {
