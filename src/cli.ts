@@ -1,34 +1,109 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
+import { DEMO, seedDemo } from './demo-seed.js';
+import type { SmsSender } from './modules/notifications/index.js';
+import { PROVIDER_NAMES } from './modules/payments/model.js';
+import {
+  formatReport,
+  isDay,
+  type ProviderName,
+  parseStatement,
+  reconcileStatement,
+  StatementFormatError,
+  type StatementLine,
+} from './modules/payments/statement.js';
+import { systemClock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';
+import { randomIds } from './shared/ids.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
 Commands:
   admin:create --phone <+2557XXXXXXXX>   make (or promote) an admin account; sign in with that phone's OTP
   reconcile                              check the ledger invariants; exits 1 and lists problems if any
+  reconcile-statement --file <csv> [--provider <name>] [--from <day>] [--to <day>] [--json]
+                                         import a provider statement (docs/statement-format.md) and compare
+                                         it with the ledger per Dar es Salaam day; exits 0 when everything
+                                         matches, 1 on differences, 2 for a file it cannot read
+  demo:seed                              development only: a verified seller with two verified products
 `;
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
-  if (command !== 'admin:create' && command !== 'reconcile') {
+  if (
+    command !== 'admin:create' &&
+    command !== 'reconcile' &&
+    command !== 'demo:seed' &&
+    command !== 'reconcile-statement'
+  ) {
     console.error(USAGE);
     return 64;
   }
-  const { values } = parseArgs({ args: rest, options: { phone: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      phone: { type: 'string' },
+      file: { type: 'string' },
+      provider: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
   if (command === 'admin:create' && !values.phone) {
     console.error(`--phone is required\n\n${USAGE}`);
     return 64;
   }
+  // A statement is read and checked before anything touches the database: a bad file exits 2.
+  let statement: StatementLine[] = [];
+  if (command === 'reconcile-statement') {
+    if (!values.file) {
+      console.error(`--file is required\n\n${USAGE}`);
+      return 64;
+    }
+    for (const day of [values.from, values.to])
+      if (day !== undefined && !isDay(day)) {
+        console.error(`--from and --to are days like 2026-11-25, not ${day}\n\n${USAGE}`);
+        return 64;
+      }
+    try {
+      statement = parseStatement(readFileSync(values.file, 'utf8'));
+    } catch (err) {
+      if (err instanceof StatementFormatError) console.error(`${values.file}: ${err.message}`);
+      else console.error(`${values.file}: cannot read the file (${(err as Error).message})`);
+      return 2;
+    }
+  }
   loadDotEnv();
   const config = loadConfig();
+  const provider = (values.provider ?? config.PAYMENT_PROVIDER) as ProviderName;
+  if (command === 'reconcile-statement' && !PROVIDER_NAMES.includes(provider)) {
+    console.error(`--provider must be one of ${PROVIDER_NAMES.join(', ')}\n\n${USAGE}`);
+    return 64;
+  }
   const handle = await openDatabase(config);
   try {
     await handle.migrate();
     // The same wiring as the server, without listening and without logs.
-    const app = await buildApp({ db: handle.db, config, logger: false });
+    // Codes sent while seeding stay in memory: the seeder signs in through the real OTP endpoints.
+    const sent: Array<{ to: string; message: string }> = [];
+    const sms: SmsSender = {
+      name: 'seed',
+      async send(to, message) {
+        sent.push({ to, message });
+        return { messageId: null, status: 'kept' };
+      },
+    };
+    const app = await buildApp({
+      db: handle.db,
+      config,
+      logger: false,
+      ...(command === 'demo:seed' ? { sms } : {}),
+    });
     try {
       if (command === 'admin:create') {
         const r = await app.services.identity.governance.createAdmin(values.phone!);
@@ -37,6 +112,45 @@ async function main(argv: string[]) {
           `${r.user.phone} ${what} (user ${r.user.id}). Sign in with POST /api/v1/auth/otp/request.`,
         );
         return 0;
+      }
+      if (command === 'demo:seed') {
+        if (config.NODE_ENV === 'production') {
+          console.error('demo:seed is refused when NODE_ENV=production');
+          return 64;
+        }
+        const lastCode = (phone: string) =>
+          [...sent]
+            .reverse()
+            .find((m) => m.to === phone)
+            ?.message.match(/\b(\d{6})\b/)?.[1] ?? '';
+        const r = await seedDemo(app, lastCode);
+        console.log(
+          r.created
+            ? `demo seller ${DEMO.sellerPhone} (admin ${DEMO.adminPhone}) with products ${r.products.join(', ')}`
+            : `demo data already there: products ${r.products.join(', ')}`,
+        );
+        return 0;
+      }
+      if (command === 'reconcile-statement') {
+        let report: Awaited<ReturnType<typeof reconcileStatement>>;
+        try {
+          report = await reconcileStatement(
+            {
+              db: handle.db,
+              clock: systemClock,
+              ids: randomIds,
+              invariants: () => app.services.orders.service.reconcile(),
+              ledgerMovements: (paymentIds) => app.services.ledger.movementsOf(paymentIds),
+            },
+            { provider, lines: statement, from: values.from, to: values.to },
+          );
+        } catch (err) {
+          if (!(err instanceof StatementFormatError)) throw err;
+          console.error(`${values.file}: ${err.message}`);
+          return 2;
+        }
+        console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, values.file));
+        return report.clean ? 0 : 1;
       }
       const problems = await app.services.orders.service.reconcile();
       if (!problems.length) {

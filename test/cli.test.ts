@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -50,4 +50,47 @@ describe('npm run cli -- admin:create', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/ledger reconciles/);
   }, 60_000);
+});
+
+describe('npm run cli -- reconcile-statement', () => {
+  const header =
+    'Receipt No.,Completion Time,Initiation Time,Details,Transaction Status,Paid In,Withdrawn,Balance,Balance Confirmed,Reason Type,Other Party Info,Linked Transaction ID,A/C No.,Currency';
+  const statement = (name: string, ...rows: string[]) => {
+    const path = join(dataDir, name);
+    writeFileSync(path, `\uFEFF${[header, ...rows].join('\r\n')}\r\n`);
+    return path;
+  };
+
+  it('exits 2 on a bad file, 1 on money the ledger lacks, 0 when the statement matches', async () => {
+    const bad = statement(
+      'bad.csv',
+      'QKS1,2026-11-20 10:00:00,,"Pay Bill from 255754123456, JUMA",Completed,"1,500.00",,,,,,,,TZS',
+      'QKS2,2026-11-20 10:05:00,,x,Completed,"1,5O0.00",,,,,,,,TZS',
+    );
+    const r2 = await cli('reconcile-statement', '--file', bad);
+    expect(r2.code, r2.err).toBe(2);
+    expect(r2.err).toMatch(/line 3: Paid In: "1,5O0.00" is not an amount/);
+
+    const unknown = statement(
+      'unknown.csv',
+      'QKS3,2026-11-21 10:00:00,,"Pay Bill from 255754123456, JUMA",Completed,"1,500.00",,,,,,,,TZS',
+    );
+    const r1 = await cli('reconcile-statement', '--file', unknown, '--provider', 'simulator');
+    expect(r1.code, r1.err).toBe(1);
+    expect(r1.out).toMatch(
+      /2026-11-21[\s\S]*provider has, ledger lacks \(1: in 1,500\.00[\s\S]*QKS3 {2}line 2/,
+    );
+
+    // Only completed rows move money: a failed push on an empty ledger matches, in JSON too.
+    const failed = statement('failed.csv', 'QKS4,2026-11-22 10:00:00,,x,Failed,,,,,,,,,TZS');
+    const r0 = await cli('reconcile-statement', '--file', failed, '--json');
+    expect(r0.code, r0.err).toBe(0);
+    expect(JSON.parse(r0.out)).toMatchObject({
+      provider: 'simulator',
+      clean: true,
+      period: { from: '2026-11-22', to: '2026-11-22' },
+      import: { rows: 1, inserted: 1 },
+      days: [{ day: '2026-11-22', statement: { completed: 0, ignored: 1 } }],
+    });
+  }, 120_000);
 });

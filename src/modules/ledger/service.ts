@@ -300,6 +300,25 @@ export function createLedgerService(deps: { db: Database; clock: Clock; ids: IdG
       });
     },
 
+    /** The transfers of payment records (collections, refunds, payouts): what statement reconciliation compares. */
+    async movementsOf(paymentIds: string[], tx: Database = db) {
+      const out: Array<{ paymentId: string; kind: TransferKind; phase: Transfer['phase']; amount: number }> =
+        [];
+      for (let i = 0; i < paymentIds.length; i += 1000) {
+        const rows = await tx
+          .select({
+            paymentId: ledgerTransfers.paymentId,
+            kind: ledgerTransfers.kind,
+            phase: ledgerTransfers.phase,
+            amount: ledgerTransfers.amount,
+          })
+          .from(ledgerTransfers)
+          .where(inArray(ledgerTransfers.paymentId, paymentIds.slice(i, i + 1000)));
+        for (const r of rows) if (r.paymentId) out.push({ ...r, paymentId: r.paymentId });
+      }
+      return out;
+    },
+
     /** Sellers whose available balance (posted, less payouts in flight) is at least `min`. */
     async sellersWithAvailable(min: number, tx: Database = db) {
       const accts = await tx
