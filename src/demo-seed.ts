@@ -55,7 +55,8 @@ async function signIn(inject: Inject, phone: string, lastCode: (phone: string) =
 
 export async function seedDemo(app: FastifyInstance, lastCode: (phone: string) => string) {
   const inject = app.inject.bind(app);
-  const existing = await call(inject, 'GET', '/api/v1/products?q=Kitenge', {});
+  // Both demo products say "Demo product." in their description.
+  const existing = await call(inject, 'GET', '/api/v1/products?q=demo', {});
   if (existing.items.length > 0)
     return { created: false, products: existing.items.map((p: { id: string }) => p.id) };
   await app.services.identity.governance.createAdmin(DEMO.adminPhone);

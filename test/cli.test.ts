@@ -94,3 +94,25 @@ describe('npm run cli -- reconcile-statement', () => {
     });
   }, 120_000);
 });
+
+describe('npm run cli -- demo:seed', () => {
+  it('makes a verified seller with two products a buyer can find, once', async () => {
+    const seedDir = mkdtempSync(join(tmpdir(), 'kkoo-seed-'));
+    const seed = async () => {
+      const env = { ...process.env, DATA_DIR: seedDir, NODE_ENV: 'development', DATABASE_URL: '' };
+      const r = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo:seed'], {
+        env,
+        timeout: 60_000,
+      });
+      return r.stdout;
+    };
+    try {
+      expect(await seed()).toMatch(
+        /^demo seller \+255754000002 .* with products [0-9a-f-]{36}, [0-9a-f-]{36}/,
+      );
+      expect(await seed()).toMatch(/^demo data already there: products [0-9a-f-]{36}, [0-9a-f-]{36}/);
+    } finally {
+      rmSync(seedDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
