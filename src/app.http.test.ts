@@ -206,6 +206,7 @@ describe('OpenAPI document', () => {
       ['get', '/api/v1/admin/payments/disbursements', { query: true }],
       ['post', '/api/v1/admin/payments/payouts', { body: true }],
       ['post', '/api/v1/admin/payments/refunds/{id}/retry', { params: true, body: true }],
+      ['post', '/api/v1/admin/payments/payouts/{id}/resolve', { params: true, body: true }],
       ['get', '/api/v1/admin/payments/callbacks', { query: true }],
       ['get', '/api/v1/admin/payments/provider-calls', { query: true }],
     ];

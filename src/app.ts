@@ -144,6 +144,11 @@ function paymentProviderFromConfig(
   );
 }
 
+/** `/api/v1/payments/callbacks/<provider>/<kind>/<token>` with the token replaced. */
+export function maskCallbackToken(url: string): string {
+  return url.replace(/(\/payments\/callbacks\/[^/]+\/[^/]+\/)[^/?#]+/, '$1***');
+}
+
 /** Builds the whole HTTP app from its modules. It never listens: server.ts does, tests use inject(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { db, config } = deps;
@@ -156,6 +161,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.apikey'],
         censor: '[redacted]',
+      },
+      // Payment callback URLs carry a secret path token: it never reaches a log line.
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string; id: string }) => ({
+          method: req.method,
+          url: maskCallbackToken(req.url),
+          ip: req.ip,
+          id: req.id,
+        }),
       },
     },
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -294,7 +308,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const jobs = createJobService({ db, clock, ids, log: app.log });
   const ledger = createLedgerService({ db, clock, ids });
+  // Checkout expiry asks payments whether a prompt is still on the phone; payments is built after
+  // orders (it pays checkouts through orders), so the question is bound once both exist.
+  let paymentInFlight: (tx: Database, checkoutId: string) => Promise<boolean> = async () => false;
   const orders = createOrdersModule({
+    paymentInFlight: (tx, checkoutId) => paymentInFlight(tx, checkoutId),
     db,
     clock,
     ids,
@@ -341,6 +359,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     realProvider: deps.paymentProvider ?? ((record) => paymentProviderFromConfig(config, clock, record)),
     postToSelf: deps.postToSelf,
   });
+  paymentInFlight = payments.service.pushInFlight;
   // Outbox messages for people (order status, checkout created) wait for the notifications module's
   // SMS/WhatsApp dispatch. Until it exists they are consumed with a log line, so none pile up unread.
   for (const kind of ['notify.order_status', 'notify.checkout_created']) {

@@ -79,3 +79,32 @@ describe('TRUST_PROXY', () => {
     expect(problemsOf({ TRUST_PROXY: 'true' })).toMatch(/^TRUST_PROXY:/);
   });
 });
+
+describe('payments configuration', () => {
+  it('refuses the simulator in production, trusting callbacks with a real provider, and a worker without the shared token', () => {
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        OTP_HASH_SECRET: 'x'.repeat(32),
+        SMS_PROVIDER: 'africastalking',
+        AT_USERNAME: 'u',
+        AT_API_KEY: 'k',
+      }),
+    ).toMatch(/PAYMENT_PROVIDER: the simulator/);
+    expect(
+      problemsOf({
+        PAYMENT_PROVIDER: 'vodacom_tz',
+        VODACOM_API_KEY: 'k',
+        VODACOM_PUBLIC_KEY: 'p',
+        VODACOM_SERVICE_PROVIDER_CODE: '000000',
+        PAYMENT_VERIFY_BY_QUERY: 'false',
+      }),
+    ).toMatch(/PAYMENT_VERIFY_BY_QUERY/);
+    expect(problemsOf({ PAYMENT_PROVIDER: 'daraja' })).toMatch(/DARAJA_CONSUMER_KEY: required/);
+    expect(problemsOf({ EMBEDDED_WORKER: 'false' })).toMatch(
+      /PAYMENT_CALLBACK_TOKEN: required when EMBEDDED_WORKER=false/,
+    );
+    expect(problemsOf({ DELIVERY_FEE: '150050' })).toMatch(/DELIVERY_FEE/);
+    expect(loadConfig({ PAYMENT_VERIFY_BY_QUERY: 'false' }).PAYMENT_VERIFY_BY_QUERY).toBe(false);
+  });
+});

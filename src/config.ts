@@ -184,6 +184,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('PAYMENT_CALLBACK_TOKEN: required when NODE_ENV=production');
   if (production && !c.PUBLIC_BASE_URL)
     problems.push('PUBLIC_BASE_URL: required when NODE_ENV=production (providers post callbacks to it)');
+  if (!c.PAYMENT_VERIFY_BY_QUERY && c.PAYMENT_PROVIDER !== 'simulator')
+    problems.push(
+      "PAYMENT_VERIFY_BY_QUERY: may be false only with the simulator; a real provider's callbacks are unsigned",
+    );
+  if (!c.EMBEDDED_WORKER && !c.PAYMENT_CALLBACK_TOKEN)
+    problems.push(
+      'PAYMENT_CALLBACK_TOKEN: required when EMBEDDED_WORKER=false (the API and the workers must share it)',
+    );
   const need = (provider: string, names: Array<keyof typeof c>) => {
     if (c.PAYMENT_PROVIDER !== provider) return;
     for (const n of names) if (!c[n]) problems.push(`${n}: required when PAYMENT_PROVIDER=${provider}`);

@@ -29,6 +29,7 @@ export function createOrdersModule(deps: {
   promotions: PromotionsService;
   media: MediaService;
   settings: OrderSettings;
+  paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
   addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;
   requireMobile: (input: string, field: string) => string;
 }) {

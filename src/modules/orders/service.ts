@@ -28,6 +28,9 @@ import {
 import { type DeliveryAddress, draftOrders } from './snapshot.js';
 
 export type Order = typeof orders.$inferSelect;
+
+/** How long an expiring checkout waits for a payment prompt that is still on the payer's phone. */
+const EXPIRY_GRACE_MS = 15 * 60_000;
 export type Checkout = typeof checkouts.$inferSelect;
 export type Dispute = typeof disputes.$inferSelect;
 
@@ -82,6 +85,8 @@ export function createOrdersService(deps: {
   promotions: PromotionsService;
   media: MediaService;
   settings: OrderSettings;
+  /** true while a payment prompt for the checkout awaits its answer (the payments module says) */
+  paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
 }) {
   const { db, clock, ids, audit, jobs, ledger, stock, promotions, media, settings: s } = deps;
 
@@ -225,13 +230,17 @@ export function createOrdersService(deps: {
     tx: Database,
     checkoutId: string,
     reference: string,
+    /** when the payer was asked: a push started before expiry may be answered a little after it */
+    startedAt?: Date,
   ): Promise<{ result: 'paid' | 'same_payment' | 'already_paid' | 'not_payable'; checkout: Checkout }> {
     const [c] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId)).for('update');
     if (!c) throw notFound('Checkout');
     if (c.status === 'paid')
       return { result: c.paymentReference === reference ? 'same_payment' : 'already_paid', checkout: c };
-    if (c.status !== 'pending_payment' || clock.now().getTime() >= c.expiresAt.getTime())
-      return { result: 'not_payable', checkout: c };
+    const inTime =
+      clock.now().getTime() < c.expiresAt.getTime() ||
+      (startedAt !== undefined && startedAt.getTime() < c.expiresAt.getTime());
+    if (c.status !== 'pending_payment' || !inTime) return { result: 'not_payable', checkout: c };
     const list = await tx
       .select()
       .from(orders)
@@ -537,6 +546,18 @@ export function createOrdersService(deps: {
       return db.transaction(async (tx) => {
         const [c] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId)).for('update');
         if (c?.status !== 'pending_payment' || clock.now().getTime() < c.expiresAt.getTime()) return false;
+        // A payment prompt still on the payer's phone: wait for its answer (a while) rather than
+        // cancel now and refund the money a minute later.
+        const waitUntil = c.expiresAt.getTime() + EXPIRY_GRACE_MS;
+        if (clock.now().getTime() < waitUntil && (await (deps.paymentInFlight?.(tx, checkoutId) ?? false))) {
+          await jobs.enqueue(tx, {
+            kind: 'checkout.expire',
+            payload: { checkoutId },
+            runAt: new Date(Math.min(clock.now().getTime() + MINUTE, waitUntil)),
+            dedupeKey: `checkout-expire:${checkoutId}:${clock.now().getTime()}`,
+          });
+          return false;
+        }
         const list = await tx
           .select()
           .from(orders)

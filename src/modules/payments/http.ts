@@ -6,7 +6,8 @@ import { type ProviderCallRecorder, ProviderError, type ProviderName } from './p
 
 /** Field and header names whose values never reach a log or the call record. */
 const SECRET_KEYS =
-  /^(authorization|password|securitycredential|apikey|api_key|passkey|consumersecret|initiatorpassword|access_token|output_sessionid)$/i;
+  /^(authorization|password|securitycredential|apikey|api_key|passkey|consumersecret|initiatorpassword|access_token|output_sessionid|callbackurl|resulturl|queuetimeouturl)$/i;
+// The callback URLs carry our secret path token, so they are masked whole.
 
 export function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);

@@ -116,7 +116,7 @@ export function createPaymentsModule(deps: PaymentsDeps) {
     service.checkCollection(id(j.payload), Number(j.payload.n)),
   );
   jobs.handle('payments.check_disbursement', (j) =>
-    service.checkDisbursement(id(j.payload), Number(j.payload.n)),
+    service.checkDisbursement(id(j.payload), Number(j.payload.n), Number(j.payload.notFound ?? 0)),
   );
   jobs.handle('payments.send', (j) => service.send(id(j.payload)));
   jobs.handle('payments.verify_collection', (j) =>
@@ -141,6 +141,10 @@ export function createPaymentsModule(deps: PaymentsDeps) {
   jobs.handle('payments.simulator_callback', async (j) => {
     await postToSelf(String(j.payload.url), j.payload.body as unknown as SimulatorCallback);
   });
+  jobs.handle('payments.sweep', async (j) => {
+    await service.sweep();
+    await scheduleSweep(Number(j.payload.bucket) + 1);
+  });
   jobs.handle('payments.payout_run', async (j) => {
     await service.runPayouts();
     await schedulePayoutRun(Number(j.payload.bucket) + 1);
@@ -148,6 +152,16 @@ export function createPaymentsModule(deps: PaymentsDeps) {
   for (const kind of ['notify.payment_status', 'notify.disbursement_status']) {
     jobs.handle(kind, async () => {
       // Consumed until the notifications module sends them (see app.ts).
+    });
+  }
+
+  const SWEEP_EVERY = 10 * 60_000;
+  async function scheduleSweep(bucket: number) {
+    await jobs.enqueue(db, {
+      kind: 'payments.sweep',
+      payload: { bucket },
+      runAt: new Date(bucket * SWEEP_EVERY),
+      dedupeKey: `payments.sweep:${bucket}`,
     });
   }
 
@@ -173,9 +187,11 @@ export function createPaymentsModule(deps: PaymentsDeps) {
   return {
     service,
     provider,
-    /** Long-running processes call this once: the next scheduled payout run (deduplicated across processes). */
-    startPayoutSchedule: () =>
-      schedulePayoutRun(Math.floor(clock.now().getTime() / (config.PAYOUT_INTERVAL_HOURS * HOUR)) + 1),
+    /** Long-running processes call this once: the next payout run and sweep (deduplicated across processes). */
+    startSchedules: async () => {
+      await schedulePayoutRun(Math.floor(clock.now().getTime() / (config.PAYOUT_INTERVAL_HOURS * HOUR)) + 1);
+      await scheduleSweep(Math.floor(clock.now().getTime() / SWEEP_EVERY) + 1);
+    },
     routes: paymentRoutes(routeDeps),
     adminRoutes: adminPaymentRoutes(routeDeps),
   };

@@ -247,17 +247,37 @@ describe('collection with the simulator', () => {
 });
 
 describe('money that buys nothing goes back at once', () => {
-  it('late: the checkout expired before the money arrived → refunded automatically, and the buyer sees it', async () => {
+  it('a push answered just after expiry still pays: expiry waits for a prompt on the phone', async () => {
+    const { buyer, checkout } = await checkoutFor();
+    t.clock.advanceSeconds(30 * 60 - 3);
+    expect((await startPush(buyer, checkout.checkout_id)).statusCode).toBe(202);
+    t.clock.advanceSeconds(3);
+    await t.app.services.orders.service.expireCheckout(checkout.checkout_id);
+    expect((await paymentOf(buyer, checkout.checkout_id)).status).toBe('pending_payment');
+    await elapse(5);
+    const p = await paymentOf(buyer, checkout.checkout_id);
+    expect(p.status).toBe('paid');
+    expect(p.collections[0]).toMatchObject({ status: 'succeeded', used_for: 'funded_checkout' });
+    expect((await orderOf(buyer, checkout.orders[0]!.id)).status).toBe('paid');
+  });
+
+  it('late: money for a push we gave up on arrives after the checkout expired → found by the sweep, refunded automatically', async () => {
     const { buyer, checkout } = await checkoutFor();
     await startPush(buyer, checkout.checkout_id, { simulate: 'no_callback' });
-    // Expiry runs before anyone asks the provider (a long first query).
-    t.clock.advanceSeconds(30 * 60);
-    await t.app.services.orders.service.expireCheckout(checkout.checkout_id);
+    const c = (await pay().collectionsOfCheckout(checkout.checkout_id))[0]!;
+    await slowProvider(c.reference, 2 * 24 * 3600);
+    for (const s of [60, 120, 240]) await elapse(s);
+    expect(await pay().collection(c.id)).toMatchObject({ status: 'timeout', resultCode: 'UNCONFIRMED' });
+    // Nothing on the phone any more: the checkout expires and its orders are cancelled.
+    await elapse(30 * 60);
+    expect((await paymentOf(buyer, checkout.checkout_id)).status).toBe('expired');
+    expect((await orderOf(buyer, checkout.orders[0]!.id)).status).toBe('cancelled');
+    // Two days later the provider says the money did move; the sweep asks again and finds it.
+    t.clock.advanceSeconds(2 * 24 * 3600);
+    await pay().sweep();
     await jobs().drain();
     const p = await paymentOf(buyer, checkout.checkout_id);
-    expect(p.status).toBe('expired');
     expect(p.collections[0]).toMatchObject({ status: 'succeeded', used_for: 'refunded_late' });
-    expect((await orderOf(buyer, checkout.orders[0]!.id)).status).toBe('cancelled');
     await elapse(5);
     const refunds = (await api('GET', '/api/v1/payments/refunds', buyer.auth)).json().items;
     expect(refunds).toEqual([
@@ -415,6 +435,47 @@ describe('callbacks are not trusted', () => {
     expect((await pay().collection(c.id))!.status).toBe('pending');
   });
 
+  it('junk that once made a 500: deep nesting, lone surrogates — with or without the token', async () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    for (const token of [TOKEN, 'y'.repeat(TOKEN.length)]) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: callbackUrl('collection', token),
+        headers: { 'content-type': 'application/json' },
+        payload: deep,
+      });
+      expect(res.statusCode).toBeLessThan(500);
+      const sur = await t.app.inject({
+        method: 'POST',
+        url: callbackUrl('collection', token),
+        headers: { 'content-type': 'application/json' },
+        payload: '{"simulator":true,"kind":"collection","reference":"\\ud800","x":"\\udfff"}',
+      });
+      expect(sur.statusCode).toBeLessThan(500);
+    }
+    // A stranger's bytes are not kept.
+    const strangers = await pay().callbacksList({ verdict: 'bad_token' });
+    expect(strangers.every((c) => c.body === null)).toBe(true);
+  });
+
+  it('the path token never reaches a stored provider call or a log line', async () => {
+    const { maskCallbackToken } = await import('../../app.js');
+    expect(maskCallbackToken(`/api/v1/payments/callbacks/daraja/collection/${TOKEN}`)).toBe(
+      '/api/v1/payments/callbacks/daraja/collection/***',
+    );
+    expect(maskCallbackToken('/api/v1/orders/123')).toBe('/api/v1/orders/123');
+    const { maskSecrets } = await import('./http.js');
+    expect(
+      JSON.stringify(
+        maskSecrets({
+          CallBackURL: `https://x/${TOKEN}`,
+          ResultURL: `https://x/${TOKEN}`,
+          QueueTimeOutURL: TOKEN,
+        }),
+      ),
+    ).not.toContain(TOKEN);
+  });
+
   it('an IP allow-list, when set, refuses other addresses (after the token check)', async () => {
     const t2 = await createTestApp({
       PAYMENT_CALLBACK_TOKEN: TOKEN,
@@ -490,9 +551,15 @@ describe('refunds', () => {
     expect(retried).toMatchObject({ status: 'queued', attempts: 1, resultCode: '1' });
     expect(retried.reference).not.toBe(firstRef);
     await elapse(600);
+    expect((await pay().disbursement(d!.id))!).toMatchObject({ status: 'sending', attempts: 2 });
+    // The second attempt's callback never comes: only its own chain of status queries can settle it.
+    await t.handle.db.execute(
+      `delete from jobs where kind = 'payments.simulator_callback' and status = 'pending'`,
+    );
     await elapse(5);
+    expect((await pay().disbursement(d!.id))!.status).toBe('sending');
+    await elapse(60);
     expect((await pay().disbursement(d!.id))!).toMatchObject({ status: 'succeeded', attempts: 2 });
-    // One send per reference at the provider.
     // One send per reference at the provider: two attempts, two references, never the same one twice.
     const sends = await t.handle.db
       .select()
@@ -557,7 +624,7 @@ describe('refunds', () => {
 });
 
 describe('seller payouts', () => {
-  async function completedSale(quantity = 2) {
+  async function completedSale(quantity = 2, confirm = true) {
     const { buyer, checkout } = await checkoutFor('0754 123 456', quantity);
     await startPush(buyer, checkout.checkout_id);
     await elapse(5);
@@ -572,9 +639,45 @@ describe('seller payouts', () => {
       location: { lat: -6.77, lng: 39.27 },
     });
     expect(del.statusCode, del.body).toBe(200);
-    expect((await api('POST', `/api/v1/orders/${id}/confirm-receipt`, buyer.auth, {})).statusCode).toBe(200);
+    if (confirm)
+      expect((await api('POST', `/api/v1/orders/${id}/confirm-receipt`, buyer.auth, {})).statusCode).toBe(
+        200,
+      );
     return { buyer, checkout };
   }
+
+  it('pay → deliver → dispute → partial refund: the buyer gets the refund on the paying phone, the seller the rest of the base price', async () => {
+    const { buyer, checkout } = await completedSale(2, false);
+    const orderId = checkout.orders[0]!.id;
+    const before = await balance(seller);
+    const evidence = await upload(t, buyer.auth, 'dispute_evidence');
+    const opened = await api('POST', `/api/v1/orders/${orderId}/disputes`, buyer.auth, {
+      reason: 'damaged',
+      description: 'One kanga is torn',
+      evidence_media_ids: [evidence],
+    });
+    expect(opened.statusCode, opened.body).toBe(201);
+    const resolved = await api('POST', `/api/v1/admin/disputes/${opened.json().id}/resolve`, admin.auth, {
+      resolution: 'partial_refund',
+      amount: 10_000_00,
+      note: 'one of two items damaged',
+    });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    await jobs().drain();
+    await elapse(5);
+    const refunds = (await api('GET', '/api/v1/payments/refunds', buyer.auth)).json().items;
+    expect(refunds).toEqual([
+      expect.objectContaining({
+        status: 'succeeded',
+        amount: 10_000_00,
+        order_id: orderId,
+        phone: '+255754123456',
+      }),
+    ]);
+    expect((await t.app.services.ledger.balance(`buyer:${buyer.userId}:refunds_payable`)).posted).toBe(0);
+    // The seller is credited the base price (2 × 10,000) less the refund.
+    expect((await balance(seller)).available - before.available).toBe(10_000_00);
+  });
   const balance = async (who: Actor) => (await api('GET', '/api/v1/seller/balance', who.auth)).json();
 
   it('pay → deliver → complete → payout: the seller is paid the full base price; one payout in flight', async () => {
@@ -603,6 +706,44 @@ describe('seller payouts', () => {
     });
     const mine = (await api('GET', '/api/v1/seller/payouts', seller.auth)).json().items;
     expect(mine[0]).toMatchObject({ status: 'succeeded', amount: before.available });
+  });
+
+  it('a payout failure only a callback reported keeps the reserve until an admin settles it from the statement', async () => {
+    await completedSale();
+    const before = await balance(seller);
+    const res = await api('POST', '/api/v1/admin/payments/payouts', admin.auth, {
+      seller_id: seller.userId,
+      reason: 'weekly',
+    });
+    await jobs().drain();
+    const id = res.json().id as string;
+    await pay().settleDisbursement(
+      id,
+      {
+        outcome: 'failed',
+        providerRef: null,
+        receipt: null,
+        amount: null,
+        msisdn: null,
+        code: '2001',
+        message: 'x',
+      },
+      'callback',
+    );
+    expect(await balance(seller)).toMatchObject({ available: 0, in_payout: before.available });
+    // The next payout cannot pay the reserved money again.
+    const again = await api('POST', '/api/v1/admin/payments/payouts', admin.auth, {
+      seller_id: seller.userId,
+      reason: 'x',
+    });
+    expect(again.statusCode).toBe(422);
+    const url = `/api/v1/admin/payments/payouts/${id}/resolve`;
+    expect((await api('POST', url, seller.auth, { sent: false, reason: 'x' })).statusCode).toBe(403);
+    expect((await api('POST', url, admin.auth, { sent: 'no', reason: 'x' })).statusCode).toBe(400);
+    const ok = await api('POST', url, admin.auth, { sent: false, reason: 'not on the M-Pesa statement' });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(await balance(seller)).toMatchObject({ available: before.available, in_payout: 0 });
+    expect((await api('POST', url, admin.auth, { sent: true, reason: 'twice' })).statusCode).toBe(409);
   });
 
   it('a failed payout returns the money to available', async () => {

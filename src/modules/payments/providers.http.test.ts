@@ -75,6 +75,16 @@ describe('Safaricom Daraja inside the app', () => {
     passkey: 'bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919',
   };
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  /** When set, the next STK push reaches Safaricom but its reply is lost on the way back. */
+  let dropNextStkReply = false;
+  const lossyFetch: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (dropNextStkReply && String(input).endsWith('/mpesa/stkpush/v1/processrequest')) {
+      dropNextStkReply = false;
+      throw Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
+    }
+    return res;
+  };
 
   beforeAll(async () => {
     fake = await startFakeDaraja({
@@ -122,7 +132,7 @@ describe('Safaricom Daraja inside the app', () => {
               statusResultUrl: `${base}/api/v1/payments/callbacks/daraja/disbursement/${TOKEN}`,
               statusTimeoutUrl: `${base}/api/v1/payments/callbacks/daraja/disbursement/${TOKEN}`,
             },
-            { clock, record },
+            { clock, record, fetchImpl: lossyFetch },
           ),
       },
     );
@@ -226,6 +236,70 @@ describe('Safaricom Daraja inside the app', () => {
     expect(verdicts.sort()).toEqual(['accepted', 'amount_mismatch', 'bad_token', 'unknown_reference']);
   });
 
+  it('a push whose reply was lost: its callback is matched by phone and amount, verified by STK query, and pays', async () => {
+    const { api, checkout: co } = await checkout(t, shop.skuId, '+254 712 345 690');
+    dropNextStkReply = true;
+    const push = await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    expect(push.statusCode, push.body).toBe(202);
+    // The push reached Safaricom but we never heard back: pending, with no CheckoutRequestID to ask by.
+    expect(push.json()).toMatchObject({ status: 'pending' });
+    expect((await pay().collectionsOfCheckout(co.checkout_id))[0]!.providerRef).toBeNull();
+    clock.advanceSeconds(30);
+    expect(await fake.deliverCallbacks()).toBe(1);
+    await drain();
+    const p = (await api('GET', `/api/v1/payments/checkouts/${co.checkout_id}`)).json();
+    expect(p.status).toBe('paid');
+    expect(p.collections[0]).toMatchObject({ status: 'succeeded', used_for: 'funded_checkout' });
+  });
+
+  it('a forged failure for a refund in flight sends nothing again: recorded for an admin, no second B2C', async () => {
+    const { api, checkout: co } = await checkout(t, shop.skuId, '+254 712 345 691');
+    await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    clock.advanceSeconds(30);
+    await fake.deliverCallbacks();
+    await drain();
+    fake.script.set('254712345691', { kind: 'noCallback', afterMs: 3_600_000 });
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/orders/${co.orders[0]!.id}/reject`,
+      headers: shop.seller.auth,
+      payload: { reason: 'sold out' },
+    });
+    await drain();
+    const [d] = await pay().disbursementsOf({ orderId: co.orders[0]!.id });
+    expect(d!.status).toBe('sending');
+    // Sends to this buyer's phone (other tests' late refunds also reach the fake meanwhile).
+    const b2cToBuyer = () =>
+      fake.requests.filter(
+        (r) =>
+          r.path === '/mpesa/b2c/v3/paymentrequest' && (r.body as { PartyB: number }).PartyB === 254712345691,
+      ).length;
+    const b2cBefore = b2cToBuyer();
+    const forged = await fetch(`${base}/api/v1/payments/callbacks/daraja/disbursement/${TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        Result: {
+          ResultType: 0,
+          ResultCode: 2001,
+          ResultDesc: 'The initiator information is invalid.',
+          OriginatorConversationID: d!.reference,
+          ConversationID: 'AG_forged',
+          TransactionID: 'FORGED',
+        },
+      }),
+    });
+    expect(forged.status).toBe(200);
+    await drain();
+    clock.advanceSeconds(3600);
+    await drain();
+    const after = (await pay().disbursement(d!.id))!;
+    expect(after).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(b2cBefore).toBe(1);
+    expect(b2cToBuyer()).toBe(1);
+    fake.script.delete('254712345691');
+  });
+
   it('cancel on the handset → cancelled; the buyer pushes again', async () => {
     const { api, checkout: co } = await checkout(t, shop.skuId, '+254 712 345 680');
     fake.script.set('254712345680', { kind: 'cancel', afterMs: 1000 });
@@ -254,7 +328,11 @@ describe('Safaricom Daraja inside the app', () => {
     await drain();
     const [d] = await pay().disbursementsOf({ orderId: co.orders[0]!.id });
     expect(d).toMatchObject({ status: 'sending', amount: co.total });
-    const b2c = fake.requests.find((r) => r.path === '/mpesa/b2c/v3/paymentrequest')!;
+    const b2c = fake.requests.find(
+      (r) =>
+        r.path === '/mpesa/b2c/v3/paymentrequest' &&
+        (r.body as { OriginatorConversationID: string }).OriginatorConversationID === d!.reference,
+    )!;
     expect(b2c.body).toMatchObject({
       OriginatorConversationID: d!.reference,
       PartyB: 254712345681,

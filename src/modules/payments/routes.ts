@@ -332,6 +332,27 @@ export function adminPaymentRoutes(deps: PaymentRouteDeps): FastifyPluginAsyncZo
     );
 
     app.post(
+      '/payments/payouts/:id/resolve',
+      {
+        preHandler: admin,
+        schema: {
+          ...s,
+          summary:
+            'Settle a payout whose failure only the provider callback reported: sent (with its receipt) or not sent (back to available)',
+          params: idParam,
+          body: z.strictObject({
+            sent: z.boolean(),
+            receipt: z.string().trim().min(1).max(40).optional(),
+            reason: z.string().trim().min(1).max(500),
+          }),
+          response: { 200: disbursementSchema, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) =>
+        toDisbursement(await payments.resolvePayout(request.params.id, caller(request).userId, request.body)),
+    );
+
+    app.post(
       '/payments/refunds/:id/retry',
       {
         preHandler: admin,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/columns.js';
 import type { Clock } from '../../shared/clock.js';
@@ -48,6 +48,7 @@ export interface CheckoutPort {
     tx: Database,
     checkoutId: string,
     reference: string,
+    startedAt?: Date,
   ): Promise<{ result: 'paid' | 'same_payment' | 'already_paid' | 'not_payable' }>;
 }
 
@@ -82,6 +83,47 @@ const GIVEN_UP = 'UNCONFIRMED';
 const isGivenUp = (c: Collection) => c.status === 'timeout' && c.resultCode === GIVEN_UP;
 /** Provider answers meaning "no such transaction" (Vodacom INS-23, the simulator's NOT_FOUND). */
 const NOT_FOUND_CODES = new Set(['INS-23', 'NOT_FOUND']);
+/** "No such transaction" this many times in a row, over the backoff, means the send never left. */
+const NOT_FOUND_STREAK = 5;
+const SWEEP_STEP = 1000;
+const MAX_STORED_CALLBACK = 16 * 1024;
+
+/**
+ * What of a callback body is kept: nothing from a caller without the token (a stranger's bytes),
+ * at most 16 kB otherwise, and never a lone UTF-16 surrogate (PostgreSQL's jsonb refuses one,
+ * which would turn a junk callback into a 500).
+ */
+function storableBody(body: unknown, verdict: CallbackVerdict): unknown {
+  if (body === undefined || verdict === 'bad_token' || verdict === 'ip_not_allowed') return null;
+  let json: string;
+  try {
+    json = JSON.stringify(body);
+  } catch {
+    return { unstorable: true }; // nested too deep to serialise
+  }
+  json = json.replace(/\\u[dD][89a-fA-F][0-9a-fA-F]{2}/g, '\\ufffd');
+  if (json.length > MAX_STORED_CALLBACK) return { truncated: true, bytes: json.length };
+  return JSON.parse(json);
+}
+/** A push the provider never acknowledged is given up after this, so the buyer can push again. */
+const UNASKABLE_AFTER_MINUTES = 5;
+
+/** A status query whose failure (network, refusal) counts as "still unknown", never as an answer. */
+async function queryOrPending(q: () => Promise<ProviderResult>): Promise<ProviderResult> {
+  try {
+    return await q();
+  } catch (err) {
+    return {
+      outcome: 'pending',
+      providerRef: null,
+      receipt: null,
+      amount: null,
+      msisdn: null,
+      code: err instanceof ProviderError ? err.code : 'QUERY_FAILED',
+      message: (err as Error).message,
+    };
+  }
+}
 
 /** Backoff between status queries: 1×, 2×, 4× … the first delay, capped at 30 minutes. */
 const queryDelayMs = (firstSeconds: number, n: number) => Math.min(30 * MINUTE, firstSeconds * 1000 * 2 ** n);
@@ -107,12 +149,24 @@ export function createPaymentsService(deps: {
   const callbackUrl = (kind: CallbackKind) =>
     `${s.callbackBaseUrl.replace(/\/$/, '')}/api/v1/payments/callbacks/${provider.name}/${kind}/${s.callbackToken}`;
 
-  async function scheduleCheck(tx: Database, what: 'collection' | 'disbursement', id: string, n: number) {
+  /**
+   * The next status query for a push or a send. Keyed by the attempt's reference, so a refund's
+   * second attempt gets its own chain of checks. `notFound` counts consecutive "no such
+   * transaction" answers.
+   */
+  async function scheduleCheck(
+    tx: Database,
+    what: 'collection' | 'disbursement',
+    id: string,
+    reference: string,
+    n: number,
+    notFound = 0,
+  ) {
     await jobs.enqueue(tx, {
       kind: `payments.check_${what}`,
-      payload: { id, n },
+      payload: { id, n, notFound },
       runAt: new Date(clock.now().getTime() + queryDelayMs(s.firstQueryAfterSeconds, n)),
-      dedupeKey: `payments.check:${id}:${n}`,
+      dedupeKey: `payments.check:${reference}:${n}`,
     });
   }
 
@@ -173,7 +227,7 @@ export function createPaymentsService(deps: {
           amount: c.amount,
           currency: c.currency,
         });
-        const paid = await deps.checkouts.markPaid(tx, c.checkoutId, c.reference);
+        const paid = await deps.checkouts.markPaid(tx, c.checkoutId, c.reference, c.createdAt);
         if (paid.result === 'paid' || paid.result === 'same_payment') usedFor = 'funded_checkout';
         else {
           // The platform takes responsibility: money that buys nothing goes straight back.
@@ -220,26 +274,25 @@ export function createPaymentsService(deps: {
 
   async function checkCollection(collectionId: string, n: number) {
     const [c] = await db.select().from(paymentCollections).where(eq(paymentCollections.id, collectionId));
-    if (!c || FINAL_COLLECTION.includes(c.status)) return;
-    let r: ProviderResult;
-    try {
-      r = await provider.queryCollection({ reference: c.reference, providerRef: c.providerRef });
-    } catch (err) {
-      if (!(err instanceof ProviderError) || err.retryable) {
-        r = {
-          outcome: 'pending',
-          providerRef: null,
-          receipt: null,
-          amount: null,
-          msisdn: null,
-          code: 'QUERY_FAILED',
-          message: (err as Error).message,
-        };
-      } else throw err;
+    if (!c) return;
+    if (FINAL_COLLECTION.includes(c.status)) {
+      // Our own give-up is re-asked by the sweeper: money proven later is refunded, never kept.
+      if (!isGivenUp(c)) return;
+      const late = await queryOrPending(() =>
+        provider.queryCollection({ reference: c.reference, providerRef: c.providerRef }),
+      );
+      if (late.outcome === 'succeeded') await settleCollection(c.id, late, 'sweeper');
+      return;
     }
+    const r = await queryOrPending(() =>
+      provider.queryCollection({ reference: c.reference, providerRef: c.providerRef }),
+    );
     if (r.outcome === 'pending') {
       const age = clock.now().getTime() - c.createdAt.getTime();
-      if (age >= s.giveUpAfterMinutes * MINUTE) {
+      // A push whose reply never came cannot be asked about (no provider id): after a few minutes
+      // the buyer may push again; a late callback for it is still matched by phone and amount.
+      const unaskable = c.providerRef === null && age >= UNASKABLE_AFTER_MINUTES * MINUTE;
+      if (unaskable || age >= s.giveUpAfterMinutes * MINUTE) {
         // Nobody ever told us; stop asking. Money that turns up later is late money: refunded.
         await settleCollection(
           c.id,
@@ -247,14 +300,16 @@ export function createPaymentsService(deps: {
             ...r,
             outcome: 'timeout',
             code: GIVEN_UP,
-            message: `no final answer after ${s.giveUpAfterMinutes} min`,
+            message: unaskable
+              ? 'the provider never acknowledged the push'
+              : `no final answer after ${s.giveUpAfterMinutes} min`,
           },
           'reconciler',
         );
         return;
       }
       await settleCollection(c.id, r, 'reconciler');
-      await db.transaction((tx) => scheduleCheck(tx, 'collection', c.id, n + 1));
+      await db.transaction((tx) => scheduleCheck(tx, 'collection', c.id, c.reference, n + 1));
       return;
     }
     await settleCollection(c.id, r, 'query');
@@ -328,7 +383,7 @@ export function createPaymentsService(deps: {
         .where(eq(paymentDisbursements.id, d.id))
         .returning();
       // Written before the call: if this process dies mid-call, the query still happens.
-      await scheduleCheck(tx, 'disbursement', d.id, 0);
+      await scheduleCheck(tx, 'disbursement', d.id, d.reference, 0);
       return u!;
     });
     if (!claimed) return;
@@ -366,6 +421,11 @@ export function createPaymentsService(deps: {
     await settleDisbursement(claimed.id, r, 'send');
   }
 
+  /**
+   * Decide a send under its row lock. `source` 'callback' means only the (unsigned) callback said
+   * so and no status query could confirm: then a failure is recorded for an admin and never
+   * retried automatically, and a payout's reserve is kept — a callback alone never moves money again.
+   */
   async function settleDisbursement(id: string, r: ProviderResult, source: string) {
     return db.transaction(async (tx) => {
       const [d] = await tx
@@ -430,7 +490,8 @@ export function createPaymentsService(deps: {
       // A definite failure. A refund is the platform's debt: try again with a new reference,
       // later, up to the limit; then it waits for an admin. A payout's reserve returns to the seller.
       const base = { resultCode: r.code, resultMessage: r.message.slice(0, 500), updatedAt: now };
-      if (d.kind === 'refund' && d.attempts < s.refundMaxAttempts) {
+      const unconfirmed = source === 'callback';
+      if (d.kind === 'refund' && d.attempts < s.refundMaxAttempts && !unconfirmed) {
         const [u] = await tx
           .update(paymentDisbursements)
           .set({
@@ -450,14 +511,16 @@ export function createPaymentsService(deps: {
         .set({ ...base, status: 'failed', decidedAt: now })
         .where(eq(paymentDisbursements.id, id))
         .returning();
-      if (d.kind === 'payout') await ledger.settlePayout(tx, d.id, 'void');
+      // An unconfirmed failure keeps the payout's reserve until an admin releases it after checking
+      // the provider's statement; otherwise the next run could pay money that already left.
+      if (d.kind === 'payout' && !unconfirmed) await ledger.settlePayout(tx, d.id, 'void');
       await audit.record(tx, {
         actorUserId: null,
         action: `${d.kind}.failed`,
         targetType: 'user',
         targetId: d.partyId,
         reason: r.message.slice(0, 200),
-        data: { disbursement_id: d.id, code: r.code, source },
+        data: { disbursement_id: d.id, code: r.code, source, needs_review: unconfirmed },
       });
       await jobs.enqueue(tx, {
         kind: 'notify.disbursement_status',
@@ -467,35 +530,20 @@ export function createPaymentsService(deps: {
     });
   }
 
-  async function checkDisbursement(id: string, n: number) {
+  async function checkDisbursement(id: string, n: number, notFound: number) {
     const [d] = await db.select().from(paymentDisbursements).where(eq(paymentDisbursements.id, id));
     if (d?.status !== 'sending') return;
-    let r: ProviderResult;
-    try {
-      r = await provider.querySend({
-        reference: d.reference,
-        providerRef: d.providerRef,
-        receipt: d.receipt,
-      });
-    } catch (err) {
-      if (err instanceof ProviderError && !err.retryable) throw err;
-      r = {
-        outcome: 'pending',
-        providerRef: null,
-        receipt: null,
-        amount: null,
-        msisdn: null,
-        code: 'QUERY_FAILED',
-        message: (err as Error).message,
-      };
-    }
+    const r = await queryOrPending(() =>
+      provider.querySend({ reference: d.reference, providerRef: d.providerRef, receipt: d.receipt }),
+    );
     if (r.outcome !== 'pending') {
       await settleDisbursement(d.id, r, 'query');
       return;
     }
-    if (NOT_FOUND_CODES.has(r.code) && n >= 4) {
-      // Asked five times over half an hour and the provider has no such send: it never left.
-      // That is an answer, not a guess, so a refund may now be tried again under a new reference.
+    const streak = NOT_FOUND_CODES.has(r.code) ? notFound + 1 : 0;
+    if (streak >= NOT_FOUND_STREAK) {
+      // "No such send", five times in a row over the backoff: it never left. That is an answer,
+      // not a guess, so a refund may now be tried again under a new reference.
       await settleDisbursement(
         d.id,
         { ...r, outcome: 'failed', message: 'the provider has no record of this send' },
@@ -504,7 +552,7 @@ export function createPaymentsService(deps: {
       return;
     }
     // Still unknown. Keep asking with backoff; never send again on a guess.
-    await db.transaction((tx) => scheduleCheck(tx, 'disbursement', d.id, n + 1));
+    await db.transaction((tx) => scheduleCheck(tx, 'disbursement', d.id, d.reference, n + 1, streak));
   }
 
   // ---- callbacks -----------------------------------------------------------------------------
@@ -522,7 +570,7 @@ export function createPaymentsService(deps: {
       provider: provider.name,
       kind,
       remoteIp: ip,
-      body: body === undefined ? null : (body as object),
+      body: storableBody(body, verdict),
       verdict,
       detail,
       collectionId: links.collectionId ?? null,
@@ -552,10 +600,51 @@ export function createPaymentsService(deps: {
     return c ?? null;
   }
 
+  /**
+   * A push whose reply we never got has no provider id, and Daraja's callback does not echo ours.
+   * Such a callback is matched by provider, phone and amount to the one unacknowledged push of the
+   * last two days that fits; the provider id is adopted, and the status query (with that id)
+   * decides as usual. Two candidates: no match (a person sorts it out from the statement).
+   */
+  async function adoptUnacknowledgedPush(p: ParsedCallback) {
+    if (!p.providerRef || !p.msisdn || p.amount === null) return null;
+    const since = new Date(clock.now().getTime() - 48 * HOUR);
+    const candidates = await db
+      .select()
+      .from(paymentCollections)
+      .where(
+        and(
+          eq(paymentCollections.provider, provider.name),
+          isNull(paymentCollections.providerRef),
+          eq(paymentCollections.msisdn, p.msisdn),
+          eq(paymentCollections.amount, p.amount),
+          gte(paymentCollections.createdAt, since),
+          or(
+            inArray(paymentCollections.status, PENDING_STATES),
+            and(eq(paymentCollections.status, 'timeout'), eq(paymentCollections.resultCode, GIVEN_UP)),
+          ),
+        ),
+      )
+      .limit(2);
+    if (candidates.length !== 1) return null;
+    const [adopted] = await db
+      .update(paymentCollections)
+      .set({ providerRef: p.providerRef, updatedAt: clock.now() })
+      .where(and(eq(paymentCollections.id, candidates[0]!.id), isNull(paymentCollections.providerRef)))
+      .returning();
+    return adopted ?? null;
+  }
+
   async function findDisbursement(p: ParsedCallback) {
     const conds = [];
     if (p.reference) conds.push(eq(paymentDisbursements.reference, p.reference));
-    if (p.providerRef) conds.push(eq(paymentDisbursements.providerRef, p.providerRef));
+    if (p.providerRef)
+      conds.push(
+        and(
+          eq(paymentDisbursements.provider, provider.name),
+          eq(paymentDisbursements.providerRef, p.providerRef),
+        ),
+      );
     if (!conds.length) return null;
     const [d] = await db
       .select()
@@ -618,7 +707,7 @@ export function createPaymentsService(deps: {
             })
             .returning();
           // Written with the row: the reconciler never depends on a callback arriving.
-          await scheduleCheck(tx, 'collection', id, 0);
+          await scheduleCheck(tx, 'collection', id, referenceOf(id), 0);
           return row!;
         } catch (err) {
           if (isUniqueViolation(err))
@@ -732,6 +821,8 @@ export function createPaymentsService(deps: {
      */
     async requestPayout(sellerId: string, by: { userId: string | null; reason: string }) {
       return db.transaction(async (tx) => {
+        // One payout decision per seller at a time: two requests racing see each other's payout.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`payout:${sellerId}`}))`);
         const dest = await deps.payoutDestination(sellerId, tx);
         if (
           dest.changedAt &&
@@ -854,7 +945,7 @@ export function createPaymentsService(deps: {
         throw new AppError('CALLBACK_MALFORMED', 400, 'This is not a callback we understand.');
       }
       if (q.kind === 'collection') {
-        const c = await findCollection(parsed);
+        const c = (await findCollection(parsed)) ?? (await adoptUnacknowledgedPush(parsed));
         if (!c) {
           await logCallback(
             q.kind,
@@ -957,16 +1048,62 @@ export function createPaymentsService(deps: {
     async verifyDisbursement(id: string, callback: ProviderResult) {
       const [d] = await db.select().from(paymentDisbursements).where(eq(paymentDisbursements.id, id));
       if (d?.status !== 'sending') return;
-      let r: ProviderResult = callback;
-      if (s.verifyByQuery) {
-        const q = await provider.querySend({
+      const q = await queryOrPending(() =>
+        provider.querySend({
           reference: d.reference,
           providerRef: d.providerRef ?? callback.providerRef,
           receipt: callback.receipt,
-        });
-        if (q.outcome !== 'pending') r = { ...q, receipt: q.receipt ?? callback.receipt };
+        }),
+      );
+      if (q.outcome !== 'pending') {
+        await settleDisbursement(d.id, { ...q, receipt: q.receipt ?? callback.receipt }, 'callback+query');
+        return;
       }
-      await settleDisbursement(d.id, r, 'callback');
+      // The provider's status answer is itself asynchronous (Daraja) or inconclusive: take the
+      // callback, which passed the path token, correlation and amount checks, but mark it as such.
+      await settleDisbursement(d.id, callback, 'callback');
+    },
+
+    /**
+     * A payout whose failure only a callback reported keeps its reserve. An admin who checked the
+     * provider's statement settles it: not sent (the reserve returns to available) or sent.
+     */
+    async resolvePayout(
+      id: string,
+      adminId: string,
+      input: { sent: boolean; reason: string; receipt?: string | undefined },
+    ) {
+      return db.transaction(async (tx) => {
+        const [d] = await tx
+          .select()
+          .from(paymentDisbursements)
+          .where(eq(paymentDisbursements.id, id))
+          .for('update');
+        if (!d || d.kind !== 'payout') throw notFound('Payout');
+        const reserved = (await ledger.payoutTotals(d.partyId, tx)).inFlight;
+        if (d.status !== 'failed' || reserved === 0)
+          throw conflict('INVALID_TRANSITION', `This payout is ${d.status} and holds no reserve to settle.`);
+        await ledger.settlePayout(tx, d.id, input.sent ? 'post' : 'void');
+        const [u] = await tx
+          .update(paymentDisbursements)
+          .set({
+            status: input.sent ? 'succeeded' : 'failed',
+            receipt: input.receipt ?? d.receipt,
+            decidedAt: clock.now(),
+            updatedAt: clock.now(),
+          })
+          .where(eq(paymentDisbursements.id, id))
+          .returning();
+        await audit.record(tx, {
+          actorUserId: adminId,
+          action: input.sent ? 'payout.confirmed_sent' : 'payout.released',
+          targetType: 'user',
+          targetId: d.partyId,
+          reason: input.reason,
+          data: { disbursement_id: d.id, receipt: input.receipt ?? null },
+        });
+        return u!;
+      });
     },
 
     /** An admin re-queues a refund that ran out of attempts (e.g. after the buyer fixed their number). */
@@ -1006,6 +1143,21 @@ export function createPaymentsService(deps: {
         await enqueueSend(tx, u!);
         return u!;
       });
+    },
+
+    /** A push for this checkout still awaits its answer (checkout expiry waits for it). */
+    async pushInFlight(tx: Database, checkoutId: string) {
+      const [c] = await tx
+        .select({ id: paymentCollections.id })
+        .from(paymentCollections)
+        .where(
+          and(
+            eq(paymentCollections.checkoutId, checkoutId),
+            inArray(paymentCollections.status, PENDING_STATES),
+          ),
+        )
+        .limit(1);
+      return Boolean(c);
     },
 
     async collectionsOfCheckout(checkoutId: string) {
@@ -1074,20 +1226,47 @@ export function createPaymentsService(deps: {
         .limit(200);
     },
 
-    /** Collections still undecided whose next check is overdue (the sweep behind the per-row jobs). */
-    async overdueCollections() {
-      return db
+    /**
+     * The safety net behind the per-row checks (a chain broken by a crash, a given-up push whose
+     * money may still turn up, a send stuck unknown): query each again. Runs on a schedule.
+     */
+    async sweep() {
+      const now = clock.now().getTime();
+      const recentGiveUps = await db
+        .select({ id: paymentCollections.id })
+        .from(paymentCollections)
+        .where(
+          and(
+            eq(paymentCollections.status, 'timeout'),
+            eq(paymentCollections.resultCode, GIVEN_UP),
+            gte(paymentCollections.createdAt, new Date(now - 7 * 24 * HOUR)),
+          ),
+        )
+        .limit(500);
+      const open = await db
         .select({ id: paymentCollections.id })
         .from(paymentCollections)
         .where(
           and(
             inArray(paymentCollections.status, PENDING_STATES),
-            lte(
-              paymentCollections.createdAt,
-              new Date(clock.now().getTime() - s.firstQueryAfterSeconds * 1000),
-            ),
+            lte(paymentCollections.updatedAt, new Date(now - 30 * MINUTE)),
           ),
-        );
+        )
+        .limit(500);
+      const sending = await db
+        .select({ id: paymentDisbursements.id })
+        .from(paymentDisbursements)
+        .where(
+          and(
+            eq(paymentDisbursements.status, 'sending'),
+            lte(paymentDisbursements.updatedAt, new Date(now - 30 * MINUTE)),
+          ),
+        )
+        .limit(500);
+      // A high step number: a fresh chain at the longest backoff, deduplicated per attempt.
+      for (const c of [...recentGiveUps, ...open]) await checkCollection(c.id, SWEEP_STEP);
+      for (const d of sending) await checkDisbursement(d.id, SWEEP_STEP, 0);
+      return { collections: recentGiveUps.length + open.length, sends: sending.length };
     },
   };
 }
