@@ -1079,7 +1079,7 @@ export function createPaymentsService(deps: {
           .from(paymentDisbursements)
           .where(eq(paymentDisbursements.id, id))
           .for('update');
-        if (!d || d.kind !== 'payout') throw notFound('Payout');
+        if (d?.kind !== 'payout') throw notFound('Payout');
         const reserved = (await ledger.payoutTotals(d.partyId, tx)).inFlight;
         if (d.status !== 'failed' || reserved === 0)
           throw conflict('INVALID_TRANSITION', `This payout is ${d.status} and holds no reserve to settle.`);
