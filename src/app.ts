@@ -22,6 +22,7 @@ import { type CatalogModule, createCatalogModule } from './modules/catalog/index
 import { createIdentityModule, type IdentityModule, requireMobile } from './modules/identity/index.js';
 import { createJobService, type JobService } from './modules/jobs/index.js';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
+import { createZonesModule, type ZonesModule } from './modules/logistics/index.js';
 import {
   createLocalStorage,
   createMediaService,
@@ -68,6 +69,7 @@ export interface Services {
   ledger: LedgerService;
   orders: OrdersModule;
   payments: PaymentsModule;
+  zones: ZonesModule;
   media: MediaService;
   sms: SmsSender;
 }
@@ -308,6 +310,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const jobs = createJobService({ db, clock, ids, log: app.log });
   const ledger = createLedgerService({ db, clock, ids });
+  const zones = createZonesModule({ db, clock, ids, audit });
   // Checkout expiry asks payments whether a prompt is still on the phone; payments is built after
   // orders (it pays checkouts through orders), so the question is bound once both exist.
   let paymentInFlight: (tx: Database, checkoutId: string) => Promise<boolean> = async () => false;
@@ -378,6 +381,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ledger,
     orders,
     payments,
+    zones,
   });
 
   app.get(
@@ -425,6 +429,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(promotions.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(orders.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(payments.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(zones.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }
