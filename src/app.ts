@@ -31,7 +31,7 @@ import {
   mediaRoutes,
 } from './modules/media/index.js';
 import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
-import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
+import { createOrdersModule, type DeliveryQuote, type OrdersModule } from './modules/orders/index.js';
 import {
   createDarajaProvider,
   createPaymentsModule,
@@ -42,7 +42,14 @@ import {
 } from './modules/payments/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
-import { AppError, findNulString, problems, registerErrorHandling } from './shared/errors.js';
+import {
+  AppError,
+  conflict,
+  findNulString,
+  problems,
+  registerErrorHandling,
+  unprocessable,
+} from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';
 
 export interface AppDeps {
@@ -346,6 +353,40 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       };
     },
     requireMobile,
+    quoteDelivery:
+      config.DELIVERY_QUOTES === 'zones'
+        ? async ({ sellerIds, address, now }) => {
+            if (!address.location)
+              throw unprocessable(
+                'ADDRESS_LOCATION_REQUIRED',
+                'address_id',
+                'Delivery is priced and promised by place: give this address a location (lat, lng).',
+              );
+            const out = new Map<string, DeliveryQuote>();
+            for (const sellerId of sellerIds) {
+              const p = await identity.profiles.getSellerProfile(sellerId);
+              if (p?.latitude == null || p.longitude == null)
+                throw conflict(
+                  'SELLER_LOCATION_MISSING',
+                  'A seller in your cart has no pickup location yet, so no delivery time can be promised; remove their items or try later.',
+                );
+              const q = await zones.service.quote({
+                pickup: { lat: p.latitude, lng: p.longitude },
+                dropoff: address.location,
+                now,
+                fields: { pickup: 'seller_location', dropoff: 'address_id' },
+              });
+              out.set(sellerId, {
+                fee: q.fee,
+                promised_by: q.promisedBy.toISOString(),
+                from_zone: q.fromZone.name,
+                to_zone: q.toZone.name,
+                duration_minutes: q.durationMinutes,
+              });
+            }
+            return out;
+          }
+        : undefined,
   });
   const payments = createPaymentsModule({
     db,

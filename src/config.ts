@@ -34,6 +34,8 @@ const envSchema = z.object({
   LOYALTY_EARN_PER_POINT: int(1, 1_000_000_000).default(100_000),
   CHECKOUT_TTL_MINUTES: int(1, 24 * 60).default(30),
   DISPUTE_WINDOW_HOURS: int(1, 24 * 30).default(48),
+  /** flat: every order pays DELIVERY_FEE and gets no promised time; zones: priced and promised by the zone table */
+  DELIVERY_QUOTES: z.enum(['flat', 'zones']).default('flat'),
   DELIVERY_FEE: int(0, 100_000_000)
     .multipleOf(100, 'must be whole shillings (a multiple of 100)')
     .default(300_000),

@@ -11,11 +11,11 @@ import type { MediaService } from '../media/index.js';
 import type { PromotionsService } from '../promotions/index.js';
 import { adminOrderRoutes, orderRoutes } from './routes.js';
 import { createOrdersService, type OrderSettings } from './service.js';
-import type { DeliveryAddress } from './snapshot.js';
+import type { DeliveryAddress, DeliveryQuote } from './snapshot.js';
 
 export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
 export type { Order, OrderSettings, OrdersService } from './service.js';
-export type { DeliveryAddress, OrderSnapshot } from './snapshot.js';
+export type { DeliveryAddress, DeliveryQuote, OrderSnapshot } from './snapshot.js';
 
 export function createOrdersModule(deps: {
   db: Database;
@@ -32,6 +32,12 @@ export function createOrdersModule(deps: {
   paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
   addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;
   requireMobile: (input: string, field: string) => string;
+  /** each seller's delivery for this address (zones); absent: the flat DELIVERY_FEE */
+  quoteDelivery?: (q: {
+    sellerIds: string[];
+    address: DeliveryAddress;
+    now: Date;
+  }) => Promise<Map<string, DeliveryQuote>>;
 }) {
   const service = createOrdersService(deps);
   // Timers written by checkout and delivery; idempotent, safe in several workers at once.
@@ -43,6 +49,12 @@ export function createOrdersModule(deps: {
   });
   const routeDeps = {
     orders: service,
+    quoteDelivery: deps.quoteDelivery,
+    cartSellers: async (buyerId: string) => {
+      const view = await deps.cart.view(buyerId);
+      return [...new Set(view.lines.map((l) => l.sku?.sellerId).filter((x): x is string => Boolean(x)))];
+    },
+    clock: deps.clock,
     ledger: deps.ledger,
     addressOf: deps.addressOf,
     requireMobile: deps.requireMobile,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
+import type { Clock } from '../../shared/clock.js';
 import { AppError, problems } from '../../shared/errors.js';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
@@ -9,7 +10,7 @@ import type { LedgerService } from '../ledger/index.js';
 import type { OrderEvent } from './machine.js';
 import { type ActorRole, DISPUTE_REASONS, DISPUTE_RESOLUTIONS, ORDER_STATUSES } from './model.js';
 import type { Dispute, Order, OrdersService } from './service.js';
-import type { DeliveryAddress } from './snapshot.js';
+import type { DeliveryAddress, DeliveryQuote } from './snapshot.js';
 
 const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 const noBody = z.strictObject({}).nullish();
@@ -39,6 +40,10 @@ const orderSchema = z
     delivered_at: z.string().nullable(),
     dispute_window_ends_at: z.string().nullable(),
     completed_at: z.string().nullable(),
+    promised_by: z
+      .string()
+      .nullable()
+      .describe('The delivery promised at checkout (zones); null when quoted flat'),
   })
   .meta({ id: 'Order' });
 
@@ -104,6 +109,7 @@ const toOrder = (o: Order, viewerRole: ActorRole) => ({
   delivered_at: toDarTimeOrNull(o.deliveredAt),
   dispute_window_ends_at: toDarTimeOrNull(o.disputeWindowEndsAt),
   completed_at: toDarTimeOrNull(o.completedAt),
+  promised_by: toDarTimeOrNull(o.promisedBy),
 });
 
 const orderDetailSchema = orderSchema.extend({
@@ -148,6 +154,16 @@ export interface OrderRouteDeps {
   /** the buyer's saved address, as the snapshot keeps it (404 for another buyer's) */
   addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;
   requireMobile: (input: string, field: string) => string;
+  /** zones: each seller's delivery fee and promise for the address; absent: the flat fee */
+  quoteDelivery?:
+    | ((q: {
+        sellerIds: string[];
+        address: DeliveryAddress;
+        now: Date;
+      }) => Promise<Map<string, DeliveryQuote>>)
+    | undefined;
+  cartSellers: (buyerId: string) => Promise<string[]>;
+  clock: Clock;
 }
 
 export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
@@ -220,7 +236,17 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
         const me = caller(request);
         const payerPhone = deps.requireMobile(request.body.payer_phone, 'payer_phone');
         const address = await deps.addressOf(me.userId, request.body.address_id);
+        // Quoted before the checkout's transaction (the zone lookups are reads of their own); the
+        // transaction refuses if the cart's sellers changed meanwhile.
+        const delivery = deps.quoteDelivery
+          ? await deps.quoteDelivery({
+              sellerIds: await deps.cartSellers(me.userId),
+              address,
+              now: deps.clock.now(),
+            })
+          : undefined;
         const r = await orders.checkout({
+          delivery,
           buyerId: me.userId,
           idempotencyKey: request.headers['idempotency-key'],
           address,

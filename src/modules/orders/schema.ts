@@ -68,6 +68,8 @@ export const orders = pgTable(
     deliveredAt: tz('delivered_at'),
     disputeWindowEndsAt: tz('dispute_window_ends_at'),
     completedAt: tz('completed_at'),
+    /** the delivery promised at checkout (null for flat-quoted orders); late delivery is judged by it */
+    promisedBy: tz('promised_by'),
   },
   (t) => [
     index('orders_buyer_idx').on(t.buyerId, t.createdAt),

@@ -25,7 +25,7 @@ import {
   orderLines,
   orders,
 } from './schema.js';
-import { type DeliveryAddress, draftOrders } from './snapshot.js';
+import { type DeliveryAddress, type DeliveryQuote, draftOrders } from './snapshot.js';
 
 export type Order = typeof orders.$inferSelect;
 
@@ -313,6 +313,8 @@ export function createOrdersService(deps: {
       payerPhone: string;
       previewToken: string;
       requestHash: string;
+      /** each seller's delivery, quoted before the transaction; absent: the flat DELIVERY_FEE */
+      delivery?: Map<string, DeliveryQuote> | undefined;
     }) {
       return db.transaction(async (tx) => {
         const [claimed] = await tx
@@ -389,7 +391,23 @@ export function createOrdersService(deps: {
           titles,
           code: view.code,
           address: q.address,
-          deliveryFee: s.deliveryFee,
+          delivery: (sellerId) => {
+            if (!q.delivery)
+              return {
+                fee: s.deliveryFee,
+                promised_by: null,
+                from_zone: null,
+                to_zone: null,
+                duration_minutes: null,
+              };
+            const quoted = q.delivery.get(sellerId);
+            // The cart changed sellers between the quote and this transaction: show the buyer again.
+            if (!quoted)
+              throw new AppError('PREVIEW_CHANGED', 409, 'Your cart changed; review it and try again.', {
+                field: 'preview_token',
+              });
+            return quoted;
+          },
         });
         const total = drafts.reduce((a, d) => a + d.snapshot.total, 0);
         const expiresAt = new Date(now.getTime() + s.checkoutTtlMinutes * MINUTE);
@@ -417,6 +435,7 @@ export function createOrdersService(deps: {
           discountAmount: d.snapshot.discount_total,
           finalAmount: d.snapshot.final,
           deliveryFee: d.snapshot.delivery_fee,
+          promisedBy: d.snapshot.delivery?.promised_by ? new Date(d.snapshot.delivery.promised_by) : null,
           snapshot: d.snapshot,
           createdAt: now,
           updatedAt: now,

@@ -27,6 +27,16 @@ export interface DeliveryAddress {
   contact_phone: string;
 }
 
+/** The delivery promised for one seller's order, frozen at checkout. */
+export interface DeliveryQuote {
+  fee: number;
+  /** ISO instant (UTC); null when delivery is quoted flat (no zones configured) */
+  promised_by: string | null;
+  from_zone: string | null;
+  to_zone: string | null;
+  duration_minutes: number | null;
+}
+
 export interface OrderSnapshot {
   currency: string;
   lines: SnapshotLine[];
@@ -46,6 +56,8 @@ export interface OrderSnapshot {
   /** what the buyer pays for this order */
   total: number;
   delivery_address: DeliveryAddress;
+  /** fee, promised time and route of this order's delivery (absent on orders made before zones) */
+  delivery?: DeliveryQuote;
 }
 
 export interface OrderDraft {
@@ -61,13 +73,15 @@ export function draftOrders(
     titles: Map<string, { title: string; attributes: Record<string, string> }>;
     code: string | null;
     address: DeliveryAddress;
-    deliveryFee: number;
+    /** the delivery of each seller's order */
+    delivery: (sellerId: string) => DeliveryQuote;
   },
 ): OrderDraft[] {
   const points = priced.loyalty?.pointsUsed ?? 0;
   const loyaltyTotal = priced.totals.loyaltyDiscount;
   return priced.sellers.map((s) => {
     const lines = priced.lines.filter((l) => l.sellerId === s.sellerId);
+    const delivery = meta.delivery(s.sellerId);
     return {
       sellerId: s.sellerId,
       snapshot: {
@@ -98,9 +112,10 @@ export function draftOrders(
         final: s.final,
         seller_amount: s.sellerAmount,
         platform_funded: s.platformFunded,
-        delivery_fee: meta.deliveryFee,
-        total: s.final + meta.deliveryFee,
+        delivery_fee: delivery.fee,
+        total: s.final + delivery.fee,
         delivery_address: meta.address,
+        delivery,
       },
     };
   });

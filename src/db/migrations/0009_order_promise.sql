@@ -1,0 +1,1 @@
+ALTER TABLE "orders" ADD COLUMN "promised_by" timestamp with time zone;
