@@ -36,6 +36,9 @@ const envSchema = z.object({
   DISPUTE_WINDOW_HOURS: int(1, 24 * 30).default(48),
   /** flat: every order pays DELIVERY_FEE and gets no promised time; zones: priced and promised by the zone table */
   DELIVERY_QUOTES: z.enum(['flat', 'zones']).default('flat'),
+  SELLER_ACCEPT_MINUTES: int(1, 7 * 24 * 60).default(30),
+  SELLER_READY_MINUTES: int(1, 7 * 24 * 60).default(180),
+  LATE_DELIVERY_POINTS: int(0, 1_000_000).default(50),
   DELIVERY_FEE: int(0, 100_000_000)
     .multipleOf(100, 'must be whole shillings (a multiple of 100)')
     .default(300_000),

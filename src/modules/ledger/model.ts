@@ -7,6 +7,7 @@ export const TRANSFER_KINDS = [
   'PAYOUT',
   'COLLECTION',
   'REFUND_SENT',
+  'COMPENSATION',
 ] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 export const TRANSFER_PHASES = ['single', 'pending', 'post', 'void'] as const;
@@ -23,6 +24,8 @@ export const account = {
   /** the platform's budget for discounts it funds */
   incentiveExpense: 'platform:incentive_expense',
   deliveryFees: 'platform:delivery_fees',
+  /** what the platform pays when it breaks a promise (late delivery) */
+  guaranteeExpense: 'platform:guarantee_expense',
   escrow: (orderId: string) => `escrow:${orderId}`,
   sellerPayable: (sellerId: string) => `seller:${sellerId}:payable`,
   refundsPayable: (buyerId: string) => `buyer:${buyerId}:refunds_payable`,

@@ -283,6 +283,24 @@ export function createLedgerService(deps: { db: Database; clock: Clock; ids: IdG
       }
     },
 
+    /** A late delivery: the platform owes the buyer the delivery fee back from its own guarantee budget. */
+    async compensateLateDelivery(
+      tx: Database,
+      c: { orderId: string; checkoutId: string; buyerId: string; amount: number; currency: string },
+    ) {
+      if (c.amount <= 0) return null;
+      return write(tx, {
+        key: `late-compensation:${c.orderId}`,
+        kind: 'COMPENSATION',
+        debit: account.guaranteeExpense,
+        credit: account.refundsPayable(c.buyerId),
+        amount: c.amount,
+        currency: c.currency,
+        orderId: c.orderId,
+        checkoutId: c.checkoutId,
+      });
+    },
+
     /** Money arrived at the provider for a checkout: it waits in clearing until an escrow hold or a refund takes it. */
     async recordCollection(
       tx: Database,

@@ -58,9 +58,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/** The buyer of the last checkoutTo. */
+let lastBuyer: { authorization: string };
 async function checkoutTo(location: { lat: number; lng: number } | null) {
   const b = await t.login(nextPhone());
   const h = b.auth;
+  lastBuyer = h;
   await t.app.inject({
     method: 'POST',
     url: '/api/v1/cart/items',
@@ -154,5 +157,131 @@ describe('delivery priced and promised by zone', () => {
     });
     expect(res.statusCode).toBe(409);
     expect(res.json().code).toBe('SELLER_LOCATION_MISSING');
+  });
+});
+
+describe('the guarantee: the platform makes the buyer whole at once', () => {
+  async function paidOrder(location = zone('Mikocheni')) {
+    const res = await checkoutTo(location);
+    expect(res.statusCode, res.body).toBe(201);
+    const co = res.json();
+    const buyerAuth = lastBuyer.authorization;
+    const push = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/payments/checkouts/${co.checkout_id}/collections`,
+      headers: { authorization: buyerAuth },
+      payload: {},
+    });
+    expect(push.statusCode, push.body).toBe(202);
+    t.clock.advanceSeconds(5);
+    await t.app.services.jobs.drain();
+    const order = co.orders[0];
+    return { checkout: co, orderId: order.id as string, buyerId: order.buyer_id as string, buyerAuth };
+  }
+  const svc = () => t.app.services.orders.service;
+  const view = async (id: string) => (await svc().view(id, { userId: null, role: 'admin' })).order;
+  const refundsOf = (orderId: string) => t.app.services.payments.service.disbursementsOf({ orderId });
+  const act = (id: string, step: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/orders/${id}/${step}`,
+      headers: seller.auth,
+      payload: {},
+    });
+
+  it('seller no-show: a paid order not accepted in time is cancelled, refunded in full, and counts against the seller', async () => {
+    const { orderId, checkout } = await paidOrder();
+    expect((await view(orderId)).status).toBe('paid');
+    t.clock.advanceSeconds(31 * 60);
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('cancelled');
+    t.clock.advanceSeconds(5);
+    await t.app.services.jobs.drain();
+    expect(await refundsOf(orderId)).toEqual([
+      expect.objectContaining({ status: 'succeeded', amount: checkout.total }),
+    ]);
+    const strikes = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/admin/audit-events?action=seller.strike&target_id=${seller.userId}`,
+      headers: admin.auth,
+    });
+    expect(strikes.body).toContain(orderId);
+    expect(await svc().reconcile()).toEqual([]);
+  });
+
+  it('seller slow to pack: accepted but not ready in time → cancelled and refunded; accepting in time is not enough', async () => {
+    const { orderId } = await paidOrder();
+    expect((await act(orderId, 'accept')).statusCode).toBe(200);
+    t.clock.advanceSeconds(60 * 60);
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('accepted');
+    t.clock.advanceSeconds(121 * 60);
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('cancelled');
+    expect(await svc().reconcile()).toEqual([]);
+  });
+
+  it('late delivery: the delivery fee back at once and goodwill points, paid by the platform, written in the ledger', async () => {
+    const { orderId, buyerId, buyerAuth } = await paidOrder();
+    for (const step of ['accept', 'ready', 'pick-up'])
+      expect((await act(orderId, step)).statusCode).toBe(200);
+    const o = await view(orderId);
+    t.clock.set(new Date(o.promisedBy!.getTime() + 10 * 60_000));
+    const code = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/orders/${orderId}`,
+        headers: { authorization: buyerAuth },
+      })
+    ).json().delivery_code;
+    const del = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/orders/${orderId}/deliver`,
+      headers: seller.auth,
+      payload: { code, location: zone('Mikocheni') },
+    });
+    expect(del.statusCode, del.body).toBe(200);
+    expect((await view(orderId)).deliveredLate).toBe(true);
+    const transfers = await t.app.services.ledger.transfersOf({ orderId });
+    expect(transfers.filter((x) => x.kind === 'COMPENSATION')).toEqual([
+      expect.objectContaining({ amount: o.deliveryFee, debitAccount: 'platform:guarantee_expense' }),
+    ]);
+    t.clock.advanceSeconds(5);
+    await t.app.services.jobs.drain();
+    t.clock.advanceSeconds(5);
+    await t.app.services.jobs.drain();
+    expect(await refundsOf(orderId)).toEqual([
+      expect.objectContaining({ status: 'succeeded', amount: o.deliveryFee, reason: 'late_delivery' }),
+    ]);
+    expect((await t.app.services.ledger.balance(`buyer:${buyerId}:refunds_payable`)).posted).toBe(0);
+    const points = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me/loyalty',
+      headers: { authorization: buyerAuth },
+    });
+    expect(points.json().balance).toBe(50);
+    expect(await svc().reconcile()).toEqual([]);
+  });
+
+  it('on time: no compensation', async () => {
+    const { orderId, buyerAuth } = await paidOrder();
+    for (const step of ['accept', 'ready', 'pick-up'])
+      expect((await act(orderId, step)).statusCode).toBe(200);
+    const code = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/orders/${orderId}`,
+        headers: { authorization: buyerAuth },
+      })
+    ).json().delivery_code;
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/orders/${orderId}/deliver`,
+      headers: seller.auth,
+      payload: { code, location: zone('Mikocheni') },
+    });
+    expect((await view(orderId)).deliveredLate).toBe(false);
+    const transfers = await t.app.services.ledger.transfersOf({ orderId });
+    expect(transfers.filter((x) => x.kind === 'COMPENSATION')).toEqual([]);
   });
 });

@@ -44,6 +44,12 @@ export function createOrdersModule(deps: {
   deps.jobs.handle('checkout.expire', async (job) => {
     await service.expireCheckout(String(job.payload.checkoutId));
   });
+  deps.jobs.handle('order.seller_deadline', async (job) => {
+    await service.sellerDeadline(
+      String(job.payload.orderId),
+      job.payload.expect as 'accepted' | 'ready_for_pickup',
+    );
+  });
   deps.jobs.handle('order.auto_complete', async (job) => {
     await service.autoComplete(String(job.payload.orderId));
   });

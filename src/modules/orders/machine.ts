@@ -16,7 +16,11 @@ export type Effect =
   | 'earn_loyalty'
   | 'issue_delivery_code'
   | 'schedule_completion'
-  | 'seller_strike';
+  | 'seller_strike'
+  /** start the seller's clock: accept in time (after payment), be ready in time (after accepting) */
+  | 'schedule_seller_deadline'
+  /** delivered after the promised time: the platform compensates the buyer at once */
+  | 'compensate_if_late';
 
 export interface Transition {
   from: readonly OrderStatus[];
@@ -32,7 +36,7 @@ export const ORDER_MACHINE = {
     to: 'paid',
     by: ['system'],
     evidence: 'none',
-    effects: ['hold_escrow', 'issue_delivery_code'],
+    effects: ['hold_escrow', 'issue_delivery_code', 'schedule_seller_deadline'],
   },
   fail_payment: {
     from: ['pending_payment'],
@@ -62,7 +66,20 @@ export const ORDER_MACHINE = {
     evidence: 'none',
     effects: ['refund_escrow', 'restock', 'return_incentives'],
   },
-  accept: { from: ['paid'], to: 'accepted', by: ['seller'], evidence: 'none', effects: [] },
+  accept: {
+    from: ['paid'],
+    to: 'accepted',
+    by: ['seller'],
+    evidence: 'none',
+    effects: ['schedule_seller_deadline'],
+  },
+  seller_no_show: {
+    from: ['paid', 'accepted'],
+    to: 'cancelled',
+    by: ['system'],
+    evidence: 'none',
+    effects: ['refund_escrow', 'restock', 'return_incentives', 'seller_strike'],
+  },
   reject: {
     from: ['paid'],
     to: 'rejected',
@@ -83,7 +100,7 @@ export const ORDER_MACHINE = {
     to: 'delivered',
     by: ['seller', 'rider', 'admin'],
     evidence: 'delivery_proof',
-    effects: ['schedule_completion'],
+    effects: ['schedule_completion', 'compensate_if_late'],
   },
   fail_delivery: {
     from: ['out_for_delivery'],

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   check,
   doublePrecision,
   index,
@@ -70,6 +71,8 @@ export const orders = pgTable(
     completedAt: tz('completed_at'),
     /** the delivery promised at checkout (null for flat-quoted orders); late delivery is judged by it */
     promisedBy: tz('promised_by'),
+    /** set at delivery for promised orders: was the promise kept */
+    deliveredLate: boolean('delivered_late'),
   },
   (t) => [
     index('orders_buyer_idx').on(t.buyerId, t.createdAt),

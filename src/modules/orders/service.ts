@@ -40,6 +40,12 @@ export interface Actor {
 }
 
 export interface OrderSettings {
+  /** a paid order not accepted this long after payment is cancelled, refunded, and counts against the seller */
+  sellerAcceptMinutes: number;
+  /** an accepted order not ready for pickup this long after acceptance: the same */
+  sellerReadyMinutes: number;
+  /** points the buyer gets when a delivery is late, on top of the delivery fee back */
+  lateDeliveryPoints: number;
   checkoutTtlMinutes: number;
   disputeWindowHours: number;
   deliveryFee: number;
@@ -179,6 +185,52 @@ export function createOrdersService(deps: {
           });
           break;
         }
+        case 'schedule_seller_deadline': {
+          const ready = o.status === 'paid' && event === 'accept';
+          const minutes = ready ? s.sellerReadyMinutes : s.sellerAcceptMinutes;
+          await jobs.enqueue(tx, {
+            kind: 'order.seller_deadline',
+            payload: { orderId: o.id, expect: ready ? 'ready_for_pickup' : 'accepted' },
+            runAt: new Date(now.getTime() + minutes * MINUTE),
+            dedupeKey: `seller-deadline:${o.id}:${ready ? 'ready' : 'accept'}`,
+          });
+          break;
+        }
+        case 'compensate_if_late':
+          if (o.promisedBy && now.getTime() > o.promisedBy.getTime()) {
+            // The platform keeps its promise with its own money: the delivery fee back, at once,
+            // and goodwill points. The seller is judged later; the buyer is not kept waiting.
+            await ledger.compensateLateDelivery(tx, {
+              orderId: o.id,
+              checkoutId: o.checkoutId,
+              buyerId: o.buyerId,
+              amount: o.deliveryFee,
+              currency: o.currency,
+            });
+            if (o.deliveryFee > 0)
+              await requestRefund(tx, o, o.deliveryFee, 'late_delivery', `refund:late:${o.id}`);
+            await promotions.compensate(tx, {
+              buyerId: o.buyerId,
+              orderId: o.id,
+              points: s.lateDeliveryPoints,
+              reason: 'late delivery',
+            });
+            set.deliveredLate = true;
+            await audit.record(tx, {
+              actorUserId: null,
+              action: 'order.late_compensated',
+              targetType: 'order',
+              targetId: o.id,
+              data: {
+                promised_by: o.promisedBy.toISOString(),
+                fee_back: o.deliveryFee,
+                points: s.lateDeliveryPoints,
+              },
+            });
+          } else if (o.promisedBy) {
+            set.deliveredLate = false;
+          }
+          break;
         case 'seller_strike':
           await audit.record(tx, {
             actorUserId: actor.userId,
@@ -264,7 +316,13 @@ export function createOrdersService(deps: {
   }
 
   /** Money owed back to the buyer is sent by the payments module, after this transaction commits. */
-  async function requestRefund(tx: Database, o: Order, amount: number, reason: string) {
+  async function requestRefund(
+    tx: Database,
+    o: Order,
+    amount: number,
+    reason: string,
+    purposeKey = `refund:order:${o.id}`,
+  ) {
     const [c] = await tx
       .select({ payerPhone: checkouts.payerPhone })
       .from(checkouts)
@@ -272,7 +330,7 @@ export function createOrdersService(deps: {
     await jobs.enqueue(tx, {
       kind: 'payments.refund',
       payload: {
-        purposeKey: `refund:order:${o.id}`,
+        purposeKey,
         orderId: o.id,
         checkoutId: o.checkoutId,
         buyerId: o.buyerId,
@@ -281,7 +339,7 @@ export function createOrdersService(deps: {
         payerPhone: c?.payerPhone ?? null,
         reason,
       },
-      dedupeKey: `payments.refund:order:${o.id}`,
+      dedupeKey: `payments.${purposeKey}`,
     });
   }
 
@@ -586,6 +644,25 @@ export function createOrdersService(deps: {
         for (const o of list)
           if (o.status === 'pending_payment') await apply(tx, o, 'expire', { userId: null, role: 'system' });
         await tx.update(checkouts).set({ status: 'expired' }).where(eq(checkouts.id, checkoutId));
+        return true;
+      });
+    },
+
+    /** Seller deadline job: a paid order still not accepted, or an accepted one still not ready, is cancelled and refunded. */
+    async sellerDeadline(orderId: string, expect: 'accepted' | 'ready_for_pickup') {
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        const late = expect === 'accepted' ? o.status === 'paid' : o.status === 'accepted';
+        if (!late) return false;
+        await apply(
+          tx,
+          o,
+          'seller_no_show',
+          { userId: null, role: 'system' },
+          {
+            note: expect === 'accepted' ? 'not accepted in time' : 'not ready for pickup in time',
+          },
+        );
         return true;
       });
     },

@@ -798,11 +798,14 @@ export function createPaymentsService(deps: {
             and(
               eq(paymentDisbursements.kind, 'refund'),
               eq(paymentDisbursements.checkoutId, p.checkoutId),
-              sql`${paymentDisbursements.collectionId} is null`,
+              sql`${paymentDisbursements.purposeKey} like 'refund:order:%'`,
             ),
           );
         // Without a collection (paid outside this module), the ledger's own checks bound the refund.
-        if (funding.length && Number(already?.total ?? 0) + p.amount > paidIn) {
+        // Compensation the platform pays on top (a late delivery's fee back) is its own money, not a
+        // return of the buyer's, so only order refunds are capped by what was paid.
+        const capped = p.purposeKey.startsWith('refund:order:');
+        if (capped && funding.length && Number(already?.total ?? 0) + p.amount > paidIn) {
           throw new AppError(
             'REFUND_EXCEEDS_PAYMENT',
             409,

@@ -838,6 +838,18 @@ export function createPromotionsService(deps: {
       });
     },
 
+    /** Goodwill points the platform owes for a broken promise (late delivery); the orders module calls this. */
+    async compensate(tx: Database, q: { buyerId: string; orderId: string; points: number; reason: string }) {
+      if (q.points > 0)
+        await addLoyalty(tx, {
+          buyerId: q.buyerId,
+          kind: 'adjust',
+          points: q.points,
+          orderId: q.orderId,
+          reason: q.reason,
+        });
+    },
+
     /** Points for a completed order (the orders module calls this; never at payment). */
     async earn(tx: Database, q: { buyerId: string; orderId: string; finalAmount: number }) {
       const points = Math.floor(q.finalAmount / deps.loyalty.earnPerPoint);
