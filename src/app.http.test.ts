@@ -215,6 +215,7 @@ describe('OpenAPI document', () => {
       ['get', '/api/v1/admin/delivery-fees', {}],
       ['put', '/api/v1/admin/service-hours', { body: true }],
       ['get', '/api/v1/admin/service-hours', {}],
+      ['get', '/api/v1/admin/logistics/on-time', { query: true }],
       ['get', '/api/v1/admin/payments/callbacks', { query: true }],
       ['get', '/api/v1/admin/payments/provider-calls', { query: true }],
     ];

@@ -263,6 +263,45 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     expect(await svc().reconcile()).toEqual([]);
   });
 
+  it('the on-time rate by seller, zone and day counts promised deliveries only', async () => {
+    const range = `from=${encodeURIComponent('2026-11-01T00:00:00+03:00')}&to=${encodeURIComponent('2027-01-01T00:00:00+03:00')}`;
+    const get = (by: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/v1/admin/logistics/on-time?by=${by}&${range}`,
+        headers: admin.auth,
+      });
+    const bySeller = (await get('seller')).json().items;
+    expect(bySeller).toEqual([
+      expect.objectContaining({
+        key: seller.userId,
+        delivered: expect.any(Number),
+        late: expect.any(Number),
+      }),
+    ]);
+    const s0 = bySeller[0];
+    expect(s0.late).toBeGreaterThanOrEqual(1);
+    expect(s0.on_time_rate).toBeCloseTo((s0.delivered - s0.late) / s0.delivered);
+    expect((await get('zone')).json().items.map((r: { key: string }) => r.key)).toEqual(['Mikocheni']);
+    expect((await get('day')).json().items[0].key).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect((await get('rider')).statusCode).toBe(400);
+    const backwards = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/admin/logistics/on-time?by=day&from=2027-01-01T00:00:00Z&to=2026-01-01T00:00:00Z',
+      headers: admin.auth,
+    });
+    expect(backwards.statusCode).toBe(400);
+    expect(
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/admin/logistics/on-time?by=day&${range}`,
+          headers: seller.auth,
+        })
+      ).statusCode,
+    ).toBe(403);
+  });
+
   it('on time: no compensation', async () => {
     const { orderId, buyerAuth } = await paidOrder();
     for (const step of ['accept', 'ready', 'pick-up'])

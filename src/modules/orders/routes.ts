@@ -485,6 +485,48 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
     app.addHook('preHandler', requireAuth('admin'));
     const s = { security: bearerSecurity, tags: ['admin'] };
     app.get(
+      '/logistics/on-time',
+      {
+        schema: {
+          ...s,
+          summary: 'On-time rate of promised deliveries by seller, destination zone or day (Dar es Salaam)',
+          querystring: z.strictObject({
+            by: z.enum(['seller', 'zone', 'day']),
+            from: z.iso.datetime({ offset: true }),
+            to: z.iso.datetime({ offset: true }),
+          }),
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  key: z.string(),
+                  delivered: z.number().int(),
+                  late: z.number().int(),
+                  on_time_rate: z.number().nullable(),
+                }),
+              ),
+            }),
+            ...problems(400, 401, 403),
+          },
+        },
+      },
+      async (request) => {
+        const from = new Date(request.query.from);
+        const to = new Date(request.query.to);
+        if (!(from.getTime() < to.getTime()))
+          throw new AppError('INVALID_RANGE', 400, '`from` must be before `to`.', { field: 'from' });
+        const rows = await orders.onTimeRate({ by: request.query.by, from, to });
+        return {
+          items: rows.map((r) => ({
+            key: r.key,
+            delivered: r.delivered,
+            late: r.late,
+            on_time_rate: r.onTimeRate,
+          })),
+        };
+      },
+    );
+    app.get(
       '/orders/:id',
       {
         schema: {

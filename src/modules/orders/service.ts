@@ -961,6 +961,41 @@ export function createOrdersService(deps: {
       return pageOf(rows, q.limit, (r) => ({ at: r.createdAt, id: r.id }));
     },
 
+    /**
+     * On-time rate of promised deliveries, grouped by seller, destination zone or Dar es Salaam day
+     * (the analytics dashboard reads this). Only orders delivered with a promise count.
+     */
+    async onTimeRate(q: { by: 'seller' | 'zone' | 'day'; from: Date; to: Date }) {
+      const key =
+        q.by === 'seller'
+          ? sql<string>`${orders.sellerId}::text`
+          : q.by === 'zone'
+            ? sql<string>`coalesce(${orders.snapshot}->'delivery'->>'to_zone', 'unknown')`
+            : sql<string>`to_char(${orders.deliveredAt} at time zone 'Africa/Dar_es_Salaam', 'YYYY-MM-DD')`;
+      const rows = await db
+        .select({
+          key,
+          delivered: sql<number>`count(*)::int`,
+          late: sql<number>`count(*) filter (where ${orders.deliveredLate})::int`,
+        })
+        .from(orders)
+        .where(
+          and(
+            sql`${orders.deliveredLate} is not null`,
+            sql`${orders.deliveredAt} >= ${q.from.toISOString()}::timestamptz`,
+            sql`${orders.deliveredAt} < ${q.to.toISOString()}::timestamptz`,
+          ),
+        )
+        .groupBy(key)
+        .orderBy(key);
+      return rows.map((r) => ({
+        key: r.key,
+        delivered: r.delivered,
+        late: r.late,
+        onTimeRate: r.delivered ? (r.delivered - r.late) / r.delivered : null,
+      }));
+    },
+
     /** A seller's money: held in escrow for open orders, available to pay out, paid out. */
     async sellerBalance(sellerId: string) {
       const [held] = await db
