@@ -22,7 +22,12 @@ import { type CatalogModule, createCatalogModule } from './modules/catalog/index
 import { createIdentityModule, type IdentityModule, requireMobile } from './modules/identity/index.js';
 import { createJobService, type JobService } from './modules/jobs/index.js';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
-import { createZonesModule, type ZonesModule } from './modules/logistics/index.js';
+import {
+  createRidersModule,
+  createZonesModule,
+  type RidersModule,
+  type ZonesModule,
+} from './modules/logistics/index.js';
 import {
   createLocalStorage,
   createMediaService,
@@ -77,6 +82,7 @@ export interface Services {
   orders: OrdersModule;
   payments: PaymentsModule;
   zones: ZonesModule;
+  riders: RidersModule;
   media: MediaService;
   sms: SmsSender;
 }
@@ -340,6 +346,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       sellerAcceptMinutes: config.SELLER_ACCEPT_MINUTES,
       sellerReadyMinutes: config.SELLER_READY_MINUTES,
       lateDeliveryPoints: config.LATE_DELIVERY_POINTS,
+      ridersDeliver: config.DELIVERY_QUOTES === 'zones',
       deliveryCodeDigits: config.DELIVERY_CODE_DIGITS,
       deliveryCodeMaxAttempts: config.DELIVERY_CODE_MAX_ATTEMPTS,
     },
@@ -407,6 +414,58 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     postToSelf: deps.postToSelf,
   });
   paymentInFlight = payments.service.pushInFlight;
+  // Riders reach orders through a port: the rider's hold on the order is checked by logistics,
+  // the order's own rules (state machine, proof, handover code) by orders.
+  const riderActor = (userId: string) => ({ userId, role: 'rider' as const });
+  const riders: RidersModule = createRidersModule({
+    db,
+    clock,
+    ids,
+    audit,
+    jobs,
+    zones: zones.service,
+    grantRiderRole: async (userId, tx) => {
+      await identity.grantRole(userId, 'rider', tx);
+    },
+    orders: {
+      pickupOf: async (orderId) => {
+        const o = (await orders.service.view(orderId, { userId: null, role: 'admin' })).order;
+        const p = await identity.profiles.getSellerProfile(o.sellerId);
+        if (p?.latitude == null || p.longitude == null)
+          throw conflict('SELLER_LOCATION_MISSING', 'The seller has no pickup location.');
+        const z = await zones.service.zoneOfPoint({ lat: p.latitude, lng: p.longitude });
+        return { lat: p.latitude, lng: p.longitude, zoneId: z?.id ?? null };
+      },
+      isReadyForPickup: async (orderId) =>
+        (await orders.service.view(orderId, { userId: null, role: 'admin' })).order.status ===
+        'ready_for_pickup',
+      pickUp: async (orderId, riderId, code) => {
+        await orders.service.riderPickUp(orderId, riderId, code);
+      },
+      deliver: async (orderId, riderId, proof) => {
+        if (proof.kind === 'photo') {
+          await orders.service.deliver(orderId, riderActor(riderId), {
+            photo_media_id: proof.photoMediaId,
+            location: proof.location,
+            note: proof.note ?? '',
+          });
+          return;
+        }
+        // Where the code was given: the rider's last reported position.
+        const me = await riders.service.profileOf(riderId);
+        if (me?.lastLat == null || me.lastLng == null)
+          throw conflict('NO_RIDER_LOCATION', 'Send a location ping before delivering.');
+        await orders.service.deliver(orderId, riderActor(riderId), {
+          code: proof.code,
+          location: { lat: me.lastLat, lng: me.lastLng },
+        });
+      },
+      failDelivery: async (orderId, riderId, reason) => {
+        await orders.service.act(orderId, 'fail_delivery', riderActor(riderId), reason);
+      },
+    },
+  });
+  for (const [kind, handler] of Object.entries(riders.jobHandlers)) jobs.handle(kind, handler);
   // Outbox messages for people (order status, checkout created) wait for the notifications module's
   // SMS/WhatsApp dispatch. Until it exists they are consumed with a log line, so none pile up unread.
   for (const kind of ['notify.order_status', 'notify.checkout_created']) {
@@ -426,6 +485,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     orders,
     payments,
     zones,
+    riders,
   });
 
   app.get(
@@ -474,6 +534,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(orders.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(payments.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(zones.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(riders.routes, { prefix: '/api/v1' });
+  await app.register(riders.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }

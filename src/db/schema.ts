@@ -6,6 +6,7 @@ export * from '../modules/catalog/schema.js';
 export * from '../modules/identity/schema.js';
 export * from '../modules/jobs/schema.js';
 export * from '../modules/ledger/schema.js';
+export * from '../modules/logistics/riders-schema.js';
 export * from '../modules/logistics/zones-schema.js';
 export * from '../modules/media/schema.js';
 export * from '../modules/orders/schema.js';

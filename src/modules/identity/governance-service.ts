@@ -45,6 +45,15 @@ export function createGovernanceService(deps: {
   }
 
   return {
+    async grantRole(userId: string, role: Role, tx: Database = db) {
+      const [u] = await tx
+        .update(users)
+        .set({ roles: sql`array_append(${users.roles}, ${role})`, updatedAt: clock.now() })
+        .where(and(eq(users.id, userId), sql`not (${role} = any(${users.roles}))`))
+        .returning({ id: users.id });
+      return Boolean(u);
+    },
+
     async suspend(adminId: string, targetId: string, input: { reason: string; until?: Date | undefined }) {
       const now = clock.now();
       if (input.until && input.until.getTime() <= now.getTime()) {

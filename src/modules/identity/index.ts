@@ -15,6 +15,9 @@ import { identityRoutes } from './routes.js';
 export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
 export type { Role } from './model.js';
+
+import type { Role } from './model.js';
+
 export { ROLES } from './model.js';
 export { activeVerifiedSellerCondition } from './seller-filter.js';
 
@@ -40,6 +43,8 @@ export function createIdentityModule(deps: {
     /** For modules that let sellers publish or get paid: throws 403 unless active, seller, KYC verified. */
     assertActiveVerifiedSeller: kyc.assertActiveVerifiedSeller,
     payoutDestination: (userId: string, tx?: Database) => kyc.payoutDestination(userId, tx),
+    /** Adds a role (e.g. 'rider' when an application is made) in the caller's transaction. */
+    grantRole: (userId: string, role: Role, tx: Database) => governance.grantRole(userId, role, tx),
     routes: identityRoutes({
       auth,
       profiles,

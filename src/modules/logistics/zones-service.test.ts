@@ -18,46 +18,6 @@ import { CellTakenError, drizzleZonesStore, type ZonesStore } from './zones-stor
 // (PGlite, or PostgreSQL with TEST_DATABASE_URL). The database run creates the zone tables itself
 // with the SQL drizzle-kit generates for zones-schema.ts (IF NOT EXISTS: once the migration is
 // committed, the tables are already there and these statements do nothing).
-const ZONES_DDL = [
-  `CREATE TABLE IF NOT EXISTS "delivery_zones" (
-    "id" uuid PRIMARY KEY NOT NULL,
-    "name" text NOT NULL,
-    "polygon" jsonb NOT NULL,
-    "cell_count" integer NOT NULL,
-    "active" boolean NOT NULL,
-    "created_by" uuid NOT NULL,
-    "created_at" timestamp with time zone NOT NULL,
-    "updated_at" timestamp with time zone NOT NULL,
-    CONSTRAINT "delivery_zones_cell_count" CHECK ("delivery_zones"."cell_count" > 0)
-  )`,
-  `CREATE UNIQUE INDEX IF NOT EXISTS "delivery_zones_name_idx" ON "delivery_zones" USING btree (lower("name"))`,
-  `CREATE TABLE IF NOT EXISTS "zone_cells" (
-    "cell" text PRIMARY KEY NOT NULL,
-    "zone_id" uuid NOT NULL REFERENCES "delivery_zones"("id")
-  )`,
-  `CREATE INDEX IF NOT EXISTS "zone_cells_zone_idx" ON "zone_cells" USING btree ("zone_id")`,
-  `CREATE TABLE IF NOT EXISTS "delivery_fees" (
-    "from_zone_id" uuid NOT NULL REFERENCES "delivery_zones"("id"),
-    "to_zone_id" uuid NOT NULL REFERENCES "delivery_zones"("id"),
-    "fee" bigint NOT NULL,
-    "currency" text DEFAULT 'TZS' NOT NULL,
-    "duration_minutes" integer NOT NULL,
-    "updated_by" uuid NOT NULL,
-    "updated_at" timestamp with time zone NOT NULL,
-    CONSTRAINT "delivery_fees_pk" PRIMARY KEY("from_zone_id","to_zone_id"),
-    CONSTRAINT "delivery_fees_fee" CHECK ("delivery_fees"."fee" >= 0 and "delivery_fees"."fee" % 100 = 0),
-    CONSTRAINT "delivery_fees_duration" CHECK ("delivery_fees"."duration_minutes" between 1 and 10080)
-  )`,
-  `CREATE TABLE IF NOT EXISTS "service_hours" (
-    "weekday" smallint PRIMARY KEY NOT NULL,
-    "opens_at_minute" integer,
-    "closes_at_minute" integer,
-    "updated_by" uuid NOT NULL,
-    "updated_at" timestamp with time zone NOT NULL,
-    CONSTRAINT "service_hours_weekday" CHECK ("service_hours"."weekday" between 0 and 6),
-    CONSTRAINT "service_hours_window" CHECK (("service_hours"."opens_at_minute" is null and "service_hours"."closes_at_minute" is null) or ("service_hours"."opens_at_minute" >= 0 and "service_hours"."opens_at_minute" < "service_hours"."closes_at_minute" and "service_hours"."closes_at_minute" <= 1440))
-  )`,
-];
 
 interface AuditRow {
   actorUserId: string | null;
@@ -95,7 +55,6 @@ async function memoryHarness(): Promise<Harness> {
 
 async function databaseHarness(): Promise<Harness> {
   const handle: DatabaseHandle = await createTestDatabase();
-  for (const ddl of ZONES_DDL) await handle.db.execute(sql.raw(ddl));
   const clock = new ManualClock('2026-11-24T09:00:00Z');
   const audit = createAuditService({ db: handle.db, clock, ids: randomIds });
   const mod = createZonesModule({ db: handle.db, clock, ids: randomIds, audit });

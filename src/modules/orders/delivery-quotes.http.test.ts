@@ -324,3 +324,126 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     expect(transfers.filter((x) => x.kind === 'COMPENSATION')).toEqual([]);
   });
 });
+
+describe('the full journey with a real rider', () => {
+  it('pay → accept → ready → offered → accepted → picked up with the handover code → delivered with the code → completed; ledger reconciles', async () => {
+    // A verified rider, online near the seller in Kariakoo.
+    const rider = await t.login(nextPhone());
+    const zones = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/admin/zones', headers: admin.auth })
+    ).json();
+    const kariakoo = (zones.items ?? zones).find((z: { name: string }) => z.name === 'Kariakoo');
+    const applied = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/rider/profile',
+      headers: rider.auth,
+      payload: { vehicle: 'boda_boda', plate: 'MC 123 ABC', home_zone_id: kariakoo.id },
+    });
+    expect(applied.statusCode, applied.body).toBe(200);
+    const verified = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/riders/${rider.userId}/verify`,
+      headers: admin.auth,
+      payload: {},
+    });
+    expect(verified.statusCode, verified.body).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/rider/online', headers: rider.auth })).statusCode,
+    ).toBe(200);
+    const ping = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/rider/pings',
+      headers: rider.auth,
+      payload: { lat: -6.8205, lng: 39.2755 },
+    });
+    expect(ping.statusCode, ping.body).toBe(200);
+
+    const res = await checkoutTo(zone('Mikocheni'));
+    const co = res.json();
+    const buyer = lastBuyer;
+    const orderId = co.orders[0].id as string;
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/payments/checkouts/${co.checkout_id}/collections`,
+      headers: buyer,
+      payload: {},
+    });
+    t.clock.advanceSeconds(5);
+    await t.app.services.jobs.drain();
+    const step = (s: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/seller/orders/${orderId}/${s}`,
+        headers: seller.auth,
+        payload: {},
+      });
+    expect((await step('accept')).statusCode).toBe(200);
+    const ready = await step('ready');
+    expect(ready.statusCode).toBe(200);
+    const handover = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/seller/orders/${orderId}`, headers: seller.auth })
+    ).json();
+    const handoverCode = (handover.order ?? handover).handover_code as string;
+    expect(handoverCode).toMatch(/^\d{4}$/);
+    await t.app.services.jobs.drain();
+
+    const offers = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/rider/offers', headers: rider.auth })
+    ).json();
+    const offer = (offers.items ?? offers).find((o: { order_id: string }) => o.order_id === orderId);
+    expect(offer, JSON.stringify(offers)).toBeDefined();
+    const acc = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/rider/offers/${offer.id}/accept`,
+      headers: rider.auth,
+    });
+    expect(acc.statusCode, acc.body).toBe(200);
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/rider/jobs/${orderId}/pick-up`,
+      headers: rider.auth,
+      payload: { handover_code: handoverCode === '0000' ? '1111' : '0000' },
+    });
+    expect(wrong.statusCode).toBe(422);
+    const picked = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/rider/jobs/${orderId}/pick-up`,
+      headers: rider.auth,
+      payload: { handover_code: handoverCode },
+    });
+    expect(picked.statusCode, picked.body).toBe(200);
+    const code = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/orders/${orderId}`, headers: buyer })
+    ).json().delivery_code;
+    t.clock.advanceSeconds(30);
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/rider/pings',
+      headers: rider.auth,
+      payload: zone('Mikocheni'),
+    });
+    const delivered = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/rider/jobs/${orderId}/deliver`,
+      headers: rider.auth,
+      payload: { code },
+    });
+    expect(delivered.statusCode, delivered.body).toBe(200);
+    const done = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${orderId}/confirm-receipt`,
+      headers: buyer,
+      payload: {},
+    });
+    expect(done.statusCode, done.body).toBe(200);
+    const o = (await svc().view(orderId, { userId: null, role: 'admin' })).order;
+    expect(o).toMatchObject({ status: 'completed', deliveredLate: false });
+    const timeline = (await svc().view(orderId, { userId: null, role: 'admin' })).timeline;
+    expect(timeline.find((e) => e.event === 'deliver')).toMatchObject({
+      actorRole: 'rider',
+      actorUserId: rider.userId,
+    });
+    expect(await svc().reconcile()).toEqual([]);
+  });
+  const svc = () => t.app.services.orders.service;
+});

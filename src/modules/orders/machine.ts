@@ -20,7 +20,9 @@ export type Effect =
   /** start the seller's clock: accept in time (after payment), be ready in time (after accepting) */
   | 'schedule_seller_deadline'
   /** delivered after the promised time: the platform compensates the buyer at once */
-  | 'compensate_if_late';
+  | 'compensate_if_late'
+  /** a code the seller gives the rider at pickup, and a rider asked for (when riders deliver) */
+  | 'request_rider';
 
 export interface Transition {
   from: readonly OrderStatus[];
@@ -87,7 +89,13 @@ export const ORDER_MACHINE = {
     evidence: 'reason',
     effects: ['refund_escrow', 'restock', 'return_incentives', 'seller_strike'],
   },
-  mark_ready: { from: ['accepted'], to: 'ready_for_pickup', by: ['seller'], evidence: 'none', effects: [] },
+  mark_ready: {
+    from: ['accepted'],
+    to: 'ready_for_pickup',
+    by: ['seller'],
+    evidence: 'none',
+    effects: ['request_rider'],
+  },
   pick_up: {
     from: ['ready_for_pickup'],
     to: 'out_for_delivery',

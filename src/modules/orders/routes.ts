@@ -35,6 +35,10 @@ const orderSchema = z
       .string()
       .nullable()
       .describe('Shown to the buyer only, once paid: give it to the rider on delivery'),
+    handover_code: z
+      .string()
+      .nullable()
+      .describe('Shown to the seller only, once ready: give it to the rider at pickup'),
     created_at: z.string(),
     paid_at: z.string().nullable(),
     delivered_at: z.string().nullable(),
@@ -104,6 +108,7 @@ const toOrder = (o: Order, viewerRole: ActorRole) => ({
     viewerRole === 'buyer' && ['paid', 'accepted', 'ready_for_pickup', 'out_for_delivery'].includes(o.status)
       ? o.deliveryCode
       : null,
+  handover_code: viewerRole === 'seller' && o.status === 'ready_for_pickup' ? o.handoverCode : null,
   created_at: toDarTime(o.createdAt),
   paid_at: toDarTimeOrNull(o.paidAt),
   delivered_at: toDarTimeOrNull(o.deliveredAt),

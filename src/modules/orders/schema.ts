@@ -63,6 +63,8 @@ export const orders = pgTable(
     snapshot: jsonb('snapshot').$type<OrderSnapshot>().notNull(),
     deliveryCode: text('delivery_code'),
     deliveryCodeAttempts: integer('delivery_code_attempts').notNull().default(0),
+    /** given by the seller to the rider at pickup: proves the right rider took the right parcel */
+    handoverCode: text('handover_code'),
     createdAt: tz('created_at').notNull(),
     updatedAt: tz('updated_at').notNull(),
     paidAt: tz('paid_at'),

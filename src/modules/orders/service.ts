@@ -46,6 +46,8 @@ export interface OrderSettings {
   sellerReadyMinutes: number;
   /** points the buyer gets when a delivery is late, on top of the delivery fee back */
   lateDeliveryPoints: number;
+  /** riders are offered ready orders (logistics); otherwise the seller delivers */
+  ridersDeliver: boolean;
   checkoutTtlMinutes: number;
   disputeWindowHours: number;
   deliveryFee: number;
@@ -185,6 +187,15 @@ export function createOrdersService(deps: {
           });
           break;
         }
+        case 'request_rider':
+          set.handoverCode = randomDigits(s.deliveryCodeDigits);
+          if (s.ridersDeliver)
+            await jobs.enqueue(tx, {
+              kind: 'logistics.assign',
+              payload: { order_id: o.id },
+              dedupeKey: `logistics.assign:${o.id}`,
+            });
+          break;
         case 'schedule_seller_deadline': {
           const ready = o.status === 'paid' && event === 'accept';
           const minutes = ready ? s.sellerReadyMinutes : s.sellerAcceptMinutes;
@@ -645,6 +656,21 @@ export function createOrdersService(deps: {
           if (o.status === 'pending_payment') await apply(tx, o, 'expire', { userId: null, role: 'system' });
         await tx.update(checkouts).set({ status: 'expired' }).where(eq(checkouts.id, checkoutId));
         return true;
+      });
+    },
+
+    /**
+     * A rider takes the parcel: the seller's handover code (constant time) proves it is the right
+     * parcel for the right rider. The logistics module has already checked the rider holds the order.
+     */
+    async riderPickUp(orderId: string, riderUserId: string, handoverCode: string) {
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        if (!o.handoverCode || !constantTimeEqual(handoverCode, o.handoverCode))
+          throw new AppError('HANDOVER_CODE_INVALID', 422, 'The handover code is not correct.', {
+            field: 'handover_code',
+          });
+        return apply(tx, o, 'pick_up', { userId: riderUserId, role: 'rider' });
       });
     },
 

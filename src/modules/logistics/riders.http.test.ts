@@ -1,0 +1,380 @@
+import { sql } from 'drizzle-orm';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/support/db.js';
+import type { Database, DatabaseHandle } from '../../db/client.js';
+import type { AuthContext } from '../../shared/auth.js';
+import { ManualClock } from '../../shared/clock.js';
+import { AppError, notFound, registerErrorHandling } from '../../shared/errors.js';
+import { randomIds } from '../../shared/ids.js';
+import { createAuditService } from '../audit/index.js';
+import { users } from '../identity/schema.js';
+import { createJobService } from '../jobs/index.js';
+import { createRidersModule, staticOrdersPort } from './riders.js';
+
+// The rider and admin routes on a minimal Fastify app (the error handling and Zod compilers of
+// app.ts) over PGlite: what each endpoint accepts and refuses, and who may call it.
+
+const ZONE = '00000000-0000-7000-8000-00000000a0e1';
+const KARIAKOO = { lat: -6.819, lng: 39.274 };
+const ids = {
+  admin: '00000000-0000-7000-8000-00000000ad01',
+  rider: '00000000-0000-7000-8000-0000000d0001',
+  other: '00000000-0000-7000-8000-0000000d0002',
+  buyer: '00000000-0000-7000-8000-0000000b0001',
+};
+const roles: Record<string, string[]> = {
+  admin: ['admin'],
+  rider: ['buyer'],
+  other: ['buyer'],
+  buyer: ['buyer'],
+};
+const as = (who: keyof typeof ids) => ({ authorization: `Bearer token-of-${who}-0001` });
+
+let app: FastifyInstance;
+let handle: DatabaseHandle;
+let db: Database;
+const clock = new ManualClock('2026-11-25T09:00:00Z');
+const orders = staticOrdersPort(new Map());
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  db = handle.db;
+  for (const [who, id] of Object.entries(ids)) {
+    await db.insert(users).values({
+      id,
+      phone: `+25575400${String(Object.keys(ids).indexOf(who)).padStart(4, '0')}`,
+      createdAt: clock.now(),
+      updatedAt: clock.now(),
+    });
+  }
+  const mod = createRidersModule({
+    db,
+    clock,
+    ids: randomIds,
+    audit: createAuditService({ db, clock, ids: randomIds }),
+    jobs: createJobService({ db, clock, ids: randomIds, log: { info() {}, error() {} } }),
+    zones: {
+      zoneOfPoint: async () => null,
+      getZone: async (id) => {
+        if (id !== ZONE) throw notFound('Delivery zone');
+        return { zone: { id, name: 'Kariakoo', active: true } };
+      },
+    },
+    orders,
+    grantRiderRole: async (userId) => {
+      const who = Object.entries(ids).find(([, id]) => id === userId)![0];
+      if (!roles[who]!.includes('rider')) roles[who]!.push('rider');
+    },
+  });
+  const a = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
+  a.setValidatorCompiler(validatorCompiler);
+  a.setSerializerCompiler(serializerCompiler);
+  a.decorateRequest('auth', null);
+  a.decorate('authenticator', async (token: string): Promise<AuthContext> => {
+    const who = /^token-of-(\w+)-0001$/.exec(token)?.[1] as keyof typeof ids | undefined;
+    if (!who || !ids[who]) throw new AppError('INVALID_TOKEN', 401, 'Unknown session.');
+    return { userId: ids[who], sessionId: 's', phone: '+255754000000', roles: roles[who]! };
+  });
+  registerErrorHandling(a);
+  await a.register(mod.routes, { prefix: '/api/v1' });
+  await a.register(mod.adminRoutes, { prefix: '/api/v1/admin' });
+  await a.ready();
+  app = a;
+});
+afterAll(async () => {
+  await app?.close();
+  await handle?.close();
+});
+
+const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: unknown) =>
+  app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+
+describe('the rider journey through the routes', () => {
+  it('apply → verify → online → ping → offer → accept → pick up → deliver', async () => {
+    const applied = await call('POST', '/rider/profile', as('rider'), {
+      vehicle: 'boda_boda',
+      plate: 'mc 123 abc',
+      home_zone_id: ZONE,
+    });
+    expect(applied.statusCode).toBe(200);
+    expect(applied.json()).toMatchObject({ status: 'pending', plate: 'MC123ABC', capacity: 2 });
+    expect(applied.json().created_at).toMatch(/\+03:00$/);
+    expect((await call('POST', '/rider/online', as('rider'))).json().code).toBe('RIDER_NOT_VERIFIED');
+    const listed = await call('GET', '/admin/riders?status=pending', as('admin'));
+    expect(listed.json().items.map((r: { user_id: string }) => r.user_id)).toEqual([ids.rider]);
+    expect((await call('POST', `/admin/riders/${ids.rider}/verify`, as('admin'), {})).json().status).toBe(
+      'verified',
+    );
+    expect((await call('POST', '/rider/online', as('rider'))).json().availability).toBe('available');
+    const ping = await call('POST', '/rider/pings', as('rider'), {
+      lat: KARIAKOO.lat + 0.001,
+      lng: KARIAKOO.lng,
+    });
+    expect(ping.statusCode).toBe(200);
+    expect(ping.json().last_position.cell).toMatch(/^88/);
+    const again = await call('POST', '/rider/pings', as('rider'), { lat: KARIAKOO.lat, lng: KARIAKOO.lng });
+    expect([again.statusCode, again.json().code, again.headers['retry-after']]).toEqual([
+      429,
+      'PING_TOO_FREQUENT',
+      '10',
+    ]);
+
+    const order = randomIds.newId();
+    orders.pickups.set(order, KARIAKOO);
+    // (the 'logistics.assign' job would run offerNext)
+    const offers0 = await call('GET', '/rider/offers', as('rider'));
+    expect(offers0.json().items).toEqual([]);
+    await offerNext(order);
+    const offers = (await call('GET', '/rider/offers', as('rider'))).json().items;
+    expect(offers).toHaveLength(1);
+    expect(offers[0]).toMatchObject({ order_id: order, status: 'offered', distance_m: 111 });
+
+    // Another rider cannot touch it.
+    await call('POST', '/rider/profile', as('other'), { vehicle: 'bicycle', home_zone_id: ZONE });
+    expect((await call('POST', `/rider/offers/${offers[0].id}/accept`, as('other'))).statusCode).toBe(404);
+    expect((await call('POST', `/rider/offers/${offers[0].id}/decline`, as('other'))).statusCode).toBe(404);
+
+    const accepted = await call('POST', `/rider/offers/${offers[0].id}/accept`, as('rider'));
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.json()).toMatchObject({ order_id: order, status: 'assigned', assigned_by: 'offer' });
+    expect((await call('GET', '/rider/jobs', as('rider'))).json().items).toHaveLength(1);
+    expect(
+      (await call('POST', `/rider/jobs/${order}/pick-up`, as('other'), { handover_code: '1234' })).statusCode,
+    ).toBe(404);
+    const picked = await call('POST', `/rider/jobs/${order}/pick-up`, as('rider'), { handover_code: '1234' });
+    expect(picked.json().status).toBe('picked_up');
+    const noProof = await call('POST', `/rider/jobs/${order}/deliver`, as('rider'), {
+      note: 'left at the gate',
+    });
+    expect([noProof.statusCode, noProof.json().code]).toEqual([422, 'PROOF_REQUIRED']);
+    const photoNoPlace = await call('POST', `/rider/jobs/${order}/deliver`, as('rider'), {
+      photo_media_id: randomIds.newId(),
+    });
+    expect([photoNoPlace.statusCode, photoNoPlace.json().field]).toEqual([422, 'location']);
+    const delivered = await call('POST', `/rider/jobs/${order}/deliver`, as('rider'), {
+      photo_media_id: randomIds.newId(),
+      location: KARIAKOO,
+      note: 'given to the guard',
+    });
+    expect(delivered.json().status).toBe('delivered');
+    expect((await call('GET', '/rider/profile', as('rider'))).json().active_jobs).toBe(0);
+  });
+});
+
+let offerNext: (orderId: string) => Promise<unknown>;
+beforeAll(() => {
+  // The job handler's entry point, reached through a fresh module over the same database.
+  offerNext = async (orderId) => {
+    const mod = createRidersModule({
+      db,
+      clock,
+      ids: randomIds,
+      audit: createAuditService({ db, clock, ids: randomIds }),
+      jobs: createJobService({ db, clock, ids: randomIds, log: { info() {}, error() {} } }),
+      zones: {
+        zoneOfPoint: async () => null,
+        getZone: async () => ({ zone: { id: ZONE, name: 'K', active: true } }),
+      },
+      orders,
+      grantRiderRole: async () => {},
+    });
+    return mod.service.offerNext(orderId);
+  };
+});
+
+describe('who may call', () => {
+  it.each([
+    ['GET', '/rider/offers'],
+    ['POST', '/rider/online'],
+    ['POST', '/rider/pings', { lat: -6.8, lng: 39.2 }],
+    ['GET', '/rider/jobs'],
+    ['POST', `/rider/offers/${ids.admin}/accept`],
+  ] as Array<['GET' | 'POST', string, object?]>)(
+    '%s %s: 401 without a token, 403 for a buyer',
+    async (method, url, body) => {
+      // (a body must be valid: Fastify validates it before the sign-in check runs)
+      const payload = method === 'POST' ? (body ?? {}) : undefined;
+      expect((await call(method, url, {}, payload)).statusCode).toBe(401);
+      const r = await call(method, url, as('buyer'), payload);
+      expect([r.statusCode, r.json().code]).toEqual([403, 'FORBIDDEN_ROLE']);
+    },
+  );
+  it.each([
+    ['GET', '/admin/riders'],
+    ['GET', '/admin/dispatch'],
+    ['POST', `/admin/riders/${ids.rider}/verify`, {}],
+    ['POST', `/admin/riders/${ids.rider}/reject`, { reason: 'x' }],
+    ['POST', `/admin/dispatch/${ids.rider}/assign`, { reason: 'x', rider_id: ids.rider }],
+  ] as Array<['GET' | 'POST', string, object?]>)('%s %s: admins only', async (method, url, body) => {
+    const r = await call(method, url, as('rider'), body);
+    expect(r.statusCode).toBe(403);
+  });
+  it('a signed-in user without a profile gets 404 on GET /rider/profile', async () => {
+    expect((await call('GET', '/rider/profile', as('buyer'))).statusCode).toBe(404);
+  });
+});
+
+describe('bad input', () => {
+  const bad = async (
+    method: 'GET' | 'POST',
+    url: string,
+    payload: unknown,
+    who: keyof typeof ids = 'rider',
+  ) => {
+    const r = await call(method, url, as(who), payload);
+    return {
+      status: r.statusCode,
+      code: r.json().code as string,
+      field: r.json().field as string | undefined,
+    };
+  };
+  it('POST /rider/profile', async () => {
+    expect(await bad('POST', '/rider/profile', { plate: 'MC123ABC', home_zone_id: ZONE })).toMatchObject({
+      status: 400,
+      field: 'vehicle',
+    });
+    expect(await bad('POST', '/rider/profile', { vehicle: 'truck', home_zone_id: ZONE })).toMatchObject({
+      status: 400,
+    });
+    expect(await bad('POST', '/rider/profile', { vehicle: 'car', home_zone_id: 'kariakoo' })).toMatchObject({
+      status: 400,
+      field: 'home_zone_id',
+    });
+    expect(
+      await bad('POST', '/rider/profile', { vehicle: 'car', home_zone_id: ZONE, capacity: '2' }),
+    ).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
+    expect(
+      await bad('POST', '/rider/profile', { vehicle: 'car', home_zone_id: ZONE, extra: 1 }, 'buyer'),
+    ).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
+    expect(
+      await bad('POST', '/rider/profile', { vehicle: 'car', home_zone_id: ZONE }, 'buyer'),
+    ).toMatchObject({
+      status: 422,
+      code: 'PLATE_REQUIRED',
+    });
+    expect(
+      await bad(
+        'POST',
+        '/rider/profile',
+        { vehicle: 'car', plate: 'T123ABC', home_zone_id: ZONE, capacity: 9 },
+        'buyer',
+      ),
+    ).toMatchObject({ status: 422, code: 'INVALID_CAPACITY', field: 'capacity' });
+    expect(
+      await bad(
+        'POST',
+        '/rider/profile',
+        { vehicle: 'car', plate: 'T123ABC', home_zone_id: randomIds.newId() },
+        'buyer',
+      ),
+    ).toMatchObject({ status: 422, code: 'UNKNOWN_ZONE' });
+  });
+  it('POST /rider/pings', async () => {
+    expect(await bad('POST', '/rider/pings', { lat: '-6.8', lng: 39.2 })).toMatchObject({
+      status: 400,
+      field: 'lat',
+    });
+    expect(await bad('POST', '/rider/pings', { lat: -6.8 })).toMatchObject({ status: 400, field: 'lng' });
+    expect(await bad('POST', '/rider/pings', { lat: -6.8, lng: 39.2, at: 'yesterday' })).toMatchObject({
+      status: 400,
+      field: 'at',
+    });
+    expect(await bad('POST', '/rider/pings', { lat: 95, lng: 39.2 })).toMatchObject({
+      status: 422,
+      code: 'INVALID_COORDINATES',
+      field: 'lat',
+    });
+    expect(await bad('POST', '/rider/pings', { lat: -6.8, lng: -181 })).toMatchObject({
+      status: 422,
+      field: 'lng',
+    });
+    clock.advanceSeconds(60);
+    const future = new Date(clock.now().getTime() + 60_000).toISOString();
+    expect(await bad('POST', '/rider/pings', { lat: -6.8, lng: 39.2, at: future })).toMatchObject({
+      status: 422,
+      code: 'PING_FROM_FUTURE',
+      field: 'at',
+    });
+  });
+  it('offers and jobs: ids must be uuids, bodies complete', async () => {
+    expect(await bad('POST', '/rider/offers/42/accept', undefined)).toMatchObject({
+      status: 400,
+      field: 'id',
+    });
+    expect(await bad('POST', `/rider/offers/${randomIds.newId()}/accept`, undefined)).toMatchObject({
+      status: 404,
+    });
+    expect(await bad('POST', '/rider/jobs/nope/pick-up', { handover_code: '1' })).toMatchObject({
+      status: 400,
+    });
+    expect(await bad('POST', `/rider/jobs/${randomIds.newId()}/pick-up`, {})).toMatchObject({
+      status: 400,
+      field: 'handover_code',
+    });
+    expect(
+      await bad('POST', `/rider/jobs/${randomIds.newId()}/pick-up`, { handover_code: '1' }),
+    ).toMatchObject({
+      status: 404,
+    });
+    expect(
+      await bad('POST', `/rider/jobs/${randomIds.newId()}/fail`, {
+        reason: 'x',
+        photo_media_id: randomIds.newId(),
+      }),
+    ).toMatchObject({ status: 400, field: 'location' });
+    expect(
+      await bad('POST', `/rider/jobs/${randomIds.newId()}/fail`, {
+        reason: 'x',
+        photo_media_id: randomIds.newId(),
+        location: { lat: 100, lng: 0 },
+      }),
+    ).toMatchObject({ status: 422, code: 'INVALID_COORDINATES', field: 'location' });
+    expect(await bad('POST', `/rider/jobs/${randomIds.newId()}/deliver`, { code: 7 })).toMatchObject({
+      status: 400,
+      field: 'code',
+    });
+  });
+  it('admin endpoints', async () => {
+    expect(await bad('GET', '/admin/riders?status=sleeping', undefined, 'admin')).toMatchObject({
+      status: 400,
+    });
+    expect(await bad('POST', `/admin/riders/${ids.rider}/reject`, {}, 'admin')).toMatchObject({
+      status: 400,
+      field: 'reason',
+    });
+    expect(
+      await bad('POST', `/admin/riders/${randomIds.newId()}/reject`, { reason: 'fake ID' }, 'admin'),
+    ).toMatchObject({
+      status: 404,
+    });
+    expect(
+      await bad('POST', `/admin/dispatch/${randomIds.newId()}/assign`, { reason: 'x' }, 'admin'),
+    ).toMatchObject({
+      status: 400,
+      field: 'rider_id',
+    });
+    expect(
+      await bad(
+        'POST',
+        `/admin/dispatch/${randomIds.newId()}/assign`,
+        { rider_id: ids.rider, reason: 'x' },
+        'admin',
+      ),
+    ).toMatchObject({ status: 409, code: 'ORDER_NOT_READY' });
+    const r = await call('GET', '/admin/dispatch', as('admin'));
+    expect(r.json()).toEqual({ items: [] });
+  });
+});
