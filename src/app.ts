@@ -346,6 +346,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       sellerAcceptMinutes: config.SELLER_ACCEPT_MINUTES,
       sellerReadyMinutes: config.SELLER_READY_MINUTES,
       lateDeliveryPoints: config.LATE_DELIVERY_POINTS,
+      redeliveryWindowHours: config.REDELIVERY_WINDOW_HOURS,
       ridersDeliver: config.DELIVERY_QUOTES === 'zones',
       deliveryCodeDigits: config.DELIVERY_CODE_DIGITS,
       deliveryCodeMaxAttempts: config.DELIVERY_CODE_MAX_ATTEMPTS,

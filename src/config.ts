@@ -39,6 +39,7 @@ const envSchema = z.object({
   SELLER_ACCEPT_MINUTES: int(1, 7 * 24 * 60).default(30),
   SELLER_READY_MINUTES: int(1, 7 * 24 * 60).default(180),
   LATE_DELIVERY_POINTS: int(0, 1_000_000).default(50),
+  REDELIVERY_WINDOW_HOURS: int(1, 24 * 14).default(24),
   DELIVERY_FEE: int(0, 100_000_000)
     .multipleOf(100, 'must be whole shillings (a multiple of 100)')
     .default(300_000),

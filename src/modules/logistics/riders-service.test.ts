@@ -493,7 +493,7 @@ describe('job handlers', () => {
 });
 
 describe.runIf(onPostgres)('the candidate query on PostgreSQL', () => {
-  it('with 2,000 riders over the city, uses the partial index (no Seq Scan on rider_profiles) and is fast', async () => {
+  it('with 2,000 riders over the city, uses the partial index (no Seq Scan on rider_profiles) and never scans every rider', async () => {
     await seedRidersForBench(db, 2000, KARIAKOO, { now: clock.now(), radiusKm: 15 });
     await db.execute(sql`analyze rider_profiles`);
     await db.execute(sql`analyze rider_offers`);
@@ -512,17 +512,6 @@ describe.runIf(onPostgres)('the candidate query on PostgreSQL', () => {
     expect(lines).toMatch(/rider_profiles_dispatch_idx/);
     expect(lines).not.toMatch(/Seq Scan on rider_profiles/);
 
-    for (let i = 0; i < 100; i++)
-      newOrder({ lat: KARIAKOO.lat + (i % 10) * 0.01, lng: KARIAKOO.lng + i * 0.001 });
-    const times: number[] = [];
-    for (const id of [...orders.pickups.keys()]) {
-      const t0 = performance.now();
-      await svc.offerNext(id);
-      times.push(performance.now() - t0);
-    }
-    times.sort((x, y) => x - y);
-    const p99 = times[Math.floor(times.length * 0.99) - 1]!;
-    console.log(`offerNext over 2,000 riders: p50 ${times[50]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
-    expect(p99).toBeLessThan(200); // the bench holds the 20 ms target; this only catches a scan
+    // How fast it is, is measured by `npm run bench` (not a timed test); this checks the plan.
   });
 });

@@ -302,6 +302,46 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     ).toBe(403);
   });
 
+  it('failed delivery not re-attempted in the window: the platform refunds the buyer in full, automatically', async () => {
+    const { orderId, checkout } = await paidOrder();
+    for (const step of ['accept', 'ready', 'pick-up'])
+      expect((await act(orderId, step)).statusCode).toBe(200);
+    const fail = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/orders/${orderId}/fail-delivery`,
+      headers: seller.auth,
+      payload: { reason: 'nobody at the gate' },
+    });
+    expect(fail.statusCode, fail.body).toBe(200);
+    t.clock.advanceSeconds(23 * 3600);
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('delivery_failed');
+    t.clock.advanceSeconds(3600 + 5);
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('refunded');
+    t.clock.advanceSeconds(5);
+    await t.app.services.jobs.drain();
+    expect(await refundsOf(orderId)).toEqual([
+      expect.objectContaining({ status: 'succeeded', amount: checkout.total }),
+    ]);
+    expect(await svc().reconcile()).toEqual([]);
+  });
+
+  it('a failed delivery re-attempted in time is not refunded', async () => {
+    const { orderId } = await paidOrder();
+    for (const step of ['accept', 'ready', 'pick-up']) await act(orderId, step);
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/orders/${orderId}/fail-delivery`,
+      headers: seller.auth,
+      payload: { reason: 'rain' },
+    });
+    expect((await act(orderId, 'retry-delivery')).statusCode).toBe(200);
+    t.clock.advanceSeconds(25 * 3600);
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('out_for_delivery');
+  });
+
   it('on time: no compensation', async () => {
     const { orderId, buyerAuth } = await paidOrder();
     for (const step of ['accept', 'ready', 'pick-up'])

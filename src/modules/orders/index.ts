@@ -44,6 +44,9 @@ export function createOrdersModule(deps: {
   deps.jobs.handle('checkout.expire', async (job) => {
     await service.expireCheckout(String(job.payload.checkoutId));
   });
+  deps.jobs.handle('order.redelivery_deadline', async (job) => {
+    await service.redeliveryDeadline(String(job.payload.orderId));
+  });
   deps.jobs.handle('order.seller_deadline', async (job) => {
     await service.sellerDeadline(
       String(job.payload.orderId),

@@ -22,7 +22,9 @@ export type Effect =
   /** delivered after the promised time: the platform compensates the buyer at once */
   | 'compensate_if_late'
   /** a code the seller gives the rider at pickup, and a rider asked for (when riders deliver) */
-  | 'request_rider';
+  | 'request_rider'
+  /** a failed attempt starts the re-attempt window; when it closes undelivered, the buyer is refunded */
+  | 'schedule_redelivery_deadline';
 
 export interface Transition {
   from: readonly OrderStatus[];
@@ -115,7 +117,7 @@ export const ORDER_MACHINE = {
     to: 'delivery_failed',
     by: ['seller', 'rider', 'admin'],
     evidence: 'reason',
-    effects: [],
+    effects: ['schedule_redelivery_deadline'],
   },
   retry_delivery: {
     from: ['delivery_failed'],
@@ -127,7 +129,7 @@ export const ORDER_MACHINE = {
   refund_undeliverable: {
     from: ['delivery_failed'],
     to: 'refunded',
-    by: ['admin'],
+    by: ['admin', 'system'],
     evidence: 'reason',
     effects: ['refund_escrow', 'restock', 'return_incentives'],
   },

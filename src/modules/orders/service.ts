@@ -46,6 +46,8 @@ export interface OrderSettings {
   sellerReadyMinutes: number;
   /** points the buyer gets when a delivery is late, on top of the delivery fee back */
   lateDeliveryPoints: number;
+  /** after a failed attempt, how long a re-attempt may take before the buyer is refunded */
+  redeliveryWindowHours: number;
   /** riders are offered ready orders (logistics); otherwise the seller delivers */
   ridersDeliver: boolean;
   checkoutTtlMinutes: number;
@@ -195,6 +197,14 @@ export function createOrdersService(deps: {
               payload: { order_id: o.id },
               dedupeKey: `logistics.assign:${o.id}`,
             });
+          break;
+        case 'schedule_redelivery_deadline':
+          await jobs.enqueue(tx, {
+            kind: 'order.redelivery_deadline',
+            payload: { orderId: o.id, failedAt: now.toISOString() },
+            runAt: new Date(now.getTime() + s.redeliveryWindowHours * HOUR),
+            dedupeKey: `redelivery-deadline:${o.id}:${now.getTime()}`,
+          });
           break;
         case 'schedule_seller_deadline': {
           const ready = o.status === 'paid' && event === 'accept';
@@ -671,6 +681,27 @@ export function createOrdersService(deps: {
             field: 'handover_code',
           });
         return apply(tx, o, 'pick_up', { userId: riderUserId, role: 'rider' });
+      });
+    },
+
+    /**
+     * Re-delivery deadline job: an order still undelivered after its failed attempt's window is
+     * refunded in full by the platform (the goods go back to the seller), without waiting for anyone.
+     */
+    async redeliveryDeadline(orderId: string) {
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        if (o.status !== 'delivery_failed') return false;
+        await apply(
+          tx,
+          o,
+          'refund_undeliverable',
+          { userId: null, role: 'system' },
+          {
+            note: 'not delivered within the re-attempt window',
+          },
+        );
+        return true;
       });
     },
 
