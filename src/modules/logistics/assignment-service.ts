@@ -295,6 +295,13 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
     tx: Database,
     a: { orderId: string; riderId: string; offerId: string | null; assignedBy: string | null; now: Date },
   ): Promise<OrderAssignment> {
+    // The rider's clock to collect the parcel starts now; a no-show is released and the order re-offered.
+    await jobs.enqueue(tx, {
+      kind: 'logistics.pickup_deadline',
+      payload: { order_id: a.orderId, rider_id: a.riderId },
+      runAt: new Date(a.now.getTime() + settings.pickupMinutes * 60_000),
+      dedupeKey: `logistics.pickup_deadline:${a.orderId}:${a.riderId}`,
+    });
     const values = {
       orderId: a.orderId,
       riderId: a.riderId,
@@ -457,6 +464,43 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
         return row!;
       });
       return declined;
+    },
+
+    /**
+     * Pickup deadline job: the rider who holds the order has not collected it in time. They are
+     * released (capacity back, a strike in the audit trail) and the order goes to the next rider.
+     */
+    async pickupDeadline(orderId: string, riderId: string): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const now = clock.now();
+        const [released] = await tx
+          .update(orderAssignments)
+          .set({ status: 'released', finishedAt: now, updatedAt: now })
+          .where(
+            and(
+              eq(orderAssignments.orderId, orderId),
+              eq(orderAssignments.riderId, riderId),
+              eq(orderAssignments.status, 'assigned'),
+            ),
+          )
+          .returning();
+        if (!released) return false;
+        await releaseCapacity(tx, riderId, now);
+        await deps.audit.record(tx, {
+          actorUserId: null,
+          action: 'rider.no_show',
+          targetType: 'user',
+          targetId: riderId,
+          reason: `did not collect order ${orderId} within ${settings.pickupMinutes} min`,
+          data: { order_id: orderId },
+        });
+        await jobs.enqueue(tx, {
+          kind: 'logistics.assign',
+          payload: { order_id: orderId },
+          dedupeKey: `logistics.assign:${orderId}:no-show:${riderId}`,
+        });
+        return true;
+      });
     },
 
     /** Open dispatch-queue entries, oldest first (200 at most). */

@@ -39,6 +39,8 @@ export interface RiderSettings {
   pingRetentionDays: number;
   /** H3 rings tried around the pickup cell, nearest first, until one holds a candidate */
   searchRings: readonly number[];
+  /** a rider who accepted but has not picked up within this is a no-show: released, and the order re-offered */
+  pickupMinutes: number;
 }
 
 export const DEFAULT_RIDER_SETTINGS: RiderSettings = {
@@ -50,6 +52,7 @@ export const DEFAULT_RIDER_SETTINGS: RiderSettings = {
   pingMaxAgeSeconds: 600,
   pingRetentionDays: 7,
   searchRings: [2, 4, 8],
+  pickupMinutes: 30,
 };
 
 const EARTH_RADIUS_M = 6_371_000;

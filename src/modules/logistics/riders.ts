@@ -130,6 +130,9 @@ export function riderJobHandlers(service: RidersModuleService): Record<string, (
     'logistics.assign': async (job) => {
       await service.offerNext(str(job, 'order_id'));
     },
+    'logistics.pickup_deadline': async (job) => {
+      await service.pickupDeadline(str(job, 'order_id'), str(job, 'rider_id'));
+    },
     'logistics.offer_expire': async (job) => {
       await service.expireOffer(str(job, 'offer_id'));
     },

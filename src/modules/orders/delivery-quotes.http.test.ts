@@ -485,5 +485,89 @@ describe('the full journey with a real rider', () => {
     });
     expect(await svc().reconcile()).toEqual([]);
   });
+  it('rider no-show: a rider who accepts but never collects is released and the order goes to the next rider', async () => {
+    const zones = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/admin/zones', headers: admin.auth })
+    ).json();
+    const kariakoo = (zones.items ?? zones).find((z: { name: string }) => z.name === 'Kariakoo');
+    const onlineRider = async (lat: number) => {
+      const r = await t.login(nextPhone());
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/rider/profile',
+        headers: r.auth,
+        payload: { vehicle: 'bicycle', home_zone_id: kariakoo.id },
+      });
+      await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/admin/riders/${r.userId}/verify`,
+        headers: admin.auth,
+        payload: {},
+      });
+      await t.app.inject({ method: 'POST', url: '/api/v1/rider/online', headers: r.auth });
+      const p = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/rider/pings',
+        headers: r.auth,
+        payload: { lat, lng: 39.2751 },
+      });
+      expect(p.statusCode, p.body).toBe(200);
+      return r;
+    };
+    const res = await checkoutTo(zone('Mikocheni'));
+    const co = res.json();
+    const orderId = co.orders[0].id as string;
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/payments/checkouts/${co.checkout_id}/collections`,
+      headers: lastBuyer,
+      payload: {},
+    });
+    t.clock.advanceSeconds(5);
+    await t.app.services.jobs.drain();
+    const near = await onlineRider(-6.8201);
+    const far = await onlineRider(-6.8215);
+    for (const s of ['accept', 'ready'])
+      await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/seller/orders/${orderId}/${s}`,
+        headers: seller.auth,
+        payload: {},
+      });
+    await t.app.services.jobs.drain();
+    const offerOf = async (r: { auth: Record<string, string> }) =>
+      (
+        (await t.app.inject({ method: 'GET', url: '/api/v1/rider/offers', headers: r.auth })).json() as {
+          items?: Array<{ id: string; order_id: string }>;
+        }
+      ).items?.find((o) => o.order_id === orderId);
+    const first = await offerOf(near);
+    expect(first).toBeDefined();
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/rider/offers/${first!.id}/accept`,
+          headers: near.auth,
+        })
+      ).statusCode,
+    ).toBe(200);
+    // The near rider never comes. After the pickup window they are released and the far rider is asked.
+    t.clock.advanceSeconds(31 * 60);
+    for (const r of [far])
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/rider/pings',
+        headers: r.auth,
+        payload: { lat: -6.8215, lng: 39.2751 },
+      });
+    await t.app.services.jobs.drain();
+    const second = await offerOf(far);
+    expect(second, 'the order is offered to the next rider').toBeDefined();
+    const jobs = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/rider/jobs', headers: near.auth })
+    ).json();
+    expect(JSON.stringify(jobs)).not.toContain(`"status":"assigned"`);
+  });
   const svc = () => t.app.services.orders.service;
 });
