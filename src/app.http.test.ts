@@ -222,6 +222,7 @@ describe('OpenAPI document', () => {
       ['post', '/api/v1/admin/riders/{id}/reject', { params: true, body: true }],
       ['post', '/api/v1/admin/riders/{id}/verify', { params: true }],
       ['get', '/api/v1/rider/jobs', {}],
+      ['get', '/api/v1/rider/earnings', {}],
       ['get', '/api/v1/rider/offers', {}],
       ['get', '/api/v1/rider/profile', {}],
       ['post', '/api/v1/rider/profile', { body: true }],

@@ -322,7 +322,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
   });
   const jobs = createJobService({ db, clock, ids, log: app.log });
-  const ledger = createLedgerService({ db, clock, ids });
+  const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
   const zones = createZonesModule({ db, clock, ids, audit });
   // Checkout expiry asks payments whether a prompt is still on the phone; payments is built after
   // orders (it pays checkouts through orders), so the question is bound once both exist.

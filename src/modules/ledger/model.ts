@@ -8,6 +8,7 @@ export const TRANSFER_KINDS = [
   'COLLECTION',
   'REFUND_SENT',
   'COMPENSATION',
+  'RIDER_EARNING',
 ] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 export const TRANSFER_PHASES = ['single', 'pending', 'post', 'void'] as const;
@@ -28,5 +29,6 @@ export const account = {
   guaranteeExpense: 'platform:guarantee_expense',
   escrow: (orderId: string) => `escrow:${orderId}`,
   sellerPayable: (sellerId: string) => `seller:${sellerId}:payable`,
+  riderPayable: (riderId: string) => `rider:${riderId}:payable`,
   refundsPayable: (buyerId: string) => `buyer:${buyerId}:refunds_payable`,
 };

@@ -4,6 +4,7 @@ import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
+import { MONEY_UNIT } from '../../shared/money.js';
 import { account, type TransferKind } from './model.js';
 import { ledgerTransfers } from './schema.js';
 
@@ -21,6 +22,8 @@ export interface EscrowOrder {
   /** what the buyer paid for the goods, after every discount */
   finalAmount: number;
   deliveryFee: number;
+  /** the rider who carried it, if a rider did: earns their share of the delivery fee */
+  riderId?: string | null;
 }
 
 interface TransferInput {
@@ -35,8 +38,49 @@ interface TransferInput {
   paymentId?: string | null;
 }
 
-export function createLedgerService(deps: { db: Database; clock: Clock; ids: IdGenerator }) {
+export function createLedgerService(deps: {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  /** the rider's share of a delivery fee, in basis points */
+  riderFeeShareBp?: number;
+}) {
   const { db, clock, ids } = deps;
+  const riderShareBp = deps.riderFeeShareBp ?? 0;
+
+  /**
+   * The delivery fee leaves escrow when the order settles: the rider's share (whole shillings,
+   * rounded down) to the rider's payable balance, the rest to the platform.
+   */
+  async function settleDeliveryFee(tx: Database, o: EscrowOrder) {
+    if (o.deliveryFee <= 0) return;
+    const escrow = account.escrow(o.id);
+    const riderShare = o.riderId
+      ? Math.floor((o.deliveryFee * riderShareBp) / 10_000 / MONEY_UNIT) * MONEY_UNIT
+      : 0;
+    if (riderShare > 0)
+      await write(tx, {
+        key: `rider-earning:${o.id}`,
+        kind: 'RIDER_EARNING',
+        debit: escrow,
+        credit: account.riderPayable(o.riderId!),
+        amount: riderShare,
+        currency: o.currency,
+        orderId: o.id,
+        checkoutId: o.checkoutId,
+      });
+    if (o.deliveryFee - riderShare > 0)
+      await write(tx, {
+        key: `delivery-fee:${o.id}`,
+        kind: 'DELIVERY_FEE',
+        debit: escrow,
+        credit: account.deliveryFees,
+        amount: o.deliveryFee - riderShare,
+        currency: o.currency,
+        orderId: o.id,
+        checkoutId: o.checkoutId,
+      });
+  }
 
   /**
    * Write one transfer, idempotent on its key: a retry returns the transfer already written (and
@@ -202,18 +246,7 @@ export function createLedgerService(deps: { db: Database; clock: Clock; ids: IdG
         orderId: o.id,
         checkoutId: o.checkoutId,
       });
-      if (o.deliveryFee > 0) {
-        await write(tx, {
-          key: `delivery-fee:${o.id}`,
-          kind: 'DELIVERY_FEE',
-          debit: escrow,
-          credit: account.deliveryFees,
-          amount: o.deliveryFee,
-          currency: o.currency,
-          orderId: o.id,
-          checkoutId: o.checkoutId,
-        });
-      }
+      await settleDeliveryFee(tx, o);
     },
 
     /** Refund or cancellation after payment: the hold is voided (the platform's funding returns) and what the buyer paid is owed back to them. */
@@ -269,18 +302,7 @@ export function createLedgerService(deps: { db: Database; clock: Clock; ids: IdG
           checkoutId: o.checkoutId,
         });
       }
-      if (o.deliveryFee > 0) {
-        await write(tx, {
-          key: `delivery-fee:${o.id}`,
-          kind: 'DELIVERY_FEE',
-          debit: escrow,
-          credit: account.deliveryFees,
-          amount: o.deliveryFee,
-          currency: o.currency,
-          orderId: o.id,
-          checkoutId: o.checkoutId,
-        });
-      }
+      await settleDeliveryFee(tx, o);
     },
 
     /** A late delivery: the platform owes the buyer the delivery fee back from its own guarantee budget. */

@@ -477,7 +477,22 @@ describe('the full journey with a real rider', () => {
     });
     expect(done.statusCode, done.body).toBe(200);
     const o = (await svc().view(orderId, { userId: null, role: 'admin' })).order;
-    expect(o).toMatchObject({ status: 'completed', deliveredLate: false });
+    expect(o).toMatchObject({ status: 'completed', deliveredLate: false, riderId: rider.userId });
+    // The rider earns 80% of the delivery fee (whole shillings), the platform keeps the rest.
+    const share = Math.floor((o.deliveryFee * 0.8) / 100) * 100;
+    const earnings = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/rider/earnings',
+      headers: rider.auth,
+    });
+    expect(earnings.json()).toEqual({ earned: share, transfers: 1 });
+    const fees = (await t.app.services.ledger.transfersOf({ orderId })).filter(
+      (x) => x.kind === 'DELIVERY_FEE',
+    );
+    expect(fees).toEqual([expect.objectContaining({ amount: o.deliveryFee - share })]);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/rider/earnings', headers: buyer })).statusCode,
+    ).toBe(403);
     const timeline = (await svc().view(orderId, { userId: null, role: 'admin' })).timeline;
     expect(timeline.find((e) => e.event === 'deliver')).toMatchObject({
       actorRole: 'rider',

@@ -458,6 +458,27 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
         ),
     );
     app.get(
+      '/rider/earnings',
+      {
+        preHandler: requireAuth('rider'),
+        schema: {
+          ...s,
+          tags: ['rider'],
+          summary: 'My share of delivery fees: earned on completed deliveries (minor units)',
+          response: {
+            200: z.object({ earned: z.number().int(), transfers: z.number().int() }),
+            ...problems(401, 403),
+          },
+        },
+      },
+      async (request) => {
+        const acct = `rider:${caller(request).userId}:payable`;
+        const b = await deps.ledger.balance(acct);
+        const rows = await deps.ledger.transfersOf({ account: acct });
+        return { earned: b.posted, transfers: rows.length };
+      },
+    );
+    app.get(
       '/seller/balance',
       {
         preHandler: seller,

@@ -81,6 +81,7 @@ const escrowOf = (o: Order): EscrowOrder => ({
   baseAmount: o.originalAmount,
   finalAmount: o.finalAmount,
   deliveryFee: o.deliveryFee,
+  riderId: o.riderId,
 });
 
 export function createOrdersService(deps: {
@@ -680,7 +681,13 @@ export function createOrdersService(deps: {
           throw new AppError('HANDOVER_CODE_INVALID', 422, 'The handover code is not correct.', {
             field: 'handover_code',
           });
-        return apply(tx, o, 'pick_up', { userId: riderUserId, role: 'rider' });
+        const picked = await apply(tx, o, 'pick_up', { userId: riderUserId, role: 'rider' });
+        const [withRider] = await tx
+          .update(orders)
+          .set({ riderId: riderUserId })
+          .where(eq(orders.id, orderId))
+          .returning();
+        return withRider ?? picked;
       });
     },
 
