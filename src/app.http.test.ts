@@ -207,6 +207,7 @@ describe('OpenAPI document', () => {
       ['post', '/api/v1/admin/payments/payouts', { body: true }],
       ['post', '/api/v1/admin/payments/refunds/{id}/retry', { params: true, body: true }],
       ['post', '/api/v1/admin/payments/payouts/{id}/resolve', { params: true, body: true }],
+      ['post', '/api/v1/admin/payments/rider-payouts', { body: true }],
       ['post', '/api/v1/admin/zones', { body: true }],
       ['get', '/api/v1/admin/zones', {}],
       ['get', '/api/v1/admin/zones/{id}', { params: true }],

@@ -51,6 +51,8 @@ import {
   AppError,
   conflict,
   findNulString,
+  forbidden,
+  notFound,
   problems,
   registerErrorHandling,
   unprocessable,
@@ -327,6 +329,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Checkout expiry asks payments whether a prompt is still on the phone; payments is built after
   // orders (it pays checkouts through orders), so the question is bound once both exist.
   let paymentInFlight: (tx: Database, checkoutId: string) => Promise<boolean> = async () => false;
+  // Likewise a rider's payout number comes from logistics, built after payments.
+  let riderPayoutDestination: (
+    riderId: string,
+    tx: Database,
+  ) => Promise<{ phone: string; changedAt: Date | null }> = async () => {
+    throw new Error('riders not wired yet');
+  };
   const orders = createOrdersModule({
     paymentInFlight: (tx, checkoutId) => paymentInFlight(tx, checkoutId),
     db,
@@ -409,6 +418,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config,
     checkouts: { find: orders.service.findCheckout, markPaid: orders.service.markPaid },
     payoutDestination: identity.payoutDestination,
+    riderPayoutDestination: (riderId, tx) => riderPayoutDestination(riderId, tx),
     requireMobile,
     log: app.log,
     realProvider: deps.paymentProvider ?? ((record) => paymentProviderFromConfig(config, clock, record)),
@@ -467,6 +477,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   for (const [kind, handler] of Object.entries(riders.jobHandlers)) jobs.handle(kind, handler);
+  // A rider is paid to their own phone, and only while verified and active (not banned or suspended).
+  riderPayoutDestination = async (riderId, tx) => {
+    const profile = await riders.service.profileOf(riderId, tx);
+    if (!profile) throw notFound('Rider');
+    if (profile.status !== 'verified')
+      throw forbidden('RIDER_NOT_VERIFIED', `Rider payouts need a verified rider; this one is ${profile.status}.`);
+    const user = await identity.profiles.loadUser(riderId, tx);
+    if (user.status !== 'active')
+      throw forbidden('ACCOUNT_NOT_ACTIVE', `This account is ${user.status}; it is not paid out.`);
+    return { phone: user.phone, changedAt: null };
+  };
   // Outbox messages for people (order status, checkout created) wait for the notifications module's
   // SMS/WhatsApp dispatch. Until it exists they are consumed with a log line, so none pile up unread.
   for (const kind of ['notify.order_status', 'notify.checkout_created']) {

@@ -85,7 +85,7 @@ export function createProfileService(deps: {
   }
 
   return {
-    loadUser: (userId: string) => loadUser(db, userId),
+    loadUser: (userId: string, tx: Database = db) => loadUser(tx, userId),
 
     async getSellerProfile(userId: string): Promise<SellerProfile | null> {
       const [row] = await db.select().from(sellerProfiles).where(eq(sellerProfiles.userId, userId));

@@ -359,23 +359,36 @@ export function createLedgerService(deps: {
       return out;
     },
 
-    /** Sellers whose available balance (posted, less payouts in flight) is at least `min`. */
-    async sellersWithAvailable(min: number, tx: Database = db) {
+    /** Sellers (or riders) whose available balance (posted, less payouts in flight) is at least `min`. */
+    async payablesWithAvailable(party: 'seller' | 'rider', min: number, tx: Database = db) {
       const accts = await tx
         .selectDistinct({ acct: ledgerTransfers.creditAccount })
         .from(ledgerTransfers)
-        .where(like(ledgerTransfers.creditAccount, 'seller:%:payable'));
+        .where(like(ledgerTransfers.creditAccount, `${party}:%:payable`));
       const out: string[] = [];
       for (const { acct } of accts) {
         const b = await balance(tx, acct);
-        if (b.posted + b.pending >= min) out.push(acct.slice('seller:'.length, -':payable'.length));
+        if (b.posted + b.pending >= min) out.push(acct.slice(`${party}:`.length, -':payable'.length));
       }
       return out;
     },
 
-    /** A seller's payouts: posted (paid out) and still reserved by a send in flight. */
-    async payoutTotals(sellerId: string, tx: Database = db) {
-      const acct = account.sellerPayable(sellerId);
+    /** Is this payout's amount still reserved (pending, neither posted nor voided)? */
+    async payoutReserved(disbursementId: string, tx: Database = db) {
+      const [pending] = await tx
+        .select({ id: ledgerTransfers.id })
+        .from(ledgerTransfers)
+        .where(and(eq(ledgerTransfers.key, `payout:${disbursementId}`), eq(ledgerTransfers.phase, 'pending')));
+      if (!pending) return false;
+      const [settled] = await tx
+        .select({ id: ledgerTransfers.id })
+        .from(ledgerTransfers)
+        .where(eq(ledgerTransfers.pendingId, pending.id));
+      return !settled;
+    },
+
+    /** An account's payouts (a seller's or a rider's payable): posted (paid out) and still reserved by a send in flight. */
+    async payoutTotals(acct: string, tx: Database = db) {
       const [r] = await tx
         .select({
           paidOut: sql<number>`coalesce(sum(case when ${ledgerTransfers.phase} = 'post' then ${ledgerTransfers.amount} else 0 end), 0)::bigint`,
@@ -432,14 +445,14 @@ export function createLedgerService(deps: {
      */
     async reservePayout(
       tx: Database,
-      p: { disbursementId: string; sellerId: string; amount: number; currency: string },
+      p: { disbursementId: string; account: string; amount: number; currency: string },
     ) {
       return write(
         tx,
         {
           key: `payout:${p.disbursementId}`,
           kind: 'PAYOUT',
-          debit: account.sellerPayable(p.sellerId),
+          debit: p.account,
           credit: account.providerFloat,
           amount: p.amount,
           currency: p.currency,

@@ -91,7 +91,7 @@ export function createRidersService(deps: RidersServiceDeps) {
 
   return {
     /** The caller's profile, or null when they never applied. */
-    profileOf: (userId: string) => load(db, userId),
+    profileOf: (userId: string, tx: Database = db) => load(tx, userId),
 
     /**
      * Apply (or re-apply after a rejection, or correct a pending application). Grants the rider role

@@ -19,7 +19,7 @@ let skuId: string;
 const zone = (name: string) => DAR_DEMO_ZONES.find((z) => z.name === name)!.centre;
 
 beforeAll(async () => {
-  t = await createTestApp({ DELIVERY_QUOTES: 'zones' });
+  t = await createTestApp({ DELIVERY_QUOTES: 'zones', PAYOUT_MINIMUM: '100000' });
   // Tuesday 25 Nov 2026, 12:00 in Dar es Salaam (09:00 UTC): inside the default service hours.
   admin = await t.loginAdmin('+255754320001');
   const ids = new Map<string, string>();
@@ -485,7 +485,7 @@ describe('the full journey with a real rider', () => {
       url: '/api/v1/rider/earnings',
       headers: rider.auth,
     });
-    expect(earnings.json()).toEqual({ earned: share, transfers: 1 });
+    expect(earnings.json()).toEqual({ available: share, in_payout: 0, paid_out: 0, deliveries_paid: 1 });
     const fees = (await t.app.services.ledger.transfersOf({ orderId })).filter(
       (x) => x.kind === 'DELIVERY_FEE',
     );
@@ -493,6 +493,28 @@ describe('the full journey with a real rider', () => {
     expect(
       (await t.app.inject({ method: 'GET', url: '/api/v1/rider/earnings', headers: buyer })).statusCode,
     ).toBe(403);
+    // Paid out like seller payouts: to the rider's own phone, reserved while the send is on its way.
+    const payout = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/payments/rider-payouts',
+      headers: admin.auth,
+      payload: { rider_id: rider.userId, reason: 'weekly' },
+    });
+    expect(payout.statusCode, payout.body).toBe(201);
+    expect(payout.json()).toMatchObject({ kind: 'payout', amount: share, party_id: rider.userId });
+    const notRider = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/payments/rider-payouts',
+      headers: admin.auth,
+      payload: { rider_id: seller.userId, reason: 'x' },
+    });
+    expect(notRider.statusCode).toBe(404);
+    t.clock.advanceSeconds(5);
+    await t.app.services.jobs.drain();
+    t.clock.advanceSeconds(5);
+    await t.app.services.jobs.drain();
+    const after = await t.app.inject({ method: 'GET', url: '/api/v1/rider/earnings', headers: rider.auth });
+    expect(after.json()).toMatchObject({ available: 0, in_payout: 0, paid_out: share });
     const timeline = (await svc().view(orderId, { userId: null, role: 'admin' })).timeline;
     expect(timeline.find((e) => e.event === 'deliver')).toMatchObject({
       actorRole: 'rider',

@@ -464,9 +464,14 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
         schema: {
           ...s,
           tags: ['rider'],
-          summary: 'My share of delivery fees: earned on completed deliveries (minor units)',
+          summary: 'My share of delivery fees: available, in a payout on its way, paid out (minor units)',
           response: {
-            200: z.object({ earned: z.number().int(), transfers: z.number().int() }),
+            200: z.object({
+              available: z.number().int(),
+              in_payout: z.number().int(),
+              paid_out: z.number().int(),
+              deliveries_paid: z.number().int(),
+            }),
             ...problems(401, 403),
           },
         },
@@ -474,8 +479,14 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
       async (request) => {
         const acct = `rider:${caller(request).userId}:payable`;
         const b = await deps.ledger.balance(acct);
+        const payouts = await deps.ledger.payoutTotals(acct);
         const rows = await deps.ledger.transfersOf({ account: acct });
-        return { earned: b.posted, transfers: rows.length };
+        return {
+          available: b.posted + b.pending,
+          in_payout: payouts.inFlight,
+          paid_out: payouts.paidOut,
+          deliveries_paid: rows.filter((r) => r.kind === 'RIDER_EARNING').length,
+        };
       },
     );
     app.get(

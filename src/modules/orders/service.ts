@@ -1067,7 +1067,7 @@ export function createOrdersService(deps: {
         .from(orders)
         .where(and(eq(orders.sellerId, sellerId), inArray(orders.status, [...HELD])));
       const payable = await ledger.balance(account.sellerPayable(sellerId));
-      const payouts = await ledger.payoutTotals(sellerId);
+      const payouts = await ledger.payoutTotals(account.sellerPayable(sellerId));
       // A payout in flight is reserved: no longer available, not yet paid out.
       return {
         held: Number(held?.amount ?? 0),

@@ -29,6 +29,7 @@ export interface PaymentsDeps {
   config: Config;
   checkouts: CheckoutPort;
   payoutDestination: PayoutDestinationPort;
+  riderPayoutDestination?: PayoutDestinationPort;
   requireMobile: (input: string, field: string) => string;
   log: {
     info(o: object, m: string): void;

@@ -332,6 +332,27 @@ export function adminPaymentRoutes(deps: PaymentRouteDeps): FastifyPluginAsyncZo
     );
 
     app.post(
+      '/payments/rider-payouts',
+      {
+        preHandler: admin,
+        schema: {
+          ...s,
+          summary: "Pay a rider's earned delivery-fee share now (to the rider's own phone)",
+          body: z.strictObject({ rider_id: z.uuid(), reason: z.string().trim().min(1).max(500) }),
+          response: { 201: disbursementSchema, ...problems(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (request, reply) => {
+        const d = await payments.requestPayout(
+          request.body.rider_id,
+          { userId: caller(request).userId, reason: request.body.reason },
+          'rider',
+        );
+        return reply.code(201).send(toDisbursement(d));
+      },
+    );
+
+    app.post(
       '/payments/payouts/:id/resolve',
       {
         preHandler: admin,

@@ -53,9 +53,12 @@ export interface CheckoutPort {
 }
 
 export type PayoutDestinationPort = (
-  sellerId: string,
+  partyId: string,
   tx: Database,
 ) => Promise<{ phone: string; changedAt: Date | null }>;
+
+/** Who is paid out: sellers (their sales) and riders (their share of delivery fees). */
+export type PayoutParty = 'seller' | 'rider';
 
 export interface PaymentSettings {
   /** secret in the webhook path */
@@ -138,6 +141,8 @@ export function createPaymentsService(deps: {
   provider: PaymentProvider;
   checkouts: CheckoutPort;
   payoutDestination: PayoutDestinationPort;
+  /** where a rider's earnings go (a verified, active rider's own phone) */
+  riderPayoutDestination?: PayoutDestinationPort;
   settings: PaymentSettings;
   log: {
     info(o: object, m: string): void;
@@ -822,11 +827,18 @@ export function createPaymentsService(deps: {
      * Pay a seller's available balance to their payout number: only active, KYC-verified sellers,
      * above the minimum, not soon after the payout number changed, one payout in flight at a time.
      */
-    async requestPayout(sellerId: string, by: { userId: string | null; reason: string }) {
+    async requestPayout(
+      sellerId: string,
+      by: { userId: string | null; reason: string },
+      party: PayoutParty = 'seller',
+    ) {
       return db.transaction(async (tx) => {
-        // One payout decision per seller at a time: two requests racing see each other's payout.
+        // One payout decision per party at a time: two requests racing see each other's payout.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`payout:${sellerId}`}))`);
-        const dest = await deps.payoutDestination(sellerId, tx);
+        const destinationOf = party === 'seller' ? deps.payoutDestination : deps.riderPayoutDestination;
+        if (!destinationOf) throw notFound('Rider');
+        const dest = await destinationOf(sellerId, tx);
+        const payable = party === 'seller' ? `seller:${sellerId}:payable` : `rider:${sellerId}:payable`;
         if (
           dest.changedAt &&
           clock.now().getTime() < dest.changedAt.getTime() + s.payoutHoldHoursAfterPhoneChange * HOUR
@@ -847,7 +859,7 @@ export function createPaymentsService(deps: {
             ),
           );
         if (inFlight) throw conflict('PAYOUT_IN_FLIGHT', 'A payout to this seller is already on its way.');
-        const bal = await ledger.balance(`seller:${sellerId}:payable`, tx);
+        const bal = await ledger.balance(payable, tx);
         const available = bal.posted + bal.pending;
         if (available < s.payoutMinimum)
           throw unprocessable(
@@ -885,7 +897,7 @@ export function createPaymentsService(deps: {
         }
         await ledger.reservePayout(tx, {
           disbursementId: id,
-          sellerId,
+          account: payable,
           amount: available,
           currency: provider.currency,
         });
@@ -895,7 +907,7 @@ export function createPaymentsService(deps: {
           targetType: 'user',
           targetId: sellerId,
           reason: by.reason,
-          data: { disbursement_id: id, amount: available },
+          data: { disbursement_id: id, amount: available, party },
         });
         await enqueueSend(tx, row);
         return row;
@@ -904,14 +916,15 @@ export function createPaymentsService(deps: {
 
     /** The scheduled payout run: every seller above the minimum who can be paid is paid; the rest are skipped, with the reason logged. */
     async runPayouts() {
-      const sellers = await ledger.sellersWithAvailable(s.payoutMinimum);
       let started = 0;
-      for (const sellerId of sellers) {
-        try {
-          await this.requestPayout(sellerId, { userId: null, reason: 'scheduled payout' });
-          started++;
-        } catch (err) {
-          log.info({ sellerId, reason: (err as Error).message }, 'scheduled payout skipped');
+      for (const party of ['seller', 'rider'] as const) {
+        for (const partyId of await ledger.payablesWithAvailable(party, s.payoutMinimum)) {
+          try {
+            await this.requestPayout(partyId, { userId: null, reason: 'scheduled payout' }, party);
+            started++;
+          } catch (err) {
+            log.info({ partyId, party, reason: (err as Error).message }, 'scheduled payout skipped');
+          }
         }
       }
       return started;
@@ -1083,8 +1096,8 @@ export function createPaymentsService(deps: {
           .where(eq(paymentDisbursements.id, id))
           .for('update');
         if (d?.kind !== 'payout') throw notFound('Payout');
-        const reserved = (await ledger.payoutTotals(d.partyId, tx)).inFlight;
-        if (d.status !== 'failed' || reserved === 0)
+        const reserved = await ledger.payoutReserved(d.id, tx);
+        if (d.status !== 'failed' || !reserved)
           throw conflict('INVALID_TRANSITION', `This payout is ${d.status} and holds no reserve to settle.`);
         await ledger.settlePayout(tx, d.id, input.sent ? 'post' : 'void');
         const [u] = await tx
