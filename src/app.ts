@@ -482,7 +482,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const profile = await riders.service.profileOf(riderId, tx);
     if (!profile) throw notFound('Rider');
     if (profile.status !== 'verified')
-      throw forbidden('RIDER_NOT_VERIFIED', `Rider payouts need a verified rider; this one is ${profile.status}.`);
+      throw forbidden(
+        'RIDER_NOT_VERIFIED',
+        `Rider payouts need a verified rider; this one is ${profile.status}.`,
+      );
     const user = await identity.profiles.loadUser(riderId, tx);
     if (user.status !== 'active')
       throw forbidden('ACCOUNT_NOT_ACTIVE', `This account is ${user.status}; it is not paid out.`);

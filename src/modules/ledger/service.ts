@@ -378,7 +378,9 @@ export function createLedgerService(deps: {
       const [pending] = await tx
         .select({ id: ledgerTransfers.id })
         .from(ledgerTransfers)
-        .where(and(eq(ledgerTransfers.key, `payout:${disbursementId}`), eq(ledgerTransfers.phase, 'pending')));
+        .where(
+          and(eq(ledgerTransfers.key, `payout:${disbursementId}`), eq(ledgerTransfers.phase, 'pending')),
+        );
       if (!pending) return false;
       const [settled] = await tx
         .select({ id: ledgerTransfers.id })
