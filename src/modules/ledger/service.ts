@@ -250,18 +250,39 @@ export function createLedgerService(deps: {
     },
 
     /** Refund or cancellation after payment: the hold is voided (the platform's funding returns) and what the buyer paid is owed back to them. */
-    async refundEscrow(tx: Database, o: EscrowOrder) {
+    async refundEscrow(tx: Database, o: EscrowOrder): Promise<number> {
       await settleBoth(tx, o, 'void');
-      await write(tx, {
-        key: `refund:${o.id}`,
-        kind: 'REFUND',
-        debit: account.providerClearing,
-        credit: account.refundsPayable(o.buyerId),
-        amount: o.finalAmount + o.deliveryFee,
-        currency: o.currency,
-        orderId: o.id,
-        checkoutId: o.checkoutId,
-      });
+      // A delivery fee already given back for lateness is not given back twice: that part of the
+      // buyer's money returns to the guarantee budget that paid the compensation.
+      const [comp] = await tx
+        .select({ amount: ledgerTransfers.amount })
+        .from(ledgerTransfers)
+        .where(eq(ledgerTransfers.key, `late-compensation:${o.id}`));
+      const compensated = Math.min(comp?.amount ?? 0, o.deliveryFee);
+      if (compensated > 0)
+        await write(tx, {
+          key: `late-compensation-recovered:${o.id}`,
+          kind: 'COMPENSATION',
+          debit: account.providerClearing,
+          credit: account.guaranteeExpense,
+          amount: compensated,
+          currency: o.currency,
+          orderId: o.id,
+          checkoutId: o.checkoutId,
+        });
+      const owed = o.finalAmount + o.deliveryFee - compensated;
+      if (owed > 0)
+        await write(tx, {
+          key: `refund:${o.id}`,
+          kind: 'REFUND',
+          debit: account.providerClearing,
+          credit: account.refundsPayable(o.buyerId),
+          amount: owed,
+          currency: o.currency,
+          orderId: o.id,
+          checkoutId: o.checkoutId,
+        });
+      return owed;
     },
 
     /**

@@ -300,7 +300,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
       kind: 'logistics.pickup_deadline',
       payload: { order_id: a.orderId, rider_id: a.riderId },
       runAt: new Date(a.now.getTime() + settings.pickupMinutes * 60_000),
-      dedupeKey: `logistics.pickup_deadline:${a.orderId}:${a.riderId}`,
+      dedupeKey: `logistics.pickup_deadline:${a.orderId}:${a.riderId}:${a.now.getTime()}`,
     });
     const values = {
       orderId: a.orderId,

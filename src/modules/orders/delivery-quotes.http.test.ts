@@ -4,6 +4,7 @@ import {
   type Actor,
   category,
   nextPhone,
+  upload,
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
@@ -285,6 +286,12 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     expect((await get('zone')).json().items.map((r: { key: string }) => r.key)).toEqual(['Mikocheni']);
     expect((await get('day')).json().items[0].key).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect((await get('rider')).statusCode).toBe(400);
+    const yearZero = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/admin/logistics/on-time?by=day&from=0000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z',
+      headers: admin.auth,
+    });
+    expect(yearZero.statusCode).toBe(400);
     const backwards = await t.app.inject({
       method: 'GET',
       url: '/api/v1/admin/logistics/on-time?by=day&from=2027-01-01T00:00:00Z&to=2026-01-01T00:00:00Z',
@@ -327,6 +334,29 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     expect(await svc().reconcile()).toEqual([]);
   });
 
+  it('a second failed attempt gets its own full window: the first attempt’s deadline does not refund it', async () => {
+    const { orderId } = await paidOrder();
+    for (const step of ['accept', 'ready', 'pick-up']) await act(orderId, step);
+    const fail = (reason: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/seller/orders/${orderId}/fail-delivery`,
+        headers: seller.auth,
+        payload: { reason },
+      });
+    expect((await fail('gate closed')).statusCode).toBe(200);
+    t.clock.advanceSeconds(3600);
+    expect((await act(orderId, 'retry-delivery')).statusCode).toBe(200);
+    t.clock.advanceSeconds(22 * 3600);
+    expect((await fail('buyer away')).statusCode).toBe(200);
+    t.clock.advanceSeconds(2 * 3600);
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('delivery_failed');
+    t.clock.advanceSeconds(23 * 3600);
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('refunded');
+  });
+
   it('a failed delivery re-attempted in time is not refunded', async () => {
     const { orderId } = await paidOrder();
     for (const step of ['accept', 'ready', 'pick-up']) await act(orderId, step);
@@ -340,6 +370,50 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     t.clock.advanceSeconds(25 * 3600);
     await t.app.services.jobs.drain();
     expect((await view(orderId)).status).toBe('out_for_delivery');
+  });
+
+  it('late, then refunded in full after a dispute: the buyer gets back exactly what they paid, never the fee twice', async () => {
+    const { orderId, checkout, buyerAuth } = await paidOrder();
+    for (const step of ['accept', 'ready', 'pick-up'])
+      expect((await act(orderId, step)).statusCode).toBe(200);
+    const o = await view(orderId);
+    t.clock.set(new Date(o.promisedBy!.getTime() + 60_000));
+    const code = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/orders/${orderId}`,
+        headers: { authorization: buyerAuth },
+      })
+    ).json().delivery_code;
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/orders/${orderId}/deliver`,
+      headers: seller.auth,
+      payload: { code, location: zone('Mikocheni') },
+    });
+    const evidence = await upload(t, { authorization: buyerAuth }, 'dispute_evidence');
+    const opened = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${orderId}/disputes`,
+      headers: { authorization: buyerAuth },
+      payload: { reason: 'wrong_item', description: 'Not what I ordered', evidence_media_ids: [evidence] },
+    });
+    expect(opened.statusCode, opened.body).toBe(201);
+    const resolved = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/disputes/${opened.json().id}/resolve`,
+      headers: admin.auth,
+      payload: { resolution: 'full_refund', note: 'wrong item sent' },
+    });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      t.clock.advanceSeconds(5);
+      await t.app.services.jobs.drain();
+    }
+    const refunds = await refundsOf(orderId);
+    expect(refunds.every((r) => r.status === 'succeeded')).toBe(true);
+    expect(refunds.reduce((a, r) => a + r.amount, 0)).toBe(checkout.total);
+    expect(await svc().reconcile()).toEqual([]);
   });
 
   it('on time: no compensation', async () => {
@@ -455,6 +529,15 @@ describe('the full journey with a real rider', () => {
     const code = (
       await t.app.inject({ method: 'GET', url: `/api/v1/orders/${orderId}`, headers: buyer })
     ).json().delivery_code;
+    // The rider has the parcel: the seller can no longer record its delivery.
+    const sellerDeliver = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/orders/${orderId}/deliver`,
+      headers: seller.auth,
+      payload: { code, location: zone('Mikocheni') },
+    });
+    expect(sellerDeliver.statusCode).toBe(409);
+    expect(sellerDeliver.json().code).toBe('RIDER_DELIVERS');
     t.clock.advanceSeconds(30);
     await t.app.inject({
       method: 'POST',

@@ -45,7 +45,7 @@ export function createOrdersModule(deps: {
     await service.expireCheckout(String(job.payload.checkoutId));
   });
   deps.jobs.handle('order.redelivery_deadline', async (job) => {
-    await service.redeliveryDeadline(String(job.payload.orderId));
+    await service.redeliveryDeadline(String(job.payload.orderId), new Date(String(job.payload.failedAt)));
   });
   deps.jobs.handle('order.seller_deadline', async (job) => {
     await service.sellerDeadline(

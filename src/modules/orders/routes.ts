@@ -5,7 +5,7 @@ import type { Clock } from '../../shared/clock.js';
 import { AppError, problems } from '../../shared/errors.js';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
-import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
+import { isPlausibleInstant, toDarTime, toDarTimeOrNull } from '../../shared/time.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { OrderEvent } from './machine.js';
 import { type ActorRole, DISPUTE_REASONS, DISPUTE_RESOLUTIONS, ORDER_STATUSES } from './model.js';
@@ -550,6 +550,10 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
       async (request) => {
         const from = new Date(request.query.from);
         const to = new Date(request.query.to);
+        if (!isPlausibleInstant(request.query.from) || !isPlausibleInstant(request.query.to))
+          throw new AppError('INVALID_RANGE', 400, 'Dates must be between the years 2000 and 2200.', {
+            field: 'from',
+          });
         if (!(from.getTime() < to.getTime()))
           throw new AppError('INVALID_RANGE', 400, '`from` must be before `to`.', { field: 'from' });
         const rows = await orders.onTimeRate({ by: request.query.by, from, to });

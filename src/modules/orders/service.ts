@@ -122,6 +122,19 @@ export function createOrdersService(deps: {
    * stock, incentives and escrow, record the event, enqueue the outbox message — all in `tx`,
    * under the order's row lock, so of two concurrent transitions exactly one wins.
    */
+  /** Once a rider has collected an order, the delivery is theirs: the seller no longer drives it. */
+  function refuseSellerOnRiderJob(o: Order, event: OrderEvent, actor: Actor) {
+    if (
+      actor.role === 'seller' &&
+      o.riderId !== null &&
+      (event === 'deliver' || event === 'fail_delivery' || event === 'retry_delivery')
+    )
+      throw conflict(
+        'RIDER_DELIVERS',
+        'A rider carries this order; the rider (or an admin) records its delivery.',
+      );
+  }
+
   async function apply(
     tx: Database,
     o: Order,
@@ -139,6 +152,7 @@ export function createOrdersService(deps: {
       throw d.code === 'FORBIDDEN_ACTOR'
         ? forbidden('FORBIDDEN_ACTOR', d.detail)
         : conflict('INVALID_TRANSITION', d.detail);
+    refuseSellerOnRiderJob(o, event, actor);
     const now = clock.now();
     const set: Partial<Order> = { status: d.to, updatedAt: now };
     for (const effect of d.transition.effects) {
@@ -155,8 +169,10 @@ export function createOrdersService(deps: {
           set.completedAt = now;
           break;
         case 'refund_escrow':
-          await ledger.refundEscrow(tx, escrowOf(o));
-          await requestRefund(tx, o, o.finalAmount + o.deliveryFee, event);
+          {
+            const owed = await ledger.refundEscrow(tx, escrowOf(o));
+            if (owed > 0) await requestRefund(tx, o, owed, event);
+          }
           break;
         case 'split_escrow':
           await ledger.splitEscrow(tx, escrowOf(o), extra.refundAmount ?? 0);
@@ -695,10 +711,18 @@ export function createOrdersService(deps: {
      * Re-delivery deadline job: an order still undelivered after its failed attempt's window is
      * refunded in full by the platform (the goods go back to the seller), without waiting for anyone.
      */
-    async redeliveryDeadline(orderId: string) {
+    async redeliveryDeadline(orderId: string, failedAt: Date) {
       return db.transaction(async (tx) => {
         const o = await lockOrder(tx, orderId);
         if (o.status !== 'delivery_failed') return false;
+        // Only the window of the latest failed attempt counts: an earlier one's job does nothing.
+        const [latest] = await tx
+          .select({ at: orderEvents.createdAt })
+          .from(orderEvents)
+          .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.event, 'fail_delivery')))
+          .orderBy(desc(orderEvents.createdAt))
+          .limit(1);
+        if (latest && latest.at.getTime() > failedAt.getTime()) return false;
         await apply(
           tx,
           o,
