@@ -26,6 +26,7 @@ import {
   createRidersModule,
   createZonesModule,
   type RidersModule,
+  riderSchedules,
   type ZonesModule,
 } from './modules/logistics/index.js';
 import {
@@ -85,6 +86,7 @@ export interface Services {
   payments: PaymentsModule;
   zones: ZonesModule;
   riders: RidersModule;
+  startSchedules: () => Promise<void>;
   media: MediaService;
   sms: SmsSender;
 }
@@ -477,6 +479,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   for (const [kind, handler] of Object.entries(riders.jobHandlers)) jobs.handle(kind, handler);
+  const riderHousekeeping = riderSchedules({ jobs, db, clock }, riders.service);
   // A rider is paid to their own phone, and only while verified and active (not banned or suspended).
   riderPayoutDestination = async (riderId, tx) => {
     const profile = await riders.service.profileOf(riderId, tx);
@@ -511,6 +514,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     payments,
     zones,
     riders,
+    /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping. */
+    startSchedules: async () => {
+      await payments.startSchedules();
+      await riderHousekeeping.start();
+    },
   });
 
   app.get(

@@ -27,7 +27,7 @@ async function main() {
   const stopWorker = config.EMBEDDED_WORKER
     ? app.services.jobs.start(config.WORKER_INTERVAL_MS)
     : async () => {};
-  if (config.EMBEDDED_WORKER) await app.services.payments.startSchedules();
+  if (config.EMBEDDED_WORKER) await app.services.startSchedules();
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -29,7 +29,7 @@ async function main() {
   await app.ready();
   const stop = app.services.jobs.start(config.WORKER_INTERVAL_MS);
   // The next scheduled payout run; several workers write the same deduplicated job.
-  await app.services.payments.startSchedules();
+  await app.services.startSchedules();
   app.log.info({ intervalMs: config.WORKER_INTERVAL_MS }, 'worker started');
   const shutdown = async () => {
     await stop();

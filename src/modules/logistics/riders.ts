@@ -115,6 +115,31 @@ export function createRidersModule(deps: RidersModuleDeps) {
 
 export type RidersModule = ReturnType<typeof createRidersModule>;
 
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/**
+ * The riders' housekeeping, every 10 minutes (deduplicated across processes): offers whose expiry
+ * job was missed move on, and old pings are pruned. Long-running processes call `start` once.
+ */
+export function riderSchedules(
+  deps: { jobs: Pick<JobService, 'enqueue' | 'handle'>; db: Database; clock: Clock },
+  service: RidersModuleService,
+) {
+  const schedule = (bucket: number) =>
+    deps.jobs.enqueue(deps.db, {
+      kind: 'logistics.sweep',
+      payload: { bucket },
+      runAt: new Date(bucket * SWEEP_EVERY_MS),
+      dedupeKey: `logistics.sweep:${bucket}`,
+    });
+  deps.jobs.handle('logistics.sweep', async (job) => {
+    await service.expireDue();
+    await service.prunePings();
+    await schedule(Number((job.payload as { bucket: number }).bucket) + 1);
+  });
+  return { start: () => schedule(Math.floor(deps.clock.now().getTime() / SWEEP_EVERY_MS) + 1) };
+}
+
 /**
  * Handlers for the worker: `jobs.handle(kind, handler)` for each. 'logistics.assign' {order_id}
  * (enqueue it when an order becomes ready_for_pickup), 'logistics.offer_expire' {offer_id}

@@ -823,3 +823,31 @@ describe('seller payouts', () => {
     expect(reinstate.statusCode, reinstate.body).toBe(200);
   });
 });
+
+describe('schedules of long-running processes', () => {
+  it('the payment sweep, the payout run and the riders’ housekeeping each run and schedule their next turn, once across processes', async () => {
+    await t.app.services.startSchedules();
+    await t.app.services.startSchedules(); // a second process: the same deduplicated jobs
+    const { jobs: jobsTable } = await import('../jobs/schema.js');
+    const { inArray: inA } = await import('drizzle-orm');
+    const pendingOf = async () =>
+      (
+        await t.handle.db
+          .select()
+          .from(jobsTable)
+          .where(inA(jobsTable.kind, ['payments.sweep', 'payments.payout_run', 'logistics.sweep']))
+      ).filter((j) => j.status === 'pending');
+    const before = await pendingOf();
+    expect(before.map((j) => j.kind).sort()).toEqual([
+      'logistics.sweep',
+      'payments.payout_run',
+      'payments.sweep',
+    ]);
+    t.clock.advanceSeconds(11 * 60);
+    await jobs().drain();
+    const after = await pendingOf();
+    const sweeps = after.filter((j) => j.kind !== 'payments.payout_run');
+    expect(sweeps).toHaveLength(2);
+    for (const s of sweeps) expect(s.runAt.getTime()).toBeGreaterThan(t.clock.now().getTime());
+  });
+});
