@@ -25,6 +25,7 @@ import { createLedgerService, type LedgerService } from './modules/ledger/index.
 import {
   createRidersModule,
   createZonesModule,
+  haversineMeters,
   type RidersModule,
   riderSchedules,
   type ZonesModule,
@@ -59,6 +60,7 @@ import {
   unprocessable,
 } from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';
+import { toDarTime } from './shared/time.js';
 
 export interface AppDeps {
   db: Database;
@@ -375,6 +377,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       };
     },
     requireMobile,
+    // The rider as the buyer sees them: first name, vehicle, phone, and an arrival estimate from the
+    // rider's last position at a typical city speed for the vehicle.
+    riderView: async (riderId, dropoff) => {
+      const profile = await riders.service.profileOf(riderId);
+      if (!profile) return null;
+      const user = await identity.profiles.loadUser(riderId);
+      const kmh = { boda_boda: 22, bajaji: 18, bicycle: 12, car: 16 }[profile.vehicle] ?? 15;
+      const eta =
+        dropoff && profile.lastLat !== null && profile.lastLng !== null
+          ? new Date(
+              clock.now().getTime() +
+                Math.ceil(
+                  (haversineMeters({ lat: profile.lastLat, lng: profile.lastLng }, dropoff) / 1000 / kmh) *
+                    60,
+                ) *
+                  60_000,
+            )
+          : null;
+      return {
+        first_name: user.displayName ? user.displayName.trim().split(/\s+/)[0]! : null,
+        vehicle: profile.vehicle,
+        phone: user.phone,
+        eta: eta ? toDarTime(eta) : null,
+      };
+    },
     quoteDelivery:
       config.DELIVERY_QUOTES === 'zones'
         ? async ({ sellerIds, address, now }) => {

@@ -442,7 +442,8 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
 describe('the full journey with a real rider', () => {
   it('pay → accept → ready → offered → accepted → picked up with the handover code → delivered with the code → completed; ledger reconciles', async () => {
     // A verified rider, online near the seller in Kariakoo.
-    const rider = await t.login(nextPhone());
+    const riderPhone = nextPhone();
+    const rider = await t.login(riderPhone);
     const zones = (
       await t.app.inject({ method: 'GET', url: '/api/v1/admin/zones', headers: admin.auth })
     ).json();
@@ -529,6 +530,18 @@ describe('the full journey with a real rider', () => {
     const code = (
       await t.app.inject({ method: 'GET', url: `/api/v1/orders/${orderId}`, headers: buyer })
     ).json().delivery_code;
+    // The buyer now sees who brings it, and when.
+    const seen = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/orders/${orderId}`, headers: buyer })
+    ).json();
+    expect(seen.rider).toMatchObject({
+      vehicle: 'boda_boda',
+      phone: riderPhone,
+      eta: expect.stringMatching(/\+03:00$/),
+    });
+    const etaMinutes = (new Date(seen.rider.eta).getTime() - t.clock.now().getTime()) / 60_000;
+    expect(etaMinutes).toBeGreaterThan(5); // Kariakoo → Mikocheni is several km
+    expect(etaMinutes).toBeLessThan(120);
     // The rider has the parcel: the seller can no longer record its delivery.
     const sellerDeliver = await t.app.inject({
       method: 'POST',

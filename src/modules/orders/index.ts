@@ -9,7 +9,7 @@ import type { JobService } from '../jobs/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { MediaService } from '../media/index.js';
 import type { PromotionsService } from '../promotions/index.js';
-import { adminOrderRoutes, orderRoutes } from './routes.js';
+import { adminOrderRoutes, orderRoutes, type RiderView } from './routes.js';
 import { createOrdersService, type OrderSettings } from './service.js';
 import type { DeliveryAddress, DeliveryQuote } from './snapshot.js';
 
@@ -33,6 +33,7 @@ export function createOrdersModule(deps: {
   addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;
   requireMobile: (input: string, field: string) => string;
   /** each seller's delivery for this address (zones); absent: the flat DELIVERY_FEE */
+  riderView?: (riderId: string, dropoff: { lat: number; lng: number } | null) => Promise<RiderView | null>;
   quoteDelivery?: (q: {
     sellerIds: string[];
     address: DeliveryAddress;
@@ -59,6 +60,8 @@ export function createOrdersModule(deps: {
   const routeDeps = {
     orders: service,
     quoteDelivery: deps.quoteDelivery,
+    riderView: (riderId: string, dropoff: { lat: number; lng: number } | null) =>
+      deps.riderView ? deps.riderView(riderId, dropoff) : Promise.resolve(null),
     cartSellers: async (buyerId: string) => {
       const view = await deps.cart.view(buyerId);
       return [...new Set(view.lines.map((l) => l.sku?.sellerId).filter((x): x is string => Boolean(x)))];

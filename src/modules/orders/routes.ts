@@ -117,9 +117,28 @@ const toOrder = (o: Order, viewerRole: ActorRole) => ({
   promised_by: toDarTimeOrNull(o.promisedBy),
 });
 
+/** Who brings the parcel, shown to the buyer once it has been collected. */
+export interface RiderView {
+  first_name: string | null;
+  vehicle: string;
+  phone: string;
+  /** estimated arrival from the rider's last position (Dar es Salaam time); null without one */
+  eta: string | null;
+}
+
 const orderDetailSchema = orderSchema.extend({
   timeline: z.array(eventSchema),
   dispute: disputeSchema.nullable(),
+  rider: z
+    .object({
+      first_name: z.string().nullable(),
+      vehicle: z.string(),
+      phone: z.string(),
+      eta: z.string().nullable(),
+    })
+    .nullable()
+    .optional()
+    .describe('Buyers: the rider bringing it, once picked up'),
 });
 type Detail = Awaited<ReturnType<OrdersService['view']>>;
 const toDetail = (d: Detail, role: ActorRole) => ({
@@ -168,6 +187,10 @@ export interface OrderRouteDeps {
       }) => Promise<Map<string, DeliveryQuote>>)
     | undefined;
   cartSellers: (buyerId: string) => Promise<string[]>;
+  /** the rider carrying an order, as the buyer may see them (logistics + identity) */
+  riderView?:
+    | ((riderId: string, dropoff: { lat: number; lng: number } | null) => Promise<RiderView | null>)
+    | undefined;
   clock: Clock;
 }
 
@@ -287,11 +310,14 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
           response: { 200: orderDetailSchema, ...problems(400, 401, 403, 404) },
         },
       },
-      async (request) =>
-        toDetail(
-          await orders.view(request.params.id, { userId: caller(request).userId, role: 'buyer' }),
-          'buyer',
-        ),
+      async (request) => {
+        const d = await orders.view(request.params.id, { userId: caller(request).userId, role: 'buyer' });
+        const rider =
+          d.order.status === 'out_for_delivery' && d.order.riderId && deps.riderView
+            ? await deps.riderView(d.order.riderId, d.order.snapshot.delivery_address.location)
+            : null;
+        return { ...toDetail(d, 'buyer'), rider };
+      },
     );
 
     const buyerAction = (path: string, event: OrderEvent, summary: string) =>
