@@ -285,7 +285,8 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     expect(s0.on_time_rate).toBeCloseTo((s0.delivered - s0.late) / s0.delivered);
     expect((await get('zone')).json().items.map((r: { key: string }) => r.key)).toEqual(['Mikocheni']);
     expect((await get('day')).json().items[0].key).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect((await get('rider')).statusCode).toBe(400);
+    expect((await get('courier')).statusCode).toBe(400);
+    expect((await get('rider')).json().items).toEqual([expect.objectContaining({ key: 'no rider' })]);
     const yearZero = await t.app.inject({
       method: 'GET',
       url: '/api/v1/admin/logistics/on-time?by=day&from=0000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z',
@@ -416,6 +417,22 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     expect(await svc().reconcile()).toEqual([]);
   });
 
+  it('the handover code: five wrong tries lock it, even the right code after that', async () => {
+    const { orderId } = await paidOrder();
+    for (const step of ['accept', 'ready']) expect((await act(orderId, step)).statusCode).toBe(200);
+    const right = (await view(orderId)).handoverCode!;
+    const wrongCode = right === '0000' ? '1111' : '0000';
+    const someRider = '01a212ef-0000-7000-8000-000000000001';
+    for (let i = 0; i < 5; i++)
+      await expect(svc().riderPickUp(orderId, someRider, wrongCode)).rejects.toMatchObject({
+        code: 'HANDOVER_CODE_INVALID',
+      });
+    await expect(svc().riderPickUp(orderId, someRider, right)).rejects.toMatchObject({
+      code: 'HANDOVER_CODE_LOCKED',
+    });
+    expect((await view(orderId)).status).toBe('ready_for_pickup');
+  });
+
   it('on time: no compensation', async () => {
     const { orderId, buyerAuth } = await paidOrder();
     for (const step of ['accept', 'ready', 'pick-up'])
@@ -520,6 +537,7 @@ describe('the full journey with a real rider', () => {
       payload: { handover_code: handoverCode === '0000' ? '1111' : '0000' },
     });
     expect(wrong.statusCode).toBe(422);
+    expect(wrong.json().code).toBe('HANDOVER_CODE_INVALID');
     const picked = await t.app.inject({
       method: 'POST',
       url: `/api/v1/rider/jobs/${orderId}/pick-up`,

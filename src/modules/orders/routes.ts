@@ -552,9 +552,10 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
       {
         schema: {
           ...s,
-          summary: 'On-time rate of promised deliveries by seller, destination zone or day (Dar es Salaam)',
+          summary:
+            'On-time rate of promised deliveries by seller, rider, destination zone or day (Dar es Salaam)',
           querystring: z.strictObject({
-            by: z.enum(['seller', 'zone', 'day']),
+            by: z.enum(['seller', 'rider', 'zone', 'day']),
             from: z.iso.datetime({ offset: true }),
             to: z.iso.datetime({ offset: true }),
           }),

@@ -65,6 +65,7 @@ export const orders = pgTable(
     deliveryCodeAttempts: integer('delivery_code_attempts').notNull().default(0),
     /** given by the seller to the rider at pickup: proves the right rider took the right parcel */
     handoverCode: text('handover_code'),
+    handoverCodeAttempts: integer('handover_code_attempts').notNull().default(0),
     /** the rider who collected it (with the handover code): earns the rider's share of the fee */
     riderId: uuid('rider_id'),
     createdAt: tz('created_at').notNull(),

@@ -691,6 +691,19 @@ export function createOrdersService(deps: {
      * parcel for the right rider. The logistics module has already checked the rider holds the order.
      */
     async riderPickUp(orderId: string, riderUserId: string, handoverCode: string) {
+      // Spend a try first, in its own statement, so wrong guesses count even though the pickup fails.
+      const [tried] = await db
+        .update(orders)
+        .set({ handoverCodeAttempts: sql`${orders.handoverCodeAttempts} + 1` })
+        .where(and(eq(orders.id, orderId), lt(orders.handoverCodeAttempts, s.deliveryCodeMaxAttempts)))
+        .returning({ id: orders.id });
+      if (!tried)
+        throw new AppError(
+          'HANDOVER_CODE_LOCKED',
+          429,
+          'Too many wrong handover codes for this order; an admin must hand it over.',
+          { field: 'handover_code' },
+        );
       return db.transaction(async (tx) => {
         const o = await lockOrder(tx, orderId);
         if (!o.handoverCode || !constantTimeEqual(handoverCode, o.handoverCode))
@@ -1053,13 +1066,15 @@ export function createOrdersService(deps: {
      * On-time rate of promised deliveries, grouped by seller, destination zone or Dar es Salaam day
      * (the analytics dashboard reads this). Only orders delivered with a promise count.
      */
-    async onTimeRate(q: { by: 'seller' | 'zone' | 'day'; from: Date; to: Date }) {
+    async onTimeRate(q: { by: 'seller' | 'rider' | 'zone' | 'day'; from: Date; to: Date }) {
       const key =
         q.by === 'seller'
           ? sql<string>`${orders.sellerId}::text`
-          : q.by === 'zone'
-            ? sql<string>`coalesce(${orders.snapshot}->'delivery'->>'to_zone', 'unknown')`
-            : sql<string>`to_char(${orders.deliveredAt} at time zone 'Africa/Dar_es_Salaam', 'YYYY-MM-DD')`;
+          : q.by === 'rider'
+            ? sql<string>`coalesce(${orders.riderId}::text, 'no rider')`
+            : q.by === 'zone'
+              ? sql<string>`coalesce(${orders.snapshot}->'delivery'->>'to_zone', 'unknown')`
+              : sql<string>`to_char(${orders.deliveredAt} at time zone 'Africa/Dar_es_Salaam', 'YYYY-MM-DD')`;
       const rows = await db
         .select({
           key,

@@ -1,0 +1,1 @@
+ALTER TABLE "orders" ADD COLUMN "handover_code_attempts" integer DEFAULT 0 NOT NULL;
