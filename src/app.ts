@@ -464,6 +464,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     audit,
     jobs,
     zones: zones.service,
+    settings: {
+      offerTtlSeconds: config.RIDER_OFFER_SECONDS,
+      maxOfferAttempts: config.RIDER_MAX_OFFERS,
+      staleAfterSeconds: config.RIDER_STALE_SECONDS,
+      pickupMinutes: config.RIDER_PICKUP_MINUTES,
+    },
     grantRiderRole: async (userId, tx) => {
       await identity.grantRole(userId, 'rider', tx);
     },

@@ -40,6 +40,10 @@ const envSchema = z.object({
   SELLER_READY_MINUTES: int(1, 7 * 24 * 60).default(180),
   LATE_DELIVERY_POINTS: int(0, 1_000_000).default(50),
   REDELIVERY_WINDOW_HOURS: int(1, 24 * 14).default(24),
+  RIDER_OFFER_SECONDS: int(10, 3600).default(60),
+  RIDER_MAX_OFFERS: int(1, 20).default(3),
+  RIDER_STALE_SECONDS: int(30, 3600).default(120),
+  RIDER_PICKUP_MINUTES: int(5, 24 * 60).default(30),
   /** the rider's share of a delivery fee, in basis points (8000 = 80%) */
   RIDER_FEE_SHARE_BP: int(0, 10_000).default(8000),
   DELIVERY_FEE: int(0, 100_000_000)
