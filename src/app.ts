@@ -342,6 +342,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   const orders = createOrdersModule({
     paymentInFlight: (tx, checkoutId) => paymentInFlight(tx, checkoutId),
+    riderAssigned: async (tx, orderId) =>
+      (await riders.service.assignmentOf(orderId, tx))?.status === 'assigned',
     db,
     clock,
     ids,

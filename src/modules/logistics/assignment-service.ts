@@ -576,7 +576,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
     },
 
     /** The holder of an order (not released), or null: for the orders module's buyer view. */
-    assignmentOf: (orderId: string) => currentAssignment(db, orderId),
+    assignmentOf: (orderId: string, tx: Database = db) => currentAssignment(tx, orderId),
 
     /** The rider collects the parcel with the seller's handover code (checked by the orders service). */
     async pickUp(riderId: string, orderId: string, handoverCode: string): Promise<OrderAssignment> {

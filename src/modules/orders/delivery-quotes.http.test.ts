@@ -530,6 +530,15 @@ describe('the full journey with a real rider', () => {
       headers: rider.auth,
     });
     expect(acc.statusCode, acc.body).toBe(200);
+    // A rider is coming: the seller cannot mark it picked up themselves.
+    const sellerPickUp = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/seller/orders/${orderId}/pick-up`,
+      headers: seller.auth,
+      payload: {},
+    });
+    expect(sellerPickUp.statusCode).toBe(409);
+    expect(sellerPickUp.json().code).toBe('RIDER_DELIVERS');
     const wrong = await t.app.inject({
       method: 'POST',
       url: `/api/v1/rider/jobs/${orderId}/pick-up`,

@@ -30,6 +30,7 @@ export function createOrdersModule(deps: {
   media: MediaService;
   settings: OrderSettings;
   paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
+  riderAssigned?: (tx: Database, orderId: string) => Promise<boolean>;
   addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;
   requireMobile: (input: string, field: string) => string;
   /** each seller's delivery for this address (zones); absent: the flat DELIVERY_FEE */

@@ -96,6 +96,8 @@ export function createOrdersService(deps: {
   promotions: PromotionsService;
   media: MediaService;
   settings: OrderSettings;
+  /** true while a rider holds the order (logistics says), read in the caller's transaction */
+  riderAssigned?: (tx: Database, orderId: string) => Promise<boolean>;
   /** true while a payment prompt for the checkout awaits its answer (the payments module says) */
   paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
 }) {
@@ -153,6 +155,11 @@ export function createOrdersService(deps: {
         ? forbidden('FORBIDDEN_ACTOR', d.detail)
         : conflict('INVALID_TRANSITION', d.detail);
     refuseSellerOnRiderJob(o, event, actor);
+    if (actor.role === 'seller' && event === 'pick_up' && (await deps.riderAssigned?.(tx, o.id)))
+      throw conflict(
+        'RIDER_DELIVERS',
+        'A rider is coming for this order; hand it over with the handover code.',
+      );
     const now = clock.now();
     const set: Partial<Order> = { status: d.to, updatedAt: now };
     for (const effect of d.transition.effects) {
