@@ -342,6 +342,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   const orders = createOrdersModule({
     paymentInFlight: (tx, checkoutId) => paymentInFlight(tx, checkoutId),
+    openDeadline:
+      config.DELIVERY_QUOTES === 'zones'
+        ? (start, minutes) => zones.service.openDeadline(start, minutes)
+        : undefined,
     riderAssigned: async (tx, orderId) =>
       (await riders.service.assignmentOf(orderId, tx))?.status === 'assigned',
     db,

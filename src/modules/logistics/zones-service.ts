@@ -387,6 +387,12 @@ export function createZonesService(deps: { store: ZonesStore; clock: Clock; ids:
       };
     },
 
+    /** `minutes` of service time from `start`: the clock stops while nobody delivers (seller deadlines use it). */
+    async openDeadline(start: Date, minutes: number): Promise<Date> {
+      const { hours } = await loadHours();
+      return promise({ now: start, durationMinutes: minutes, hours });
+    },
+
     /** The cells of a zone and every cell within `k` steps of them: "in or next to the zone". */
     async cellsAroundZone(zoneId: string, k = 1): Promise<string[]> {
       const { cells } = await getZone(zoneId);

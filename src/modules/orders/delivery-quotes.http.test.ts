@@ -210,6 +210,26 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     expect(await svc().reconcile()).toEqual([]);
   });
 
+  it('the seller’s clock stops at night: paid at 22:00 in Dar es Salaam, the deadline is 08:30 the next morning', async () => {
+    // A Thursday, 22:00 local (19:00 UTC); service hours 08:00–20:00.
+    let night = new Date(Date.UTC(2026, 10, 26, 19, 0, 0));
+    while (night.getTime() <= t.clock.now().getTime()) night = new Date(night.getTime() + 7 * 24 * 3600_000);
+    t.clock.set(night);
+    const { orderId } = await paidOrder();
+    const at = (hours: number, minutes: number) =>
+      new Date(night.getTime() + (hours * 60 + minutes) * 60_000);
+    t.clock.set(at(0, 45)); // 22:45: past 30 minutes of plain time
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('paid');
+    t.clock.set(at(10, 29)); // 08:29 the next morning: still inside the 30 open minutes
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('paid');
+    t.clock.set(at(10, 31)); // 08:31
+    await t.app.services.jobs.drain();
+    expect((await view(orderId)).status).toBe('cancelled');
+    expect(await svc().reconcile()).toEqual([]);
+  });
+
   it('seller slow to pack: accepted but not ready in time → cancelled and refunded; accepting in time is not enough', async () => {
     const { orderId } = await paidOrder();
     expect((await act(orderId, 'accept')).statusCode).toBe(200);

@@ -31,6 +31,7 @@ export function createOrdersModule(deps: {
   settings: OrderSettings;
   paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
   riderAssigned?: (tx: Database, orderId: string) => Promise<boolean>;
+  openDeadline?: (start: Date, minutes: number) => Promise<Date>;
   addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;
   requireMobile: (input: string, field: string) => string;
   /** each seller's delivery for this address (zones); absent: the flat DELIVERY_FEE */
@@ -50,9 +51,13 @@ export function createOrdersModule(deps: {
     await service.redeliveryDeadline(String(job.payload.orderId), new Date(String(job.payload.failedAt)));
   });
   deps.jobs.handle('order.seller_deadline', async (job) => {
+    const p = job.payload;
     await service.sellerDeadline(
-      String(job.payload.orderId),
-      job.payload.expect as 'accepted' | 'ready_for_pickup',
+      String(p.orderId),
+      p.expect as 'accepted' | 'ready_for_pickup',
+      typeof p.startedAt === 'string'
+        ? { startedAt: new Date(p.startedAt), minutes: Number(p.minutes) }
+        : undefined,
     );
   });
   deps.jobs.handle('order.auto_complete', async (job) => {

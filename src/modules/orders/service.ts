@@ -98,6 +98,8 @@ export function createOrdersService(deps: {
   settings: OrderSettings;
   /** true while a rider holds the order (logistics says), read in the caller's transaction */
   riderAssigned?: (tx: Database, orderId: string) => Promise<boolean>;
+  /** `minutes` of service time from `start` (zones' service hours); absent: plain elapsed time */
+  openDeadline?: (start: Date, minutes: number) => Promise<Date>;
   /** true while a payment prompt for the checkout awaits its answer (the payments module says) */
   paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
 }) {
@@ -235,7 +237,12 @@ export function createOrdersService(deps: {
           const minutes = ready ? s.sellerReadyMinutes : s.sellerAcceptMinutes;
           await jobs.enqueue(tx, {
             kind: 'order.seller_deadline',
-            payload: { orderId: o.id, expect: ready ? 'ready_for_pickup' : 'accepted' },
+            payload: {
+              orderId: o.id,
+              expect: ready ? 'ready_for_pickup' : 'accepted',
+              startedAt: now.toISOString(),
+              minutes,
+            },
             runAt: new Date(now.getTime() + minutes * MINUTE),
             dedupeKey: `seller-deadline:${o.id}:${ready ? 'ready' : 'accept'}`,
           });
@@ -757,7 +764,29 @@ export function createOrdersService(deps: {
     },
 
     /** Seller deadline job: a paid order still not accepted, or an accepted one still not ready, is cancelled and refunded. */
-    async sellerDeadline(orderId: string, expect: 'accepted' | 'ready_for_pickup') {
+    async sellerDeadline(
+      orderId: string,
+      expect: 'accepted' | 'ready_for_pickup',
+      clockStart?: { startedAt: Date; minutes: number },
+    ) {
+      // The seller's clock runs in service hours only: a deadline that falls at night moves on.
+      if (clockStart && deps.openDeadline) {
+        const due = await deps.openDeadline(clockStart.startedAt, clockStart.minutes);
+        if (clock.now().getTime() < due.getTime()) {
+          await jobs.enqueue(db, {
+            kind: 'order.seller_deadline',
+            payload: {
+              orderId,
+              expect,
+              startedAt: clockStart.startedAt.toISOString(),
+              minutes: clockStart.minutes,
+            },
+            runAt: due,
+            dedupeKey: `seller-deadline:${orderId}:${expect}:${due.getTime()}`,
+          });
+          return false;
+        }
+      }
       return db.transaction(async (tx) => {
         const o = await lockOrder(tx, orderId);
         const late = expect === 'accepted' ? o.status === 'paid' : o.status === 'accepted';
