@@ -40,12 +40,14 @@ import {
 import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
 import { createOrdersModule, type DeliveryQuote, type OrdersModule } from './modules/orders/index.js';
 import {
+  callbackUrlFor,
   createDarajaProvider,
   createPaymentsModule,
   createVodacomProvider,
   type PaymentProvider,
   type PaymentsModule,
   type ProviderCallRecorder,
+  publicBaseUrl,
 } from './modules/payments/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
@@ -142,7 +144,13 @@ function paymentProviderFromConfig(
       { clock, record },
     );
   }
-  const callbacks = `${(config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/$/, '')}/api/v1/payments/callbacks/daraja/disbursement/${config.PAYMENT_CALLBACK_TOKEN}`;
+  // Daraja's status answers arrive like a send's result.
+  const callbacks = callbackUrlFor(
+    publicBaseUrl(config),
+    'daraja',
+    'disbursement',
+    config.PAYMENT_CALLBACK_TOKEN,
+  );
   return createDarajaProvider(
     {
       ...common,

@@ -8,6 +8,7 @@ import { HOUR } from '../../shared/time.js';
 import type { AuditService } from '../audit/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { LedgerService } from '../ledger/index.js';
+import { publicBaseUrl } from './model.js';
 import type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 import { adminPaymentRoutes, paymentRoutes } from './routes.js';
 import { paymentProviderCalls } from './schema.js';
@@ -15,6 +16,7 @@ import { type CheckoutPort, createPaymentsService, type PayoutDestinationPort } 
 import { createSimulatorProvider, type SimulatorCallback } from './simulator.js';
 
 export { createDarajaProvider, type DarajaConfig } from './daraja.js';
+export { callbackUrlFor, publicBaseUrl } from './model.js';
 export type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 export type { CheckoutPort, Collection, Disbursement, PaymentsService } from './service.js';
 export { createVodacomProvider, type VodacomConfig } from './vodacom.js';
@@ -80,7 +82,7 @@ export function createPaymentsModule(deps: PaymentsDeps) {
         })
       : deps.realProvider!(record);
 
-  const callbackBaseUrl = config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`;
+  const callbackBaseUrl = publicBaseUrl(config);
   const service = createPaymentsService({
     ...deps,
     provider,
@@ -94,7 +96,6 @@ export function createPaymentsModule(deps: PaymentsDeps) {
       refundMaxAttempts: config.REFUND_MAX_ATTEMPTS,
       payoutMinimum: config.PAYOUT_MINIMUM,
       payoutHoldHoursAfterPhoneChange: config.PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE,
-      payoutIntervalHours: config.PAYOUT_INTERVAL_HOURS,
       pushesPerCheckout: config.PAYMENT_PUSHES_PER_CHECKOUT,
     },
   });

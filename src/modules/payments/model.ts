@@ -41,5 +41,17 @@ export const CALLBACK_VERDICTS = [
 ] as const;
 export type CallbackVerdict = (typeof CALLBACK_VERDICTS)[number];
 
+/** Where a provider posts its results: our public base, then a secret token as the last path segment. */
+export const callbackUrlFor = (
+  base: string,
+  provider: string,
+  kind: 'collection' | 'disbursement',
+  token: string,
+) => `${base.replace(/\/$/, '')}/api/v1/payments/callbacks/${provider}/${kind}/${token}`;
+
+/** Where the service is reached from outside (providers' callbacks, the simulator). */
+export const publicBaseUrl = (config: { PUBLIC_BASE_URL?: string | undefined; PORT: number }) =>
+  config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`;
+
 /** Our reference for a provider request: the row's uuid without hyphens (32 hex fits every provider). */
 export const referenceOf = (id: string) => id.replaceAll('-', '');

@@ -8,8 +8,14 @@ import { constantTimeEqual } from '../../shared/secrets.js';
 import { HOUR, MINUTE } from '../../shared/time.js';
 import type { AuditService } from '../audit/index.js';
 import type { JobService } from '../jobs/index.js';
-import type { LedgerService } from '../ledger/index.js';
-import { type CallbackVerdict, type CollectionStatus, FINAL_COLLECTION, referenceOf } from './model.js';
+import { account, type LedgerService } from '../ledger/index.js';
+import {
+  type CallbackVerdict,
+  type CollectionStatus,
+  callbackUrlFor,
+  FINAL_COLLECTION,
+  referenceOf,
+} from './model.js';
 import {
   type CallbackKind,
   type ParsedCallback,
@@ -76,7 +82,6 @@ export interface PaymentSettings {
   refundMaxAttempts: number;
   payoutMinimum: number;
   payoutHoldHoursAfterPhoneChange: number;
-  payoutIntervalHours: number;
   pushesPerCheckout: number;
 }
 
@@ -111,20 +116,41 @@ function storableBody(body: unknown, verdict: CallbackVerdict): unknown {
 /** A push the provider never acknowledged is given up after this, so the buyer can push again. */
 const UNASKABLE_AFTER_MINUTES = 5;
 
+/** A result the provider did not give: our own verdict, with no provider ids or amounts. */
+const verdict = (outcome: ProviderResult['outcome'], code: string, message: string): ProviderResult => ({
+  outcome,
+  providerRef: null,
+  receipt: null,
+  amount: null,
+  msisdn: null,
+  code,
+  message,
+});
+
 /** A status query whose failure (network, refusal) counts as "still unknown", never as an answer. */
 async function queryOrPending(q: () => Promise<ProviderResult>): Promise<ProviderResult> {
   try {
     return await q();
   } catch (err) {
-    return {
-      outcome: 'pending',
-      providerRef: null,
-      receipt: null,
-      amount: null,
-      msisdn: null,
-      code: err instanceof ProviderError ? err.code : 'QUERY_FAILED',
-      message: (err as Error).message,
-    };
+    return verdict(
+      'pending',
+      err instanceof ProviderError ? err.code : 'QUERY_FAILED',
+      (err as Error).message,
+    );
+  }
+}
+
+/**
+ * A call that moves money (push, send). Refused before it reached the money (a non-retryable
+ * ProviderError): a failure. Any other error may have reached the provider: null, "unknown", and
+ * the scheduled status query decides — the call is never simply made again.
+ */
+async function moveMoney(call: () => Promise<ProviderResult>): Promise<ProviderResult | null> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ProviderError && !err.retryable) return verdict('failed', err.code, err.message);
+    return null;
   }
 }
 
@@ -152,7 +178,7 @@ export function createPaymentsService(deps: {
 }) {
   const { db, clock, ids, audit, jobs, ledger, provider, settings: s, log } = deps;
   const callbackUrl = (kind: CallbackKind) =>
-    `${s.callbackBaseUrl.replace(/\/$/, '')}/api/v1/payments/callbacks/${provider.name}/${kind}/${s.callbackToken}`;
+    callbackUrlFor(s.callbackBaseUrl, provider.name, kind, s.callbackToken);
 
   /**
    * The next status query for a push or a send. Keyed by the attempt's reference, so a refund's
@@ -392,9 +418,8 @@ export function createPaymentsService(deps: {
       return u!;
     });
     if (!claimed) return;
-    let r: ProviderResult;
-    try {
-      r = await provider.sendMoney({
+    const r = await moveMoney(() =>
+      provider.sendMoney({
         reference: claimed.reference,
         msisdn: claimed.msisdn,
         amount: claimed.amount,
@@ -402,26 +427,11 @@ export function createPaymentsService(deps: {
         remarks: `${claimed.kind === 'refund' ? 'Refund' : 'Payout'} KKOO ${claimed.reference.slice(0, 8)}`,
         resultUrl: callbackUrl('disbursement'),
         timeoutUrl: callbackUrl('disbursement'),
-      });
-    } catch (err) {
-      if (err instanceof ProviderError && !err.retryable) {
-        r = {
-          outcome: 'failed',
-          providerRef: null,
-          receipt: null,
-          amount: null,
-          msisdn: null,
-          code: err.code,
-          message: err.message,
-        };
-      } else {
-        // The request may or may not have reached the provider: the scheduled query decides.
-        log.warn(
-          { disbursement: claimed.id, err: (err as Error).message },
-          'send outcome unknown; will query',
-        );
-        return;
-      }
+      }),
+    );
+    if (!r) {
+      log.warn({ disbursement: claimed.id }, 'send outcome unknown; will query');
+      return;
     }
     await settleDisbursement(claimed.id, r, 'send');
   }
@@ -723,9 +733,8 @@ export function createPaymentsService(deps: {
           throw err;
         }
       });
-      let r: ProviderResult;
-      try {
-        r = await provider.initiateCollection({
+      const r = await moveMoney(() =>
+        provider.initiateCollection({
           reference: created.reference,
           msisdn: created.msisdn,
           amount: created.amount,
@@ -733,26 +742,11 @@ export function createPaymentsService(deps: {
           description: `KKOO order ${checkoutId.slice(0, 8)}`,
           callbackUrl: callbackUrl('collection'),
           simulate: opts.simulate,
-        });
-      } catch (err) {
-        if (err instanceof ProviderError && !err.retryable) {
-          r = {
-            outcome: 'failed',
-            providerRef: null,
-            receipt: null,
-            amount: null,
-            msisdn: null,
-            code: err.code,
-            message: err.message,
-          };
-        } else {
-          // Unknown whether the push reached the phone: the scheduled query finds out.
-          log.warn(
-            { collection: created.id, err: (err as Error).message },
-            'push outcome unknown; will query',
-          );
-          return created;
-        }
+        }),
+      );
+      if (!r) {
+        log.warn({ collection: created.id }, 'push outcome unknown; will query');
+        return created;
       }
       // A synchronous answer comes from our own request to the provider, not from an unsigned callback.
       return settleCollection(created.id, r, 'initiate');
@@ -838,7 +832,7 @@ export function createPaymentsService(deps: {
         const destinationOf = party === 'seller' ? deps.payoutDestination : deps.riderPayoutDestination;
         if (!destinationOf) throw notFound('Rider');
         const dest = await destinationOf(sellerId, tx);
-        const payable = party === 'seller' ? `seller:${sellerId}:payable` : `rider:${sellerId}:payable`;
+        const payable = party === 'seller' ? account.sellerPayable(sellerId) : account.riderPayable(sellerId);
         if (
           dest.changedAt &&
           clock.now().getTime() < dest.changedAt.getTime() + s.payoutHoldHoursAfterPhoneChange * HOUR
