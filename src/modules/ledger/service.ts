@@ -410,6 +410,26 @@ export function createLedgerService(deps: {
       return !settled;
     },
 
+    /**
+     * A payable account (a seller's or a rider's) as its owner sees it: available to pay out (a
+     * payout in flight is reserved, so no longer available), on its way, paid out, and how many
+     * credits of `creditKind` it received.
+     */
+    async payableSummary(acct: string, creditKind: TransferKind) {
+      const b = await balance(db, acct);
+      const payouts = await this.payoutTotals(acct);
+      const [credits] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(ledgerTransfers)
+        .where(and(eq(ledgerTransfers.creditAccount, acct), eq(ledgerTransfers.kind, creditKind)));
+      return {
+        available: b.posted + b.pending,
+        inPayout: payouts.inFlight,
+        paidOut: payouts.paidOut,
+        credits: credits?.n ?? 0,
+      };
+    },
+
     /** An account's payouts (a seller's or a rider's payable): posted (paid out) and still reserved by a send in flight. */
     async payoutTotals(acct: string, tx: Database = db) {
       const [r] = await tx

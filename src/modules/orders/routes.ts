@@ -6,7 +6,7 @@ import { AppError, problems } from '../../shared/errors.js';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
 import { isPlausibleInstant, toDarTime, toDarTimeOrNull } from '../../shared/time.js';
-import type { LedgerService } from '../ledger/index.js';
+import { account, type LedgerService } from '../ledger/index.js';
 import type { OrderEvent } from './machine.js';
 import { type ActorRole, DISPUTE_REASONS, DISPUTE_RESOLUTIONS, ORDER_STATUSES } from './model.js';
 import type { Dispute, Order, OrdersService } from './service.js';
@@ -503,15 +503,15 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const acct = `rider:${caller(request).userId}:payable`;
-        const b = await deps.ledger.balance(acct);
-        const payouts = await deps.ledger.payoutTotals(acct);
-        const rows = await deps.ledger.transfersOf({ account: acct });
+        const e = await deps.ledger.payableSummary(
+          account.riderPayable(caller(request).userId),
+          'RIDER_EARNING',
+        );
         return {
-          available: b.posted + b.pending,
-          in_payout: payouts.inFlight,
-          paid_out: payouts.paidOut,
-          deliveries_paid: rows.filter((r) => r.kind === 'RIDER_EARNING').length,
+          available: e.available,
+          in_payout: e.inPayout,
+          paid_out: e.paidOut,
+          deliveries_paid: e.credits,
         };
       },
     );

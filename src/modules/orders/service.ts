@@ -1141,14 +1141,12 @@ export function createOrdersService(deps: {
         .select({ amount: sql<number>`coalesce(sum(${orders.originalAmount}), 0)::bigint` })
         .from(orders)
         .where(and(eq(orders.sellerId, sellerId), inArray(orders.status, [...HELD])));
-      const payable = await ledger.balance(account.sellerPayable(sellerId));
-      const payouts = await ledger.payoutTotals(account.sellerPayable(sellerId));
-      // A payout in flight is reserved: no longer available, not yet paid out.
+      const payable = await ledger.payableSummary(account.sellerPayable(sellerId), 'ESCROW_RELEASE');
       return {
         held: Number(held?.amount ?? 0),
-        available: payable.posted + payable.pending,
-        inPayout: payouts.inFlight,
-        paidOut: payouts.paidOut,
+        available: payable.available,
+        inPayout: payable.inPayout,
+        paidOut: payable.paidOut,
       };
     },
 
