@@ -168,6 +168,19 @@ export function createCartService(deps: {
   return {
     view: (buyerId: string, tx: Database = db) => view(tx, buyerId),
 
+    /** The sellers of the cart's items, without pricing it (checkout quotes delivery per seller). */
+    async sellersOf(buyerId: string) {
+      const rows = await db
+        .select({ skuId: cartLines.skuId })
+        .from(cartLines)
+        .where(eq(cartLines.buyerId, buyerId));
+      const skus = await deps.sellableSkus(
+        db,
+        rows.map((r) => r.skuId),
+      );
+      return [...new Set([...skus.values()].map((s) => s.sellerId))];
+    },
+
     /** Checkout: lock the buyer's cart for this transaction and list what is in it. */
     async lockForCheckout(tx: Database, buyerId: string) {
       await lockCart(tx, buyerId);

@@ -68,10 +68,7 @@ export function createOrdersModule(deps: {
     quoteDelivery: deps.quoteDelivery,
     riderView: (riderId: string, dropoff: { lat: number; lng: number } | null) =>
       deps.riderView ? deps.riderView(riderId, dropoff) : Promise.resolve(null),
-    cartSellers: async (buyerId: string) => {
-      const view = await deps.cart.view(buyerId);
-      return [...new Set(view.lines.map((l) => l.sku?.sellerId).filter((x): x is string => Boolean(x)))];
-    },
+    cartSellers: (buyerId: string) => deps.cart.sellersOf(buyerId),
     clock: deps.clock,
     ledger: deps.ledger,
     addressOf: deps.addressOf,
