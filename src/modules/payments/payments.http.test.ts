@@ -851,3 +851,19 @@ describe('schedules of long-running processes', () => {
     for (const s of sweeps) expect(s.runAt.getTime()).toBeGreaterThan(t.clock.now().getTime());
   });
 });
+
+describe('strangers are rate-limited', () => {
+  it('payment prompts per client address per hour (each one rings someone’s phone)', async () => {
+    const t2 = await createTestApp({ PAYMENT_PUSHES_PER_HOUR: '2' });
+    try {
+      const b = await t2.login(nextPhone());
+      const url = '/api/v1/payments/checkouts/01a212ef-0000-7000-8000-000000000099/collections';
+      const codes: number[] = [];
+      for (let i = 0; i < 3; i++)
+        codes.push((await t2.app.inject({ method: 'POST', url, headers: b.auth, payload: {} })).statusCode);
+      expect(codes).toEqual([404, 404, 429]);
+    } finally {
+      await t2.close();
+    }
+  });
+});

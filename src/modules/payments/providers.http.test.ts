@@ -300,6 +300,16 @@ describe('Safaricom Daraja inside the app', () => {
     fake.script.delete('254712345691');
   });
 
+  it('a checkout in another currency than the provider’s is refused before any call', async () => {
+    const tzs = await shopIn(t, 'TZS');
+    const { api, checkout: co } = await checkout(t, tzs.skuId, '+254 712 345 692');
+    const before = fake.requests.length;
+    const push = await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    expect(push.statusCode).toBe(409);
+    expect(push.json().code).toBe('CURRENCY_NOT_SUPPORTED');
+    expect(fake.requests.length).toBe(before);
+  });
+
   it('cancel on the handset → cancelled; the buyer pushes again', async () => {
     const { api, checkout: co } = await checkout(t, shop.skuId, '+254 712 345 680');
     fake.script.set('254712345680', { kind: 'cancel', afterMs: 1000 });
