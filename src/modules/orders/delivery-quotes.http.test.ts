@@ -598,6 +598,7 @@ describe('the full journey with a real rider', () => {
     });
     expect(sellerDeliver.statusCode).toBe(409);
     expect(sellerDeliver.json().code).toBe('RIDER_DELIVERS');
+    expect((await svc().view(orderId, { userId: null, role: 'admin' })).order.deliveryCodeAttempts).toBe(0);
     t.clock.advanceSeconds(30);
     await t.app.inject({
       method: 'POST',

@@ -876,6 +876,8 @@ export function createOrdersService(deps: {
           throw d.code === 'FORBIDDEN_ACTOR'
             ? forbidden('FORBIDDEN_ACTOR', d.detail)
             : conflict('INVALID_TRANSITION', d.detail);
+        // Refused before a try is spent: a seller must not use up the buyer's tries on a rider's job.
+        refuseSellerOnRiderJob(current, 'deliver', actor);
         // Spend a try first, in its own statement, so wrong guesses count even though the delivery fails.
         const [o] = await db
           .update(orders)
