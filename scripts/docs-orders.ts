@@ -22,6 +22,8 @@ ${rows.join('\n')}
 - Transitions of one order are serialised by a row lock on the order, so of two at once exactly one wins.
 - \`delivery_proof\`: the buyer's delivery code (checked in constant time, limited tries) or a photo plus a GPS point plus a note.
 - \`dispute\`: a reason and at least one evidence upload, inside the dispute window after delivery.
+- \`return_proof\`: the parcel is back at the seller: the rider gives the seller's return handover code (a new one, issued when the parcel starts back; constant time, limited tries), or an admin records it with a reason, or the seller records it for a parcel they carried themselves.
+- A failed attempt's evidence (the reason, and a rider's photo and GPS point) is on the order's timeline. \`retry_delivery\` is refused with \`409 REDELIVERY_WINDOW_CLOSED\` once the window of the latest failed attempt has passed; the buyer is refunded then (\`refund_undeliverable\`), and the stock comes back only with the parcel (\`record_return\`).
 `;
 writeFileSync(new URL('../docs/order-states.md', import.meta.url), doc);
 console.log('docs/order-states.md written');

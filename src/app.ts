@@ -29,6 +29,7 @@ import {
   type RidersModule,
   riderSchedules,
   type ZonesModule,
+  zoneDeliveryQuoter,
 } from './modules/logistics/index.js';
 import {
   createLocalStorage,
@@ -38,7 +39,7 @@ import {
   mediaRoutes,
 } from './modules/media/index.js';
 import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
-import { createOrdersModule, type DeliveryQuote, type OrdersModule } from './modules/orders/index.js';
+import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
 import {
   callbackUrlFor,
   createDarajaProvider,
@@ -59,7 +60,6 @@ import {
   notFound,
   problems,
   registerErrorHandling,
-  unprocessable,
 } from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';
 import { toDarTime } from './shared/time.js';
@@ -334,6 +334,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sellableSkus: catalog.sellableSkus,
     maxQuantity: config.CART_MAX_QUANTITY,
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
+    // GET /cart?address_id=: each seller order's delivery, as checkout will charge it (orders is built below).
+    previewDelivery: (q) => orders.previewDelivery(q),
   });
   const jobs = createJobService({ db, clock, ids, log: app.log });
   const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
@@ -416,39 +418,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         eta: eta ? toDarTime(eta) : null,
       };
     },
+    // The one zone quoter: checkout freezes its answer, the cart preview shows it (previewDelivery).
     quoteDelivery:
       config.DELIVERY_QUOTES === 'zones'
-        ? async ({ sellerIds, address, now }) => {
-            if (!address.location)
-              throw unprocessable(
-                'ADDRESS_LOCATION_REQUIRED',
-                'address_id',
-                'Delivery is priced and promised by place: give this address a location (lat, lng).',
-              );
-            const out = new Map<string, DeliveryQuote>();
-            for (const sellerId of sellerIds) {
+        ? zoneDeliveryQuoter({
+            zones: zones.service,
+            sellerPickup: async (sellerId) => {
               const p = await identity.profiles.getSellerProfile(sellerId);
-              if (p?.latitude == null || p.longitude == null)
-                throw conflict(
-                  'SELLER_LOCATION_MISSING',
-                  'A seller in your cart has no pickup location yet, so no delivery time can be promised; remove their items or try later.',
-                );
-              const q = await zones.service.quote({
-                pickup: { lat: p.latitude, lng: p.longitude },
-                dropoff: address.location,
-                now,
-                fields: { pickup: 'seller_location', dropoff: 'address_id' },
-              });
-              out.set(sellerId, {
-                fee: q.fee,
-                promised_by: q.promisedBy.toISOString(),
-                from_zone: q.fromZone.name,
-                to_zone: q.toZone.name,
-                duration_minutes: q.durationMinutes,
-              });
-            }
-            return out;
-          }
+              return p?.latitude == null || p.longitude == null
+                ? null
+                : { lat: p.latitude, lng: p.longitude };
+            },
+          })
         : undefined,
   });
   const payments = createPaymentsModule({
@@ -520,8 +501,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           location: { lat: me.lastLat, lng: me.lastLng },
         });
       },
-      failDelivery: async (orderId, riderId, reason) => {
-        await orders.service.act(orderId, 'fail_delivery', riderActor(riderId), reason);
+      failDelivery: async (orderId, riderId, reason, evidence) => {
+        await orders.service.riderFailDelivery(orderId, riderId, reason, evidence);
+      },
+      retryDelivery: async (tx, orderId, riderId) => {
+        await orders.service.riderRetryDelivery(tx, orderId, riderId);
+      },
+      returnToSeller: async (orderId, riderId, reason) => {
+        await orders.service.riderReturnToSeller(orderId, riderId, reason);
+      },
+      recordReturn: async (orderId, riderId, handoverCode) => {
+        // Where the parcel was handed back: the rider's last reported position, when there is one.
+        const me = await riders.service.profileOf(riderId);
+        const at = me?.lastLat != null && me.lastLng != null ? { lat: me.lastLat, lng: me.lastLng } : null;
+        await orders.service.riderRecordReturn(orderId, riderId, handoverCode, at);
       },
     },
   });

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
-import { DEMO, seedDemo } from './demo-seed.js';
+import { DEMO, describeDemoZones, seedDemo } from './demo-seed.js';
 import type { SmsSender } from './modules/notifications/index.js';
 import { PROVIDER_NAMES } from './modules/payments/model.js';
 import {
@@ -28,7 +28,8 @@ Commands:
                                          import a provider statement (docs/statement-format.md) and compare
                                          it with the ledger per Dar es Salaam day; exits 0 when everything
                                          matches, 1 on differences, 2 for a file it cannot read
-  demo:seed                              development only: a verified seller with two verified products
+  demo:seed                              development only: a verified seller with two verified products,
+                                         the demo Dar es Salaam delivery zones, fee table and service hours
 `;
 
 async function main(argv: string[]) {
@@ -129,6 +130,7 @@ async function main(argv: string[]) {
             ? `demo seller ${DEMO.sellerPhone} (admin ${DEMO.adminPhone}) with products ${r.products.join(', ')}`
             : `demo data already there: products ${r.products.join(', ')}`,
         );
+        console.log(describeDemoZones(r.zones));
         return 0;
       }
       if (command === 'reconcile-statement') {

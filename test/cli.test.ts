@@ -96,7 +96,7 @@ describe('npm run cli -- reconcile-statement', () => {
 });
 
 describe('npm run cli -- demo:seed', () => {
-  it('makes a verified seller with two products a buyer can find, once', async () => {
+  it('makes a verified seller with two products a buyer can find, and the demo zones, once', async () => {
     const seedDir = mkdtempSync(join(tmpdir(), 'kkoo-seed-'));
     const seed = async () => {
       const env = { ...process.env, DATA_DIR: seedDir, NODE_ENV: 'development', DATABASE_URL: '' };
@@ -107,10 +107,14 @@ describe('npm run cli -- demo:seed', () => {
       return r.stdout;
     };
     try {
-      expect(await seed()).toMatch(
-        /^demo seller \+255754000002 .* with products [0-9a-f-]{36}, [0-9a-f-]{36}/,
+      const first = await seed();
+      expect(first).toMatch(/^demo seller \+255754000002 .* with products [0-9a-f-]{36}, [0-9a-f-]{36}/);
+      expect(first).toContain(
+        'delivery zones: created Kariakoo, Kinondoni, Mikocheni, Mbezi, Kigamboni; fee table set; service hours set',
       );
-      expect(await seed()).toMatch(/^demo data already there: products [0-9a-f-]{36}, [0-9a-f-]{36}/);
+      const second = await seed();
+      expect(second).toMatch(/^demo data already there: products [0-9a-f-]{36}, [0-9a-f-]{36}/);
+      expect(second).toContain('delivery zones: already there');
     } finally {
       rmSync(seedDir, { recursive: true, force: true });
     }

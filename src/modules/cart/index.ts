@@ -3,9 +3,10 @@ import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { SellableSku } from '../catalog/index.js';
 import type { PromotionsService } from '../promotions/index.js';
-import { cartRoutes } from './routes.js';
+import { cartRoutes, type PreviewDelivery } from './routes.js';
 import { createCartService } from './service.js';
 
+export type { DeliveryPreview, PreviewDelivery } from './routes.js';
 export {
   type CartLineView,
   type CartService,
@@ -18,9 +19,15 @@ export function createCartModule(deps: {
   db: Database;
   clock: Clock;
   promotions: PromotionsService;
-  sellableSkus: (tx: Database, skuIds: string[]) => Promise<Map<string, SellableSku>>;
+  sellableSkus: (
+    tx: Database,
+    skuIds: string[],
+    opts?: { lock?: boolean },
+  ) => Promise<Map<string, SellableSku>>;
   maxQuantity: number;
   lowStockThreshold: number;
+  /** GET /cart?address_id=: each seller order's delivery, as checkout will charge it */
+  previewDelivery?: PreviewDelivery;
 }) {
   const service = createCartService(deps);
   return {
@@ -29,6 +36,7 @@ export function createCartModule(deps: {
       cart: service,
       lowStockThreshold: deps.lowStockThreshold,
       maxQuantity: deps.maxQuantity,
+      previewDelivery: deps.previewDelivery,
     }),
   };
 }

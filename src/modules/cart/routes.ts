@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
+import { toDarTimeOrNull } from '../../shared/time.js';
 import { stockState } from '../catalog/index.js';
 import type { Totals } from '../promotions/index.js';
 import type { CartService, CartView } from './service.js';
@@ -51,6 +52,36 @@ const lineSchema = z.object({
     .nullable(),
 });
 
+/** One seller order's delivery to the chosen address, exactly as checkout will charge it. */
+export interface DeliveryPreview {
+  fee: number;
+  /** ISO instant (UTC); null when delivery is quoted flat */
+  promised_by: string | null;
+  from_zone: string | null;
+  to_zone: string | null;
+  duration_minutes: number | null;
+}
+
+/** Quotes each seller order of the cart to one of the buyer's addresses (wired in app.ts to orders). */
+export type PreviewDelivery = (q: {
+  buyerId: string;
+  addressId: string;
+  sellerIds: readonly string[];
+}) => Promise<{ quotes: 'zones' | 'flat'; bySeller: Map<string, DeliveryPreview> }>;
+
+const sellerDeliverySchema = z.object({
+  fee: z.number().int().describe('Delivery fee of this seller order (minor units)'),
+  promised_by: z
+    .string()
+    .nullable()
+    .describe('Promised delivery time, ISO 8601 in UTC (as frozen in the order snapshot); null when flat'),
+  promised_by_local: z.string().nullable().describe('The same instant in Africa/Dar_es_Salaam (+03:00)'),
+  from_zone: z.string().nullable(),
+  to_zone: z.string().nullable(),
+  duration_minutes: z.number().int().nullable().describe('Promised duration in service-hour minutes'),
+  total: z.number().int().describe('What this seller order costs the buyer: goods (final) plus delivery'),
+});
+
 export const cartSchema = z
   .object({
     currency: z.string(),
@@ -58,8 +89,30 @@ export const cartSchema = z
     preview_token: z
       .string()
       .describe('Send it back at checkout: checkout refuses if the cart would now be priced differently'),
-    sellers: z.array(z.object({ seller_id: z.uuid(), lines: z.array(lineSchema), totals: totalsSchema })),
+    sellers: z.array(
+      z.object({
+        seller_id: z.uuid(),
+        lines: z.array(lineSchema),
+        totals: totalsSchema,
+        delivery: sellerDeliverySchema
+          .nullable()
+          .describe('With ?address_id=: this seller order’s delivery fee and promised time; else null'),
+      }),
+    ),
     totals: totalsSchema,
+    delivery: z
+      .object({
+        address_id: z.uuid(),
+        quotes: z
+          .enum(['zones', 'flat'])
+          .describe('zones: priced and promised by the zone table; flat: one fee, no promise'),
+        fee_total: z.number().int().describe('Sum of the delivery fees of the seller orders'),
+        total: z.number().int().describe('What checkout will ask for: goods (totals.final) plus delivery'),
+      })
+      .nullable()
+      .describe(
+        'With ?address_id=: the delivery to that address, re-quoted at checkout (the promise moves with the clock; preview_token does not cover delivery)',
+      ),
     code: z.object({ code: z.string(), applied: z.boolean(), amount: z.number().int() }).nullable(),
     loyalty: z.object({
       requested_points: z.number().int(),
@@ -130,8 +183,10 @@ export function toCart(v: CartView, lowStock: number) {
       seller_id: sellerId,
       lines,
       totals: toTotals(sellerTotals.get(sellerId) ?? empty),
+      delivery: null as z.infer<typeof sellerDeliverySchema> | null,
     })),
     totals: toTotals(v.priced.totals),
+    delivery: null as z.infer<typeof cartSchema>['delivery'],
     code: v.code
       ? { code: v.code, applied: v.priced.code !== null, amount: v.priced.code?.amount ?? 0 }
       : null,
@@ -149,10 +204,47 @@ export function toCart(v: CartView, lowStock: number) {
   };
 }
 
+/** The cart reply with each seller order's delivery to the chosen address, and the totals with it. */
+export function withDelivery(
+  reply: ReturnType<typeof toCart>,
+  addressId: string,
+  quoted: Awaited<ReturnType<PreviewDelivery>>,
+): ReturnType<typeof toCart> {
+  let feeTotal = 0;
+  const sellers = reply.sellers.map((s) => {
+    const d = quoted.bySeller.get(s.seller_id);
+    if (!d) return s;
+    feeTotal += d.fee;
+    return {
+      ...s,
+      delivery: {
+        fee: d.fee,
+        promised_by: d.promised_by,
+        promised_by_local: toDarTimeOrNull(d.promised_by === null ? null : new Date(d.promised_by)),
+        from_zone: d.from_zone,
+        to_zone: d.to_zone,
+        duration_minutes: d.duration_minutes,
+        total: s.totals.final + d.fee,
+      },
+    };
+  });
+  return {
+    ...reply,
+    sellers,
+    delivery: {
+      address_id: addressId,
+      quotes: quoted.quotes,
+      fee_total: feeTotal,
+      total: reply.totals.final + feeTotal,
+    },
+  };
+}
+
 export function cartRoutes(deps: {
   cart: CartService;
   lowStockThreshold: number;
   maxQuantity: number;
+  previewDelivery?: PreviewDelivery | undefined;
 }): FastifyPluginAsyncZod {
   const { cart } = deps;
   const reply200 = { 200: cartSchema, ...problems(400, 401, 403, 404, 409, 422) };
@@ -165,9 +257,31 @@ export function cartRoutes(deps: {
     app.get(
       '/cart',
       {
-        schema: { ...s, summary: 'My cart, priced live with every incentive explained', response: reply200 },
+        schema: {
+          ...s,
+          summary: 'My cart, priced live with every incentive explained (and delivered, with ?address_id=)',
+          description:
+            'With `address_id` (one of my addresses; another buyer’s is 404), each seller order shows its delivery fee and promised time to that address, computed by the same quote checkout uses, and `delivery.total` is what checkout will ask for. Refusals are checkout’s: 422 ADDRESS_OUTSIDE_ZONES or ADDRESS_LOCATION_REQUIRED (field address_id), 409 SELLER_LOCATION_MISSING, NO_FEE_FOR_ROUTE, NO_SERVICE_HOURS.',
+          querystring: z.strictObject({
+            address_id: z.uuid().optional().describe('One of my delivery addresses: quote delivery to it'),
+          }),
+          response: reply200,
+        },
       },
-      async (request) => out(await cart.view(caller(request).userId)),
+      async (request) => {
+        const buyerId = caller(request).userId;
+        const addressId = request.query.address_id;
+        const v = await cart.view(buyerId);
+        const reply = out(v);
+        if (addressId === undefined || !deps.previewDelivery) return reply;
+        // Only seller orders checkout would make (lines that can be bought) are quoted.
+        const quoted = await deps.previewDelivery({
+          buyerId,
+          addressId,
+          sellerIds: v.priced.sellers.map((s) => s.sellerId),
+        });
+        return withDelivery(reply, addressId, quoted);
+      },
     );
     app.post(
       '/cart/items',

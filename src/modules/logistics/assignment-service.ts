@@ -336,10 +336,23 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
     return row;
   }
 
+  /**
+   * The end of a run with the parcel: delivered (the job is finished) or a failed attempt (the rider
+   * still holds the parcel: the job stays theirs, as 'failed_attempt'). Both give the capacity back.
+   *
+   * Why a failed attempt frees capacity although the rider keeps the parcel: capacity counts the
+   * deliveries a rider is running, and a parcel waiting for its re-attempt may wait up to the
+   * re-attempt window (a day by default); holding a bicycle rider's only slot that long would
+   * stop them working. The parcel stays theirs all the same (the assignment row is the one holder,
+   * so nobody else can be given it), and going out with it again takes a unit of capacity back with
+   * the same conditional UPDATE as accepting an offer, in the same transaction as the order's
+   * re-attempt: a rider who filled up meanwhile gets 409 AT_CAPACITY and nothing changes, so
+   * active_jobs never exceeds capacity (the CHECK on rider_profiles says so too).
+   */
   async function finishJob(
     riderId: string,
     orderId: string,
-    to: 'delivered' | 'failed',
+    to: 'delivered' | 'failed_attempt',
     act: () => Promise<void>,
   ): Promise<OrderAssignment> {
     const job = await requireOwnJob(db, riderId, orderId);
@@ -354,13 +367,42 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
       const now = clock.now();
       const [row] = await tx
         .update(orderAssignments)
-        .set({ status: to, finishedAt: now, updatedAt: now })
+        .set({ status: to, finishedAt: to === 'delivered' ? now : null, updatedAt: now })
         .where(and(eq(orderAssignments.orderId, orderId), eq(orderAssignments.status, 'picked_up')))
         .returning();
       if (!row) throw conflict('JOB_CHANGED', 'This delivery changed meanwhile; reload it.');
       await releaseCapacity(tx, riderId, now);
       return row;
     });
+  }
+
+  /** Only a job whose attempt failed (the rider holds the parcel) can be re-attempted or given up. */
+  function requireFailedAttempt(job: OrderAssignment): void {
+    if (job.status === 'failed_attempt') return;
+    throw conflict(
+      'NO_FAILED_ATTEMPT',
+      job.status === 'returning'
+        ? 'This parcel is already going back to the seller.'
+        : `Only a delivery whose attempt failed can be re-attempted or returned; this one is ${job.status.replace('_', ' ')}.`,
+    );
+  }
+
+  /** Moves the job from one of `from` to `to` (a conditional update); the row as it is after. */
+  async function moveJob(
+    tx: Database,
+    orderId: string,
+    from: OrderAssignment['status'][],
+    to: OrderAssignment['status'],
+    now: Date,
+  ): Promise<OrderAssignment | null> {
+    const [row] = await tx
+      .update(orderAssignments)
+      .set({ status: to, updatedAt: now, ...(to === 'returned' ? { finishedAt: now } : {}) })
+      .where(and(eq(orderAssignments.orderId, orderId), inArray(orderAssignments.status, from)))
+      .returning();
+    if (row) return row;
+    const [current] = await tx.select().from(orderAssignments).where(eq(orderAssignments.orderId, orderId));
+    return current ?? null;
   }
 
   return {
@@ -561,7 +603,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
       });
     },
 
-    /** The rider's deliveries in hand (assigned or picked up), oldest first. */
+    /** The rider's deliveries in hand (assigned, picked up, failed attempt, going back), oldest first. */
     async jobsOf(riderId: string): Promise<OrderAssignment[]> {
       return db
         .select()
@@ -569,7 +611,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
         .where(
           and(
             eq(orderAssignments.riderId, riderId),
-            inArray(orderAssignments.status, ['assigned', 'picked_up']),
+            inArray(orderAssignments.status, ['assigned', 'picked_up', 'failed_attempt', 'returning']),
           ),
         )
         .orderBy(asc(orderAssignments.assignedAt));
@@ -599,9 +641,89 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
     deliver: (riderId: string, orderId: string, proof: DeliveryProof) =>
       finishJob(riderId, orderId, 'delivered', () => orders.deliver(orderId, riderId, proof)),
 
-    /** A failed attempt (reason and evidence go to the orders service); frees one unit of capacity. */
+    /**
+     * A failed attempt (reason and evidence go to the order's timeline); frees one unit of capacity
+     * but the job stays the rider's ('failed_attempt'): they hold the parcel (see finishJob).
+     */
     fail: (riderId: string, orderId: string, reason: string, evidence: FailureEvidence) =>
-      finishJob(riderId, orderId, 'failed', () => orders.failDelivery(orderId, riderId, reason, evidence)),
+      finishJob(riderId, orderId, 'failed_attempt', () =>
+        orders.failDelivery(orderId, riderId, reason, evidence),
+      ),
+
+    /**
+     * Out again with the parcel of the rider's own failed attempt, inside the re-attempt window:
+     * capacity is taken (409 AT_CAPACITY), the order goes back to out_for_delivery (409
+     * REDELIVERY_WINDOW_CLOSED after the window) and the job to picked_up, in one transaction. The
+     * delivery then needs the same proof as any other.
+     */
+    async retry(riderId: string, orderId: string): Promise<OrderAssignment> {
+      return db.transaction(async (tx) => {
+        const now = clock.now();
+        requireFailedAttempt(await requireOwnJob(tx, riderId, orderId, true));
+        await takeCapacity(tx, riderId, now);
+        await orders.retryDelivery(tx, orderId, riderId);
+        const row = await moveJob(tx, orderId, ['failed_attempt'], 'picked_up', now);
+        if (row?.status !== 'picked_up')
+          throw conflict('JOB_CHANGED', 'This delivery changed meanwhile; reload it.');
+        return row;
+      });
+    },
+
+    /**
+     * The rider gives up after a failed attempt: the buyer is refunded at once (orders side) and the
+     * job becomes 'returning' until the rider hands the parcel back to the seller.
+     */
+    async returnToSeller(riderId: string, orderId: string, reason: string): Promise<OrderAssignment> {
+      requireFailedAttempt(await requireOwnJob(db, riderId, orderId));
+      await orders.returnToSeller(orderId, riderId, reason);
+      const row = await moveJob(db, orderId, ['failed_attempt'], 'returning', clock.now());
+      return row!;
+    },
+
+    /**
+     * The parcel is back at the seller, proven by the seller's handover code (checked by the orders
+     * service, which restocks it). Capacity is untouched: a parcel after a failed attempt holds none.
+     */
+    async returned(riderId: string, orderId: string, handoverCode: string): Promise<OrderAssignment> {
+      const job = await requireOwnJob(db, riderId, orderId);
+      if (job.status !== 'failed_attempt' && job.status !== 'returning')
+        throw conflict(
+          'NOT_RETURNING',
+          job.status === 'returned'
+            ? 'This parcel is already back with the seller.'
+            : `This delivery is ${job.status.replace('_', ' ')}; only an undelivered parcel goes back.`,
+        );
+      await orders.recordReturn(orderId, riderId, handoverCode);
+      const row = await moveJob(db, orderId, ['failed_attempt', 'returning'], 'returned', clock.now());
+      return row!;
+    },
+
+    /**
+     * The order moved on without the rider's own call (job 'logistics.order_moved', written by the
+     * orders side in the transition's transaction): refunded by an admin or when the re-attempt
+     * window closed → the job is 'returning'; the return recorded by an admin → 'returned'. A job
+     * still 'picked_up' (a crash between the two sides) gives its capacity back here. Idempotent.
+     */
+    async orderMoved(orderId: string, status: string): Promise<OrderAssignment | null> {
+      return db.transaction(async (tx) => {
+        const now = clock.now();
+        const [job] = await tx
+          .select()
+          .from(orderAssignments)
+          .where(eq(orderAssignments.orderId, orderId))
+          .for('update');
+        if (!job) return null;
+        const from: OrderAssignment['status'][] =
+          status === 'returning'
+            ? ['picked_up', 'failed_attempt']
+            : status === 'returned'
+              ? ['picked_up', 'failed_attempt', 'returning']
+              : [];
+        if (!from.includes(job.status)) return job;
+        if (job.status === 'picked_up') await releaseCapacity(tx, job.riderId, now);
+        return moveJob(tx, orderId, from, status as OrderAssignment['status'], now);
+      });
+    },
 
     /**
      * The order no longer needs a rider (cancelled): open offers are withdrawn, the queue entry

@@ -12,8 +12,44 @@ export const RIDER_AVAILABILITY = ['offline', 'available'] as const;
 export type RiderAvailability = (typeof RIDER_AVAILABILITY)[number];
 export const OFFER_STATUSES = ['offered', 'accepted', 'declined', 'expired', 'withdrawn'] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
-export const ASSIGNMENT_STATUSES = ['assigned', 'picked_up', 'delivered', 'failed', 'released'] as const;
+/**
+ * A rider's job: assigned → picked_up → delivered; or picked_up → failed_attempt (the rider still
+ * holds the parcel; capacity given back) → picked_up again (a re-attempt, capacity taken again) or
+ * → returning (the buyer was refunded; the parcel goes back) → returned (at the seller). 'failed'
+ * is kept for jobs finished by a failure before re-attempts existed; 'released' frees the order.
+ */
+export const ASSIGNMENT_STATUSES = [
+  'assigned',
+  'picked_up',
+  'delivered',
+  'failed_attempt',
+  'returning',
+  'returned',
+  'failed',
+  'released',
+] as const;
 export type AssignmentStatus = (typeof ASSIGNMENT_STATUSES)[number];
+/** The jobs a rider holds: heading to pick up, carrying, waiting to re-attempt, taking back. */
+export const JOB_IN_HAND_STATUSES = [
+  'assigned',
+  'picked_up',
+  'failed_attempt',
+  'returning',
+] as const satisfies readonly AssignmentStatus[];
+
+/**
+ * What a rider's availability reads as, to the rider and to admins. `on_delivery` is derived, not
+ * stored: the stored `availability` (offline | available) is the rider's switch for new offers, and
+ * the dispatch index filters on it, so a rider on a delivery with spare capacity stays offerable.
+ */
+export const RIDER_PRESENCE = ['offline', 'available', 'on_delivery'] as const;
+export type RiderPresence = (typeof RIDER_PRESENCE)[number];
+
+/** on_delivery while the rider holds any job (whatever their offers switch says), else the switch. */
+export function presenceOf(availability: RiderAvailability, jobsInHand: number): RiderPresence {
+  return jobsInHand > 0 ? 'on_delivery' : availability;
+}
+
 export const DISPATCH_REASONS = ['no_rider', 'too_many_refusals', 'released'] as const;
 export type DispatchReason = (typeof DISPATCH_REASONS)[number];
 

@@ -8,6 +8,8 @@ import {
   ASSIGNMENT_STATUSES,
   DISPATCH_REASONS,
   OFFER_STATUSES,
+  presenceOf,
+  RIDER_PRESENCE,
   RIDER_STATUSES,
   VEHICLES,
 } from './assignment.js';
@@ -25,7 +27,14 @@ const profileSchema = z
     capacity: z.number().int(),
     status: z.enum(RIDER_STATUSES),
     status_reason: z.string().nullable(),
-    availability: z.enum(['offline', 'available']),
+    availability: z
+      .enum(RIDER_PRESENCE)
+      .describe(
+        'on_delivery while the rider holds a job (heading to pick up, carrying, re-attempting or taking back), else offline or available',
+      ),
+    accepting_offers: z
+      .boolean()
+      .describe('The rider is online for new offers (given spare capacity), on a delivery or not'),
     active_jobs: z.number().int(),
     last_position: z
       .object({ lat: z.number(), lng: z.number(), cell: z.string(), at: z.string() })
@@ -69,7 +78,7 @@ const dispatchSchema = z
   })
   .meta({ id: 'DispatchEntry' });
 
-const toProfile = (p: RiderProfile) => ({
+const toProfile = (p: RiderProfile, jobsInHand: number) => ({
   user_id: p.userId,
   vehicle: p.vehicle,
   plate: p.plate,
@@ -77,7 +86,8 @@ const toProfile = (p: RiderProfile) => ({
   capacity: p.capacity,
   status: p.status,
   status_reason: p.statusReason,
-  availability: p.availability,
+  availability: presenceOf(p.availability, jobsInHand),
+  accepting_offers: p.availability === 'available',
   active_jobs: p.activeJobs,
   last_position:
     p.lastLat !== null && p.lastLng !== null && p.lastCell && p.lastPingAt
@@ -87,6 +97,14 @@ const toProfile = (p: RiderProfile) => ({
   created_at: toDarTime(p.createdAt),
   updated_at: toDarTime(p.updatedAt),
 });
+
+/** Profiles as shown, with the derived on_delivery: one query for the jobs held by the whole list. */
+async function toProfiles(riders: RidersModuleService, rows: RiderProfile[]) {
+  const held = await riders.jobsInHand(rows.map((r) => r.userId));
+  return rows.map((p) => toProfile(p, held.get(p.userId) ?? 0));
+}
+const viewProfile = async (riders: RidersModuleService, p: RiderProfile) =>
+  (await toProfiles(riders, [p]))[0]!;
 
 const toOffer = (o: RiderOffer) => ({
   id: o.id,
@@ -163,7 +181,8 @@ export function riderRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) =>
-        toProfile(
+        viewProfile(
+          riders,
           await riders.apply(caller(request).userId, {
             vehicle: request.body.vehicle,
             plate: request.body.plate,
@@ -186,7 +205,7 @@ export function riderRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
       async (request) => {
         const p = await riders.profileOf(caller(request).userId);
         if (!p) throw notFound('Rider profile');
-        return toProfile(p);
+        return viewProfile(riders, p);
       },
     );
 
@@ -200,7 +219,7 @@ export function riderRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
           response: { 200: profileSchema, ...problems(401, 403, 404, 409) },
         },
       },
-      async (request) => toProfile(await riders.goOnline(caller(request).userId)),
+      async (request) => viewProfile(riders, await riders.goOnline(caller(request).userId)),
     );
 
     app.post(
@@ -210,10 +229,12 @@ export function riderRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
         schema: {
           ...s,
           summary: 'No more offers; an open offer goes to another rider, jobs in hand stay yours',
+          description:
+            'Allowed while holding jobs: they stay yours to finish, you read as on_delivery (accepting_offers false) until the last is done, and you keep sending pings meanwhile.',
           response: { 200: profileSchema, ...problems(401, 403, 404) },
         },
       },
-      async (request) => toProfile(await riders.goOffline(caller(request).userId)),
+      async (request) => viewProfile(riders, await riders.goOffline(caller(request).userId)),
     );
 
     app.post(
@@ -234,7 +255,8 @@ export function riderRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) =>
-        toProfile(
+        viewProfile(
+          riders,
           await riders.ping(caller(request).userId, {
             lat: request.body.lat,
             lng: request.body.lng,
@@ -292,7 +314,7 @@ export function riderRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
         preHandler: rider,
         schema: {
           ...s,
-          summary: 'Deliveries in my hands (assigned or picked up)',
+          summary: 'Deliveries in my hands (assigned, picked up, after a failed attempt, going back)',
           response: { 200: list(jobSchema), ...problems(401, 403) },
         },
       },
@@ -362,9 +384,15 @@ export function riderRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
         preHandler: rider,
         schema: {
           ...s,
-          summary: 'A failed attempt: why, a photo and where',
+          summary: 'A failed attempt: why, a photo and where (shown on the order’s timeline)',
+          description:
+            'The parcel stays yours (job status failed_attempt) and your capacity is given back: re-attempt it within the window (POST …/retry) or take it back to the seller (POST …/return).',
           params: orderParam,
-          body: z.strictObject({ reason, photo_media_id: z.uuid(), location: point }),
+          body: z.strictObject({
+            reason,
+            photo_media_id: z.uuid().describe('My upload with purpose delivery_proof'),
+            location: point,
+          }),
           response: { 200: jobSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },
       },
@@ -374,6 +402,62 @@ export function riderRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
             photoMediaId: request.body.photo_media_id,
             location: requirePoint(request.body.location, 'location'),
           }),
+        ),
+    );
+
+    app.post(
+      '/rider/jobs/:orderId/retry',
+      {
+        preHandler: rider,
+        schema: {
+          ...s,
+          summary: 'Out again with the parcel of my failed attempt, inside the re-attempt window',
+          description:
+            'Takes a unit of capacity again (409 AT_CAPACITY). 409 NO_FAILED_ATTEMPT, REDELIVERY_WINDOW_CLOSED (the buyer is refunded and the parcel goes back), INVALID_TRANSITION; 404 for another rider’s order. Deliver it with the usual proof.',
+          params: orderParam,
+          response: { 200: jobSchema, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => toJob(await riders.retry(caller(request).userId, request.params.orderId)),
+    );
+
+    app.post(
+      '/rider/jobs/:orderId/return',
+      {
+        preHandler: rider,
+        schema: {
+          ...s,
+          summary: 'Give up after a failed attempt: the buyer is refunded now, I take the parcel back',
+          description:
+            'The job becomes returning; record the handover at the seller with POST …/returned. 409 NO_FAILED_ATTEMPT (not after a failed attempt, or already going back).',
+          params: orderParam,
+          body: z.strictObject({ reason }),
+          response: { 200: jobSchema, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) =>
+        toJob(
+          await riders.returnToSeller(caller(request).userId, request.params.orderId, request.body.reason),
+        ),
+    );
+
+    app.post(
+      '/rider/jobs/:orderId/returned',
+      {
+        preHandler: rider,
+        schema: {
+          ...s,
+          summary: "The parcel is back at the seller: the seller's handover code proves it",
+          description:
+            'The seller sees a new handover code while the parcel comes back. 422 HANDOVER_CODE_INVALID, 429 HANDOVER_CODE_LOCKED (an admin records it), 409 NOT_RETURNING (already returned), INVALID_TRANSITION (give it up first with …/return).',
+          params: orderParam,
+          body: z.strictObject({ handover_code: z.string().trim().min(1).max(32) }),
+          response: { 200: jobSchema, ...problems(400, 401, 403, 404, 409, 422, 429) },
+        },
+      },
+      async (request) =>
+        toJob(
+          await riders.returned(caller(request).userId, request.params.orderId, request.body.handover_code),
         ),
     );
   };
@@ -393,11 +477,17 @@ export function riderAdminRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
         schema: {
           ...s,
           summary: 'Riders, oldest application first (200 at most)',
-          querystring: z.strictObject({ status: z.enum(RIDER_STATUSES).optional() }),
+          querystring: z.strictObject({
+            status: z.enum(RIDER_STATUSES).optional(),
+            availability: z
+              .enum(RIDER_PRESENCE)
+              .optional()
+              .describe('As shown: on_delivery = holding a job; offline/available = holding none'),
+          }),
           response: { 200: list(profileSchema), ...problems(400, 401, 403) },
         },
       },
-      async (request) => ({ items: (await riders.list({ status: request.query.status })).map(toProfile) }),
+      async (request) => ({ items: await toProfiles(riders, await riders.list(request.query)) }),
     );
 
     app.post(
@@ -413,7 +503,10 @@ export function riderAdminRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) =>
-        toProfile(await riders.verify(caller(request).userId, request.params.id, request.body?.reason)),
+        viewProfile(
+          riders,
+          await riders.verify(caller(request).userId, request.params.id, request.body?.reason),
+        ),
     );
 
     app.post(
@@ -429,7 +522,10 @@ export function riderAdminRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) =>
-        toProfile(await riders.reject(caller(request).userId, request.params.id, request.body.reason)),
+        viewProfile(
+          riders,
+          await riders.reject(caller(request).userId, request.params.id, request.body.reason),
+        ),
     );
 
     app.get(

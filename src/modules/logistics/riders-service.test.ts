@@ -441,7 +441,8 @@ describe('jobs: pick up, deliver, fail', () => {
     const { id, order } = await heldOrder();
     await svc.pickUp(id, order, '1234');
     const evidence = { photoMediaId: randomIds.newId(), location: north(10) };
-    expect((await svc.fail(id, order, 'buyer not answering', evidence)).status).toBe('failed');
+    // The rider still holds the parcel: the job stays theirs, but without a unit of capacity.
+    expect((await svc.fail(id, order, 'buyer not answering', evidence)).status).toBe('failed_attempt');
     expect(orders.calls.at(-1)).toMatchObject({
       op: 'failDelivery',
       detail: { reason: 'buyer not answering' },

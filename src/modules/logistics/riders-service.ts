@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/columns.js';
 import type { Clock } from '../../shared/clock.js';
@@ -8,8 +8,10 @@ import { DAY } from '../../shared/time.js';
 import type { AuditService } from '../audit/index.js';
 import {
   capacityFor,
+  JOB_IN_HAND_STATUSES,
   normalisePlate,
   type PingInput,
+  type RiderPresence,
   type RiderSettings,
   type RiderStatus,
   tooFrequent,
@@ -17,7 +19,7 @@ import {
   validatePing,
 } from './assignment.js';
 import type { JobsPort, RiderZonesPort } from './riders.js';
-import { riderOffers, riderPings, riderProfiles } from './riders-schema.js';
+import { orderAssignments, riderOffers, riderPings, riderProfiles } from './riders-schema.js';
 import { cellOf } from './zones-geo.js';
 
 export type RiderProfile = typeof riderProfiles.$inferSelect;
@@ -72,6 +74,27 @@ export function createRidersService(deps: RidersServiceDeps) {
     }
   }
 
+  /** How many jobs each rider holds (JOB_IN_HAND_STATUSES); riders holding none are absent. */
+  async function jobsInHand(tx: Database, riderIds: readonly string[]): Promise<Map<string, number>> {
+    if (!riderIds.length) return new Map();
+    const rows = await tx
+      .select({ riderId: orderAssignments.riderId, n: count() })
+      .from(orderAssignments)
+      .where(
+        and(
+          inArray(orderAssignments.riderId, [...riderIds]),
+          inArray(orderAssignments.status, [...JOB_IN_HAND_STATUSES]),
+        ),
+      )
+      .groupBy(orderAssignments.riderId);
+    return new Map(rows.map((r) => [r.riderId, Number(r.n)]));
+  }
+
+  /** The SQL of presenceOf, for filtering lists: a rider holds a job (order_assignments_rider_status_idx). */
+  const holdsJob = sql`exists (select 1 from ${orderAssignments} where ${orderAssignments.riderId} = ${riderProfiles.userId} and ${inArray(orderAssignments.status, [...JOB_IN_HAND_STATUSES])})`;
+  const presenceCondition = (p: RiderPresence) =>
+    p === 'on_delivery' ? holdsJob : and(eq(riderProfiles.availability, p), sql`not ${holdsJob}`);
+
   /** Withdraws the rider's open offer (if any) and asks the assigner to find someone else. */
   async function withdrawOpenOffers(tx: Database, riderId: string) {
     const withdrawn = await tx
@@ -92,6 +115,9 @@ export function createRidersService(deps: RidersServiceDeps) {
   return {
     /** The caller's profile, or null when they never applied. */
     profileOf: (userId: string, tx: Database = db) => load(tx, userId),
+
+    /** Jobs held per rider (absent: none), for the derived `on_delivery` (presenceOf). */
+    jobsInHand: (riderIds: readonly string[], tx: Database = db) => jobsInHand(tx, riderIds),
 
     /**
      * Apply (or re-apply after a rejection, or correct a pending application). Grants the rider role
@@ -147,12 +173,20 @@ export function createRidersService(deps: RidersServiceDeps) {
       }
     },
 
-    /** Riders by status (oldest application first, 200 at most). */
-    async list(q: { status?: RiderStatus | undefined }): Promise<RiderProfile[]> {
+    /** Riders by status and availability as shown (presenceOf), oldest application first, 200 at most. */
+    async list(q: {
+      status?: RiderStatus | undefined;
+      availability?: RiderPresence | undefined;
+    }): Promise<RiderProfile[]> {
       return db
         .select()
         .from(riderProfiles)
-        .where(q.status ? eq(riderProfiles.status, q.status) : undefined)
+        .where(
+          and(
+            q.status ? eq(riderProfiles.status, q.status) : undefined,
+            q.availability ? presenceCondition(q.availability) : undefined,
+          ),
+        )
         .orderBy(asc(riderProfiles.createdAt), asc(riderProfiles.userId))
         .limit(200);
     },
@@ -245,7 +279,10 @@ export function createRidersService(deps: RidersServiceDeps) {
       });
     },
 
-    /** No more offers; an open offer is handed to the next rider. Deliveries held are kept. */
+    /**
+     * No more offers; an open offer is handed to the next rider. Jobs in hand stay the rider's to
+     * finish (the rider reads as on_delivery until the last one is done, and may keep pinging).
+     */
     async goOffline(riderId: string): Promise<RiderProfile> {
       return db.transaction(async (tx) => {
         const p = await requireProfile(tx, riderId, true);
@@ -267,7 +304,9 @@ export function createRidersService(deps: RidersServiceDeps) {
     async ping(riderId: string, input: PingInput): Promise<RiderProfile> {
       const p = await requireProfile(db, riderId);
       const at = validatePing(input, clock.now(), p.lastPingAt, settings);
-      if (p.availability !== 'available') {
+      // Offline riders still holding a parcel keep reporting where it is (the buyer's ETA, the place
+      // a delivery code was given); the offline switch only stops new offers.
+      if (p.availability !== 'available' && !(await jobsInHand(db, [riderId])).size) {
         throw conflict('RIDER_OFFLINE', 'Go online before sending your position.');
       }
       const cell = cellOf(input, 'lat');

@@ -195,6 +195,9 @@ describe('who may call', () => {
     ['POST', '/rider/pings', { lat: -6.8, lng: 39.2 }],
     ['GET', '/rider/jobs'],
     ['POST', `/rider/offers/${ids.admin}/accept`],
+    ['POST', `/rider/jobs/${ids.admin}/retry`],
+    ['POST', `/rider/jobs/${ids.admin}/return`, { reason: 'buyer refused' }],
+    ['POST', `/rider/jobs/${ids.admin}/returned`, { handover_code: '1234' }],
   ] as Array<['GET' | 'POST', string, object?]>)(
     '%s %s: 401 without a token, 403 for a buyer',
     async (method, url, body) => {
@@ -345,6 +348,24 @@ describe('bad input', () => {
       status: 400,
       field: 'code',
     });
+    expect(await bad('POST', '/rider/jobs/nope/retry', undefined)).toMatchObject({ status: 400 });
+    expect(await bad('POST', `/rider/jobs/${randomIds.newId()}/retry`, undefined)).toMatchObject({
+      status: 404,
+    });
+    expect(await bad('POST', `/rider/jobs/${randomIds.newId()}/return`, {})).toMatchObject({
+      status: 400,
+      field: 'reason',
+    });
+    expect(await bad('POST', `/rider/jobs/${randomIds.newId()}/return`, { reason: '  ' })).toMatchObject({
+      status: 400,
+      field: 'reason',
+    });
+    expect(await bad('POST', `/rider/jobs/${randomIds.newId()}/returned`, { code: '1234' })).toMatchObject({
+      status: 400,
+    });
+    expect(
+      await bad('POST', `/rider/jobs/${randomIds.newId()}/returned`, { handover_code: '1234' }),
+    ).toMatchObject({ status: 404 });
   });
   it('admin endpoints', async () => {
     expect(await bad('GET', '/admin/riders?status=sleeping', undefined, 'admin')).toMatchObject({

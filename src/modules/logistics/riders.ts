@@ -65,13 +65,22 @@ export interface RiderOrdersPort {
   pickUp(orderId: string, riderUserId: string, handoverCode: string): Promise<void>;
   /** Delivered, with proof (out_for_delivery → delivered). */
   deliver(orderId: string, riderUserId: string, proof: DeliveryProof): Promise<void>;
-  /** A failed attempt, with reason and evidence; the orders side decides re-attempt or return. */
+  /** A failed attempt, with reason and evidence, both on the order's timeline (→ delivery_failed). */
   failDelivery(
     orderId: string,
     riderUserId: string,
     reason: string,
     evidence: FailureEvidence,
   ): Promise<void>;
+  /**
+   * The same rider out again (delivery_failed → out_for_delivery), in the caller's transaction so
+   * the rider's capacity and the order move together; refused after the re-attempt window.
+   */
+  retryDelivery(tx: Database, orderId: string, riderUserId: string): Promise<void>;
+  /** The rider gives up: the buyer is refunded in full at once (delivery_failed → returning). */
+  returnToSeller(orderId: string, riderUserId: string, reason: string): Promise<void>;
+  /** The parcel is back: the seller's handover code proves it (returning → returned, restocked). */
+  recordReturn(orderId: string, riderUserId: string, handoverCode: string): Promise<void>;
 }
 
 /** What riders need of the zones slice (the ZonesService fits). */
@@ -143,7 +152,9 @@ export function riderSchedules(
 /**
  * Handlers for the worker: `jobs.handle(kind, handler)` for each. 'logistics.assign' {order_id}
  * (enqueue it when an order becomes ready_for_pickup), 'logistics.offer_expire' {offer_id}
- * (enqueued by offerNext at expires_at), 'logistics.prune_pings' {} (schedule it daily).
+ * (enqueued by offerNext at expires_at), 'logistics.prune_pings' {} (schedule it daily),
+ * 'logistics.order_moved' {order_id, status} (the orders side, when an order with a rider starts
+ * going back or is back at the seller without the rider's own call).
  */
 export function riderJobHandlers(service: RidersModuleService): Record<string, (job: Job) => Promise<void>> {
   const str = (job: Job, key: string) => {
@@ -163,6 +174,9 @@ export function riderJobHandlers(service: RidersModuleService): Record<string, (
     },
     'logistics.prune_pings': async () => {
       await service.prunePings();
+    },
+    'logistics.order_moved': async (job) => {
+      await service.orderMoved(str(job, 'order_id'), str(job, 'status'));
     },
   };
 }
@@ -193,6 +207,15 @@ export function staticOrdersPort(
     },
     async failDelivery(orderId, riderId, reason, evidence) {
       calls.push({ op: 'failDelivery', orderId, riderId, detail: { reason, evidence } });
+    },
+    async retryDelivery(_tx, orderId, riderId) {
+      calls.push({ op: 'retryDelivery', orderId, riderId });
+    },
+    async returnToSeller(orderId, riderId, reason) {
+      calls.push({ op: 'returnToSeller', orderId, riderId, detail: reason });
+    },
+    async recordReturn(orderId, riderId, handoverCode) {
+      calls.push({ op: 'recordReturn', orderId, riderId, detail: handoverCode });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { FeeRowInput } from './zones-fees.js';
 import type { Ring } from './zones-geo.js';
+import type { DayHoursInput } from './zones-promise.js';
 
 // Demo delivery zones of Dar es Salaam, for tests and `demo:seed`. Rough rectangles around the real
 // neighbourhoods (not survey data), drawn so that no two share a cell. Kinondoni and Mikocheni
@@ -76,3 +77,14 @@ export function demoFeeTable(idsByName: ReadonlyMap<string, string>): FeeRowInpu
   }
   return rows;
 }
+
+/**
+ * Demo delivery hours (Dar es Salaam time): Monday–Saturday 08:00–20:00 like the defaults, and a
+ * short Sunday 10:00–16:00, so a demo tried on a Sunday still gets a promise the same day.
+ */
+export const DAR_DEMO_SERVICE_HOURS: readonly DayHoursInput[] = Array.from({ length: 7 }, (_, weekday) =>
+  weekday === 0 ? { weekday, open: '10:00', close: '16:00' } : { weekday, open: '08:00', close: '20:00' },
+);
+
+/** Where the demo seller hands parcels over: Msimbazi Street, inside the Kariakoo demo zone. */
+export const DAR_DEMO_PICKUP = { lat: -6.8205, lng: 39.2745 } as const;

@@ -8,6 +8,7 @@ import { zonesAdminRoutes } from './zones-routes.js';
 import { createZonesService } from './zones-service.js';
 import { drizzleZonesStore, type ZonesStore } from './zones-store.js';
 
+export { type SellerDeliveryQuote, type ZoneDeliveryQuoter, zoneDeliveryQuoter } from './delivery-quotes.js';
 export * from './zones-demo.js';
 export {
   type FeeRowInput,

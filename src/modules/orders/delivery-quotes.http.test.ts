@@ -346,7 +346,7 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     expect((await view(orderId)).status).toBe('delivery_failed');
     t.clock.advanceSeconds(3600 + 5);
     await t.app.services.jobs.drain();
-    expect((await view(orderId)).status).toBe('refunded');
+    expect((await view(orderId)).status).toBe('returning');
     t.clock.advanceSeconds(5);
     await t.app.services.jobs.drain();
     expect(await refundsOf(orderId)).toEqual([
@@ -375,7 +375,7 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
     expect((await view(orderId)).status).toBe('delivery_failed');
     t.clock.advanceSeconds(23 * 3600);
     await t.app.services.jobs.drain();
-    expect((await view(orderId)).status).toBe('refunded');
+    expect((await view(orderId)).status).toBe('returning');
   });
 
   it('a failed delivery re-attempted in time is not refunded', async () => {

@@ -11,11 +11,11 @@ import type { MediaService } from '../media/index.js';
 import type { PromotionsService } from '../promotions/index.js';
 import { adminOrderRoutes, orderRoutes, type RiderView } from './routes.js';
 import { createOrdersService, type OrderSettings } from './service.js';
-import type { DeliveryAddress, DeliveryQuote } from './snapshot.js';
+import { type DeliveryAddress, type DeliveryQuote, flatDelivery } from './snapshot.js';
 
 export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
 export type { Order, OrderSettings, OrdersService } from './service.js';
-export type { DeliveryAddress, DeliveryQuote, OrderSnapshot } from './snapshot.js';
+export { type DeliveryAddress, type DeliveryQuote, flatDelivery, type OrderSnapshot } from './snapshot.js';
 
 export function createOrdersModule(deps: {
   db: Database;
@@ -74,7 +74,37 @@ export function createOrdersModule(deps: {
     addressOf: deps.addressOf,
     requireMobile: deps.requireMobile,
   };
-  return { service, routes: orderRoutes(routeDeps), adminRoutes: adminOrderRoutes(routeDeps) };
+  /**
+   * Each seller order's delivery to one of the buyer's addresses, exactly as checkout will charge
+   * it: the zone quote (the same `quoteDelivery` checkout calls) or the flat fee with no promise.
+   * Another buyer's address is a 404; the quote's refusals are checkout's. For the cart preview.
+   */
+  async function previewDelivery(q: {
+    buyerId: string;
+    addressId: string;
+    sellerIds: readonly string[];
+  }): Promise<{ quotes: 'zones' | 'flat'; bySeller: Map<string, DeliveryQuote> }> {
+    const address = await deps.addressOf(q.buyerId, q.addressId);
+    if (!deps.quoteDelivery)
+      return {
+        quotes: 'flat',
+        bySeller: new Map(q.sellerIds.map((id) => [id, flatDelivery(deps.settings.deliveryFee)])),
+      };
+    return {
+      quotes: 'zones',
+      bySeller: await deps.quoteDelivery({
+        sellerIds: [...q.sellerIds],
+        address,
+        now: deps.clock.now(),
+      }),
+    };
+  }
+  return {
+    service,
+    previewDelivery,
+    routes: orderRoutes(routeDeps),
+    adminRoutes: adminOrderRoutes(routeDeps),
+  };
 }
 
 export type OrdersModule = ReturnType<typeof createOrdersModule>;

@@ -36,6 +36,28 @@ describe('the order machine table', () => {
     }
   });
 
+  it('once the parcel has left, stock comes back only with the parcel, and the refund never waits for it', () => {
+    const left = ['out_for_delivery', 'delivery_failed', 'returning', 'delivered', 'disputed'];
+    for (const [event, t] of Object.entries(ORDER_MACHINE)) {
+      const effects = t.effects as readonly string[];
+      if (effects.includes('restock') && t.from.some((f) => left.includes(f)))
+        expect(event, 'restocks after pickup').toBe('record_return');
+    }
+    expect(ORDER_MACHINE.refund_undeliverable).toMatchObject({ from: ['delivery_failed'], to: 'returning' });
+    expect(ORDER_MACHINE.refund_undeliverable.effects).toContain('refund_escrow');
+    expect(ORDER_MACHINE.refund_undeliverable.effects).not.toContain('restock');
+    // Returning holds no money any more: nothing after it refunds or releases again.
+    expect(ORDER_MACHINE.record_return.effects).not.toContain('refund_escrow');
+    expect(ORDER_MACHINE.record_return.from).toEqual(['returning']);
+    expect(TERMINAL).toContain('returned');
+    expect(decide('returning', 'retry_delivery', 'rider')).toMatchObject({ code: 'INVALID_TRANSITION' });
+    expect(decide('returned', 'record_return', 'admin')).toMatchObject({ code: 'INVALID_TRANSITION' });
+    expect(decide('returning', 'refund_undeliverable', 'admin')).toMatchObject({
+      code: 'INVALID_TRANSITION',
+    });
+    expect(decide('returning', 'record_return', 'buyer')).toMatchObject({ code: 'FORBIDDEN_ACTOR' });
+  });
+
   it('delivered needs proof, a dispute needs evidence, a rejection needs a reason', () => {
     expect(ORDER_MACHINE.deliver.evidence).toBe('delivery_proof');
     expect(ORDER_MACHINE.open_dispute.evidence).toBe('dispute');

@@ -3,7 +3,7 @@
 import type { ActorRole, OrderStatus } from './model.js';
 
 /** What must be shown for the event to happen. */
-export type Evidence = 'none' | 'delivery_proof' | 'dispute' | 'reason' | 'resolution';
+export type Evidence = 'none' | 'delivery_proof' | 'dispute' | 'reason' | 'resolution' | 'return_proof';
 
 /** What happens to money and stock when the event happens (run by the service in the same transaction). */
 export type Effect =
@@ -24,7 +24,14 @@ export type Effect =
   /** a code the seller gives the rider at pickup, and a rider asked for (when riders deliver) */
   | 'request_rider'
   /** a failed attempt starts the re-attempt window; when it closes undelivered, the buyer is refunded */
-  | 'schedule_redelivery_deadline';
+  | 'schedule_redelivery_deadline'
+  /**
+   * a fresh seller's handover code for the parcel's return (the rider typed the pickup one, so it
+   * would prove nothing), with its own limited tries
+   */
+  | 'issue_return_code'
+  /** tell logistics (through a job) so the rider's job follows the order: returning, then returned */
+  | 'update_rider_job';
 
 export interface Transition {
   from: readonly OrderStatus[];
@@ -119,6 +126,7 @@ export const ORDER_MACHINE = {
     evidence: 'reason',
     effects: ['schedule_redelivery_deadline'],
   },
+  /** inside the re-attempt window only; a rider's parcel is re-attempted by that rider alone */
   retry_delivery: {
     from: ['delivery_failed'],
     to: 'out_for_delivery',
@@ -126,12 +134,24 @@ export const ORDER_MACHINE = {
     evidence: 'none',
     effects: [],
   },
+  /**
+   * The platform cannot deliver (the rider gives up, an admin decides, or the re-attempt window
+   * closed): the buyer is refunded in full at once; the stock waits for the parcel (record_return).
+   */
   refund_undeliverable: {
     from: ['delivery_failed'],
-    to: 'refunded',
-    by: ['admin', 'system'],
+    to: 'returning',
+    by: ['rider', 'admin', 'system'],
     evidence: 'reason',
-    effects: ['refund_escrow', 'restock', 'return_incentives'],
+    effects: ['refund_escrow', 'return_incentives', 'issue_return_code', 'update_rider_job'],
+  },
+  /** The parcel is physically back at the seller: only now is it back in stock. */
+  record_return: {
+    from: ['returning'],
+    to: 'returned',
+    by: ['rider', 'seller', 'admin'],
+    evidence: 'return_proof',
+    effects: ['restock', 'update_rider_job'],
   },
   confirm_receipt: {
     from: ['delivered'],
@@ -180,6 +200,7 @@ export const TERMINAL: readonly OrderStatus[] = [
   'refunded',
   'resolved',
   'payment_failed',
+  'returned',
 ];
 
 export type Decision =

@@ -10,6 +10,10 @@ export const ORDER_STATUSES = [
   'cancelled',
   'rejected',
   'delivery_failed',
+  /** not delivered: the buyer is refunded, the parcel is on its way back to the seller */
+  'returning',
+  /** the parcel is back at the seller (and back in stock) */
+  'returned',
   'disputed',
   'refunded',
   'resolved',

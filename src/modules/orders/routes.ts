@@ -38,7 +38,9 @@ const orderSchema = z
     handover_code: z
       .string()
       .nullable()
-      .describe('Shown to the seller only, once ready: give it to the rider at pickup'),
+      .describe(
+        'Shown to the seller only, once ready (give it to the rider at pickup) and while a parcel comes back (a new code: give it to the rider when you have the parcel)',
+      ),
     created_at: z.string(),
     paid_at: z.string().nullable(),
     delivered_at: z.string().nullable(),
@@ -59,6 +61,10 @@ const eventSchema = z.object({
   actor_user_id: z.uuid().nullable(),
   note: z.string().nullable(),
   location: z.object({ lat: z.number(), lng: z.number() }).nullable(),
+  evidence: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('What proved the step: e.g. a failed attempt’s photo_media_id, how a delivery was proven'),
   at: z.string(),
 });
 
@@ -108,7 +114,10 @@ const toOrder = (o: Order, viewerRole: ActorRole) => ({
     viewerRole === 'buyer' && ['paid', 'accepted', 'ready_for_pickup', 'out_for_delivery'].includes(o.status)
       ? o.deliveryCode
       : null,
-  handover_code: viewerRole === 'seller' && o.status === 'ready_for_pickup' ? o.handoverCode : null,
+  handover_code:
+    viewerRole === 'seller' && (o.status === 'ready_for_pickup' || o.status === 'returning')
+      ? o.handoverCode
+      : null,
   created_at: toDarTime(o.createdAt),
   paid_at: toDarTimeOrNull(o.paidAt),
   delivered_at: toDarTimeOrNull(o.deliveredAt),
@@ -151,6 +160,7 @@ const toDetail = (d: Detail, role: ActorRole) => ({
     actor_user_id: e.actorUserId,
     note: e.note,
     location: e.latitude !== null && e.longitude !== null ? { lat: e.latitude, lng: e.longitude } : null,
+    evidence: e.evidence ?? null,
     at: toDarTime(e.createdAt),
   })),
   dispute: d.dispute ? toDispute(d.dispute) : null,
@@ -460,6 +470,12 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
     sellerAction('pick-up', 'pick_up', 'The order left with the rider', false);
     sellerAction('fail-delivery', 'fail_delivery', 'A delivery attempt failed', true);
     sellerAction('retry-delivery', 'retry_delivery', 'Out for delivery again', false);
+    sellerAction(
+      'return-received',
+      'record_return',
+      'The undelivered parcel is back with me (orders I delivered myself; a rider records theirs with my handover code)',
+      false,
+    );
     app.post(
       '/seller/orders/:id/deliver',
       {
@@ -637,7 +653,8 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
       {
         schema: {
           ...s,
-          summary: 'The platform cannot deliver: refund the buyer in full',
+          summary:
+            'The platform cannot deliver: refund the buyer in full now; the parcel goes back to the seller',
           params: idParam,
           body: reasonBody,
           response: { 200: orderSchema, ...problems(400, 401, 403, 404, 409) },
@@ -648,6 +665,28 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
           await orders.act(
             request.params.id,
             'refund_undeliverable',
+            { userId: caller(request).userId, role: 'admin' },
+            request.body.reason,
+          ),
+          'admin',
+        ),
+    );
+    app.post(
+      '/orders/:id/return-received',
+      {
+        schema: {
+          ...s,
+          summary: 'The undelivered parcel is back at the seller: back in stock (when no code can prove it)',
+          params: idParam,
+          body: reasonBody,
+          response: { 200: orderSchema, ...problems(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (request) =>
+        toOrder(
+          await orders.act(
+            request.params.id,
+            'record_return',
             { userId: caller(request).userId, role: 'admin' },
             request.body.reason,
           ),

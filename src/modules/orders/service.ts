@@ -131,11 +131,36 @@ export function createOrdersService(deps: {
     if (
       actor.role === 'seller' &&
       o.riderId !== null &&
-      (event === 'deliver' || event === 'fail_delivery' || event === 'retry_delivery')
+      (event === 'deliver' ||
+        event === 'fail_delivery' ||
+        event === 'retry_delivery' ||
+        event === 'record_return')
     )
       throw conflict(
         'RIDER_DELIVERS',
-        'A rider carries this order; the rider (or an admin) records its delivery.',
+        event === 'record_return'
+          ? 'A rider carries this parcel; they record its return with your handover code (or an admin does).'
+          : 'A rider carries this order; the rider (or an admin) records its delivery.',
+      );
+    // The rider who failed still holds the parcel: only they can go out with it again.
+    if (actor.role === 'admin' && o.riderId !== null && event === 'retry_delivery')
+      throw conflict('RIDER_DELIVERS', 'A rider holds this parcel; only that rider can re-attempt it.');
+    // A rider acts only on the parcel they collected (logistics checks it too, before calling).
+    if (actor.role === 'rider' && event !== 'pick_up' && o.riderId !== actor.userId) throw notFound('Order');
+  }
+
+  /** A re-attempt must start before the window of the latest failed attempt closes. */
+  async function refuseAfterRedeliveryWindow(tx: Database, o: Order, now: Date) {
+    const [latest] = await tx
+      .select({ at: orderEvents.createdAt })
+      .from(orderEvents)
+      .where(and(eq(orderEvents.orderId, o.id), eq(orderEvents.event, 'fail_delivery')))
+      .orderBy(desc(orderEvents.createdAt))
+      .limit(1);
+    if (latest && now.getTime() >= latest.at.getTime() + s.redeliveryWindowHours * HOUR)
+      throw conflict(
+        'REDELIVERY_WINDOW_CLOSED',
+        `The ${s.redeliveryWindowHours} h to re-attempt this delivery have passed; the parcel goes back to the seller and the buyer is refunded.`,
       );
   }
 
@@ -163,6 +188,7 @@ export function createOrdersService(deps: {
         'A rider is coming for this order; hand it over with the handover code.',
       );
     const now = clock.now();
+    if (event === 'retry_delivery') await refuseAfterRedeliveryWindow(tx, o, now);
     const set: Partial<Order> = { status: d.to, updatedAt: now };
     for (const effect of d.transition.effects) {
       switch (effect) {
@@ -222,6 +248,18 @@ export function createOrdersService(deps: {
               kind: 'logistics.assign',
               payload: { order_id: o.id },
               dedupeKey: `logistics.assign:${o.id}`,
+            });
+          break;
+        case 'issue_return_code':
+          set.handoverCode = randomDigits(s.deliveryCodeDigits);
+          set.handoverCodeAttempts = 0;
+          break;
+        case 'update_rider_job':
+          if (o.riderId)
+            await jobs.enqueue(tx, {
+              kind: 'logistics.order_moved',
+              payload: { order_id: o.id, rider_id: o.riderId, status: d.to },
+              dedupeKey: `logistics.order_moved:${o.id}:${d.to}`,
             });
           break;
         case 'schedule_redelivery_deadline':
@@ -735,6 +773,106 @@ export function createOrdersService(deps: {
     },
 
     /**
+     * The rider's failed attempt (out_for_delivery → delivery_failed). Its evidence goes on the
+     * order's timeline, where the buyer and admins see it: the reason as the note, the photo (an
+     * upload of the rider's, purpose delivery_proof) and the GPS point.
+     */
+    async riderFailDelivery(
+      orderId: string,
+      riderUserId: string,
+      reason: string,
+      evidence: { photoMediaId: string; location: { lat: number; lng: number } },
+    ) {
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        if (o.riderId !== riderUserId) throw notFound('Order');
+        await media.requireOwned(
+          tx,
+          riderUserId,
+          [evidence.photoMediaId],
+          'delivery_proof',
+          'photo_media_id',
+        );
+        return apply(
+          tx,
+          o,
+          'fail_delivery',
+          { userId: riderUserId, role: 'rider' },
+          {
+            note: reason,
+            evidence: { method: 'photo', photo_media_id: evidence.photoMediaId },
+            location: evidence.location,
+          },
+        );
+      });
+    },
+
+    /**
+     * The rider who failed goes out again with the parcel (delivery_failed → out_for_delivery), in
+     * the caller's transaction (logistics takes the rider's capacity in the same one). Refused once
+     * the re-attempt window has closed (409 REDELIVERY_WINDOW_CLOSED).
+     */
+    async riderRetryDelivery(tx: Database, orderId: string, riderUserId: string) {
+      const o = await lockOrder(tx, orderId);
+      return apply(tx, o, 'retry_delivery', { userId: riderUserId, role: 'rider' });
+    },
+
+    /**
+     * The rider gives up after a failed attempt: the buyer is refunded in full at once and the
+     * parcel goes back to the seller (delivery_failed → returning); the stock waits for the parcel.
+     */
+    async riderReturnToSeller(orderId: string, riderUserId: string, reason: string) {
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        return apply(tx, o, 'refund_undeliverable', { userId: riderUserId, role: 'rider' }, { note: reason });
+      });
+    },
+
+    /**
+     * The parcel is back at the seller (returning → returned, restocked): the seller's return
+     * handover code proves it, compared in constant time; wrong tries count and lock like at pickup.
+     */
+    async riderRecordReturn(
+      orderId: string,
+      riderUserId: string,
+      handoverCode: string,
+      location: { lat: number; lng: number } | null = null,
+    ) {
+      const [current] = await db.select().from(orders).where(eq(orders.id, orderId));
+      if (!current || current.riderId !== riderUserId) throw notFound('Order');
+      // A return already recorded (or not begun) is refused before a try is spent.
+      const d = decide(current.status, 'record_return', 'rider');
+      if (!d.ok) throw conflict('INVALID_TRANSITION', d.detail);
+      // Spend a try first, in its own statement, so wrong guesses count even though the return fails.
+      const [tried] = await db
+        .update(orders)
+        .set({ handoverCodeAttempts: sql`${orders.handoverCodeAttempts} + 1` })
+        .where(and(eq(orders.id, orderId), lt(orders.handoverCodeAttempts, s.deliveryCodeMaxAttempts)))
+        .returning({ id: orders.id });
+      if (!tried)
+        throw new AppError(
+          'HANDOVER_CODE_LOCKED',
+          429,
+          'Too many wrong handover codes for this order; an admin must record the return.',
+          { field: 'handover_code' },
+        );
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        if (!o.handoverCode || !constantTimeEqual(handoverCode, o.handoverCode))
+          throw new AppError('HANDOVER_CODE_INVALID', 422, 'The handover code is not correct.', {
+            field: 'handover_code',
+          });
+        return apply(
+          tx,
+          o,
+          'record_return',
+          { userId: riderUserId, role: 'rider' },
+          { evidence: { method: 'handover_code' }, location },
+        );
+      });
+    },
+
+    /**
      * Re-delivery deadline job: an order still undelivered after its failed attempt's window is
      * refunded in full by the platform (the goods go back to the seller), without waiting for anyone.
      */
@@ -835,9 +973,18 @@ export function createOrdersService(deps: {
           .for('update');
         const o = await lockOrder(tx, orderId);
         checkOwner(o, actor);
-        if ((event === 'reject' || event === 'fail_delivery' || event === 'refund_undeliverable') && !note) {
+        if (
+          (event === 'reject' ||
+            event === 'fail_delivery' ||
+            event === 'refund_undeliverable' ||
+            (event === 'record_return' && actor.role === 'admin')) &&
+          !note
+        ) {
           throw unprocessable('REASON_REQUIRED', 'reason', 'Say why.');
         }
+        // A rider's return is proven by the seller's handover code (riderRecordReturn), never bare.
+        if (event === 'record_return' && actor.role === 'rider')
+          throw forbidden('FORBIDDEN_ACTOR', "A rider records a return with the seller's handover code.");
         if (event === 'cancel' && o.status === 'pending_payment') {
           // Nothing is paid yet, and one payment covers every order of the checkout: cancelling
           // one unpaid order cancels the checkout, so the buyer is never asked to pay for less

@@ -37,6 +37,15 @@ export interface DeliveryQuote {
   duration_minutes: number | null;
 }
 
+/** The delivery of an order when DELIVERY_QUOTES=flat: the one fee, no route, no promise. */
+export const flatDelivery = (fee: number): DeliveryQuote => ({
+  fee,
+  promised_by: null,
+  from_zone: null,
+  to_zone: null,
+  duration_minutes: null,
+});
+
 export interface OrderSnapshot {
   currency: string;
   lines: SnapshotLine[];
