@@ -1,4 +1,5 @@
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import type { BatchPart } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -17,19 +18,25 @@ export interface AuditEntry {
 export type AuditEvent = typeof auditEvents.$inferSelect;
 
 export function createAuditService(deps: { db: Database; clock: Clock; ids: IdGenerator }) {
+  const rowOf = (entry: AuditEntry): typeof auditEvents.$inferInsert => ({
+    id: deps.ids.newId(),
+    actorUserId: entry.actorUserId,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    reason: entry.reason ?? null,
+    data: entry.data ?? null,
+    createdAt: deps.clock.now(),
+  });
   return {
     /** Append one event; call it with the transaction that makes the change, so both commit or neither. */
     async record(tx: Database, entry: AuditEntry): Promise<void> {
-      await tx.insert(auditEvents).values({
-        id: deps.ids.newId(),
-        actorUserId: entry.actorUserId,
-        action: entry.action,
-        targetType: entry.targetType,
-        targetId: entry.targetId,
-        reason: entry.reason ?? null,
-        data: entry.data ?? null,
-        createdAt: deps.clock.now(),
-      });
+      await tx.insert(auditEvents).values(rowOf(entry));
+    },
+
+    /** The same event as one part of a caller's batched write. */
+    draft(entry: AuditEntry): BatchPart {
+      return { insert: auditEvents, rows: [rowOf(entry)] };
     },
 
     /** Newest first, filtered by target and/or actor and/or action. */

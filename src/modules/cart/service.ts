@@ -1,4 +1,5 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { type BatchPart, rawQuery } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, notFound } from '../../shared/errors.js';
@@ -44,11 +45,32 @@ export interface CartView {
   previewToken: string;
 }
 
+type CartRow = typeof cartLines.$inferSelect;
+
+/** The cart as checkout locked it: the row (absent: never used) and its lines, oldest first. */
+export interface LockedCart {
+  cart: { code: string | null; loyaltyPoints: number } | undefined;
+  rows: CartRow[];
+}
+
+const LOCK_FOR_CHECKOUT = {
+  name: 'cart-lock-for-checkout',
+  text: `select c.code, c.loyalty_points, l.sku_id, l.quantity, l.added_at
+           from carts c left join cart_lines l on l.buyer_id = c.buyer_id
+          where c.buyer_id = $1
+          order by l.added_at, l.sku_id
+            for update of c`,
+};
+
 export function createCartService(deps: {
   db: Database;
   clock: Clock;
   promotions: PromotionsService;
-  sellableSkus: (tx: Database, skuIds: string[]) => Promise<Map<string, SellableSku>>;
+  sellableSkus: (
+    tx: Database,
+    skuIds: string[],
+    opts?: { lock?: boolean },
+  ) => Promise<Map<string, SellableSku>>;
   maxQuantity: number;
 }) {
   const { db, clock, promotions } = deps;
@@ -101,18 +123,26 @@ export function createCartService(deps: {
    * Read the cart with live prices and stock, flag what cannot be bought, and price the rest with
    * the one pricing engine. Checkout (next issue) calls this same function inside its transaction.
    */
-  async function view(tx: Database, buyerId: string): Promise<CartView> {
-    const [cart] = await tx.select().from(carts).where(eq(carts.buyerId, buyerId));
-    const rows = cart
-      ? await tx
-          .select()
-          .from(cartLines)
-          .where(eq(cartLines.buyerId, buyerId))
-          .orderBy(asc(cartLines.addedAt), asc(cartLines.skuId))
-      : [];
+  async function view(tx: Database, buyerId: string, locked?: LockedCart): Promise<CartView> {
+    let cart: { code: string | null; loyaltyPoints: number } | undefined;
+    let rows: CartRow[];
+    if (locked) ({ cart, rows } = locked);
+    else {
+      [cart] = await tx.select().from(carts).where(eq(carts.buyerId, buyerId));
+      rows = cart
+        ? await tx
+            .select()
+            .from(cartLines)
+            .where(eq(cartLines.buyerId, buyerId))
+            .orderBy(asc(cartLines.addedAt), asc(cartLines.skuId))
+        : [];
+    }
+    // Checkout locks the SKUs with this same read (in id order), so the prices and stock it
+    // re-prices with cannot change before its writes.
     const skus = await deps.sellableSkus(
       tx,
       rows.map((r) => r.skuId),
+      { lock: Boolean(locked) },
     );
     const currency = rows.map((r) => skus.get(r.skuId)?.currency).find((c) => c !== undefined) ?? 'TZS';
     const lines: CartLineView[] = rows.map((r) => {
@@ -181,10 +211,34 @@ export function createCartService(deps: {
       return [...new Set([...skus.values()].map((s) => s.sellerId))];
     },
 
-    /** Checkout: lock the buyer's cart for this transaction and list what is in it. */
-    async lockForCheckout(tx: Database, buyerId: string) {
-      await lockCart(tx, buyerId);
-      return tx.select().from(cartLines).where(eq(cartLines.buyerId, buyerId));
+    /**
+     * Checkout: lock the buyer's cart for this transaction and read it with its lines, in one
+     * statement. No cart row means nothing was ever added: an empty cart.
+     */
+    async lockForCheckout(tx: Database, buyerId: string): Promise<LockedCart> {
+      const found = await rawQuery<{
+        code: string | null;
+        loyalty_points: number;
+        sku_id: string | null;
+        quantity: number | null;
+        added_at: Date | null;
+      }>(tx, LOCK_FOR_CHECKOUT, [buyerId]);
+      const cart = found[0] ? { code: found[0].code, loyaltyPoints: found[0].loyalty_points } : undefined;
+      const rows = found.flatMap((r) =>
+        r.sku_id === null ? [] : [{ buyerId, skuId: r.sku_id, quantity: r.quantity!, addedAt: r.added_at! }],
+      );
+      return { cart, rows };
+    },
+
+    /** Checkout's preview: the same pricing as `view`, from the locked cart, locking its SKUs. */
+    viewLocked: (tx: Database, buyerId: string, locked: LockedCart) => view(tx, buyerId, locked),
+
+    /** Checkout's clean-up, as parts of its one batched write (the cart's lock is already held). */
+    clearDraft(buyerId: string): BatchPart[] {
+      return [
+        { delete: cartLines, where: { buyerId } },
+        { update: carts, set: { code: null, loyaltyPoints: 0, updatedAt: clock.now() }, where: { buyerId } },
+      ];
     },
 
     async addItem(buyerId: string, skuId: string, quantity: number) {

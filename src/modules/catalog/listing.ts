@@ -1,5 +1,21 @@
-import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  gte,
+  inArray,
+  like,
+  lt,
+  lte,
+  or,
+  type Placeholder,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { z } from 'zod';
+import { compileSelect } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, notFound } from '../../shared/errors.js';
@@ -68,11 +84,65 @@ export function createListingService(deps: {
   db: Database;
   clock: Clock;
   media: MediaService;
-  sellerVisible: (sellerIdColumn: SQL | typeof products.sellerId, now: Date) => SQL;
+  sellerVisible: (
+    sellerIdColumn: SQL | typeof products.sellerId,
+    now: Date | Placeholder,
+    opts?: { perRow?: boolean },
+  ) => SQL;
 }) {
   const { db, clock, media } = deps;
-  const visible = (now: Date) =>
+  const visible = (now: Date | Placeholder) =>
     and(eq(products.status, 'verified'), deps.sellerVisible(products.sellerId, now))!;
+
+  // The cart and checkout read SKUs on every call: compiled once per number of SKUs (an IN list
+  // of exactly that many, so PostgreSQL soon keeps one plan for it instead of planning each run).
+  // Checkout's variant locks the variants as it reads them, in id order like every other stock
+  // writer, so two checkouts never deadlock and the price and stock it read stay true until commit.
+  const sellableFields = {
+    id: productVariants.id,
+    attributes: productVariants.attributes,
+    price: productVariants.price,
+    currency: productVariants.currency,
+    stock: productVariants.stock,
+    active: productVariants.active,
+    productId: products.id,
+    sellerId: products.sellerId,
+    brandId: products.brandId,
+    title: products.title,
+    categoryPath: categories.path,
+    visible: sql<boolean>`(${eq(products.status, 'verified')} and ${deps.sellerVisible(products.sellerId, sql.placeholder('now'), { perRow: true })})`,
+  };
+  const sellableStatements = new Map<string, ReturnType<typeof compileSellable>>();
+  function compileSellable(count: number, lock: boolean) {
+    const q = db
+      .select(sellableFields)
+      .from(productVariants)
+      .innerJoin(products, eq(products.id, productVariants.productId))
+      .innerJoin(categories, eq(categories.id, products.categoryId))
+      .where(
+        inArray(
+          productVariants.id,
+          Array.from({ length: count }, (_, i) => sql.placeholder(`id${i}`)),
+        ),
+      );
+    const name = `catalog-sellable-skus-${lock ? 'locked-' : ''}${count}`;
+    return lock
+      ? compileSelect(
+          name,
+          sellableFields,
+          q.orderBy(asc(productVariants.id)).for('update', { of: productVariants }),
+        )
+      : compileSelect(name, sellableFields, q);
+  }
+  function sellableStatement(count: number, lock: boolean) {
+    const key = `${lock}:${count}`;
+    let run = sellableStatements.get(key);
+    if (!run) {
+      run = compileSellable(count, lock);
+      sellableStatements.set(key, run);
+    }
+    return run;
+  }
 
   return {
     async list(q: ListingQuery) {
@@ -197,34 +267,31 @@ export function createListingService(deps: {
     },
 
     /** For the cart and checkout: every asked SKU that exists, with what pricing needs and whether it is sellable. */
-    async sellableSkus(tx: Database, skuIds: string[]): Promise<Map<string, SellableSku>> {
+    async sellableSkus(
+      tx: Database,
+      skuIds: string[],
+      opts: { lock?: boolean } = {},
+    ): Promise<Map<string, SellableSku>> {
       const out = new Map<string, SellableSku>();
       if (!skuIds.length) return out;
-      const now = clock.now();
-      const rows = await tx
-        .select({
-          variant: productVariants,
-          product: products,
-          categoryPath: categories.path,
-          visible: sql<boolean>`(${visible(now)})`,
-        })
-        .from(productVariants)
-        .innerJoin(products, eq(products.id, productVariants.productId))
-        .innerJoin(categories, eq(categories.id, products.categoryId))
-        .where(inArray(productVariants.id, skuIds));
+      const ids = [...new Set(skuIds)];
+      const rows = await sellableStatement(ids.length, Boolean(opts.lock))(tx, {
+        now: clock.now().toISOString(),
+        ...Object.fromEntries(ids.map((id, i) => [`id${i}`, id])),
+      });
       for (const r of rows) {
-        out.set(r.variant.id, {
-          skuId: r.variant.id,
-          productId: r.product.id,
-          sellerId: r.product.sellerId,
-          brandId: r.product.brandId,
+        out.set(r.id, {
+          skuId: r.id,
+          productId: r.productId,
+          sellerId: r.sellerId,
+          brandId: r.brandId,
           categoryIds: r.categoryPath.split('/'),
-          title: r.product.title,
-          attributes: r.variant.attributes,
-          unitPrice: r.variant.price,
-          currency: r.variant.currency,
-          stock: r.variant.stock,
-          unavailable: !r.visible ? 'PRODUCT_NOT_AVAILABLE' : !r.variant.active ? 'SKU_INACTIVE' : null,
+          title: r.title,
+          attributes: r.attributes,
+          unitPrice: r.price,
+          currency: r.currency,
+          stock: r.stock,
+          unavailable: !r.visible ? 'PRODUCT_NOT_AVAILABLE' : !r.active ? 'SKU_INACTIVE' : null,
         });
       }
       return out;

@@ -78,6 +78,14 @@ export function createAuthService(deps: {
   const codeHash = (challengeId: string, phone: string, code: string) =>
     keyedHash(s.otpSecret, challengeId, phone, code);
 
+  // Every signed-in request runs this: prepared once (built once, and planned once per connection).
+  const sessionByTokenHash = db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.tokenHash, sql.placeholder('hash')))
+    .prepare('auth_session_by_token_hash');
+
   return {
     /**
      * Send a login code. The reply never says whether the phone belongs to a user; limits are per
@@ -263,11 +271,7 @@ export function createAuthService(deps: {
     /** Resolve a bearer token to who is calling, or the precise reason it cannot be used. */
     async authenticate(token: string): Promise<AuthContext> {
       const now = clock.now();
-      const [row] = await db
-        .select({ session: sessions, user: users })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(eq(sessions.tokenHash, sha256Hex(token)));
+      const [row] = await sessionByTokenHash.execute({ hash: sha256Hex(token) });
       if (!row)
         throw new AppError('INVALID_TOKEN', 401, 'The session token is not valid.', {
           headers: { 'www-authenticate': 'Bearer' },

@@ -84,6 +84,14 @@ export function createProfileService(deps: {
     return row;
   }
 
+  const addressById = db
+    .select()
+    .from(buyerAddresses)
+    .where(
+      and(eq(buyerAddresses.id, sql.placeholder('id')), eq(buyerAddresses.userId, sql.placeholder('userId'))),
+    )
+    .prepare('profile_address_by_id');
+
   return {
     loadUser: (userId: string, tx: Database = db) => loadUser(tx, userId),
 
@@ -113,7 +121,12 @@ export function createProfileService(deps: {
         .orderBy(asc(buyerAddresses.createdAt), asc(buyerAddresses.id));
     },
 
-    getAddress: (userId: string, id: string) => getAddress(db, userId, id),
+    /** Checkout reads the delivery address on every attempt: a prepared statement. */
+    async getAddress(userId: string, id: string) {
+      const [row] = await addressById.execute({ id, userId });
+      if (!row) throw notFound('Address');
+      return row;
+    },
 
     async addAddress(user: { userId: string; phone: string }, input: AddressInput) {
       const contactPhone = input.contact_phone

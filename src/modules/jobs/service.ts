@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { BatchPart } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { jobs } from './schema.js';
 
 export type Job = typeof jobs.$inferSelect;
+
+export interface NewJob {
+  kind: string;
+  payload: Record<string, unknown>;
+  runAt?: Date;
+  dedupeKey?: string;
+  maxAttempts?: number;
+}
 
 /** A job handler must be idempotent: a job may run again after a crash between its effect and its completion. */
 export type JobHandler = (job: Job) => Promise<void>;
@@ -28,6 +37,17 @@ export function createJobService(deps: {
   const { db, clock, ids, log } = deps;
   const leaseMs = deps.leaseMs ?? 60_000;
   const handlers = new Map<string, JobHandler>();
+  const rowOf = (job: NewJob): typeof jobs.$inferInsert => ({
+    id: ids.newId(),
+    kind: job.kind,
+    payload: job.payload,
+    dedupeKey: job.dedupeKey ?? null,
+    status: 'pending',
+    runAt: job.runAt ?? clock.now(),
+    attempts: 0,
+    maxAttempts: job.maxAttempts ?? 10,
+    createdAt: clock.now(),
+  });
 
   return {
     /** Register the handler for a kind; only kinds with a handler are claimed by this process. */
@@ -36,32 +56,14 @@ export function createJobService(deps: {
     },
 
     /** Write jobs inside the caller's transaction, in one statement. A dedupe key already taken is skipped. */
-    async enqueue(
-      tx: Database,
-      ...list: Array<{
-        kind: string;
-        payload: Record<string, unknown>;
-        runAt?: Date;
-        dedupeKey?: string;
-        maxAttempts?: number;
-      }>
-    ) {
+    async enqueue(tx: Database, ...list: NewJob[]) {
       if (!list.length) return;
-      await tx
-        .insert(jobs)
-        .values(
-          list.map((job) => ({
-            id: ids.newId(),
-            kind: job.kind,
-            payload: job.payload,
-            dedupeKey: job.dedupeKey ?? null,
-            status: 'pending' as const,
-            runAt: job.runAt ?? clock.now(),
-            maxAttempts: job.maxAttempts ?? 10,
-            createdAt: clock.now(),
-          })),
-        )
-        .onConflictDoNothing({ target: jobs.dedupeKey });
+      await tx.insert(jobs).values(list.map(rowOf)).onConflictDoNothing({ target: jobs.dedupeKey });
+    },
+
+    /** The same jobs as one part of a caller's batched write (checkout writes everything in one statement). */
+    draft(...list: NewJob[]): BatchPart {
+      return { insert: jobs, rows: list.map(rowOf), onConflictDoNothing: true };
     },
 
     /** Return the claims of workers that died mid-job, so another worker picks them up. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { rawQuery, writeBatch } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, forbidden, notFound, unprocessable } from '../../shared/errors.js';
@@ -25,13 +26,22 @@ import {
   orderLines,
   orders,
 } from './schema.js';
-import { type DeliveryAddress, type DeliveryQuote, draftOrders } from './snapshot.js';
+import { type DeliveryAddress, type DeliveryQuote, draftOrders, flatDelivery } from './snapshot.js';
 
 export type Order = typeof orders.$inferSelect;
 
 /** How long an expiring checkout waits for a payment prompt that is still on the payer's phone. */
 const EXPIRY_GRACE_MS = 15 * 60_000;
 export type Checkout = typeof checkouts.$inferSelect;
+
+/** Claim an Idempotency-Key for this buyer; no row back means the key is taken (or being used). */
+const CLAIM_IDEMPOTENCY_KEY = {
+  name: 'checkout-claim-key',
+  text: `insert into idempotency_keys (user_id, key, request_hash, response_status, response_body, created_at)
+         values ($1, $2, $3, 201, $4::jsonb, $5)
+         on conflict do nothing
+         returning true as claimed`,
+};
 export type Dispute = typeof disputes.$inferSelect;
 
 export interface Actor {
@@ -465,16 +475,17 @@ export function createOrdersService(deps: {
       delivery?: Map<string, DeliveryQuote> | undefined;
     }) {
       return db.transaction(async (tx) => {
-        const [claimed] = await tx
-          .insert(idempotencyKeys)
-          .values({
-            userId: q.buyerId,
-            key: q.idempotencyKey,
-            requestHash: q.requestHash,
-            createdAt: clock.now(),
-          })
-          .onConflictDoNothing()
-          .returning();
+        // The key is claimed with its answer already in it: the transaction is all or nothing, so
+        // no one ever reads a claim without its answer, and a failed checkout frees the key.
+        const checkoutId = ids.newId();
+        const body = { checkout_id: checkoutId };
+        const [claimed] = await rawQuery<{ claimed: boolean }>(tx, CLAIM_IDEMPOTENCY_KEY, [
+          q.buyerId,
+          q.idempotencyKey,
+          q.requestHash,
+          JSON.stringify(body),
+          clock.now(),
+        ]);
         if (!claimed) {
           const [prior] = await tx
             .select()
@@ -497,14 +508,12 @@ export function createOrdersService(deps: {
           };
         }
 
-        const lines = await deps.cart.lockForCheckout(tx, q.buyerId);
-        if (!lines.length)
+        // The cart (locked, with its lines), then its SKUs (locked in id order as they are read),
+        // then the one pricing engine: three statements for everything the preview showed.
+        const locked = await deps.cart.lockForCheckout(tx, q.buyerId);
+        if (!locked.rows.length)
           throw conflict('CART_EMPTY', 'Your cart is empty (an order may already have been placed from it).');
-        await stock.lock(
-          tx,
-          lines.map((l) => l.skuId),
-        );
-        const view = await deps.cart.view(q.buyerId, tx);
+        const view = await deps.cart.viewLocked(tx, q.buyerId, locked);
         if (!view.ready) {
           throw new AppError(
             'CART_NOT_READY',
@@ -524,13 +533,8 @@ export function createOrdersService(deps: {
             },
           );
         }
-        await stock.take(
-          tx,
-          view.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
-        );
 
         const now = clock.now();
-        const checkoutId = ids.newId();
         const titles = new Map(
           view.lines.map((l) => [l.skuId, { title: l.sku!.title, attributes: l.sku!.attributes }]),
         );
@@ -540,14 +544,7 @@ export function createOrdersService(deps: {
           code: view.code,
           address: q.address,
           delivery: (sellerId) => {
-            if (!q.delivery)
-              return {
-                fee: s.deliveryFee,
-                promised_by: null,
-                from_zone: null,
-                to_zone: null,
-                duration_minutes: null,
-              };
+            if (!q.delivery) return flatDelivery(s.deliveryFee);
             const quoted = q.delivery.get(sellerId);
             // The cart changed sellers between the quote and this transaction: show the buyer again.
             if (!quoted)
@@ -559,99 +556,110 @@ export function createOrdersService(deps: {
         });
         const total = drafts.reduce((a, d) => a + d.snapshot.total, 0);
         const expiresAt = new Date(now.getTime() + s.checkoutTtlMinutes * MINUTE);
-        const [checkoutRow] = await tx
-          .insert(checkouts)
-          .values({
-            id: checkoutId,
-            buyerId: q.buyerId,
-            status: 'pending_payment',
-            payerPhone: q.payerPhone,
-            currency: view.currency,
-            totalAmount: total,
-            expiresAt,
-            createdAt: now,
-          })
-          .returning();
-        const orderRows = drafts.map((d) => ({
+        const checkoutRow: Checkout = {
+          id: checkoutId,
+          buyerId: q.buyerId,
+          status: 'pending_payment',
+          payerPhone: q.payerPhone,
+          currency: view.currency,
+          totalAmount: total,
+          expiresAt,
+          paidAt: null,
+          paymentReference: null,
+          createdAt: now,
+        };
+        const orderRows: Order[] = drafts.map((d) => ({
           id: ids.newId(),
           checkoutId,
           buyerId: q.buyerId,
           sellerId: d.sellerId,
-          status: 'pending_payment' as const,
+          status: 'pending_payment',
           currency: view.currency,
           originalAmount: d.snapshot.original,
           discountAmount: d.snapshot.discount_total,
           finalAmount: d.snapshot.final,
           deliveryFee: d.snapshot.delivery_fee,
-          promisedBy: d.snapshot.delivery?.promised_by ? new Date(d.snapshot.delivery.promised_by) : null,
           snapshot: d.snapshot,
+          deliveryCode: null,
+          deliveryCodeAttempts: 0,
+          handoverCode: null,
+          handoverCodeAttempts: 0,
+          riderId: null,
           createdAt: now,
           updatedAt: now,
+          paidAt: null,
+          deliveredAt: null,
+          disputeWindowEndsAt: null,
+          completedAt: null,
+          promisedBy: d.snapshot.delivery?.promised_by ? new Date(d.snapshot.delivery.promised_by) : null,
+          deliveredLate: null,
         }));
-        const insertedOrders = await tx.insert(orders).values(orderRows).returning();
-        await tx.insert(orderLines).values(
-          orderRows.flatMap((o) =>
-            o.snapshot.lines.map((l) => ({
-              orderId: o.id,
-              skuId: l.sku_id,
-              quantity: l.quantity,
-              unitPrice: l.unit_price,
-              finalAmount: l.final,
-            })),
-          ),
-        );
-        await tx.insert(orderEvents).values(
-          orderRows.map((o) => ({
-            id: ids.newId(),
-            orderId: o.id,
-            event: 'checkout',
-            fromStatus: null,
-            toStatus: 'pending_payment' as const,
-            actorUserId: q.buyerId,
-            actorRole: 'buyer' as const,
-            createdAt: now,
-          })),
-        );
-        await jobs.enqueue(
-          tx,
-          {
-            kind: 'checkout.expire',
-            payload: { checkoutId },
-            runAt: expiresAt,
-            dedupeKey: `checkout-expire:${checkoutId}`,
-          },
-          {
-            kind: 'notify.checkout_created',
-            payload: { checkoutId, buyerId: q.buyerId },
-          },
-        );
-        await audit.record(tx, {
-          actorUserId: q.buyerId,
-          action: 'checkout.created',
-          targetType: 'checkout',
-          targetId: checkoutId,
-          data: { orders: orderRows.map((o) => o.id), total },
-        });
-        await deps.cart.clear(q.buyerId, tx);
-        const body = { checkout_id: checkoutId };
-        await tx
-          .update(idempotencyKeys)
-          .set({ responseStatus: 201, responseBody: body })
-          .where(and(eq(idempotencyKeys.userId, q.buyerId), eq(idempotencyKeys.key, q.idempotencyKey)));
-
-        // Last of the writes: promotion and code rows are the hottest locks (every checkout that
-        // uses one waits for them), so they are taken when nothing else is left to do.
-        await promotions.burn(tx, {
+        const burn = {
           buyerId: q.buyerId,
           checkoutId,
           priced: view.priced,
           orderIdBySeller: new Map(orderRows.map((o) => [o.sellerId, o.id])),
-        });
+        };
+        // Every write of the checkout in one statement (one round trip): the stock taken (its SKUs
+        // are locked since the preview's read), the checkout, its orders with their snapshots,
+        // lines, timeline, expiry and notice jobs, audit, burn rows, and the emptied cart.
+        await writeBatch(tx, [
+          stock.takeDraft(view.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity }))),
+          { insert: checkouts, rows: [checkoutRow] },
+          { insert: orders, rows: orderRows },
+          {
+            insert: orderLines,
+            rows: orderRows.flatMap((o) =>
+              o.snapshot.lines.map((l) => ({
+                orderId: o.id,
+                skuId: l.sku_id,
+                quantity: l.quantity,
+                unitPrice: l.unit_price,
+                finalAmount: l.final,
+              })),
+            ),
+          },
+          {
+            insert: orderEvents,
+            rows: orderRows.map((o) => ({
+              id: ids.newId(),
+              orderId: o.id,
+              event: 'checkout',
+              fromStatus: null,
+              toStatus: 'pending_payment',
+              actorUserId: q.buyerId,
+              actorRole: 'buyer',
+              createdAt: now,
+            })),
+          },
+          jobs.draft(
+            {
+              kind: 'checkout.expire',
+              payload: { checkoutId },
+              runAt: expiresAt,
+              dedupeKey: `checkout-expire:${checkoutId}`,
+            },
+            { kind: 'notify.checkout_created', payload: { checkoutId, buyerId: q.buyerId } },
+          ),
+          audit.draft({
+            actorUserId: q.buyerId,
+            action: 'checkout.created',
+            targetType: 'checkout',
+            targetId: checkoutId,
+            data: { orders: orderRows.map((o) => o.id), total },
+          }),
+          promotions.burnDraft(burn),
+          ...deps.cart.clearDraft(q.buyerId),
+        ]);
+
+        // Last: promotion and code rows are the hottest locks (every checkout that uses one waits
+        // for them), so their budgets are spent when nothing else is left to do.
+        await promotions.spend(tx, burn);
         return {
           replayed: false,
           status: 201,
           body,
-          fresh: { checkout: checkoutRow!, orders: insertedOrders },
+          fresh: { checkout: checkoutRow, orders: orderRows },
         };
       });
     },

@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
+import { type BatchPart, rawQuery, typedRows } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/columns.js';
 import type { Clock } from '../../shared/clock.js';
@@ -18,6 +19,30 @@ import {
   type PromotionScope,
 } from './pricing.js';
 import { discountCodes, incentiveBurns, loyaltyEntries, promotions } from './schema.js';
+
+/**
+ * The promotions that could touch a cart's lines: running or near their window (so the preview can
+ * say why one did not apply), scoped to everything, or to a category, brand, product or SKU of a line.
+ */
+const CANDIDATE_PROMOTIONS = {
+  name: 'promotion-candidates',
+  text: `select * from promotions
+          where active and ends_at > $1 and starts_at < $2
+            and (scope_type = 'all'
+              or (scope_type = 'category' and scope_id = any($3::uuid[]))
+              or (scope_type = 'brand' and scope_id = any($4::uuid[]))
+              or (scope_type = 'product' and scope_id = any($5::uuid[]))
+              or (scope_type = 'sku' and scope_id = any($6::uuid[])))`,
+};
+
+/** Spend one promotion's budget if it is running and has enough left; no row back means it was not. */
+const SPEND_PROMOTION = {
+  name: 'promotion-spend',
+  text: `update promotions set burned_amount = burned_amount + $2, uses = uses + 1
+          where id = $1 and active and starts_at <= $3 and ends_at > $3
+            and burned_amount + $2 <= budget_amount
+      returning per_buyer_limit`,
+};
 
 export type Promotion = typeof promotions.$inferSelect;
 export type DiscountCode = typeof discountCodes.$inferSelect;
@@ -183,16 +208,177 @@ export function createPromotionsService(deps: {
     column: typeof incentiveBurns.promotionId | typeof incentiveBurns.codeId,
     idList: string[],
     buyerId: string,
+    exceptCheckout?: string,
   ) {
     const out = new Map<string, number>();
     if (!idList.length) return out;
     const rows = await tx
       .select({ id: column, n: sql<number>`count(distinct ${incentiveBurns.checkoutId})::int` })
       .from(incentiveBurns)
-      .where(and(inArray(column, idList), eq(incentiveBurns.buyerId, buyerId), notReversed))
+      .where(
+        and(
+          inArray(column, idList),
+          eq(incentiveBurns.buyerId, buyerId),
+          notReversed,
+          exceptCheckout ? ne(incentiveBurns.checkoutId, exceptCheckout) : undefined,
+        ),
+      )
       .groupBy(column);
     for (const r of rows) out.set(r.id!, r.n);
     return out;
+  }
+
+  interface BurnRequest {
+    buyerId: string;
+    checkoutId: string;
+    priced: PricedCart;
+    orderIdBySeller?: Map<string, string>;
+  }
+
+  /** One burn row per promoted line, and one per seller order for the code (each order's share). */
+  function burnRows(q: BurnRequest): Array<typeof incentiveBurns.$inferInsert> {
+    const now = clock.now();
+    const rows: Array<typeof incentiveBurns.$inferInsert> = [];
+    for (const l of q.priced.lines) {
+      if (!l.promotion) continue;
+      rows.push({
+        id: ids.newId(),
+        kind: 'promotion',
+        promotionId: l.promotion.id,
+        codeId: null,
+        buyerId: q.buyerId,
+        checkoutId: q.checkoutId,
+        orderId: q.orderIdBySeller?.get(l.sellerId) ?? null,
+        skuId: l.skuId,
+        amount: l.promotion.amount,
+        createdAt: now,
+      });
+    }
+    if (q.priced.code) {
+      const bySeller = new Map<string, number>();
+      for (const l of q.priced.lines)
+        if (l.codeDiscount > 0) bySeller.set(l.sellerId, (bySeller.get(l.sellerId) ?? 0) + l.codeDiscount);
+      for (const [sellerId, amount] of bySeller) {
+        rows.push({
+          id: ids.newId(),
+          kind: 'code',
+          promotionId: null,
+          codeId: q.priced.code.id,
+          buyerId: q.buyerId,
+          checkoutId: q.checkoutId,
+          orderId: q.orderIdBySeller?.get(sellerId) ?? null,
+          skuId: null,
+          amount,
+          createdAt: now,
+        });
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Spend the budgets a priced cart uses, inside the checkout's transaction (its burn rows may
+   * already be written: the per-buyer counts leave this checkout out). One conditional UPDATE per
+   * promotion, in id order: it takes the row lock, checks the window and the budget against the
+   * running total, and spends it, all at once, so concurrent checkouts can never overspend; any
+   * shortfall throws and rolls the checkout back. Loyalty points are debited here too.
+   */
+  async function spend(tx: Database, q: BurnRequest) {
+    const now = clock.now();
+    const promoIds = [
+      ...new Set(q.priced.lines.flatMap((l) => (l.promotion ? [l.promotion.id] : []))),
+    ].sort();
+    const limited: string[] = [];
+    for (const id of promoIds) {
+      const wanted = q.priced.lines.reduce(
+        (a, l) => a + (l.promotion?.id === id ? l.promotion.amount : 0),
+        0,
+      );
+      const [spent] = await rawQuery<{ per_buyer_limit: number | null }>(tx, SPEND_PROMOTION, [
+        id,
+        wanted,
+        now,
+      ]);
+      if (!spent) {
+        const [p] = await tx.select().from(promotions).where(eq(promotions.id, id));
+        if (!p?.active || now < p.startsAt || now >= p.endsAt)
+          throw conflict('PROMOTION_EXPIRED', `The promotion "${p?.name ?? id}" is no longer running.`);
+        throw conflict('PROMOTION_BUDGET_EXHAUSTED', `The promotion "${p.name}" has run out of budget.`);
+      }
+      if (spent.per_buyer_limit !== null) limited.push(id);
+    }
+    if (limited.length) {
+      // The buyer's own earlier checkouts cannot change under us: checkout holds the buyer's cart lock.
+      const used = await buyerUses(tx, incentiveBurns.promotionId, limited, q.buyerId, q.checkoutId);
+      const over = await tx.select().from(promotions).where(inArray(promotions.id, limited));
+      const hit = over.find((p) => p.perBuyerLimit !== null && (used.get(p.id) ?? 0) >= p.perBuyerLimit);
+      if (hit)
+        throw conflict('PROMOTION_LIMIT_REACHED', `You have already used "${hit.name}" as often as allowed.`);
+    }
+    if (q.priced.code) {
+      const amount = q.priced.code.amount;
+      const [c] = await tx
+        .update(discountCodes)
+        .set({
+          burnedAmount: sql`${discountCodes.burnedAmount} + ${amount}`,
+          uses: sql`${discountCodes.uses} + 1`,
+        })
+        .where(
+          and(
+            eq(discountCodes.id, q.priced.code.id),
+            eq(discountCodes.active, true),
+            lte(discountCodes.startsAt, now),
+            gt(discountCodes.endsAt, now),
+            sql`(${discountCodes.budgetAmount} is null or ${discountCodes.burnedAmount} + ${amount} <= ${discountCodes.budgetAmount})`,
+            sql`(${discountCodes.maxUses} is null or ${discountCodes.uses} < ${discountCodes.maxUses})`,
+          ),
+        )
+        .returning();
+      if (!c) {
+        const [row] = await tx.select().from(discountCodes).where(eq(discountCodes.id, q.priced.code.id));
+        if (!row?.active || now < row.startsAt || now >= row.endsAt)
+          throw conflict('CODE_EXPIRED', 'The discount code is no longer valid.');
+        if (row.maxUses !== null && row.uses >= row.maxUses)
+          throw conflict('CODE_USAGE_LIMIT_REACHED', 'The discount code has been used up.');
+        throw conflict('CODE_BUDGET_EXHAUSTED', 'The discount code has run out of budget.');
+      }
+      if (
+        c.perBuyerLimit !== null &&
+        ((await buyerUses(tx, incentiveBurns.codeId, [c.id], q.buyerId, q.checkoutId)).get(c.id) ?? 0) >=
+          c.perBuyerLimit
+      ) {
+        throw conflict('CODE_LIMIT_REACHED', 'You have already used this code as often as allowed.');
+      }
+    }
+    if (q.priced.loyalty) {
+      await lockLoyalty(tx, q.buyerId);
+      const balance = await loyaltyBalance(tx, q.buyerId);
+      if (balance < q.priced.loyalty.pointsUsed) {
+        throw conflict('INSUFFICIENT_POINTS', 'Your points balance changed; review your cart.');
+      }
+      // One redeem entry per seller order (points split by each order's share of the points
+      // discount), so cancelling one order of a checkout gives back exactly its points.
+      const shares = new Map<string, number>();
+      for (const l of q.priced.lines)
+        shares.set(l.sellerId, (shares.get(l.sellerId) ?? 0) + l.loyaltyDiscount);
+      const sellers = [...shares.keys()].filter((k) => shares.get(k)! > 0);
+      const points = q.orderIdBySeller
+        ? allocate(
+            q.priced.loyalty.pointsUsed,
+            sellers.map((k) => shares.get(k)!),
+          )
+        : [q.priced.loyalty.pointsUsed];
+      for (let i = 0; i < points.length; i++) {
+        if (points[i]! <= 0) continue;
+        await addLoyalty(tx, {
+          buyerId: q.buyerId,
+          kind: 'redeem',
+          points: -points[i]!,
+          checkoutId: q.checkoutId,
+          orderId: q.orderIdBySeller ? (q.orderIdBySeller.get(sellers[i]!) ?? null) : null,
+        });
+      }
+    }
   }
 
   const toRule = (p: Promotion, buyerUsed: number): PromotionRule => ({
@@ -467,42 +653,18 @@ export function createPromotionsService(deps: {
     ): Promise<PricingInput> {
       const now = clock.now();
       const horizon = 30 * 24 * 3600_000;
-      const scopes: SQL[] = [eq(promotions.scopeType, 'all')];
-      const cats = [...new Set(q.lines.flatMap((l) => l.categoryIds))];
-      const brandIds = [...new Set(q.lines.map((l) => l.brandId).filter((b): b is string => b !== null))];
-      if (cats.length)
-        scopes.push(and(eq(promotions.scopeType, 'category'), inArray(promotions.scopeId, cats))!);
-      if (brandIds.length)
-        scopes.push(and(eq(promotions.scopeType, 'brand'), inArray(promotions.scopeId, brandIds))!);
-      if (q.lines.length) {
-        scopes.push(
-          and(
-            eq(promotions.scopeType, 'product'),
-            inArray(promotions.scopeId, [...new Set(q.lines.map((l) => l.productId))]),
-          )!,
-        );
-        scopes.push(
-          and(
-            eq(promotions.scopeType, 'sku'),
-            inArray(
-              promotions.scopeId,
-              q.lines.map((l) => l.skuId),
-            ),
-          )!,
-        );
-      }
       const promos = q.lines.length
-        ? await tx
-            .select()
-            .from(promotions)
-            .where(
-              and(
-                eq(promotions.active, true),
-                or(...scopes),
-                gt(promotions.endsAt, new Date(now.getTime() - horizon)),
-                lt(promotions.startsAt, new Date(now.getTime() + horizon)),
-              ),
-            )
+        ? typedRows(
+            promotions,
+            await rawQuery(tx, CANDIDATE_PROMOTIONS, [
+              new Date(now.getTime() - horizon),
+              new Date(now.getTime() + horizon),
+              [...new Set(q.lines.flatMap((l) => l.categoryIds))],
+              [...new Set(q.lines.map((l) => l.brandId).filter((b): b is string => b !== null))],
+              [...new Set(q.lines.map((l) => l.productId))],
+              [...new Set(q.lines.map((l) => l.skuId))],
+            ]),
+          )
         : [];
       const promoUsage = await buyerUses(
         tx,
@@ -543,153 +705,21 @@ export function createPromotionsService(deps: {
 
     // ---------------------------------------------------------------- burning (checkout)
     /**
-     * Record every incentive a priced cart uses, inside the checkout's transaction. Promotion and
-     * code rows are locked in id order and their budgets and limits re-checked from the burn
-     * records, so concurrent checkouts can never overspend; any shortfall rolls the checkout back.
+     * Record every incentive a priced cart uses, inside the checkout's transaction: the burn rows,
+     * then the budgets spent (see `spend`). Checkout itself writes the rows in its batched write
+     * (`burnDraft`) and calls `spend` last.
      */
-    async burn(
-      tx: Database,
-      q: { buyerId: string; checkoutId: string; priced: PricedCart; orderIdBySeller?: Map<string, string> },
-    ) {
-      const now = clock.now();
-      const promoIds = [
-        ...new Set(q.priced.lines.flatMap((l) => (l.promotion ? [l.promotion.id] : []))),
-      ].sort();
-      // One conditional UPDATE per promotion, in id order: it takes the row lock, checks the window
-      // and the budget against the running total, and spends it, all at once. Nothing to re-sum.
-      const perBuyer = await buyerUses(tx, incentiveBurns.promotionId, promoIds, q.buyerId);
-      for (const id of promoIds) {
-        const wanted = q.priced.lines.reduce(
-          (a, l) => a + (l.promotion?.id === id ? l.promotion.amount : 0),
-          0,
-        );
-        const [spent] = await tx
-          .update(promotions)
-          .set({
-            burnedAmount: sql`${promotions.burnedAmount} + ${wanted}`,
-            uses: sql`${promotions.uses} + 1`,
-          })
-          .where(
-            and(
-              eq(promotions.id, id),
-              eq(promotions.active, true),
-              lte(promotions.startsAt, now),
-              gt(promotions.endsAt, now),
-              sql`${promotions.burnedAmount} + ${wanted} <= ${promotions.budgetAmount}`,
-            ),
-          )
-          .returning();
-        if (!spent) {
-          const [p] = await tx.select().from(promotions).where(eq(promotions.id, id));
-          if (!p?.active || now < p.startsAt || now >= p.endsAt)
-            throw conflict('PROMOTION_EXPIRED', `The promotion "${p?.name ?? id}" is no longer running.`);
-          throw conflict('PROMOTION_BUDGET_EXHAUSTED', `The promotion "${p.name}" has run out of budget.`);
-        }
-        // The buyer's own earlier checkouts cannot change under us: checkout holds the buyer's cart lock.
-        if (spent.perBuyerLimit !== null && (perBuyer.get(id) ?? 0) >= spent.perBuyerLimit) {
-          throw conflict(
-            'PROMOTION_LIMIT_REACHED',
-            `You have already used "${spent.name}" as often as allowed.`,
-          );
-        }
-      }
-      const rows: Array<typeof incentiveBurns.$inferInsert> = [];
-      for (const l of q.priced.lines) {
-        if (!l.promotion) continue;
-        rows.push({
-          id: ids.newId(),
-          kind: 'promotion',
-          promotionId: l.promotion.id,
-          buyerId: q.buyerId,
-          checkoutId: q.checkoutId,
-          orderId: q.orderIdBySeller?.get(l.sellerId) ?? null,
-          skuId: l.skuId,
-          amount: l.promotion.amount,
-          createdAt: now,
-        });
-      }
-      if (q.priced.code) {
-        const amount = q.priced.code.amount;
-        const [c] = await tx
-          .update(discountCodes)
-          .set({
-            burnedAmount: sql`${discountCodes.burnedAmount} + ${amount}`,
-            uses: sql`${discountCodes.uses} + 1`,
-          })
-          .where(
-            and(
-              eq(discountCodes.id, q.priced.code.id),
-              eq(discountCodes.active, true),
-              lte(discountCodes.startsAt, now),
-              gt(discountCodes.endsAt, now),
-              sql`(${discountCodes.budgetAmount} is null or ${discountCodes.burnedAmount} + ${amount} <= ${discountCodes.budgetAmount})`,
-              sql`(${discountCodes.maxUses} is null or ${discountCodes.uses} < ${discountCodes.maxUses})`,
-            ),
-          )
-          .returning();
-        if (!c) {
-          const [row] = await tx.select().from(discountCodes).where(eq(discountCodes.id, q.priced.code.id));
-          if (!row?.active || now < row.startsAt || now >= row.endsAt)
-            throw conflict('CODE_EXPIRED', 'The discount code is no longer valid.');
-          if (row.maxUses !== null && row.uses >= row.maxUses)
-            throw conflict('CODE_USAGE_LIMIT_REACHED', 'The discount code has been used up.');
-          throw conflict('CODE_BUDGET_EXHAUSTED', 'The discount code has run out of budget.');
-        }
-        if (
-          c.perBuyerLimit !== null &&
-          ((await buyerUses(tx, incentiveBurns.codeId, [c.id], q.buyerId)).get(c.id) ?? 0) >= c.perBuyerLimit
-        ) {
-          throw conflict('CODE_LIMIT_REACHED', 'You have already used this code as often as allowed.');
-        }
-        // One burn row per seller order, so each order's snapshot can point at its share.
-        const bySeller = new Map<string, number>();
-        for (const l of q.priced.lines)
-          if (l.codeDiscount > 0) bySeller.set(l.sellerId, (bySeller.get(l.sellerId) ?? 0) + l.codeDiscount);
-        for (const [sellerId, amount] of bySeller) {
-          rows.push({
-            id: ids.newId(),
-            kind: 'code',
-            codeId: c.id,
-            buyerId: q.buyerId,
-            checkoutId: q.checkoutId,
-            orderId: q.orderIdBySeller?.get(sellerId) ?? null,
-            amount,
-            createdAt: now,
-          });
-        }
-      }
+    async burn(tx: Database, q: BurnRequest) {
+      const rows = burnRows(q);
       if (rows.length) await tx.insert(incentiveBurns).values(rows);
-      if (q.priced.loyalty) {
-        await lockLoyalty(tx, q.buyerId);
-        const balance = await loyaltyBalance(tx, q.buyerId);
-        if (balance < q.priced.loyalty.pointsUsed) {
-          throw conflict('INSUFFICIENT_POINTS', 'Your points balance changed; review your cart.');
-        }
-        // One redeem entry per seller order (points split by each order's share of the points
-        // discount), so cancelling one order of a checkout gives back exactly its points.
-        const shares = new Map<string, number>();
-        for (const l of q.priced.lines)
-          shares.set(l.sellerId, (shares.get(l.sellerId) ?? 0) + l.loyaltyDiscount);
-        const sellers = [...shares.keys()].filter((k) => shares.get(k)! > 0);
-        const points = q.orderIdBySeller
-          ? allocate(
-              q.priced.loyalty.pointsUsed,
-              sellers.map((k) => shares.get(k)!),
-            )
-          : [q.priced.loyalty.pointsUsed];
-        for (let i = 0; i < points.length; i++) {
-          if (points[i]! <= 0) continue;
-          await addLoyalty(tx, {
-            buyerId: q.buyerId,
-            kind: 'redeem',
-            points: -points[i]!,
-            checkoutId: q.checkoutId,
-            orderId: q.orderIdBySeller ? (q.orderIdBySeller.get(sellers[i]!) ?? null) : null,
-          });
-        }
-      }
+      await spend(tx, q);
       return rows.length;
     },
+
+    /** The burn rows as one part of the checkout's batched write. */
+    burnDraft: (q: BurnRequest): BatchPart => ({ insert: incentiveBurns, rows: burnRows(q) }),
+
+    spend,
 
     /** A cancelled checkout gives its budgets and points back, exactly once. */
     /**
