@@ -1,6 +1,8 @@
 // The checkout benchmark (issue 4): buyers checking out concurrently through the HTTP API, spread
 // over many SKUs and as a flash sale, against the same checkout SQL replayed straight through pg.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
@@ -18,6 +20,75 @@ interface Buyer {
 }
 
 let phoneSeq = 0;
+
+/** CPU seconds a process has used (Linux /proc; 100 ticks a second). */
+function cpuOf(pid: number | 'self'): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds used by every PostgreSQL process (backends, WAL writer, checkpointer). */
+function postgresCpu(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuOf(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** CPU used per unit of work by the API server, PostgreSQL and this process, between start and stop. */
+function cpuMeter(serverPid: number | null) {
+  const at = () => ({ server: serverPid ? cpuOf(serverPid) : 0, pg: postgresCpu(), self: cpuOf('self') });
+  const start = at();
+  return (units: number) => {
+    const end = at();
+    const ms = (a: number, b: number) => ((b - a) * 1000) / units;
+    return { server: ms(start.server, end.server), pg: ms(start.pg, end.pg), self: ms(start.self, end.self) };
+  };
+}
+
+/**
+ * A JSON POST over a keep-alive connection, body read to the end; resolves with the status. Plain
+ * node:http rather than fetch: the load generator shares the machine's two cores with the server
+ * and PostgreSQL, and fetch costs it about twice the CPU per request.
+ */
+function post(
+  agent: Agent,
+  url: string,
+  req: { headers: Record<string, string>; body: string },
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const r = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          ...req.headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(req.body),
+        },
+      },
+      (res) => {
+        res.on('data', () => {});
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
 
 function pct(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -110,32 +181,28 @@ async function fire(base: string, buyers: Buyer[], concurrency: number) {
   const lat: number[] = [];
   const statuses = new Map<number, number>();
   let next = 0;
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < buyers.length) {
         const b = buyers[next++]!;
         const t0 = performance.now();
-        const res = await fetch(`${base}/api/v1/orders/checkout`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${b.token}`,
-            'content-type': 'application/json',
-            'idempotency-key': randomUUID(),
-          },
+        const status = await post(agent, `${base}/api/v1/orders/checkout`, {
+          headers: { authorization: `Bearer ${b.token}`, 'idempotency-key': randomUUID() },
           body: JSON.stringify({
             address_id: b.addressId,
             payer_phone: '0754 123 456',
             preview_token: b.preview,
           }),
         });
-        await res.arrayBuffer();
         lat.push(performance.now() - t0);
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
   lat.sort((a, b) => a - b);
   return {
     seconds,
@@ -207,9 +274,22 @@ export async function checkoutBench(ctx: {
   url: string;
   base: string;
   app: FastifyInstance;
+  /** the API server's process, for its CPU use */
+  serverPid: number | null;
   skuIds: string[];
   flashSkuId: string;
-}): Promise<{ markdown: string; at32: { ratio: number; p99: number } }> {
+}): Promise<{
+  markdown: string;
+  at32: {
+    ratio: number;
+    p99: number;
+    perSec: number;
+    rawPerSec: number;
+    serverCpu: number;
+    totalCpu: number;
+    rawCpu: number;
+  };
+}> {
   const { db, base } = ctx;
   const levels = [
     [1, 60],
@@ -219,7 +299,9 @@ export async function checkoutBench(ctx: {
   ] as const;
   const spread: Array<{ c: number; r: Awaited<ReturnType<typeof fire>> }> = [];
   let offset = 0;
+  const cpu: Record<'api' | 'raw', ReturnType<ReturnType<typeof cpuMeter>> | null> = { api: null, raw: null };
   console.log('checkout bench: seeding buyers…');
+  if (process.env.BENCH_EXPERIMENT_NO_PROMOS) await db.execute(sql`update promotions set active = false`);
   for (const [c, n] of levels) {
     const start = offset;
     const seeded = await seedBuyers(
@@ -231,7 +313,32 @@ export async function checkoutBench(ctx: {
     );
     offset += n;
     const buyers = await withPreviews(base, seeded);
-    spread.push({ c, r: await fire(base, buyers, c) });
+    if (process.env.BENCH_TRACE && c === 1) {
+      // One checkout's statements as PostgreSQL receives them, through the same app in this process.
+      const seen: string[] = [];
+      const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+      const orig = proto.query;
+      proto.query = function (this: unknown, ...args: unknown[]) {
+        const q = args[0] as string | { text: string };
+        seen.push(typeof q === 'string' ? q : q.text);
+        return orig.apply(this, args);
+      };
+      const b = buyers.shift()!;
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/orders/checkout',
+        headers: { authorization: `Bearer ${b.token}`, 'idempotency-key': randomUUID() },
+        payload: { address_id: b.addressId, payer_phone: '0754 123 456', preview_token: b.preview },
+      });
+      proto.query = orig;
+      console.log(
+        `one checkout (${res.statusCode}): ${seen.length} statements\n${seen.map((x) => x.replace(/\s+/g, ' ').slice(0, 140)).join('\n')}`,
+      );
+    }
+    const meter = cpuMeter(ctx.serverPid);
+    const r = await fire(base, buyers, c);
+    if (c === 32) cpu.api = meter(r.ok);
+    spread.push({ c, r });
   }
   // Flash sale: 1,000 buyers want the last 10 units of one SKU.
   await db
@@ -274,6 +381,7 @@ export async function checkoutBench(ctx: {
     const lat: number[] = [];
     let next = 0;
     const t0 = performance.now();
+    const meter = cpuMeter(null);
     await Promise.all(
       Array.from({ length: c }, async () => {
         while (next < n) {
@@ -286,6 +394,7 @@ export async function checkoutBench(ctx: {
         }
       }),
     );
+    if (c === 32) cpu.raw = meter(n);
     lat.sort((a, b) => a - b);
     raw.push({ c, perSec: n / ((performance.now() - t0) / 1000), p50: pct(lat, 50), p99: pct(lat, 99) });
   }
@@ -297,7 +406,16 @@ export async function checkoutBench(ctx: {
     return `| ${c} | ${r.n} | ${r.ok} | ${perSec.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${rawAt.perSec.toFixed(0)} | ${(perSec / rawAt.perSec).toFixed(2)}× |`;
   });
   const s32 = spread.find((x) => x.c === 32)!.r;
-  const at32 = { ratio: s32.ok / s32.seconds / raw.find((x) => x.c === 32)!.perSec, p99: s32.p99 };
+  const rawPerSec = raw.find((x) => x.c === 32)!.perSec;
+  const at32 = {
+    ratio: s32.ok / s32.seconds / rawPerSec,
+    p99: s32.p99,
+    perSec: s32.ok / s32.seconds,
+    rawPerSec,
+    serverCpu: cpu.api?.server ?? Number.NaN,
+    totalCpu: cpu.api ? cpu.api.server + cpu.api.pg + cpu.api.self : Number.NaN,
+    rawCpu: cpu.raw ? cpu.raw.pg + cpu.raw.self : Number.NaN,
+  };
   const flashStatuses = [...flash.statuses].map(([code, n]) => `${code}: ${n}`).join(', ');
   const markdown = `## Checkout over HTTP against its own raw SQL
 
@@ -308,6 +426,9 @@ expiry job, outbox, empty cart). "raw" replays the same writes as one prepared S
 | concurrency | checkouts tried | succeeded | checkouts/s | p50 | p95 | p99 | raw SQL tx/s | ratio |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
+
+CPU per checkout at 32 buyers (from /proc): API server **${cpu.api?.server.toFixed(1)} ms**, PostgreSQL ${cpu.api?.pg.toFixed(1)} ms,
+load generator ${cpu.api?.self.toFixed(1)} ms. The raw replay: PostgreSQL ${cpu.raw?.pg.toFixed(1)} ms, its \`pg\` client ${cpu.raw?.self.toFixed(1)} ms.
 
 Flash sale: 1,000 buyers, 64 at a time, want the last 10 units of one SKU: ${sold} orders, **${oversold} oversold**, replies ${flashStatuses}
 (${flash.p99.toFixed(1)} ms p99). Budget overspend: **${overspend}** promotions over budget. Ledger after confirming every payment:

@@ -4,8 +4,15 @@
 //
 // Database: BENCH_DATABASE_URL if set; otherwise a fresh database on the local PostgreSQL
 // (127.0.0.1:5432, user postgres) that this run creates and drops.
+// The API runs as `src/server.ts` in a child process; this process seeds, generates load, and
+// replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched);
+// BENCH_TRACE=1 prints one checkout's statements; BENCH_PROFILE=<dir> profiles the server;
+// BENCH_EXPERIMENT_NO_PROMOS=1 switches promotions off before the checkout runs (a trial, never for the docs).
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { and, desc, eq, sql } from 'drizzle-orm';
@@ -33,6 +40,29 @@ interface Result {
   p95: number;
   p99: number;
   errors: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(url: string) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the bench server did not come up at ${url}`);
 }
 
 function pct(sorted: number[], p: number) {
@@ -87,6 +117,7 @@ async function main() {
     url = `postgres://postgres@127.0.0.1:5432/${dropAfter}`;
   }
   const handle = openPostgres(url, 20);
+  let stopServer = async (): Promise<unknown> => undefined;
   try {
     await handle.migrate();
     const db = handle.db;
@@ -247,8 +278,9 @@ async function main() {
     }
     await db.execute(sql`analyze`);
 
-    // ---- serve over real HTTP on loopback
-    const config = loadConfig({
+    // ---- serve over real HTTP on loopback, from the production entry point in a process of its
+    // own (as deployed), so the load generator here never shares the server's event loop.
+    const env = {
       NODE_ENV: 'production',
       OTP_HASH_SECRET: 'bench-secret-bench-secret-bench-secret!',
       SMS_PROVIDER: 'africastalking',
@@ -266,10 +298,27 @@ async function main() {
       VODACOM_API_KEY: 'unused',
       VODACOM_PUBLIC_KEY: 'unused',
       VODACOM_SERVICE_PROVIDER_CODE: '000000',
+      // Jobs (expiry, notices) wait in the table: the bench measures requests, not the worker.
+      EMBEDDED_WORKER: 'false',
+    };
+    const port = await freePort();
+    // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits.
+    const profile = process.env.BENCH_PROFILE
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]
+      : [];
+    const server = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
+      cwd: new URL('..', import.meta.url),
+      env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const app = await buildApp({ db, config, logger: false });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    stopServer = () => {
+      server.kill('SIGTERM');
+      return once(server, 'exit');
+    };
+    const base = `http://127.0.0.1:${port}`;
+    await waitUntilUp(`${base}/health`);
+    // The same app in this process, never listening: the bench's direct calls (confirm payment, reconcile).
+    const app = await buildApp({ db, config: loadConfig(env), logger: false });
     const get = async (path: string, token?: string) => {
       const res = await fetch(base + path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
       await res.arrayBuffer();
@@ -277,6 +326,21 @@ async function main() {
     };
     const productIds = products.map((p) => p.id!);
     const results: Result[] = [];
+    // BENCH_ONLY=checkout: the checkout section alone, printed, docs untouched (for profiling).
+    if (process.env.BENCH_ONLY === 'checkout') {
+      const only = await checkoutBench({
+        db,
+        url,
+        base,
+        app,
+        serverPid: server.pid ?? null,
+        skuIds: variants.slice(100).map((v) => v.id!),
+        flashSkuId: variants[99]!.id!,
+      });
+      console.log(only.markdown);
+      await app.close();
+      return;
+    }
     // Warm-up so JIT and plan caches are not measured.
     await load('warm-up', 8, 400, (i) =>
       get(i % 2 ? '/api/v1/products?limit=20' : `/api/v1/cart`, tokens[i % tokens.length]),
@@ -326,6 +390,7 @@ async function main() {
       url,
       base,
       app,
+      serverPid: server.pid ?? null,
       skuIds: variants.slice(100).map((v) => v.id!),
       flashSkuId: variants[99]!.id!,
     });
@@ -384,6 +449,8 @@ async function main() {
 Produced by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL ${pgVersion.server_version}, client and server on one machine over loopback.
 Data: ${PRODUCTS} verified products (${PRODUCTS * 2} SKUs) from ${SELLERS} sellers in ${CATEGORIES} categories, 5 category promotions, one code, ${BUYERS} buyers each with a 4-line cart across 4 sellers.
 Latencies in milliseconds, measured by the client; every figure is one run (expect ±10–20 % between runs on a shared machine).
+Absolute figures move with the host: on machines of this same kind the raw SQL baselines have differed by 2× from one day to the
+next, so compare each path with the raw SQL measured in the same run, not with another day's figures.
 
 ## Hot read paths over HTTP
 
@@ -410,19 +477,43 @@ ${assignmentSection.markdown}
 
 Issue 4 asks, at 32 concurrent buyers, for checkout at least 0.5× of its own raw SQL with p99 under 50 ms. This run measured
 **${checkoutSection.at32.ratio.toFixed(2)}×** with p99 **${checkoutSection.at32.p99.toFixed(0)} ms**${checkoutSection.at32.ratio >= 0.5 && checkoutSection.at32.p99 < 50 ? ': both targets met.' : ': the targets are not met yet.'}
-Correctness held under load (no oversell, no overspend, a reconciled ledger). The gap is round trips: a checkout runs about 35 statements (authentication, idempotency claim, cart lock and read,
-SKU lock, the cart preview's reads, stock update, promotion and code locks and usage sums, inserts for checkout, orders, lines,
-events, burns, jobs, audit rows, cart clean-up, idempotency answer), where the raw replay runs 10. Folding the preview's reads
-into fewer statements, writing events and audit rows set-based, and caching the candidate promotions per request are next.
-The second cause is a hot lock: every checkout that uses a promotion or code holds that row's lock from its burn to its commit,
-so those checkouts run one at a time. Taking the burn last (after every other write) doubled throughput at 8 and 32 buyers;
-spending budgets from running totals (one conditional UPDATE instead of a lock and a sum over every burn) keeps that cost flat
-as a promotion gets popular, though it moved this run little. On 2 cores the API process and PostgreSQL share the CPU; profiling
-where the remaining time goes (query building and validation in Node, or commits in PostgreSQL) comes before further changes.
+Correctness held under load: no oversell, no overspend, a reconciled ledger.
+
+**What changed since the first measurement** (0.12×, p99 493 ms, on an otherwise idle machine of this kind). A CPU profile of the
+server and PostgreSQL's own statement log showed where a checkout's time went, and each finding was fixed where it was:
+- *Round trips.* A checkout sent 26 statements; it now sends 10: session, address, \`begin\`, the idempotency claim (its answer
+  written with it), the cart with its lines (one locked read), the SKUs with the seller check (locked as they are read), the
+  candidate promotions, **one** statement for every write (stock, checkout, orders with snapshots, lines, timeline, jobs, audit,
+  burn rows, emptied cart: data-modifying CTEs fed by JSON parameters, \`src/db/batch.ts\`), each promotion's budget, \`commit\`.
+- *Query building.* Building a Drizzle query cost this CPU more than PostgreSQL spent running it (130–220 µs each). The checkout's
+  statements are now prepared once: written by hand where they are the module's own rule, compiled once from the Drizzle query
+  where the rule is shared (the seller check), and named, so PostgreSQL parses them once per connection.
+- *Planning.* PostgreSQL re-planned the SKU read on every checkout (1.1 ms, more than running it). It is now an IN list of exactly
+  as many SKUs, whose seller check runs row by row (\`offset 0\`), so a kept plan is as good as a fresh one.
+- *A scan.* The stock update joined a JSON record set that the planner guessed at 100 rows, so it scanned every variant; it now
+  takes two arrays through \`unnest\` and uses the primary key.
+- *The load generator* ran in the server's process and used \`fetch\`; the server is now \`src/server.ts\` in its own process and
+  the load comes over \`node:http\` keep-alive connections (half fetch's CPU on the shared cores).
+
+**Why not 0.5× yet.** On two shared cores, throughput follows total CPU per checkout. In this run a checkout cost
+${checkoutSection.at32.totalCpu.toFixed(1)} ms of CPU across the API server (${checkoutSection.at32.serverCpu.toFixed(1)} ms), PostgreSQL and the load generator, where a raw replay costs
+${checkoutSection.at32.rawCpu.toFixed(1)} ms. About a third of the server's share is the kernel's socket writes for its ten statements (this VM makes each
+loopback write expensive); the rest is HTTP, validation, pricing and JSON. PostgreSQL does about twice the raw replay's work because
+the real checkout writes more (JSONB snapshots, audit, burns, the idempotency key, job payloads, the cart, the promotion budget)
+and reads more (session, address, the seller check, promotions).
+
+**Why p99 is not under 50 ms.** With 32 buyers always waiting, mean latency is 32 ÷ throughput: under 50 ms needs 640 checkouts/s,
+more than this machine's raw SQL replay itself reached (${checkoutSection.at32.rawPerSec.toFixed(0)} tx/s at 32 clients; the issue's reference machine reached 3,700/s).
+The tail beyond the mean is the promotion rows: checkouts that use the same promotion take turns on its row, from its budget
+update to their commit (with promotions switched off, p99 at 32 buyers roughly halved in a trial run).
+
+**Next:** split a popular promotion's budget over several counter rows so its checkouts stop taking turns; read the session and
+address in the transaction's first round trip; measure over a Unix socket when PostgreSQL is on the same host.
 `;
     writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), doc);
     console.log(doc);
   } finally {
+    await stopServer();
     await handle.close();
     if (dropAfter) {
       await admin.query(`drop database if exists "${dropAfter}" with (force)`);
