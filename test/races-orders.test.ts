@@ -146,6 +146,37 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
     ).toHaveLength(1);
   });
 
+  it('one cart checked out at once under different keys: one order, the others find the cart empty', async () => {
+    // A checkout waiting for the cart's lock must read the lines as they are once it gets it,
+    // not as they were when it started waiting (they were ordered and deleted meanwhile).
+    const p = await verifiedProduct(t, admin, seller, {
+      categoryId: cat,
+      variants: [{ seller_sku: 'ONECART', price: 1_000_00, stock: 50 }],
+    });
+    for (let round = 0; round < 5; round++) {
+      const b = await buyer(p.skuIds[0]!);
+      const results = await Promise.all(
+        [0, 1, 2, 3].map((k) =>
+          t.app.inject({
+            method: 'POST',
+            url: '/api/v1/orders/checkout',
+            headers: { ...b.auth, 'idempotency-key': `one-cart-${round}-${k}` },
+            payload: b.body,
+          }),
+        ),
+      );
+      expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409]);
+      expect(results.filter((r) => r.statusCode === 409).map((r) => r.json().code)).toEqual([
+        'CART_EMPTY',
+        'CART_EMPTY',
+        'CART_EMPTY',
+      ]);
+      expect(
+        (await t.app.inject({ method: 'GET', url: '/api/v1/orders', headers: b.auth })).json().items,
+      ).toHaveLength(1);
+    }
+  });
+
   it('a seller accepting while the buyer cancels: exactly one wins', async () => {
     const p = await verifiedProduct(t, admin, seller, {
       categoryId: cat,

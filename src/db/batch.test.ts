@@ -46,7 +46,7 @@ describe('writeBatch', () => {
             createdAt: at,
           },
         ],
-        onConflictDoNothing: true,
+        onConflictDoNothing: 'dedupeKey',
       },
       {
         insert: auditEvents,
@@ -95,7 +95,7 @@ describe('writeBatch', () => {
             createdAt: at,
           },
         ],
-        onConflictDoNothing: true,
+        onConflictDoNothing: 'dedupeKey',
       },
     ]);
     expect((await h.db.select().from(jobs)).length).toBe(2);

@@ -104,14 +104,24 @@ function column(table: Table, key: string): string {
   return `"${name}"`;
 }
 
-/** A JSON-able parameter for either driver: objects (jsonb) go as text, dates and scalars as they are. */
+/**
+ * A parameter for either driver: plain objects (jsonb) go as JSON text; dates, scalars and arrays
+ * (PostgreSQL arrays) as they are. A jsonb array must be given as JSON text.
+ */
 function param(v: unknown): unknown {
-  return v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v;
+  return v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v)
+    ? JSON.stringify(v)
+    : v;
 }
 
 export type BatchPart =
   /** rows keyed by the table's property names; a column absent from a row is NULL, not its default */
-  | { insert: Table; rows: Array<Record<string, unknown>>; onConflictDoNothing?: boolean }
+  | {
+      insert: Table;
+      rows: Array<Record<string, unknown>>;
+      /** skip rows that clash on this unique column (a property name) */
+      onConflictDoNothing?: string;
+    }
   | { update: Table; set: Record<string, unknown>; where: Record<string, unknown> }
   | { delete: Table; where: Record<string, unknown> }
   /**
@@ -155,7 +165,7 @@ export async function writeBatch(db: Database, parts: BatchPart[]): Promise<void
       );
       const table = `"${getTableName(part.insert)}"`;
       ctes.push(
-        `insert into ${table} (${cols}) select ${cols} from jsonb_populate_recordset(null::${table}, ${$(json)}::jsonb)${part.onConflictDoNothing ? ' on conflict do nothing' : ''}`,
+        `insert into ${table} (${cols}) select ${cols} from jsonb_populate_recordset(null::${table}, ${$(JSON.stringify(json))}::jsonb)${part.onConflictDoNothing ? ` on conflict (${column(part.insert, part.onConflictDoNothing)}) do nothing` : ''}`,
       );
     } else if ('update' in part) {
       const set = Object.entries(part.set)

@@ -53,13 +53,19 @@ export interface LockedCart {
   rows: CartRow[];
 }
 
-const LOCK_FOR_CHECKOUT = {
+// Two statements on purpose: under READ COMMITTED a statement that waits for the cart's lock
+// re-reads only the locked row, so lines read in the same statement could be ones a checkout
+// ahead of it has already ordered and deleted (one cart, two checkouts). The lines are read by
+// the next statement, which sees everything committed before it.
+const LOCK_CART = {
   name: 'cart-lock-for-checkout',
-  text: `select c.code, c.loyalty_points, l.sku_id, l.quantity, l.added_at
-           from carts c left join cart_lines l on l.buyer_id = c.buyer_id
-          where c.buyer_id = $1
-          order by l.added_at, l.sku_id
-            for update of c`,
+  text: 'select code, loyalty_points from carts where buyer_id = $1 for update',
+};
+const CART_LINES = {
+  name: 'cart-lines-for-checkout',
+  text: `select sku_id, quantity, added_at from cart_lines
+          where buyer_id = $1
+          order by added_at, sku_id`,
 };
 
 export function createCartService(deps: {
@@ -212,22 +218,21 @@ export function createCartService(deps: {
     },
 
     /**
-     * Checkout: lock the buyer's cart for this transaction and read it with its lines, in one
-     * statement. No cart row means nothing was ever added: an empty cart.
+     * Checkout: lock the buyer's cart for this transaction, then read its lines. No cart row
+     * means nothing was ever added: an empty cart.
      */
     async lockForCheckout(tx: Database, buyerId: string): Promise<LockedCart> {
-      const found = await rawQuery<{
-        code: string | null;
-        loyalty_points: number;
-        sku_id: string | null;
-        quantity: number | null;
-        added_at: Date | null;
-      }>(tx, LOCK_FOR_CHECKOUT, [buyerId]);
-      const cart = found[0] ? { code: found[0].code, loyaltyPoints: found[0].loyalty_points } : undefined;
-      const rows = found.flatMap((r) =>
-        r.sku_id === null ? [] : [{ buyerId, skuId: r.sku_id, quantity: r.quantity!, addedAt: r.added_at! }],
-      );
-      return { cart, rows };
+      const [locked] = await rawQuery<{ code: string | null; loyalty_points: number }>(tx, LOCK_CART, [
+        buyerId,
+      ]);
+      if (!locked) return { cart: undefined, rows: [] };
+      const lines = await rawQuery<{ sku_id: string; quantity: number; added_at: Date }>(tx, CART_LINES, [
+        buyerId,
+      ]);
+      return {
+        cart: { code: locked.code, loyaltyPoints: locked.loyalty_points },
+        rows: lines.map((l) => ({ buyerId, skuId: l.sku_id, quantity: l.quantity, addedAt: l.added_at })),
+      };
     },
 
     /** Checkout's preview: the same pricing as `view`, from the locked cart, locking its SKUs. */

@@ -63,7 +63,7 @@ export function createJobService(deps: {
 
     /** The same jobs as one part of a caller's batched write (checkout writes everything in one statement). */
     draft(...list: NewJob[]): BatchPart {
-      return { insert: jobs, rows: list.map(rowOf), onConflictDoNothing: true };
+      return { insert: jobs, rows: list.map(rowOf), onConflictDoNothing: 'dedupeKey' };
     },
 
     /** Return the claims of workers that died mid-job, so another worker picks them up. */

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gt, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
 import { type BatchPart, rawQuery, typedRows } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/columns.js';
@@ -26,7 +26,11 @@ import { discountCodes, incentiveBurns, loyaltyEntries, promotions } from './sch
  */
 const CANDIDATE_PROMOTIONS = {
   name: 'promotion-candidates',
-  text: `select * from promotions
+  // Named columns, not *: a column added by a migration must not break the plan every running
+  // connection has prepared ("cached plan must not change result type").
+  text: `select ${Object.values(getTableColumns(promotions))
+    .map((c) => `"${c.name}"`)
+    .join(', ')} from promotions
           where active and ends_at > $1 and starts_at < $2
             and (scope_type = 'all'
               or (scope_type = 'category' and scope_id = any($3::uuid[]))
