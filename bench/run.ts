@@ -481,9 +481,9 @@ Correctness held under load: no oversell, no overspend, a reconciled ledger.
 
 **What changed since the first measurement** (0.12×, p99 493 ms, on an otherwise idle machine of this kind). A CPU profile of the
 server and PostgreSQL's own statement log showed where a checkout's time went, and each finding was fixed where it was:
-- *Round trips.* A checkout sent 26 statements; it now sends 10: session, address, \`begin\`, the idempotency claim (its answer
-  written with it), the cart with its lines (one locked read), the SKUs with the seller check (locked as they are read), the
-  candidate promotions, **one** statement for every write (stock, checkout, orders with snapshots, lines, timeline, jobs, audit,
+- *Round trips.* A checkout sent 26 statements; it now sends 11: session, address, \`begin\`, the idempotency claim (its answer
+  written with it), the cart's lock, its lines (read after the lock, never in the same statement: architecture note 21), the SKUs
+  with the seller check (locked as they are read), the candidate promotions, **one** statement for every write (stock, checkout, orders with snapshots, lines, timeline, jobs, audit,
   burn rows, emptied cart: data-modifying CTEs fed by JSON parameters, \`src/db/batch.ts\`), each promotion's budget, \`commit\`.
 - *Query building.* Building a Drizzle query cost this CPU more than PostgreSQL spent running it (130–220 µs each). The checkout's
   statements are now prepared once: written by hand where they are the module's own rule, compiled once from the Drizzle query
@@ -497,7 +497,7 @@ server and PostgreSQL's own statement log showed where a checkout's time went, a
 
 **Why not 0.5× yet.** On two shared cores, throughput follows total CPU per checkout. In this run a checkout cost
 ${checkoutSection.at32.totalCpu.toFixed(1)} ms of CPU across the API server (${checkoutSection.at32.serverCpu.toFixed(1)} ms), PostgreSQL and the load generator, where a raw replay costs
-${checkoutSection.at32.rawCpu.toFixed(1)} ms. About a third of the server's share is the kernel's socket writes for its ten statements (this VM makes each
+${checkoutSection.at32.rawCpu.toFixed(1)} ms. About a third of the server's share is the kernel's socket writes for its eleven statements (this VM makes each
 loopback write expensive); the rest is HTTP, validation, pricing and JSON. PostgreSQL does about twice the raw replay's work because
 the real checkout writes more (JSONB snapshots, audit, burns, the idempotency key, job payloads, the cart, the promotion budget)
 and reads more (session, address, the seller check, promotions).
