@@ -452,6 +452,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Riders reach orders through a port: the rider's hold on the order is checked by logistics,
   // the order's own rules (state machine, proof, handover code) by orders.
   const riderActor = (userId: string) => ({ userId, role: 'rider' as const });
+  /** The rider's last reported position; 409 NO_RIDER_LOCATION without one. */
+  const riderPosition = async (riderId: string, tx: Database = db) => {
+    const me = await riders.service.profileOf(riderId, tx);
+    if (me?.lastLat == null || me.lastLng == null)
+      throw conflict('NO_RIDER_LOCATION', 'Send a location ping before delivering.');
+    return { lat: me.lastLat, lng: me.lastLng };
+  };
   const riders: RidersModule = createRidersModule({
     db,
     clock,
@@ -480,29 +487,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       isReadyForPickup: async (orderId) =>
         (await orders.service.view(orderId, { userId: null, role: 'admin' })).order.status ===
         'ready_for_pickup',
-      pickUp: async (orderId, riderId, code) => {
-        await orders.service.riderPickUp(orderId, riderId, code);
+      // The code checks run on `db`, before logistics opens its transaction; the transitions run
+      // in that transaction and read through `tx` only (a `db` query inside it would wait forever
+      // on PGlite's one connection).
+      checkHandoverCode: async (orderId, _riderId, code) => {
+        await orders.service.checkHandoverCode(orderId, code);
       },
-      deliver: async (orderId, riderId, proof) => {
+      pickUp: async (tx, orderId, riderId, code) => {
+        await orders.service.riderPickUp(orderId, riderId, code, tx);
+      },
+      checkDeliveryCode: async (orderId, riderId, code) => {
+        // No position to record where the code was given: refused before a try is spent.
+        await riderPosition(riderId);
+        await orders.service.checkDeliveryCode(orderId, riderActor(riderId), code);
+      },
+      deliver: async (tx, orderId, riderId, proof) => {
         if (proof.kind === 'photo') {
-          await orders.service.deliver(orderId, riderActor(riderId), {
-            photo_media_id: proof.photoMediaId,
-            location: proof.location,
-            note: proof.note ?? '',
-          });
+          await orders.service.deliver(
+            orderId,
+            riderActor(riderId),
+            { photo_media_id: proof.photoMediaId, location: proof.location, note: proof.note ?? '' },
+            tx,
+          );
           return;
         }
         // Where the code was given: the rider's last reported position.
-        const me = await riders.service.profileOf(riderId);
-        if (me?.lastLat == null || me.lastLng == null)
-          throw conflict('NO_RIDER_LOCATION', 'Send a location ping before delivering.');
-        await orders.service.deliver(orderId, riderActor(riderId), {
-          code: proof.code,
-          location: { lat: me.lastLat, lng: me.lastLng },
-        });
+        const location = await riderPosition(riderId, tx);
+        await orders.service.deliver(orderId, riderActor(riderId), { code: proof.code, location }, tx);
       },
-      failDelivery: async (orderId, riderId, reason, evidence) => {
-        await orders.service.riderFailDelivery(orderId, riderId, reason, evidence);
+      failDelivery: async (tx, orderId, riderId, reason, evidence) => {
+        await orders.service.riderFailDelivery(orderId, riderId, reason, evidence, tx);
       },
       retryDelivery: async (tx, orderId, riderId) => {
         await orders.service.riderRetryDelivery(tx, orderId, riderId);

@@ -336,6 +336,19 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
     return row;
   }
 
+  function requireAssigned(job: OrderAssignment): void {
+    if (job.status !== 'assigned')
+      throw conflict('JOB_ALREADY_PICKED_UP', `This delivery is already ${job.status.replace('_', ' ')}.`);
+  }
+
+  function requirePickedUp(job: OrderAssignment): void {
+    if (job.status !== 'picked_up')
+      throw conflict(
+        'JOB_NOT_PICKED_UP',
+        job.status === 'assigned' ? 'Confirm the pickup first.' : `This delivery is already ${job.status}.`,
+      );
+  }
+
   /**
    * The end of a run with the parcel: delivered (the job is finished) or a failed attempt (the rider
    * still holds the parcel: the job stays theirs, as 'failed_attempt'). Both give the capacity back.
@@ -348,30 +361,42 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
    * the same conditional UPDATE as accepting an offer, in the same transaction as the order's
    * re-attempt: a rider who filled up meanwhile gets 409 AT_CAPACITY and nothing changes, so
    * active_jobs never exceeds capacity (the CHECK on rider_profiles says so too).
+   *
+   * One transaction: the job, the capacity and the order's transition (`act`, the orders side in
+   * `tx`) commit together or not at all, so a crash or a refusal between them cannot leave an order
+   * delivered with its job still picked up, or a unit of capacity held for ever. `before` runs
+   * first, outside it (a delivery code's try, which must count even when the delivery fails).
+   *
+   * Lock order, the same in every rider action that moves an order (pickUp, retry, here): the
+   * job's row (order_assignments, FOR UPDATE) first, then the rider's row (rider_profiles, the
+   * capacity UPDATE), then the order's row (orders, FOR UPDATE inside the orders service) and what
+   * its transition touches. The orders side never locks a job or a rider's row (it tells logistics
+   * through a 'logistics.order_moved' job, and its reads of the job take no lock), so nothing takes
+   * the order's row before them. (Accepting an offer and an admin's assignment take the rider's row
+   * before a job's row, but only for an order nobody holds, whose job row no rider action gets past
+   * locking: the status check after the lock refuses it first.)
    */
   async function finishJob(
     riderId: string,
     orderId: string,
     to: 'delivered' | 'failed_attempt',
-    act: () => Promise<void>,
+    act: (tx: Database) => Promise<void>,
+    before?: () => Promise<void>,
   ): Promise<OrderAssignment> {
-    const job = await requireOwnJob(db, riderId, orderId);
-    if (job.status !== 'picked_up') {
-      throw conflict(
-        'JOB_NOT_PICKED_UP',
-        job.status === 'assigned' ? 'Confirm the pickup first.' : `This delivery is already ${job.status}.`,
-      );
-    }
-    await act();
+    // Refused before a code's try is spent: another rider's order (404), a job not picked up (409).
+    requirePickedUp(await requireOwnJob(db, riderId, orderId));
+    await before?.();
     return db.transaction(async (tx) => {
       const now = clock.now();
+      requirePickedUp(await requireOwnJob(tx, riderId, orderId, true));
+      await releaseCapacity(tx, riderId, now);
+      await act(tx);
       const [row] = await tx
         .update(orderAssignments)
         .set({ status: to, finishedAt: to === 'delivered' ? now : null, updatedAt: now })
         .where(and(eq(orderAssignments.orderId, orderId), eq(orderAssignments.status, 'picked_up')))
         .returning();
       if (!row) throw conflict('JOB_CHANGED', 'This delivery changed meanwhile; reload it.');
-      await releaseCapacity(tx, riderId, now);
       return row;
     });
   }
@@ -620,41 +645,57 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
     /** The holder of an order (not released), or null: for the orders module's buyer view. */
     assignmentOf: (orderId: string, tx: Database = db) => currentAssignment(tx, orderId),
 
-    /** The rider collects the parcel with the seller's handover code (checked by the orders service). */
+    /**
+     * The rider collects the parcel with the seller's handover code (checked by the orders service).
+     * The code's try is spent first, on its own (a wrong guess counts); then the order's pickup and
+     * the job's, in one transaction (lock order: see finishJob). Capacity is untouched: it was
+     * taken on accepting.
+     */
     async pickUp(riderId: string, orderId: string, handoverCode: string): Promise<OrderAssignment> {
-      const job = await requireOwnJob(db, riderId, orderId);
-      if (job.status !== 'assigned') {
-        throw conflict('JOB_ALREADY_PICKED_UP', `This delivery is already ${job.status.replace('_', ' ')}.`);
-      }
-      await orders.pickUp(orderId, riderId, handoverCode);
-      const now = clock.now();
-      const [row] = await db
-        .update(orderAssignments)
-        .set({ status: 'picked_up', pickedUpAt: now, updatedAt: now })
-        .where(and(eq(orderAssignments.orderId, orderId), eq(orderAssignments.status, 'assigned')))
-        .returning();
-      if (!row) throw conflict('JOB_CHANGED', 'This delivery changed meanwhile; reload it.');
-      return row;
+      // Refused before a try is spent: another rider's order (404), a job already collected (409).
+      requireAssigned(await requireOwnJob(db, riderId, orderId));
+      await orders.checkHandoverCode(orderId, riderId, handoverCode);
+      return db.transaction(async (tx) => {
+        const now = clock.now();
+        requireAssigned(await requireOwnJob(tx, riderId, orderId, true));
+        await orders.pickUp(tx, orderId, riderId, handoverCode);
+        const [row] = await tx
+          .update(orderAssignments)
+          .set({ status: 'picked_up', pickedUpAt: now, updatedAt: now })
+          .where(and(eq(orderAssignments.orderId, orderId), eq(orderAssignments.status, 'assigned')))
+          .returning();
+        if (!row) throw conflict('JOB_CHANGED', 'This delivery changed meanwhile; reload it.');
+        return row;
+      });
     },
 
-    /** Delivered with proof (checked by the orders service); frees one unit of capacity. */
+    /**
+     * Delivered with proof (checked by the orders service); frees one unit of capacity, in the
+     * order's transaction. A code's try is spent before it, on its own.
+     */
     deliver: (riderId: string, orderId: string, proof: DeliveryProof) =>
-      finishJob(riderId, orderId, 'delivered', () => orders.deliver(orderId, riderId, proof)),
+      finishJob(
+        riderId,
+        orderId,
+        'delivered',
+        (tx) => orders.deliver(tx, orderId, riderId, proof),
+        proof.kind === 'code' ? () => orders.checkDeliveryCode(orderId, riderId, proof.code) : undefined,
+      ),
 
     /**
      * A failed attempt (reason and evidence go to the order's timeline); frees one unit of capacity
      * but the job stays the rider's ('failed_attempt'): they hold the parcel (see finishJob).
      */
     fail: (riderId: string, orderId: string, reason: string, evidence: FailureEvidence) =>
-      finishJob(riderId, orderId, 'failed_attempt', () =>
-        orders.failDelivery(orderId, riderId, reason, evidence),
+      finishJob(riderId, orderId, 'failed_attempt', (tx) =>
+        orders.failDelivery(tx, orderId, riderId, reason, evidence),
       ),
 
     /**
      * Out again with the parcel of the rider's own failed attempt, inside the re-attempt window:
      * capacity is taken (409 AT_CAPACITY), the order goes back to out_for_delivery (409
      * REDELIVERY_WINDOW_CLOSED after the window) and the job to picked_up, in one transaction. The
-     * delivery then needs the same proof as any other.
+     * delivery then needs the same proof as any other. Lock order: job, rider, order (see finishJob).
      */
     async retry(riderId: string, orderId: string): Promise<OrderAssignment> {
       return db.transaction(async (tx) => {
@@ -702,7 +743,9 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
      * The order moved on without the rider's own call (job 'logistics.order_moved', written by the
      * orders side in the transition's transaction): refunded by an admin or when the re-attempt
      * window closed → the job is 'returning'; the return recorded by an admin → 'returned'. A job
-     * still 'picked_up' (a crash between the two sides) gives its capacity back here. Idempotent.
+     * still 'picked_up' (the attempt failed by an admin's hand, not the rider's; or a job left
+     * behind before the rider's actions moved both sides in one transaction) gives its capacity
+     * back here. Idempotent.
      */
     async orderMoved(orderId: string, status: string): Promise<OrderAssignment | null> {
       return db.transaction(async (tx) => {

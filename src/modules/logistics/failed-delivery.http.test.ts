@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
 import {
@@ -139,8 +140,8 @@ async function paidOrder() {
   return { orderId, buyer, total: co.total as number };
 }
 
-/** Paid, accepted, ready, given to `rider` by a dispatcher, collected with the handover code. */
-async function pickedUpBy(rider: Actor) {
+/** Paid, accepted, ready, given to `rider` by a dispatcher (not yet collected). */
+async function assignedTo(rider: Actor) {
   const o = await paidOrder();
   expect((await post(`/seller/orders/${o.orderId}/accept`, seller.auth)).statusCode).toBe(200);
   expect((await post(`/seller/orders/${o.orderId}/ready`, seller.auth)).statusCode).toBe(200);
@@ -150,10 +151,16 @@ async function pickedUpBy(rider: Actor) {
   });
   expect(assigned.statusCode, assigned.body).toBe(200);
   const pickupCode = (await get(`/seller/orders/${o.orderId}`, seller.auth)).json().handover_code as string;
-  const picked = await post(`/rider/jobs/${o.orderId}/pick-up`, rider.auth, { handover_code: pickupCode });
+  return { ...o, pickupCode };
+}
+
+/** Paid, accepted, ready, given to `rider` by a dispatcher, collected with the handover code. */
+async function pickedUpBy(rider: Actor) {
+  const o = await assignedTo(rider);
+  const picked = await post(`/rider/jobs/${o.orderId}/pick-up`, rider.auth, { handover_code: o.pickupCode });
   expect(picked.statusCode, picked.body).toBe(200);
   const deliveryCode = (await get(`/orders/${o.orderId}`, o.buyer.auth)).json().delivery_code as string;
-  return { ...o, pickupCode, deliveryCode };
+  return { ...o, deliveryCode };
 }
 
 async function fail(rider: Actor, orderId: string, reason = 'nobody at the gate') {
@@ -303,6 +310,173 @@ describe('a failed attempt, then a re-attempt by the same rider inside the windo
     expect(await activeJobs(rider)).toBe(0);
     await settle();
     expect(await svc().reconcile()).toEqual([]);
+  });
+});
+
+describe('the order and the rider’s job move in one transaction', () => {
+  const db = () => t.handle.db;
+  /**
+   * Makes the next moves of a rider's job to `status` fail, as a crash (or any error) after the
+   * order's transition and before the job's would. Returns the undo.
+   */
+  async function crashOnJobMove(status: 'picked_up' | 'delivered' | 'failed_attempt') {
+    await db().execute(
+      sql.raw(`create or replace function test_crash_on_job_move() returns trigger language plpgsql
+        as $$ begin raise exception 'simulated crash between the order and the job'; end $$`),
+    );
+    await db().execute(
+      sql.raw(`create trigger test_crash_on_job_move before update on order_assignments for each row
+        when (new.status = '${status}') execute function test_crash_on_job_move()`),
+    );
+    return async () => {
+      await db().execute(sql.raw('drop trigger test_crash_on_job_move on order_assignments'));
+    };
+  }
+  const events = async (orderId: string) =>
+    (await svc().view(orderId, { userId: null, role: 'admin' })).timeline.map((e) => e.event);
+  /** The same number of digits, the first one changed. */
+  const wrong = (code: string) => `${(Number(code[0]) + 1) % 10}${code.slice(1)}`;
+  const jobOf = async (rider: Actor, orderId: string) =>
+    (await jobsOf(rider)).find((j) => j.order_id === orderId)?.status ?? null;
+
+  it('a failure after the order’s transition undoes it: pick-up, deliver and fail leave order, job and capacity as they were; wrong tries still count', async () => {
+    const rider = await onlineRider();
+    const o = await assignedTo(rider);
+    expect(await activeJobs(rider)).toBe(1);
+
+    // Pick-up: the handover code is right, the order moves, the job's move fails → nothing moved,
+    // but the try is spent (it is committed on its own, before the transaction).
+    let undo = await crashOnJobMove('picked_up');
+    try {
+      const res = await post(`/rider/jobs/${o.orderId}/pick-up`, rider.auth, { handover_code: o.pickupCode });
+      expect(res.statusCode, res.body).toBe(500);
+    } finally {
+      await undo();
+    }
+    let now = await order(o.orderId);
+    expect([now.status, now.riderId, now.handoverCodeAttempts]).toEqual(['ready_for_pickup', null, 1]);
+    expect(await events(o.orderId)).not.toContain('pick_up');
+    expect(await jobOf(rider, o.orderId)).toBe('assigned');
+    expect(await activeJobs(rider)).toBe(1);
+    // A wrong code counts too, and changes nothing else.
+    expect(
+      problem(
+        await post(`/rider/jobs/${o.orderId}/pick-up`, rider.auth, { handover_code: wrong(o.pickupCode) }),
+      ),
+    ).toMatchObject({ status: 422, code: 'HANDOVER_CODE_INVALID' });
+    expect((await order(o.orderId)).handoverCodeAttempts).toBe(2);
+    const picked = await post(`/rider/jobs/${o.orderId}/pick-up`, rider.auth, {
+      handover_code: o.pickupCode,
+    });
+    expect(picked.statusCode, picked.body).toBe(200);
+    now = await order(o.orderId);
+    expect([now.status, now.riderId, now.handoverCodeAttempts]).toEqual([
+      'out_for_delivery',
+      rider.userId,
+      3,
+    ]);
+    expect(await jobOf(rider, o.orderId)).toBe('picked_up');
+    const deliveryCode = (await get(`/orders/${o.orderId}`, o.buyer.auth)).json().delivery_code as string;
+
+    // Deliver with the buyer's code: the same, and the capacity stays held with the job.
+    undo = await crashOnJobMove('delivered');
+    try {
+      const res = await post(`/rider/jobs/${o.orderId}/deliver`, rider.auth, { code: deliveryCode });
+      expect(res.statusCode, res.body).toBe(500);
+      const photo = await upload(t, rider.auth, 'delivery_proof');
+      const byPhoto = await post(`/rider/jobs/${o.orderId}/deliver`, rider.auth, {
+        photo_media_id: photo,
+        location: centre('Mikocheni'),
+        note: 'given to the guard',
+      });
+      expect(byPhoto.statusCode, byPhoto.body).toBe(500);
+    } finally {
+      await undo();
+    }
+    now = await order(o.orderId);
+    expect([now.status, now.deliveredAt, now.deliveryCodeAttempts]).toEqual(['out_for_delivery', null, 1]);
+    expect(await events(o.orderId)).not.toContain('deliver');
+    expect(await jobOf(rider, o.orderId)).toBe('picked_up');
+    expect(await activeJobs(rider)).toBe(1);
+    expect(
+      problem(await post(`/rider/jobs/${o.orderId}/deliver`, rider.auth, { code: wrong(deliveryCode) })),
+    ).toMatchObject({ status: 422, code: 'DELIVERY_CODE_INVALID' });
+    expect((await order(o.orderId)).deliveryCodeAttempts).toBe(2);
+
+    // A failed attempt: the same.
+    undo = await crashOnJobMove('failed_attempt');
+    try {
+      const photo = await upload(t, rider.auth, 'delivery_proof');
+      const res = await post(`/rider/jobs/${o.orderId}/fail`, rider.auth, {
+        reason: 'gate shut',
+        photo_media_id: photo,
+        location: centre('Mikocheni'),
+      });
+      expect(res.statusCode, res.body).toBe(500);
+    } finally {
+      await undo();
+    }
+    expect((await order(o.orderId)).status).toBe('out_for_delivery');
+    expect(await events(o.orderId)).not.toContain('fail_delivery');
+    expect(await jobOf(rider, o.orderId)).toBe('picked_up');
+    expect(await activeJobs(rider)).toBe(1);
+
+    // Nothing in the way: each moves both sides at once.
+    await fail(rider, o.orderId);
+    expect([(await order(o.orderId)).status, await jobOf(rider, o.orderId)]).toEqual([
+      'delivery_failed',
+      'failed_attempt',
+    ]);
+    expect(await activeJobs(rider)).toBe(0);
+    expect((await post(`/rider/jobs/${o.orderId}/retry`, rider.auth)).statusCode).toBe(200);
+    const delivered = await post(`/rider/jobs/${o.orderId}/deliver`, rider.auth, { code: deliveryCode });
+    expect(delivered.statusCode, delivered.body).toBe(200);
+    expect(delivered.json()).toMatchObject({ status: 'delivered' });
+    expect((await order(o.orderId)).status).toBe('delivered');
+    expect(await jobOf(rider, o.orderId)).toBeNull(); // finished: no longer in hand
+    expect(await activeJobs(rider)).toBe(0);
+    await settle();
+    expect(await svc().reconcile()).toEqual([]);
+  });
+
+  it('race: delivering and failing at once: one wins, and the order, the job and the capacity agree', async () => {
+    const rider = await onlineRider();
+    const o = await pickedUpBy(rider);
+    const photo = await upload(t, rider.auth, 'delivery_proof');
+    const results = await Promise.all([
+      post(`/rider/jobs/${o.orderId}/deliver`, rider.auth, { code: o.deliveryCode }),
+      post(`/rider/jobs/${o.orderId}/fail`, rider.auth, {
+        reason: 'gate shut',
+        photo_media_id: photo,
+        location: centre('Mikocheni'),
+      }),
+    ]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const status = (await order(o.orderId)).status;
+    const job = await jobOf(rider, o.orderId);
+    expect(['delivered', 'delivery_failed']).toContain(status);
+    expect(job).toBe(status === 'delivered' ? null : 'failed_attempt');
+    expect(await activeJobs(rider)).toBe(0);
+  });
+
+  it('race: a pick-up against the pickup deadline: the order is collected only if the job is', async () => {
+    const rider = await onlineRider();
+    const o = await assignedTo(rider);
+    const [picked] = await Promise.all([
+      post(`/rider/jobs/${o.orderId}/pick-up`, rider.auth, { handover_code: o.pickupCode }),
+      t.app.services.riders.service.pickupDeadline(o.orderId, rider.userId),
+    ]);
+    const now = await order(o.orderId);
+    const job = await jobOf(rider, o.orderId);
+    if (picked.statusCode === 200) {
+      expect([now.status, now.riderId, job]).toEqual(['out_for_delivery', rider.userId, 'picked_up']);
+      expect(await activeJobs(rider)).toBe(1);
+    } else {
+      // Released first: the pickup is refused and the order still waits for a rider.
+      expect(picked.statusCode, picked.body).toBe(404);
+      expect([now.status, now.riderId, job]).toEqual(['ready_for_pickup', null, null]);
+      expect(await activeJobs(rider)).toBe(0);
+    }
   });
 });
 

@@ -432,8 +432,14 @@ describe('jobs: pick up, deliver, fail', () => {
     const done = await svc.deliver(id, order, { kind: 'code', code: '4321' });
     expect(done.status).toBe('delivered');
     expect(await activeJobs(id)).toBe(0);
-    expect(orders.calls.map((c) => c.op)).toEqual(['pickUp', 'deliver']);
-    expect(orders.calls[0]!.detail).toBe('1234');
+    // The codes' tries are spent before each transaction (the refusal of a second pickup first).
+    expect(orders.calls.map((c) => c.op)).toEqual([
+      'checkHandoverCode',
+      'pickUp',
+      'checkDeliveryCode',
+      'deliver',
+    ]);
+    expect(orders.calls[1]!.detail).toBe('1234');
     expect(await svc.jobsOf(id)).toEqual([]);
   });
 
@@ -461,6 +467,62 @@ describe('jobs: pick up, deliver, fail', () => {
     } finally {
       orders.pickUp = orig;
     }
+    expect((await svc.jobsOf(id))[0]!.status).toBe('assigned');
+  });
+
+  it('the orders side runs in the job’s transaction: a refusal after its writes undoes them, and the job and capacity stay', async () => {
+    // The stub writes through the transaction it is given (as the orders service does when it moves
+    // the order), then refuses: nothing of it, nor of the job or the capacity, may be left.
+    const jobs = createJobService({ db, clock, ids: randomIds, log: { info() {}, error() {} } });
+    const marker = (op: string) => async (tx: Database, orderId: string) => {
+      await jobs.enqueue(tx, { kind: 'test.marker', payload: { op, order_id: orderId } });
+      throw Object.assign(new Error(`refused after ${op}`), { code: 'TEST_REFUSAL' });
+    };
+    const orig = { pickUp: orders.pickUp, deliver: orders.deliver, failDelivery: orders.failDelivery };
+    const { id, order } = await heldOrder();
+    const evidence = { photoMediaId: randomIds.newId(), location: north(10) };
+    try {
+      orders.pickUp = marker('pickUp');
+      await expect(svc.pickUp(id, order, '1234')).rejects.toThrow('refused after pickUp');
+      expect([(await svc.jobsOf(id))[0]!.status, await activeJobs(id)]).toEqual(['assigned', 1]);
+      orders.pickUp = orig.pickUp;
+      await svc.pickUp(id, order, '1234');
+      orders.deliver = marker('deliver');
+      await expect(svc.deliver(id, order, { kind: 'code', code: '4321' })).rejects.toThrow(
+        'refused after deliver',
+      );
+      expect([(await svc.jobsOf(id))[0]!.status, await activeJobs(id)]).toEqual(['picked_up', 1]);
+      orders.failDelivery = marker('failDelivery');
+      await expect(svc.fail(id, order, 'gate shut', evidence)).rejects.toThrow('refused after failDelivery');
+      expect([(await svc.jobsOf(id))[0]!.status, await activeJobs(id)]).toEqual(['picked_up', 1]);
+    } finally {
+      Object.assign(orders, orig);
+    }
+    expect(await jobsOfKind('test.marker')).toEqual([]);
+    // The code checks ran before each transaction, on their own, and were not undone with it.
+    expect(orders.calls.map((c) => c.op)).toEqual([
+      'checkHandoverCode',
+      'checkHandoverCode',
+      'pickUp',
+      'checkDeliveryCode',
+    ]);
+    // And with the orders side agreeing, all of it moves at once.
+    expect((await svc.fail(id, order, 'gate shut', evidence)).status).toBe('failed_attempt');
+    expect(await activeJobs(id)).toBe(0);
+  });
+
+  it('a refused code check spends nothing here and never reaches the transition', async () => {
+    const { id, order } = await heldOrder();
+    const orig = orders.checkHandoverCode;
+    orders.checkHandoverCode = async () => {
+      throw Object.assign(new Error('wrong code'), { code: 'HANDOVER_CODE_INVALID' });
+    };
+    try {
+      await expect(svc.pickUp(id, order, '0000')).rejects.toThrow('wrong code');
+    } finally {
+      orders.checkHandoverCode = orig;
+    }
+    expect(orders.calls).toEqual([]);
     expect((await svc.jobsOf(id))[0]!.status).toBe('assigned');
   });
 

@@ -54,19 +54,45 @@ export interface FailureEvidence {
 /**
  * What riders need from the orders module (implemented over the orders service). Each method
  * refuses with an AppError the rider should see (wrong handover code, missing proof, order not in
- * the right state); riders only records its side after the orders side succeeded.
+ * the right state). The methods that take a `tx` run in the caller's transaction, and use nothing
+ * but `tx` (PGlite has one connection: a query on `db` inside it would wait forever): logistics
+ * moves the rider's job and capacity in the same transaction, so the order and the job change
+ * together or not at all.
+ *
+ * The limited-tries codes (`checkHandoverCode`, `checkDeliveryCode`) are checked before that
+ * transaction and outside it: each spends a try in a statement of its own, committed at once, so
+ * a wrong guess counts although the pickup or the delivery fails (inside the transaction it would
+ * be rolled back with it). The transition then compares the code again under the order's lock.
  */
 export interface RiderOrdersPort {
   /** Where the parcel is collected: the seller's pickup point and its zone. */
   pickupOf(orderId: string): Promise<{ lat: number; lng: number; zoneId: string | null }>;
   /** True while the order waits for a rider (status ready_for_pickup, no rider yet). */
   isReadyForPickup(orderId: string): Promise<boolean>;
-  /** The rider collected it; the seller's handover code proves it (ready_for_pickup → out_for_delivery). */
-  pickUp(orderId: string, riderUserId: string, handoverCode: string): Promise<void>;
-  /** Delivered, with proof (out_for_delivery → delivered). */
-  deliver(orderId: string, riderUserId: string, proof: DeliveryProof): Promise<void>;
-  /** A failed attempt, with reason and evidence, both on the order's timeline (→ delivery_failed). */
+  /** Spends a try at the seller's handover code and checks it; never inside a transaction. */
+  checkHandoverCode(orderId: string, riderUserId: string, handoverCode: string): Promise<void>;
+  /**
+   * The rider collected it; the seller's handover code proves it (ready_for_pickup →
+   * out_for_delivery), in the caller's transaction, after `checkHandoverCode`.
+   */
+  pickUp(tx: Database, orderId: string, riderUserId: string, handoverCode: string): Promise<void>;
+  /**
+   * Before a delivery with the buyer's code: refuses what would refuse it before a try is spent
+   * (no position to record, an order that cannot be delivered now), then spends a try at the code
+   * and checks it; never inside a transaction.
+   */
+  checkDeliveryCode(orderId: string, riderUserId: string, code: string): Promise<void>;
+  /**
+   * Delivered, with proof (out_for_delivery → delivered), in the caller's transaction; a code
+   * proof after `checkDeliveryCode`.
+   */
+  deliver(tx: Database, orderId: string, riderUserId: string, proof: DeliveryProof): Promise<void>;
+  /**
+   * A failed attempt, with reason and evidence, both on the order's timeline (→ delivery_failed),
+   * in the caller's transaction.
+   */
   failDelivery(
+    tx: Database,
     orderId: string,
     riderUserId: string,
     reason: string,
@@ -199,13 +225,19 @@ export function staticOrdersPort(
       return { lat: p.lat, lng: p.lng, zoneId: p.zoneId ?? null };
     },
     isReadyForPickup: async (orderId) => pickups.has(orderId),
-    async pickUp(orderId, riderId, handoverCode) {
+    async checkHandoverCode(orderId, riderId, handoverCode) {
+      calls.push({ op: 'checkHandoverCode', orderId, riderId, detail: handoverCode });
+    },
+    async pickUp(_tx, orderId, riderId, handoverCode) {
       calls.push({ op: 'pickUp', orderId, riderId, detail: handoverCode });
     },
-    async deliver(orderId, riderId, proof) {
+    async checkDeliveryCode(orderId, riderId, code) {
+      calls.push({ op: 'checkDeliveryCode', orderId, riderId, detail: code });
+    },
+    async deliver(_tx, orderId, riderId, proof) {
       calls.push({ op: 'deliver', orderId, riderId, detail: proof });
     },
-    async failDelivery(orderId, riderId, reason, evidence) {
+    async failDelivery(_tx, orderId, riderId, reason, evidence) {
       calls.push({ op: 'failDelivery', orderId, riderId, detail: { reason, evidence } });
     },
     async retryDelivery(_tx, orderId, riderId) {

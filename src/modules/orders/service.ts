@@ -121,6 +121,64 @@ export function createOrdersService(deps: {
     return o;
   }
 
+  const handoverInvalid = () =>
+    new AppError('HANDOVER_CODE_INVALID', 422, 'The handover code is not correct.', {
+      field: 'handover_code',
+    });
+  const deliveryCodeInvalid = () =>
+    new AppError('DELIVERY_CODE_INVALID', 422, 'The delivery code is not correct.', { field: 'code' });
+
+  // The limited-tries code checks run before the transition's transaction, on `db`: the try is
+  // spent in a statement of its own, committed at once, so a wrong guess counts although the
+  // transition then fails (a try spent inside the transaction would be rolled back with it).
+  // Callers that run the transition in their own transaction (logistics, for a rider's pickup or
+  // delivery) call these first, outside it.
+
+  /** See `checkHandoverCode` in the service below. */
+  async function checkHandoverCode(orderId: string, handoverCode: string): Promise<void> {
+    const [tried] = await db
+      .update(orders)
+      .set({ handoverCodeAttempts: sql`${orders.handoverCodeAttempts} + 1` })
+      .where(and(eq(orders.id, orderId), lt(orders.handoverCodeAttempts, s.deliveryCodeMaxAttempts)))
+      .returning({ code: orders.handoverCode });
+    if (!tried)
+      throw new AppError(
+        'HANDOVER_CODE_LOCKED',
+        429,
+        'Too many wrong handover codes for this order; an admin must hand it over.',
+        { field: 'handover_code' },
+      );
+    if (!tried.code || !constantTimeEqual(handoverCode, tried.code)) throw handoverInvalid();
+  }
+
+  /** See `checkDeliveryCode` in the service below. */
+  async function checkDeliveryCode(orderId: string, actor: Actor, code: string): Promise<void> {
+    const [current] = await db.select().from(orders).where(eq(orders.id, orderId));
+    if (!current) throw notFound('Order');
+    checkOwner(current, actor);
+    const d = decide(current.status, 'deliver', actor.role);
+    if (!d.ok)
+      throw d.code === 'FORBIDDEN_ACTOR'
+        ? forbidden('FORBIDDEN_ACTOR', d.detail)
+        : conflict('INVALID_TRANSITION', d.detail);
+    // Refused before a try is spent: a seller must not use up the buyer's tries on a rider's job.
+    refuseSellerOnRiderJob(current, 'deliver', actor);
+    // Spend a try first, in its own statement, so wrong guesses count even though the delivery fails.
+    const [o] = await db
+      .update(orders)
+      .set({ deliveryCodeAttempts: sql`${orders.deliveryCodeAttempts} + 1` })
+      .where(and(eq(orders.id, orderId), lt(orders.deliveryCodeAttempts, s.deliveryCodeMaxAttempts)))
+      .returning({ code: orders.deliveryCode });
+    if (!o)
+      throw new AppError(
+        'DELIVERY_CODE_LOCKED',
+        429,
+        'Too many wrong codes; deliver with a photo, a GPS point and a note.',
+        { field: 'code' },
+      );
+    if (!o.code || !constantTimeEqual(code, o.code)) throw deliveryCodeInvalid();
+  }
+
   /** Buyers and sellers act only on their own orders; a stranger's order id is a 404. */
   function checkOwner(o: Order, actor: Actor) {
     if (actor.role === 'buyer' && o.buyerId !== actor.userId) throw notFound('Order');
@@ -747,29 +805,26 @@ export function createOrdersService(deps: {
     },
 
     /**
+     * Spends one of the order's limited tries at the seller's handover code, then checks it
+     * (constant time): 429 HANDOVER_CODE_LOCKED once the tries are used up, 422
+     * HANDOVER_CODE_INVALID. The try is its own statement, committed at once, so a wrong guess
+     * counts even though the pickup then fails: never call it inside a transaction (the pickup's
+     * own transaction comes after it; `riderPickUp` with `tx` expects it to have run).
+     */
+    checkHandoverCode,
+
+    /**
      * A rider takes the parcel: the seller's handover code (constant time) proves it is the right
      * parcel for the right rider. The logistics module has already checked the rider holds the order.
+     * Without `tx`: a try is spent (`checkHandoverCode`), then the pickup runs in its own
+     * transaction. With `tx` (logistics moves the rider's job in the same one): the caller has
+     * spent the try with `checkHandoverCode` before opening `tx`; the code is compared again here,
+     * under the order's lock, and nothing in here touches `db`.
      */
-    async riderPickUp(orderId: string, riderUserId: string, handoverCode: string) {
-      // Spend a try first, in its own statement, so wrong guesses count even though the pickup fails.
-      const [tried] = await db
-        .update(orders)
-        .set({ handoverCodeAttempts: sql`${orders.handoverCodeAttempts} + 1` })
-        .where(and(eq(orders.id, orderId), lt(orders.handoverCodeAttempts, s.deliveryCodeMaxAttempts)))
-        .returning({ id: orders.id });
-      if (!tried)
-        throw new AppError(
-          'HANDOVER_CODE_LOCKED',
-          429,
-          'Too many wrong handover codes for this order; an admin must hand it over.',
-          { field: 'handover_code' },
-        );
-      return db.transaction(async (tx) => {
+    async riderPickUp(orderId: string, riderUserId: string, handoverCode: string, tx?: Database) {
+      const run = async (tx: Database) => {
         const o = await lockOrder(tx, orderId);
-        if (!o.handoverCode || !constantTimeEqual(handoverCode, o.handoverCode))
-          throw new AppError('HANDOVER_CODE_INVALID', 422, 'The handover code is not correct.', {
-            field: 'handover_code',
-          });
+        if (!o.handoverCode || !constantTimeEqual(handoverCode, o.handoverCode)) throw handoverInvalid();
         const picked = await apply(tx, o, 'pick_up', { userId: riderUserId, role: 'rider' });
         const [withRider] = await tx
           .update(orders)
@@ -777,21 +832,26 @@ export function createOrdersService(deps: {
           .where(eq(orders.id, orderId))
           .returning();
         return withRider ?? picked;
-      });
+      };
+      if (tx) return run(tx);
+      await checkHandoverCode(orderId, handoverCode);
+      return db.transaction(run);
     },
 
     /**
      * The rider's failed attempt (out_for_delivery → delivery_failed). Its evidence goes on the
      * order's timeline, where the buyer and admins see it: the reason as the note, the photo (an
-     * upload of the rider's, purpose delivery_proof) and the GPS point.
+     * upload of the rider's, purpose delivery_proof) and the GPS point. With `tx`, runs in the
+     * caller's transaction (logistics gives the rider's capacity back in the same one).
      */
     async riderFailDelivery(
       orderId: string,
       riderUserId: string,
       reason: string,
       evidence: { photoMediaId: string; location: { lat: number; lng: number } },
+      tx?: Database,
     ) {
-      return db.transaction(async (tx) => {
+      const run = async (tx: Database) => {
         const o = await lockOrder(tx, orderId);
         if (o.riderId !== riderUserId) throw notFound('Order');
         await media.requireOwned(
@@ -812,7 +872,8 @@ export function createOrdersService(deps: {
             location: evidence.location,
           },
         );
-      });
+      };
+      return tx ? run(tx) : db.transaction(run);
     },
 
     /**
@@ -1018,45 +1079,30 @@ export function createOrdersService(deps: {
     },
 
     /**
-     * Delivered needs proof: the buyer's code (constant-time, limited tries) or a photo, a GPS
-     * point and a note. Records who, when and where.
+     * Spends one of the order's limited tries at the buyer's delivery code, then checks it
+     * (constant time): refused before a try is spent when `actor` may not deliver this order now;
+     * 429 DELIVERY_CODE_LOCKED once the tries are used up, 422 DELIVERY_CODE_INVALID. Committed at
+     * once, on its own, so a wrong guess counts even though the delivery then fails: never call it
+     * inside a transaction (`deliver` with `tx` expects it to have run before `tx` was opened).
      */
-    async deliver(orderId: string, actor: Actor, proof: DeliveryProof) {
-      if ('code' in proof) {
-        const [current] = await db.select().from(orders).where(eq(orders.id, orderId));
-        if (!current) throw notFound('Order');
-        checkOwner(current, actor);
-        const d = decide(current.status, 'deliver', actor.role);
-        if (!d.ok)
-          throw d.code === 'FORBIDDEN_ACTOR'
-            ? forbidden('FORBIDDEN_ACTOR', d.detail)
-            : conflict('INVALID_TRANSITION', d.detail);
-        // Refused before a try is spent: a seller must not use up the buyer's tries on a rider's job.
-        refuseSellerOnRiderJob(current, 'deliver', actor);
-        // Spend a try first, in its own statement, so wrong guesses count even though the delivery fails.
-        const [o] = await db
-          .update(orders)
-          .set({ deliveryCodeAttempts: sql`${orders.deliveryCodeAttempts} + 1` })
-          .where(and(eq(orders.id, orderId), lt(orders.deliveryCodeAttempts, s.deliveryCodeMaxAttempts)))
-          .returning();
-        if (!o)
-          throw new AppError(
-            'DELIVERY_CODE_LOCKED',
-            429,
-            'Too many wrong codes; deliver with a photo, a GPS point and a note.',
-            { field: 'code' },
-          );
-        if (!o.deliveryCode || !constantTimeEqual(proof.code, o.deliveryCode)) {
-          throw new AppError('DELIVERY_CODE_INVALID', 422, 'The delivery code is not correct.', {
-            field: 'code',
-          });
-        }
-      }
-      return db.transaction(async (tx) => {
+    checkDeliveryCode,
+
+    /**
+     * Delivered needs proof: the buyer's code (constant-time, limited tries) or a photo, a GPS
+     * point and a note. Records who, when and where. Without `tx`: a code proof spends a try first
+     * (`checkDeliveryCode`), then the delivery runs in its own transaction. With `tx` (logistics
+     * finishes the rider's job in the same one): the caller has spent the try with
+     * `checkDeliveryCode` before opening `tx`; the code is compared again here, under the order's
+     * lock, and nothing in here touches `db`.
+     */
+    async deliver(orderId: string, actor: Actor, proof: DeliveryProof, tx?: Database) {
+      const run = async (tx: Database) => {
         const o = await lockOrder(tx, orderId);
         checkOwner(o, actor);
-        if ('code' in proof)
+        if ('code' in proof) {
+          if (!o.deliveryCode || !constantTimeEqual(proof.code, o.deliveryCode)) throw deliveryCodeInvalid();
           return apply(tx, o, 'deliver', actor, { evidence: { method: 'code' }, location: proof.location });
+        }
         await media.requireOwned(
           tx,
           actor.userId ?? '',
@@ -1069,7 +1115,10 @@ export function createOrdersService(deps: {
           evidence: { method: 'photo', photo_media_id: proof.photo_media_id },
           location: proof.location,
         });
-      });
+      };
+      if (tx) return run(tx);
+      if ('code' in proof) await checkDeliveryCode(orderId, actor, proof.code);
+      return db.transaction(run);
     },
 
     async openDispute(
