@@ -134,13 +134,23 @@ export function createOrdersService(deps: {
   // Callers that run the transition in their own transaction (logistics, for a rider's pickup or
   // delivery) call these first, outside it.
 
-  /** See `checkHandoverCode` in the service below. */
-  async function checkHandoverCode(orderId: string, handoverCode: string): Promise<void> {
+  /**
+   * Spend one try of an order's limited-tries code (the seller's handover code or the buyer's
+   * delivery code) in a statement of its own; the code as it stands, or null when no try is left.
+   */
+  async function spendCodeTry(orderId: string, which: 'handover' | 'delivery') {
+    const attempts = which === 'handover' ? orders.handoverCodeAttempts : orders.deliveryCodeAttempts;
     const [tried] = await db
       .update(orders)
-      .set({ handoverCodeAttempts: sql`${orders.handoverCodeAttempts} + 1` })
-      .where(and(eq(orders.id, orderId), lt(orders.handoverCodeAttempts, s.deliveryCodeMaxAttempts)))
-      .returning({ code: orders.handoverCode });
+      .set({ [which === 'handover' ? 'handoverCodeAttempts' : 'deliveryCodeAttempts']: sql`${attempts} + 1` })
+      .where(and(eq(orders.id, orderId), lt(attempts, s.deliveryCodeMaxAttempts)))
+      .returning({ code: which === 'handover' ? orders.handoverCode : orders.deliveryCode });
+    return tried ?? null;
+  }
+
+  /** See `checkHandoverCode` in the service below. */
+  async function checkHandoverCode(orderId: string, handoverCode: string): Promise<void> {
+    const tried = await spendCodeTry(orderId, 'handover');
     if (!tried)
       throw new AppError(
         'HANDOVER_CODE_LOCKED',
@@ -164,11 +174,7 @@ export function createOrdersService(deps: {
     // Refused before a try is spent: a seller must not use up the buyer's tries on a rider's job.
     refuseSellerOnRiderJob(current, 'deliver', actor);
     // Spend a try first, in its own statement, so wrong guesses count even though the delivery fails.
-    const [o] = await db
-      .update(orders)
-      .set({ deliveryCodeAttempts: sql`${orders.deliveryCodeAttempts} + 1` })
-      .where(and(eq(orders.id, orderId), lt(orders.deliveryCodeAttempts, s.deliveryCodeMaxAttempts)))
-      .returning({ code: orders.deliveryCode });
+    const o = await spendCodeTry(orderId, 'delivery');
     if (!o)
       throw new AppError(
         'DELIVERY_CODE_LOCKED',
@@ -557,8 +563,6 @@ export function createOrdersService(deps: {
               { field: 'Idempotency-Key' },
             );
           }
-          if (prior.responseBody === null)
-            throw conflict('IDEMPOTENCY_IN_PROGRESS', 'The first request with this key is still running.');
           return {
             replayed: true,
             status: prior.responseStatus ?? 201,
@@ -913,12 +917,7 @@ export function createOrdersService(deps: {
       const d = decide(current.status, 'record_return', 'rider');
       if (!d.ok) throw conflict('INVALID_TRANSITION', d.detail);
       // Spend a try first, in its own statement, so wrong guesses count even though the return fails.
-      const [tried] = await db
-        .update(orders)
-        .set({ handoverCodeAttempts: sql`${orders.handoverCodeAttempts} + 1` })
-        .where(and(eq(orders.id, orderId), lt(orders.handoverCodeAttempts, s.deliveryCodeMaxAttempts)))
-        .returning({ id: orders.id });
-      if (!tried)
+      if (!(await spendCodeTry(orderId, 'handover')))
         throw new AppError(
           'HANDOVER_CODE_LOCKED',
           429,
@@ -927,10 +926,7 @@ export function createOrdersService(deps: {
         );
       return db.transaction(async (tx) => {
         const o = await lockOrder(tx, orderId);
-        if (!o.handoverCode || !constantTimeEqual(handoverCode, o.handoverCode))
-          throw new AppError('HANDOVER_CODE_INVALID', 422, 'The handover code is not correct.', {
-            field: 'handover_code',
-          });
+        if (!o.handoverCode || !constantTimeEqual(handoverCode, o.handoverCode)) throw handoverInvalid();
         return apply(
           tx,
           o,
