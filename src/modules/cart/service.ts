@@ -1,5 +1,5 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
-import { type BatchPart, rawQuery } from '../../db/batch.js';
+import { type BatchPart, rawQuery, writeBatch } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, notFound } from '../../shared/errors.js';
@@ -201,6 +201,12 @@ export function createCartService(deps: {
     };
   }
 
+  /** An emptied cart: no lines, no code, no points (the caller holds the cart's lock). */
+  const clearDraft = (buyerId: string): BatchPart[] => [
+    { delete: cartLines, where: { buyerId } },
+    { update: carts, set: { code: null, loyaltyPoints: 0, updatedAt: clock.now() }, where: { buyerId } },
+  ];
+
   return {
     view: (buyerId: string, tx: Database = db) => view(tx, buyerId),
 
@@ -239,12 +245,7 @@ export function createCartService(deps: {
     viewLocked: (tx: Database, buyerId: string, locked: LockedCart) => view(tx, buyerId, locked),
 
     /** Checkout's clean-up, as parts of its one batched write (the cart's lock is already held). */
-    clearDraft(buyerId: string): BatchPart[] {
-      return [
-        { delete: cartLines, where: { buyerId } },
-        { update: carts, set: { code: null, loyaltyPoints: 0, updatedAt: clock.now() }, where: { buyerId } },
-      ];
-    },
+    clearDraft,
 
     async addItem(buyerId: string, skuId: string, quantity: number) {
       return db.transaction(async (tx) => {
@@ -319,18 +320,12 @@ export function createCartService(deps: {
       });
     },
 
-    /** Empty the cart. With `tx`, the caller (checkout) already holds the cart's lock. */
-    async clear(buyerId: string, tx?: Database) {
-      const run = async (t: Database, locked: boolean) => {
-        if (!locked) await lockCart(t, buyerId);
-        await t.delete(cartLines).where(eq(cartLines.buyerId, buyerId));
-        await t
-          .update(carts)
-          .set({ code: null, loyaltyPoints: 0, updatedAt: clock.now() })
-          .where(eq(carts.buyerId, buyerId));
-      };
-      if (tx) return run(tx, true);
-      await db.transaction((t) => run(t, false));
+    /** Empty the cart (the buyer's own call; checkout empties it with `clearDraft`). */
+    async clear(buyerId: string) {
+      await db.transaction(async (t) => {
+        await lockCart(t, buyerId);
+        await writeBatch(t, clearDraft(buyerId));
+      });
       return view(db, buyerId);
     },
 

@@ -91,8 +91,8 @@ export function createListingService(deps: {
   ) => SQL;
 }) {
   const { db, clock, media } = deps;
-  const visible = (now: Date | Placeholder) =>
-    and(eq(products.status, 'verified'), deps.sellerVisible(products.sellerId, now))!;
+  const visible = (now: Date | Placeholder, opts?: { perRow?: boolean }) =>
+    and(eq(products.status, 'verified'), deps.sellerVisible(products.sellerId, now, opts))!;
 
   // The cart and checkout read SKUs on every call: compiled once per number of SKUs (an IN list
   // of exactly that many, so PostgreSQL soon keeps one plan for it instead of planning each run).
@@ -110,7 +110,7 @@ export function createListingService(deps: {
     brandId: products.brandId,
     title: products.title,
     categoryPath: categories.path,
-    visible: sql<boolean>`(${eq(products.status, 'verified')} and ${deps.sellerVisible(products.sellerId, sql.placeholder('now'), { perRow: true })})`,
+    visible: sql<boolean>`(${visible(sql.placeholder('now'), { perRow: true })})`,
   };
   const sellableStatements = new Map<string, ReturnType<typeof compileSellable>>();
   function compileSellable(count: number, lock: boolean) {

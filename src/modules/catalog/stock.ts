@@ -9,14 +9,6 @@ export interface StockItem {
   quantity: number;
 }
 
-// Straight on the driver: checkout takes stock on every order (docs/benchmarks.md).
-const TAKE = {
-  name: 'stock-take',
-  text: `update product_variants v set stock = v.stock - x.q, updated_at = now()
-           from unnest($1::uuid[], $2::int[]) as x(id, q)
-          where v.id = x.id and v.stock >= x.q
-      returning v.id`,
-};
 const RESTOCK = {
   name: 'stock-restock',
   text: `update product_variants v set stock = v.stock + x.q, updated_at = now()
@@ -24,11 +16,11 @@ const RESTOCK = {
           where v.id = x.id`,
 };
 
-// Two arrays through unnest: the planner then joins by the primary key (a JSON record set is
-// estimated at 100 rows and turned every stock move into a scan of all variants).
 const soldOut = () =>
   new AppError('OUT_OF_STOCK', 409, 'An item in your cart sold out while you were checking out.');
 
+// Two arrays through unnest: the planner then joins by the primary key (a JSON record set is
+// estimated at 100 rows and turned every stock move into a scan of all variants).
 const asArrays = (items: StockItem[]) => [items.map((i) => i.skuId), items.map((i) => i.quantity)];
 
 /** Stock moves for checkout and cancellation, always inside the caller's transaction. */
@@ -45,14 +37,10 @@ export function createStockService() {
         .for('update');
     },
 
-    /** Take the units, all or none: one set-based statement that never lets stock go below zero. */
-    async take(tx: Database, items: StockItem[]) {
-      if (!items.length) return;
-      const taken = await rawQuery(tx, TAKE, asArrays(items));
-      if (taken.length !== items.length) throw soldOut();
-    },
-
-    /** The same take as one part of checkout's batched write (its SKUs are already locked). */
+    /**
+     * Take the units, all or none, as one part of checkout's batched write (its SKUs are already
+     * locked): one set-based statement that never lets stock go below zero.
+     */
     takeDraft(items: StockItem[]): BatchPart {
       const [ids, quantities] = asArrays(items);
       return {
