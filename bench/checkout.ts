@@ -11,6 +11,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
 import { sha256Hex } from '../src/shared/secrets.js';
+import { pct } from './stats.js';
 
 interface Buyer {
   id: string;
@@ -88,10 +89,6 @@ function post(
     r.on('error', reject);
     r.end(req.body);
   });
-}
-
-function pct(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
 async function seedBuyers(

@@ -25,6 +25,7 @@ import * as s from '../src/db/schema.js';
 import { sha256Hex } from '../src/shared/secrets.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
+import { pct } from './stats.js';
 
 const SELLERS = 20;
 const PRODUCTS = 2000;
@@ -63,10 +64,6 @@ async function waitUntilUp(url: string) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the bench server did not come up at ${url}`);
-}
-
-function pct(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** Run `total` calls of `fn` with `concurrency` in flight; latencies in ms. */
