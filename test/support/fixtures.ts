@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { DAR_DEMO_ZONES, demoFeeTable } from '../../src/modules/logistics/zones-demo.js';
 import { multipartBody, PNG_1x1, type TestApp } from './app.js';
 
 type Auth = { authorization: string };
@@ -153,4 +154,45 @@ export async function verifiedProduct(t: TestApp, admin: Actor, seller: Actor, s
   });
   expect(verified.statusCode, verified.body).toBe(200);
   return { id, image, skuIds: (verified.json().variants as Array<{ id: string }>).map((v) => v.id) };
+}
+
+/** The demo zones of Dar es Salaam and their whole fee table, drawn through the admin API: zone ids by name. */
+export async function demoZones(t: TestApp, admin: Actor): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const z of DAR_DEMO_ZONES) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/zones',
+      headers: admin.auth,
+      payload: { name: z.name, polygon: z.polygon, reason: 'launch' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    ids.set(z.name, res.json().id);
+  }
+  const fees = await t.app.inject({
+    method: 'PUT',
+    url: '/api/v1/admin/delivery-fees',
+    headers: admin.auth,
+    payload: { fees: demoFeeTable(ids), reason: 'launch' },
+  });
+  expect(fees.statusCode, fees.body).toBe(200);
+  return ids;
+}
+
+/** A verified seller whose pickup point is `location`. */
+export async function sellerAt(
+  t: TestApp,
+  admin: Actor,
+  shop: string,
+  location: { lat: number; lng: number },
+): Promise<Actor> {
+  const seller = await verifiedSeller(t, admin, shop);
+  const res = await t.app.inject({
+    method: 'PATCH',
+    url: '/api/v1/me/seller-profile',
+    headers: seller.auth,
+    payload: { location },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return seller;
 }

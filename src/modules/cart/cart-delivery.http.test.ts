@@ -4,11 +4,13 @@ import { createTestApp, type TestApp } from '../../../test/support/app.js';
 import {
   type Actor,
   category,
+  demoZones,
   nextPhone,
+  sellerAt,
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
-import { DAR_DEMO_ZONES, demoBand, demoFeeTable } from '../logistics/index.js';
+import { DAR_DEMO_ZONES, demoBand } from '../logistics/index.js';
 
 // GET /cart?address_id=: before paying, each seller order shows its delivery fee and promised time
 // to the chosen address, from the same quote checkout freezes in the snapshot (zones), or the flat
@@ -58,16 +60,7 @@ async function sellerWithSku(
   location: { lat: number; lng: number } | null,
   stock = 50,
 ) {
-  const seller = await verifiedSeller(t, admin, name);
-  if (location) {
-    const loc = await t.app.inject({
-      method: 'PATCH',
-      url: '/api/v1/me/seller-profile',
-      headers: seller.auth,
-      payload: { location },
-    });
-    expect(loc.statusCode, loc.body).toBe(200);
-  }
+  const seller = location ? await sellerAt(t, admin, name, location) : await verifiedSeller(t, admin, name);
   const cat = await category(t, admin, `${name} goods`);
   const p = await verifiedProduct(t, admin, seller, {
     categoryId: cat,
@@ -85,24 +78,7 @@ describe('DELIVERY_QUOTES=zones: the preview shows what checkout will charge and
   beforeAll(async () => {
     t = await createTestApp({ DELIVERY_QUOTES: 'zones' });
     admin = await t.loginAdmin('+255754330001');
-    const ids = new Map<string, string>();
-    for (const z of DAR_DEMO_ZONES) {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/api/v1/admin/zones',
-        headers: admin.auth,
-        payload: { name: z.name, polygon: z.polygon, reason: 'launch' },
-      });
-      expect(res.statusCode, res.body).toBe(201);
-      ids.set(z.name, res.json().id);
-    }
-    const fees = await t.app.inject({
-      method: 'PUT',
-      url: '/api/v1/admin/delivery-fees',
-      headers: admin.auth,
-      payload: { fees: demoFeeTable(ids), reason: 'launch' },
-    });
-    expect(fees.statusCode, fees.body).toBe(200);
+    const _ids = await demoZones(t, admin);
     kariakoo = await sellerWithSku(t, admin, 'Kariakoo Duka', 10_000_00, zone('Kariakoo'));
     mbezi = await sellerWithSku(t, admin, 'Mbezi Duka', 4_000_00, zone('Mbezi'));
   });

@@ -4,12 +4,13 @@ import { createTestApp, type TestApp } from '../../../test/support/app.js';
 import {
   type Actor,
   category,
+  demoZones,
   nextPhone,
+  sellerAt,
   upload,
   verifiedProduct,
-  verifiedSeller,
 } from '../../../test/support/fixtures.js';
-import { DAR_DEMO_ZONES, demoFeeTable } from './index.js';
+import { DAR_DEMO_ZONES } from './index.js';
 
 // Failed delivery attempts through the real app (zones, riders, payments simulator, ledger): the
 // rider who failed re-attempts inside the window, or the parcel goes back to the seller; the buyer
@@ -27,33 +28,9 @@ const HOUR_S = 3600;
 beforeAll(async () => {
   t = await createTestApp({ DELIVERY_QUOTES: 'zones', PAYOUT_MINIMUM: '100000' });
   admin = await t.loginAdmin('+255754330001');
-  const zoneIds = new Map<string, string>();
-  for (const z of DAR_DEMO_ZONES) {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/zones',
-      headers: admin.auth,
-      payload: { name: z.name, polygon: z.polygon, reason: 'launch' },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    zoneIds.set(z.name, res.json().id);
-  }
+  const zoneIds = await demoZones(t, admin);
   kariakooId = zoneIds.get('Kariakoo')!;
-  const fees = await t.app.inject({
-    method: 'PUT',
-    url: '/api/v1/admin/delivery-fees',
-    headers: admin.auth,
-    payload: { fees: demoFeeTable(zoneIds), reason: 'launch' },
-  });
-  expect(fees.statusCode, fees.body).toBe(200);
-  seller = await verifiedSeller(t, admin, 'Kariakoo Returns Duka');
-  const loc = await t.app.inject({
-    method: 'PATCH',
-    url: '/api/v1/me/seller-profile',
-    headers: seller.auth,
-    payload: { location: centre('Kariakoo') },
-  });
-  expect(loc.statusCode, loc.body).toBe(200);
+  seller = await sellerAt(t, admin, 'Kariakoo Returns Duka', centre('Kariakoo'));
   const cat = await category(t, admin, 'Returns');
   skuId = (
     await verifiedProduct(t, admin, seller, {

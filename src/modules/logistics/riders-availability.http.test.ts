@@ -1,24 +1,16 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/support/db.js';
-import type { Database, DatabaseHandle } from '../../db/client.js';
-import type { AuthContext } from '../../shared/auth.js';
+import { type RidersTestApp, ridersTestApp, TEST_ZONE } from '../../../test/support/riders-app.js';
 import { ManualClock } from '../../shared/clock.js';
-import { AppError, notFound, registerErrorHandling } from '../../shared/errors.js';
 import { randomIds } from '../../shared/ids.js';
-import { createAuditService } from '../audit/index.js';
-import { users } from '../identity/schema.js';
-import { createJobService } from '../jobs/index.js';
 import { JOB_IN_HAND_STATUSES, presenceOf } from './assignment.js';
-import { createRidersModule, type RidersModule, staticOrdersPort } from './riders.js';
+import { type RidersModule, staticOrdersPort } from './riders.js';
 
 // Availability as riders and admins read it: offline / available / on_delivery. on_delivery is
 // derived from the jobs a rider holds, never stored, so a rider on a delivery with spare capacity
 // stays in the dispatch index and keeps getting offers. Going offline while holding jobs is allowed:
 // it stops new offers, and the jobs stay the rider's to finish (pings still accepted meanwhile).
 
-const ZONE = '00000000-0000-7000-8000-00000000a0e1';
+const ZONE = TEST_ZONE;
 const KARIAKOO = { lat: -6.819, lng: 39.274 };
 const ids = {
   admin: '00000000-0000-7000-8000-00000000ad11',
@@ -34,70 +26,18 @@ const roles: Record<string, string[]> = {
 };
 const as = (who: keyof typeof ids) => ({ authorization: `Bearer token-of-${who}-0001` });
 
-let app: FastifyInstance;
-let handle: DatabaseHandle;
-let db: Database;
+let h: RidersTestApp;
 let mod: RidersModule;
 const clock = new ManualClock('2026-11-25T09:00:00Z');
 const orders = staticOrdersPort(new Map());
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  db = handle.db;
-  for (const [who, id] of Object.entries(ids)) {
-    await db.insert(users).values({
-      id,
-      phone: `+25575410${String(Object.keys(ids).indexOf(who)).padStart(4, '0')}`,
-      createdAt: clock.now(),
-      updatedAt: clock.now(),
-    });
-  }
-  mod = createRidersModule({
-    db,
-    clock,
-    ids: randomIds,
-    audit: createAuditService({ db, clock, ids: randomIds }),
-    jobs: createJobService({ db, clock, ids: randomIds, log: { info() {}, error() {} } }),
-    zones: {
-      zoneOfPoint: async () => null,
-      getZone: async (id) => {
-        if (id !== ZONE) throw notFound('Delivery zone');
-        return { zone: { id, name: 'Kariakoo', active: true } };
-      },
-    },
-    orders,
-    grantRiderRole: async (userId) => {
-      const who = Object.entries(ids).find(([, id]) => id === userId)![0];
-      if (!roles[who]!.includes('rider')) roles[who]!.push('rider');
-    },
-  });
-  const a = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
-  a.setValidatorCompiler(validatorCompiler);
-  a.setSerializerCompiler(serializerCompiler);
-  a.decorateRequest('auth', null);
-  a.decorate('authenticator', async (token: string): Promise<AuthContext> => {
-    const who = /^token-of-(\w+)-0001$/.exec(token)?.[1] as keyof typeof ids | undefined;
-    if (!who || !ids[who]) throw new AppError('INVALID_TOKEN', 401, 'Unknown session.');
-    return { userId: ids[who], sessionId: 's', phone: '+255754000000', roles: roles[who]! };
-  });
-  registerErrorHandling(a);
-  await a.register(mod.routes, { prefix: '/api/v1' });
-  await a.register(mod.adminRoutes, { prefix: '/api/v1/admin' });
-  await a.ready();
-  app = a;
+  h = await ridersTestApp({ people: ids, roles, clock, orders, phonePrefix: '+25575410' });
+  mod = h.mod;
 });
-afterAll(async () => {
-  await app?.close();
-  await handle?.close();
-});
+afterAll(() => h?.close());
 
-const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: unknown) =>
-  app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  });
+const call: RidersTestApp['call'] = (...args) => h.call(...args);
 
 const profile = async (who: keyof typeof ids) => (await call('GET', '/rider/profile', as(who))).json();
 const ping = (who: keyof typeof ids, dLat = 0) => {

@@ -1,21 +1,13 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/support/db.js';
-import type { Database, DatabaseHandle } from '../../db/client.js';
-import type { AuthContext } from '../../shared/auth.js';
+import { type RidersTestApp, ridersTestApp, TEST_ZONE } from '../../../test/support/riders-app.js';
 import { ManualClock } from '../../shared/clock.js';
-import { AppError, notFound, registerErrorHandling } from '../../shared/errors.js';
 import { randomIds } from '../../shared/ids.js';
-import { createAuditService } from '../audit/index.js';
-import { users } from '../identity/schema.js';
-import { createJobService } from '../jobs/index.js';
-import { createRidersModule, staticOrdersPort } from './riders.js';
+import { staticOrdersPort } from './riders.js';
 
 // The rider and admin routes on a minimal Fastify app (the error handling and Zod compilers of
 // app.ts) over PGlite: what each endpoint accepts and refuses, and who may call it.
 
-const ZONE = '00000000-0000-7000-8000-00000000a0e1';
+const ZONE = TEST_ZONE;
 const KARIAKOO = { lat: -6.819, lng: 39.274 };
 const ids = {
   admin: '00000000-0000-7000-8000-00000000ad01',
@@ -31,69 +23,17 @@ const roles: Record<string, string[]> = {
 };
 const as = (who: keyof typeof ids) => ({ authorization: `Bearer token-of-${who}-0001` });
 
-let app: FastifyInstance;
-let handle: DatabaseHandle;
-let db: Database;
+let h: RidersTestApp;
+
 const clock = new ManualClock('2026-11-25T09:00:00Z');
 const orders = staticOrdersPort(new Map());
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  db = handle.db;
-  for (const [who, id] of Object.entries(ids)) {
-    await db.insert(users).values({
-      id,
-      phone: `+25575400${String(Object.keys(ids).indexOf(who)).padStart(4, '0')}`,
-      createdAt: clock.now(),
-      updatedAt: clock.now(),
-    });
-  }
-  const mod = createRidersModule({
-    db,
-    clock,
-    ids: randomIds,
-    audit: createAuditService({ db, clock, ids: randomIds }),
-    jobs: createJobService({ db, clock, ids: randomIds, log: { info() {}, error() {} } }),
-    zones: {
-      zoneOfPoint: async () => null,
-      getZone: async (id) => {
-        if (id !== ZONE) throw notFound('Delivery zone');
-        return { zone: { id, name: 'Kariakoo', active: true } };
-      },
-    },
-    orders,
-    grantRiderRole: async (userId) => {
-      const who = Object.entries(ids).find(([, id]) => id === userId)![0];
-      if (!roles[who]!.includes('rider')) roles[who]!.push('rider');
-    },
-  });
-  const a = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
-  a.setValidatorCompiler(validatorCompiler);
-  a.setSerializerCompiler(serializerCompiler);
-  a.decorateRequest('auth', null);
-  a.decorate('authenticator', async (token: string): Promise<AuthContext> => {
-    const who = /^token-of-(\w+)-0001$/.exec(token)?.[1] as keyof typeof ids | undefined;
-    if (!who || !ids[who]) throw new AppError('INVALID_TOKEN', 401, 'Unknown session.');
-    return { userId: ids[who], sessionId: 's', phone: '+255754000000', roles: roles[who]! };
-  });
-  registerErrorHandling(a);
-  await a.register(mod.routes, { prefix: '/api/v1' });
-  await a.register(mod.adminRoutes, { prefix: '/api/v1/admin' });
-  await a.ready();
-  app = a;
+  h = await ridersTestApp({ people: ids, roles, clock, orders, phonePrefix: '+25575400' });
 });
-afterAll(async () => {
-  await app?.close();
-  await handle?.close();
-});
+afterAll(() => h?.close());
 
-const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: unknown) =>
-  app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  });
+const call: RidersTestApp['call'] = (...args) => h.call(...args);
 
 describe('the rider journey through the routes', () => {
   it('apply → verify → online → ping → offer → accept → pick up → deliver', async () => {
@@ -167,26 +107,8 @@ describe('the rider journey through the routes', () => {
   });
 });
 
-let offerNext: (orderId: string) => Promise<unknown>;
-beforeAll(() => {
-  // The job handler's entry point, reached through a fresh module over the same database.
-  offerNext = async (orderId) => {
-    const mod = createRidersModule({
-      db,
-      clock,
-      ids: randomIds,
-      audit: createAuditService({ db, clock, ids: randomIds }),
-      jobs: createJobService({ db, clock, ids: randomIds, log: { info() {}, error() {} } }),
-      zones: {
-        zoneOfPoint: async () => null,
-        getZone: async () => ({ zone: { id: ZONE, name: 'K', active: true } }),
-      },
-      orders,
-      grantRiderRole: async () => {},
-    });
-    return mod.service.offerNext(orderId);
-  };
-});
+// The job handler's entry point.
+const offerNext = (orderId: string) => h.mod.service.offerNext(orderId);
 
 describe('who may call', () => {
   it.each([

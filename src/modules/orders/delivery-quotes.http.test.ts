@@ -3,12 +3,14 @@ import { createTestApp, type TestApp } from '../../../test/support/app.js';
 import {
   type Actor,
   category,
+  demoZones,
   nextPhone,
+  sellerAt,
   upload,
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
-import { DAR_DEMO_ZONES, demoFeeTable } from '../logistics/index.js';
+import { DAR_DEMO_ZONES } from '../logistics/index.js';
 
 // With DELIVERY_QUOTES=zones, each seller's order is priced and promised from the zone table:
 // pickup at the seller's location, drop-off at the buyer's address, frozen in the snapshot.
@@ -23,32 +25,8 @@ beforeAll(async () => {
   t = await createTestApp({ DELIVERY_QUOTES: 'zones', PAYOUT_MINIMUM: '100000' });
   // Tuesday 25 Nov 2026, 12:00 in Dar es Salaam (09:00 UTC): inside the default service hours.
   admin = await t.loginAdmin('+255754320001');
-  const ids = new Map<string, string>();
-  for (const z of DAR_DEMO_ZONES) {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/zones',
-      headers: admin.auth,
-      payload: { name: z.name, polygon: z.polygon, reason: 'launch' },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    ids.set(z.name, res.json().id);
-  }
-  const fees = await t.app.inject({
-    method: 'PUT',
-    url: '/api/v1/admin/delivery-fees',
-    headers: admin.auth,
-    payload: { fees: demoFeeTable(ids), reason: 'launch' },
-  });
-  expect(fees.statusCode, fees.body).toBe(200);
-  seller = await verifiedSeller(t, admin, 'Kariakoo Duka');
-  const loc = await t.app.inject({
-    method: 'PATCH',
-    url: '/api/v1/me/seller-profile',
-    headers: seller.auth,
-    payload: { location: zone('Kariakoo') },
-  });
-  expect(loc.statusCode, loc.body).toBe(200);
+  const _ids = await demoZones(t, admin);
+  seller = await sellerAt(t, admin, 'Kariakoo Duka', zone('Kariakoo'));
   const cat = await category(t, admin, 'Zones');
   skuId = (
     await verifiedProduct(t, admin, seller, {
