@@ -596,24 +596,26 @@ export function createPaymentsService(deps: {
       log.warn({ provider: provider.name, kind, ip, verdict, detail }, 'payment callback refused');
   }
 
-  async function findCollection(p: ParsedCallback) {
+  /** The movement a callback names, by our reference or the provider's id (one table or the other). */
+  async function findByReference<T extends typeof paymentCollections | typeof paymentDisbursements>(
+    table: T,
+    p: ParsedCallback,
+  ): Promise<T['$inferSelect'] | null> {
     const conds = [];
-    if (p.reference) conds.push(eq(paymentCollections.reference, p.reference));
+    if (p.reference) conds.push(eq(table.reference, p.reference));
     if (p.providerRef)
-      conds.push(
-        and(
-          eq(paymentCollections.provider, provider.name),
-          eq(paymentCollections.providerRef, p.providerRef),
-        ),
-      );
+      conds.push(and(eq(table.provider, provider.name), eq(table.providerRef, p.providerRef)));
     if (!conds.length) return null;
-    const [c] = await db
+    const [row] = await db
       .select()
-      .from(paymentCollections)
+      // The two tables share these columns; the cast only gives Drizzle one table type.
+      .from(table as typeof paymentCollections)
       .where(or(...conds))
       .limit(1);
-    return c ?? null;
+    return (row as T['$inferSelect'] | undefined) ?? null;
   }
+  const findCollection = (p: ParsedCallback) => findByReference(paymentCollections, p);
+  const findDisbursement = (p: ParsedCallback) => findByReference(paymentDisbursements, p);
 
   /**
    * A push whose reply we never got has no provider id, and Daraja's callback does not echo ours.
@@ -648,25 +650,6 @@ export function createPaymentsService(deps: {
       .where(and(eq(paymentCollections.id, candidates[0]!.id), isNull(paymentCollections.providerRef)))
       .returning();
     return adopted ?? null;
-  }
-
-  async function findDisbursement(p: ParsedCallback) {
-    const conds = [];
-    if (p.reference) conds.push(eq(paymentDisbursements.reference, p.reference));
-    if (p.providerRef)
-      conds.push(
-        and(
-          eq(paymentDisbursements.provider, provider.name),
-          eq(paymentDisbursements.providerRef, p.providerRef),
-        ),
-      );
-    if (!conds.length) return null;
-    const [d] = await db
-      .select()
-      .from(paymentDisbursements)
-      .where(or(...conds))
-      .limit(1);
-    return d ?? null;
   }
 
   return {
