@@ -323,9 +323,8 @@ async function main() {
     };
     const productIds = products.map((p) => p.id!);
     const results: Result[] = [];
-    // BENCH_ONLY=checkout: the checkout section alone, printed, docs untouched (for profiling).
-    if (process.env.BENCH_ONLY === 'checkout') {
-      const only = await checkoutBench({
+    const runCheckout = () =>
+      checkoutBench({
         db,
         url,
         base,
@@ -334,6 +333,9 @@ async function main() {
         skuIds: variants.slice(100).map((v) => v.id!),
         flashSkuId: variants[99]!.id!,
       });
+    // BENCH_ONLY=checkout: the checkout section alone, printed, docs untouched (for profiling).
+    if (process.env.BENCH_ONLY === 'checkout') {
+      const only = await runCheckout();
       console.log(only.markdown);
       await app.close();
       return;
@@ -382,15 +384,7 @@ async function main() {
         return res.ok || res.status === 422;
       }),
     );
-    const checkoutSection = await checkoutBench({
-      db,
-      url,
-      base,
-      app,
-      serverPid: server.pid ?? null,
-      skuIds: variants.slice(100).map((v) => v.id!),
-      flashSkuId: variants[99]!.id!,
-    });
+    const checkoutSection = await runCheckout();
     await app.close();
     console.log('rider assignment…');
     const assignmentSection = await assignmentBench(db);
