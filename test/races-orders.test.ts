@@ -122,6 +122,135 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
     expect(report.uses).toBeLessThanOrEqual(3);
   });
 
+  it('twenty-four buyers, a budget for sixteen discounts, one per budget slice: sixteen discounted orders, the rest refused as out of budget, no 5xx', async () => {
+    const p = await verifiedProduct(t, admin, seller, {
+      categoryId: cat,
+      variants: [{ seller_sku: 'SLICED', price: 1_000_00, stock: 100 }],
+    });
+    const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
+    // 1 600 over 16 slices is 100 each: every slice pays exactly one 100 discount.
+    const promo = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/promotions',
+      headers: admin.auth,
+      payload: {
+        name: 'Sliced 100',
+        value: { type: 'fixed', amount: 100_00 },
+        scope: { type: 'sku', id: p.skuIds[0] },
+        starts_at: iso(-1),
+        ends_at: iso(2),
+        priority: 9,
+        budget_amount: 1_600_00,
+        active: true,
+      },
+    });
+    expect(promo.statusCode).toBe(201);
+    const buyers = await Promise.all(Array.from({ length: 24 }, () => buyer(p.skuIds[0]!)));
+    const results = await Promise.all(
+      buyers.map((b, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/orders/checkout',
+          headers: { ...b.auth, 'idempotency-key': `sliced-${i}-key` },
+          payload: b.body,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.statusCode >= 500)).toEqual([]);
+    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(16);
+    // The rest are told the discount is gone: by the budget's refusal, or, when the second try
+    // re-prices after the budget ran out, by a changed preview carrying the new price.
+    const refused = results.filter((r) => r.statusCode === 409).map((r) => r.json().code);
+    expect(refused).toHaveLength(8);
+    for (const code of refused) expect(['PROMOTION_BUDGET_EXHAUSTED', 'PREVIEW_CHANGED']).toContain(code);
+    for (const r of results.filter((x) => x.statusCode === 201))
+      expect(r.json().orders[0].snapshot.discount_total).toBe(100_00);
+    const report = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/admin/promotions/${promo.json().id}`,
+        headers: admin.auth,
+      })
+    ).json().report;
+    expect(report).toMatchObject({ uses: 16, burned_amount: 1_600_00, budget_left: 0 });
+  });
+
+  it('unpaid two-seller checkouts expiring while new buyers check out the same SKUs with the same promotion: no deadlock, no 5xx, budgets whole', async () => {
+    const other = await verifiedSeller(t, admin);
+    const a = await verifiedProduct(t, admin, seller, {
+      categoryId: cat,
+      variants: [{ seller_sku: 'MIX-A', price: 1_000_00, stock: 100 }],
+    });
+    const b = await verifiedProduct(t, admin, other, {
+      categoryId: cat,
+      variants: [{ seller_sku: 'MIX-B', price: 2_000_00, stock: 100 }],
+    });
+    const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
+    const promo = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/promotions',
+      headers: admin.auth,
+      payload: {
+        name: 'Mix 10%',
+        value: { type: 'percentage', percent_bp: 1000 },
+        scope: { type: 'category', id: cat },
+        starts_at: iso(-1),
+        ends_at: iso(48),
+        priority: 8,
+        budget_amount: 1_000_000_00,
+        active: true,
+      },
+    });
+    expect(promo.statusCode).toBe(201);
+    const twoSellers = async () => {
+      const x = await buyer(a.skuIds[0]!);
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/cart/items',
+        headers: x.auth,
+        payload: { sku_id: b.skuIds[0], quantity: 1 },
+      });
+      const preview = (await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: x.auth })).json()
+        .preview_token;
+      return { ...x, body: { ...x.body, preview_token: preview } };
+    };
+    const first = await Promise.all(Array.from({ length: 10 }, twoSellers));
+    const placed = await Promise.all(
+      first.map((x, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/orders/checkout',
+          headers: { ...x.auth, 'idempotency-key': `mix-first-${i}` },
+          payload: x.body,
+        }),
+      ),
+    );
+    expect(placed.map((r) => r.statusCode)).toEqual(Array(10).fill(201));
+    const second = await Promise.all(Array.from({ length: 10 }, twoSellers));
+    t.clock.advanceSeconds(31 * 60);
+    const settled = await Promise.allSettled([
+      ...placed.map((r) => t.app.services.orders.service.expireCheckout(r.json().checkout_id)),
+      ...second.map((x, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/orders/checkout',
+          headers: { ...x.auth, 'idempotency-key': `mix-second-${i}` },
+          payload: x.body,
+        }),
+      ),
+    ]);
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    const values = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+    expect(values.slice(0, 10)).toEqual(Array(10).fill(true));
+    const replies = values.slice(10) as Array<{ statusCode: number }>;
+    expect(replies.filter((r) => r.statusCode >= 500)).toEqual([]);
+    expect(replies.filter((r) => r.statusCode === 201)).toHaveLength(10);
+    expect(await t.app.services.promotions.service.checkCounters()).toEqual([]);
+    const stocks = await t.app.services.catalog.sellableSkus(t.handle.db, [a.skuIds[0]!, b.skuIds[0]!]);
+    expect(stocks.get(a.skuIds[0]!)!.stock).toBe(90);
+    expect(stocks.get(b.skuIds[0]!)!.stock).toBe(90);
+  });
+
   it('the same checkout sent twice at once with one key makes one order', async () => {
     const p = await verifiedProduct(t, admin, seller, {
       categoryId: cat,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
 import { onPostgres } from '../../../test/support/db.js';
@@ -9,7 +10,10 @@ import {
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
+import { preferredSlice } from './budget-slices.js';
 import type { PricedCart } from './pricing.js';
+import { promotionBudgetSlices } from './schema.js';
+import { NoFreeBudgetSlice } from './service.js';
 
 // Burn tracking: what checkout (next issue) will call inside its transaction. Budgets and limits
 // are enforced from the burn records under row locks, so they hold under concurrency.
@@ -60,17 +64,22 @@ async function promo(over: object = {}) {
   return res.json().id as string;
 }
 
-/** Price a one-line cart for `buyerId` and burn it in one transaction, as checkout will. */
-async function checkout(buyerId: string) {
+/**
+ * Price a one-line cart for `buyerId` and burn it in one transaction, as checkout does; `wait:
+ * false` is checkout's first try (one free budget slice, never waiting).
+ */
+async function checkout(buyerId: string, opts: { wait: boolean } = { wait: true }) {
   const checkoutId = randomUUID();
   return t.handle.db
     .transaction(async (tx) => {
       const view = await t.app.services.cart.service.view(buyerId, tx);
       const priced = view.priced;
-      await svc().burn(tx, { buyerId, checkoutId, priced });
+      await svc().burn(tx, { buyerId, checkoutId, priced }, opts);
       return { checkoutId, priced };
     })
-    .catch((err: { code?: string }) => ({ error: err.code ?? String(err) }));
+    .catch((err: { code?: string; name?: string }) => ({
+      error: err.code ?? (err instanceof NoFreeBudgetSlice ? 'NO_FREE_SLICE' : String(err)),
+    }));
 }
 
 async function cartWith(b: Actor, code?: string) {
@@ -245,6 +254,115 @@ describe('burning incentives', () => {
   });
 });
 
+/** A promotion's slices as [budget, burned, uses], in slice order. */
+async function slicesOf(id: string) {
+  const rows = await t.handle.db
+    .select()
+    .from(promotionBudgetSlices)
+    .where(sql`${promotionBudgetSlices.promotionId} = ${id}`)
+    .orderBy(promotionBudgetSlices.slice);
+  return rows.map((r) => [r.budgetAmount, r.burnedAmount, r.uses]);
+}
+
+describe('budget slices', () => {
+  it('a new budget is split over 16 slices that add up to it', async () => {
+    const id = await promo({ budget_amount: 1_001_00, active: false });
+    const s = await slicesOf(id);
+    expect(s).toHaveLength(16);
+    expect(s.reduce((a, [b]) => a + b!, 0)).toBe(1_001_00);
+    expect(s.every(([, burned, uses]) => burned === 0 && uses === 0)).toBe(true);
+  });
+
+  it('checkout’s first try spends from one slice; a discount no slice can pay waits and spends across slices', async () => {
+    // 16 000 over 16 slices: 1 000 each. The 1 000 discount fits one slice exactly.
+    const id = await promo({ budget_amount: 16_000_00, priority: 300 });
+    const a = await t.login(nextPhone());
+    await cartWith(a);
+    const first = (await checkout(a.userId, { wait: false })) as { checkoutId: string };
+    expect(first).toHaveProperty('priced');
+    const one = (await slicesOf(id)).filter(([, burned]) => burned! > 0);
+    expect(one).toEqual([[1_000_00, 1_000_00, 1]]);
+    // ...the slice this checkout starts looking from, as all were free.
+    expect((await slicesOf(id))[preferredSlice(first.checkoutId)]).toEqual([1_000_00, 1_000_00, 1]);
+
+    // Half of every slice spent: no single slice has room for 1 000 any more, all of them together do.
+    await t.handle.db.execute(
+      sql`update promotion_budget_slices set burned_amount = 50000, uses = (slice < 15)::int where promotion_id = ${id}`,
+    );
+    // ...with the burn rows that say so (the first checkout's 1 000 and fourteen more of 500).
+    await t.handle.db.execute(
+      sql`insert into incentive_burns (id, kind, promotion_id, buyer_id, checkout_id, amount, created_at)
+          select gen_random_uuid(), 'promotion', ${id}, ${a.userId}, gen_random_uuid(), 50000, now()
+          from generate_series(1, 14)`,
+    );
+    const b = await t.login(nextPhone());
+    await cartWith(b);
+    expect(await checkout(b.userId, { wait: false })).toEqual({ error: 'NO_FREE_SLICE' });
+    expect((await slicesOf(id)).reduce((x, [, burned]) => x + burned!, 0)).toBe(16 * 500_00);
+    const waited = await checkout(b.userId, { wait: true });
+    expect(waited).toHaveProperty('priced');
+    const after = await slicesOf(id);
+    expect(after.slice(0, 2)).toEqual([
+      [1_000_00, 1_000_00, 2],
+      [1_000_00, 1_000_00, 1],
+    ]);
+    expect(after.reduce((x, [, burned]) => x + burned!, 0)).toBe(16 * 500_00 + 1_000_00);
+
+    // Reversed, it gives back exactly its amount and its use.
+    const checkoutId = (waited as { checkoutId: string }).checkoutId;
+    await t.handle.db.transaction((tx) => svc().reverseBurns(tx, { checkoutId }));
+    const back = await slicesOf(id);
+    expect(back.reduce((x, [, burned]) => x + burned!, 0)).toBe(16 * 500_00);
+    expect(back.reduce((x, [, , uses]) => x + uses!, 0)).toBe(15);
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/promotions/${id}`,
+      headers: admin.auth,
+      payload: { active: false, reason: 'test done' },
+    });
+  });
+
+  it('an admin’s new budget is split again around what is spent, and cannot go below it', async () => {
+    const id = await promo({ budget_amount: 16_000_00, priority: 300 });
+    const a = await t.login(nextPhone());
+    await cartWith(a);
+    expect(await checkout(a.userId)).toHaveProperty('priced');
+    const patch = (budget_amount: unknown) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/admin/promotions/${id}`,
+        headers: admin.auth,
+        payload: { budget_amount, reason: 'resize' },
+      });
+    const low = await patch(900_00);
+    expect(low.statusCode).toBe(422);
+    expect(low.headers['content-type']).toContain('application/problem+json');
+    expect(low.json()).toMatchObject({ code: 'BUDGET_BELOW_SPENT', field: 'budget_amount' });
+    expect((await slicesOf(id)).reduce((x, [b]) => x + b!, 0)).toBe(16_000_00);
+
+    expect((await patch(1_000_00)).statusCode).toBe(200);
+    const exact = await slicesOf(id);
+    expect(exact.reduce((x, [b]) => x + b!, 0)).toBe(1_000_00);
+    expect(exact.every(([b, burned]) => b === burned)).toBe(true);
+
+    expect((await patch(33_000_00)).statusCode).toBe(200);
+    const grown = await slicesOf(id);
+    expect(grown.reduce((x, [b]) => x + b!, 0)).toBe(33_000_00);
+    expect(grown.map(([b, burned]) => b! - burned!)).toEqual(Array(16).fill(2_000_00));
+    expect(
+      (
+        await t.app.inject({ method: 'GET', url: `/api/v1/admin/promotions/${id}`, headers: admin.auth })
+      ).json().report,
+    ).toMatchObject({ uses: 1, burned_amount: 1_000_00, budget_left: 32_000_00 });
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/promotions/${id}`,
+      headers: admin.auth,
+      payload: { active: false, reason: 'test done' },
+    });
+  });
+});
+
 if (!onPostgres)
   console.log('[burns] concurrency case skipped: PGlite serialises every query; CI runs it on PostgreSQL');
 
@@ -301,6 +419,73 @@ describe.runIf(onPostgres)('burning under concurrency (PostgreSQL)', () => {
         .filter((r) => 'error' in r)
         .every((r) => /BUDGET_EXHAUSTED|USAGE_LIMIT_REACHED/.test((r as { error: string }).error)),
     ).toBe(true);
+  });
+
+  it('a slice held by another checkout is passed over, never waited for; with all held, the first try gives up at once', async () => {
+    const id = await promo({ budget_amount: 160_000_00, priority: 600 });
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((r) => {
+      holding = r;
+    });
+    const holder = t.handle.db.transaction(async (tx) => {
+      await tx.execute(
+        sql`select slice from promotion_budget_slices where promotion_id = ${id} and slice <> 9 for update`,
+      );
+      holding();
+      await released;
+    });
+    await held;
+    const a = await t.login(nextPhone());
+    await cartWith(a);
+    // Fifteen of sixteen slices locked by another transaction: the spend takes the free one.
+    expect(await checkout(a.userId, { wait: false })).toHaveProperty('priced');
+    expect((await slicesOf(id))[9]).toEqual([10_000_00, 1_000_00, 1]);
+
+    // Now every slice is held (the last by a second holder): the first try answers at once...
+    let release2!: () => void;
+    const released2 = new Promise<void>((r) => {
+      release2 = r;
+    });
+    let holding2!: () => void;
+    const held2 = new Promise<void>((r) => {
+      holding2 = r;
+    });
+    const holder2 = t.handle.db.transaction(async (tx) => {
+      await tx.execute(
+        sql`select 1 from promotion_budget_slices where promotion_id = ${id} and slice = 9 for update`,
+      );
+      holding2();
+      await released2;
+    });
+    await held2;
+    const b = await t.login(nextPhone());
+    await cartWith(b);
+    const started = Date.now();
+    expect(await checkout(b.userId, { wait: false })).toEqual({ error: 'NO_FREE_SLICE' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // ...and the waiting try waits for the slices, then spends.
+    let done = false;
+    const waiting = checkout(b.userId, { wait: true }).then((r) => {
+      done = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBe(false);
+    release();
+    release2();
+    await Promise.all([holder, holder2]);
+    expect(await waiting).toHaveProperty('priced');
+    expect((await slicesOf(id)).reduce((x, [, burned]) => x + burned!, 0)).toBe(2_000_00);
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/promotions/${id}`,
+      headers: admin.auth,
+      payload: { active: false, reason: 'test done' },
+    });
   });
 
   it('two reversals of one checkout at once give the points back once', async () => {

@@ -7,7 +7,7 @@ import { adminPromotionRoutes, promotionRoutes } from './routes.js';
 import { createPromotionsService, type LoyaltyRules } from './service.js';
 
 export * from './pricing.js';
-export { type LoyaltyRules, normalizeCode, type PromotionsService } from './service.js';
+export { type LoyaltyRules, NoFreeBudgetSlice, normalizeCode, type PromotionsService } from './service.js';
 
 export function createPromotionsModule(deps: {
   db: Database;

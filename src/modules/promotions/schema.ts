@@ -5,6 +5,7 @@ import {
   index,
   integer,
   pgTable,
+  primaryKey,
   text,
   unique,
   uniqueIndex,
@@ -27,13 +28,8 @@ export const promotions = pgTable(
     startsAt: tz('starts_at').notNull(),
     endsAt: tz('ends_at').notNull(),
     priority: integer('priority').notNull(),
+    /** the whole budget; it is spent through the promotion's budget slices, whose budgets add up to it */
     budgetAmount: money('budget_amount').notNull(),
-    /**
-     * Running totals of the live (not reversed) burn rows, kept by the same transactions that write
-     * them: the budget check is one conditional UPDATE instead of a sum over every past use.
-     */
-    burnedAmount: money('burned_amount').notNull().default(0),
-    uses: integer('uses').notNull().default(0),
     /** amounts (fixed value, cap, budget) are in this currency; the promotion only touches carts in it */
     currency: text('currency').notNull().default('TZS'),
     perBuyerLimit: integer('per_buyer_limit'),
@@ -76,6 +72,33 @@ export const discountCodes = pgTable(
   (t) => [
     uniqueIndex('discount_codes_code_idx').on(t.code),
     check('discount_codes_window', sql`${t.endsAt} > ${t.startsAt}`),
+  ],
+);
+
+/**
+ * A promotion's budget, split over a fixed number of slices so checkouts spending the same popular
+ * promotion lock different rows instead of queueing on one (architecture note 22). Each slice keeps
+ * the running totals of the live burn rows it paid for, written by the same transactions that write
+ * those rows; the slices' budgets always add up to the promotion's budget, and no slice spends
+ * beyond its own, so the promotion never spends beyond its budget.
+ */
+export const promotionBudgetSlices = pgTable(
+  'promotion_budget_slices',
+  {
+    promotionId: uuid('promotion_id')
+      .notNull()
+      .references(() => promotions.id, { onDelete: 'cascade' }),
+    slice: integer('slice').notNull(),
+    budgetAmount: money('budget_amount').notNull(),
+    burnedAmount: money('burned_amount').notNull().default(0),
+    uses: integer('uses').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.promotionId, t.slice] }),
+    check(
+      'promotion_budget_slices_within',
+      sql`${t.burnedAmount} >= 0 and ${t.burnedAmount} <= ${t.budgetAmount} and ${t.uses} >= 0`,
+    ),
   ],
 );
 

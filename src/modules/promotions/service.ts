@@ -1,4 +1,16 @@
-import { and, desc, eq, getTableColumns, gt, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
+import {
+  and,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  inArray,
+  isNull,
+  lte,
+  ne,
+  sql,
+  TransactionRollbackError,
+} from 'drizzle-orm';
 import { type BatchPart, rawQuery, typedRows } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/columns.js';
@@ -7,6 +19,15 @@ import { AppError, conflict, notFound, unprocessable } from '../../shared/errors
 import type { IdGenerator } from '../../shared/ids.js';
 import { MONEY_UNIT } from '../../shared/money.js';
 import type { AuditService } from '../audit/index.js';
+import {
+  BUDGET_SLICES,
+  giveBack,
+  preferredSlice,
+  reslice,
+  type SliceState,
+  splitBudget,
+  takeFrom,
+} from './budget-slices.js';
 import type { LoyaltyKind } from './model.js';
 import {
   allocate,
@@ -18,7 +39,13 @@ import {
   type PromotionRule,
   type PromotionScope,
 } from './pricing.js';
-import { discountCodes, incentiveBurns, loyaltyEntries, promotions } from './schema.js';
+import {
+  discountCodes,
+  incentiveBurns,
+  loyaltyEntries,
+  promotionBudgetSlices,
+  promotions,
+} from './schema.js';
 
 /**
  * The promotions that could touch a cart's lines: running or near their window (so the preview can
@@ -30,7 +57,10 @@ const CANDIDATE_PROMOTIONS = {
   // connection has prepared ("cached plan must not change result type").
   text: `select ${Object.values(getTableColumns(promotions))
     .map((c) => `"${c.name}"`)
-    .join(', ')} from promotions
+    .join(', ')},
+            (select coalesce(sum(s.burned_amount), 0) from promotion_budget_slices s
+              where s.promotion_id = promotions.id)::bigint as spent_amount
+          from promotions
           where active and ends_at > $1 and starts_at < $2
             and (scope_type = 'all'
               or (scope_type = 'category' and scope_id = any($3::uuid[]))
@@ -39,14 +69,91 @@ const CANDIDATE_PROMOTIONS = {
               or (scope_type = 'sku' and scope_id = any($6::uuid[])))`,
 };
 
-/** Spend one promotion's budget if it is running and has enough left; no row back means it was not. */
-const SPEND_PROMOTION = {
-  name: 'promotion-spend',
-  text: `update promotions set burned_amount = burned_amount + $2, uses = uses + 1
-          where id = $1 and active and starts_at <= $3 and ends_at > $3
-            and burned_amount + $2 <= budget_amount
-      returning per_buyer_limit`,
+/**
+ * Spend one promotion's budget ($2) from one of its slices, if the promotion is running ($3 is now)
+ * and a slice nobody else holds has that much room, looking from slice $4 on: one statement that
+ * never waits for another checkout. No row back means none was found, which is not yet a refusal
+ * (see `spend`). The promotion row is read, not locked: a lock on it, even one checkouts share,
+ * would write to that one hot row on every checkout and could keep an admin's change waiting
+ * forever. So an admin's change (say, switching the promotion off) applies to every spend that
+ * starts after it commits; a budget change locks the slices and waits for spends in flight.
+ */
+const SPEND_FREE_SLICE = {
+  name: 'promotion-spend-free-slice',
+  text: `with p as materialized (
+           select per_buyer_limit from promotions
+            where id = $1 and active and starts_at <= $3 and ends_at > $3
+         ), free as materialized (
+           select slice from promotion_budget_slices
+            where promotion_id = $1 and burned_amount + $2 <= budget_amount and exists (select 1 from p)
+            order by slice < $4, slice
+            limit 1
+            for update skip locked
+         )
+         update promotion_budget_slices b
+            set burned_amount = b.burned_amount + $2, uses = b.uses + 1
+           from free, p
+          where b.promotion_id = $1 and b.slice = free.slice
+      returning p.per_buyer_limit`,
 };
+
+/**
+ * A checkout found no free slice with room: the slices it tried may still be locked by it, so it
+ * must not wait for slices now (two such checkouts could wait for each other). The checkout is run
+ * again from the start in a fresh transaction that waits for the slices in order (`spend` with
+ * `wait`), which gives the exact answer: spent, or out of budget.
+ */
+/** Give a reversed amount ($2) and uses ($3) back to the one slice with the most spent, if it holds that much. */
+const RETURN_TO_ONE_SLICE = {
+  name: 'promotion-return-to-one-slice',
+  text: `update promotion_budget_slices b
+            set burned_amount = b.burned_amount - $2, uses = b.uses - $3
+          where b.promotion_id = $1 and b.burned_amount >= $2 and b.uses >= $3
+            and b.slice = (select slice from promotion_budget_slices
+                            where promotion_id = $1 and burned_amount >= $2 and uses >= $3
+                            order by burned_amount desc, slice limit 1)
+      returning b.slice`,
+};
+
+export class NoFreeBudgetSlice extends Error {
+  constructor(readonly promotionId: string) {
+    super(`no free budget slice of promotion ${promotionId}`);
+  }
+}
+
+const sliceState = (r: typeof promotionBudgetSlices.$inferSelect): SliceState => ({
+  slice: r.slice,
+  budget: r.budgetAmount,
+  burned: r.burnedAmount,
+  uses: r.uses,
+});
+
+/** A promotion's slices, locked in slice order (every waiting locker takes them in this order). */
+const lockSlices = (tx: Database, promotionId: string) =>
+  tx
+    .select()
+    .from(promotionBudgetSlices)
+    .where(eq(promotionBudgetSlices.promotionId, promotionId))
+    .orderBy(promotionBudgetSlices.slice)
+    .for('update');
+
+/** Spent money and uses per promotion: the sums of its slices. */
+async function promotionTotals(tx: Database, idList: string[]) {
+  const out = new Map<string, { burned: number; uses: number; budget: number }>();
+  if (!idList.length) return out;
+  const rows = await tx
+    .select({
+      id: promotionBudgetSlices.promotionId,
+      burned: sql<number>`coalesce(sum(${promotionBudgetSlices.burnedAmount}), 0)::bigint`,
+      uses: sql<number>`coalesce(sum(${promotionBudgetSlices.uses}), 0)::int`,
+      budget: sql<number>`coalesce(sum(${promotionBudgetSlices.budgetAmount}), 0)::bigint`,
+    })
+    .from(promotionBudgetSlices)
+    .where(inArray(promotionBudgetSlices.promotionId, idList))
+    .groupBy(promotionBudgetSlices.promotionId);
+  for (const r of rows) out.set(r.id, { burned: Number(r.burned), uses: r.uses, budget: Number(r.budget) });
+  return out;
+}
 
 export type Promotion = typeof promotions.$inferSelect;
 export type DiscountCode = typeof discountCodes.$inferSelect;
@@ -206,6 +313,40 @@ export function createPromotionsService(deps: {
     });
   };
 
+  /**
+   * A reversal's amount and uses back into a promotion's slices. Most fit one slice that holds at
+   * least that much: one row lock, so checkouts keep spending from the other slices meanwhile. The
+   * try runs in a savepoint: after waiting for that row, its re-check can fail (another reversal
+   * got there first) and still leave the row locked, and the rollback to the savepoint lets go of
+   * it before all the slices are locked in slice order, as every waiting locker takes them.
+   */
+  async function returnToSlices(tx: Database, promotionId: string, amount: number, uses: number) {
+    const one = await tx
+      .transaction(async (sp) => {
+        const [r] = await rawQuery(sp, RETURN_TO_ONE_SLICE, [promotionId, amount, uses]);
+        if (!r) sp.rollback();
+        return true;
+      })
+      .catch((err) => {
+        if (err instanceof TransactionRollbackError) return false;
+        throw err;
+      });
+    if (one) return;
+    for (const part of giveBack((await lockSlices(tx, promotionId)).map(sliceState), amount, uses))
+      await tx
+        .update(promotionBudgetSlices)
+        .set({
+          burnedAmount: sql`${promotionBudgetSlices.burnedAmount} - ${part.amount}`,
+          uses: sql`${promotionBudgetSlices.uses} - ${part.uses}`,
+        })
+        .where(
+          and(
+            eq(promotionBudgetSlices.promotionId, promotionId),
+            eq(promotionBudgetSlices.slice, part.slice),
+          ),
+        );
+  }
+
   /** Checkouts in which this buyer used each incentive: a read of the buyer's own rows only. */
   async function buyerUses(
     tx: Database,
@@ -281,13 +422,41 @@ export function createPromotionsService(deps: {
   }
 
   /**
-   * Spend the budgets a priced cart uses, inside the checkout's transaction (its burn rows may
-   * already be written: the per-buyer counts leave this checkout out). One conditional UPDATE per
-   * promotion, in id order: it takes the row lock, checks the window and the budget against the
-   * running total, and spends it, all at once, so concurrent checkouts can never overspend; any
-   * shortfall throws and rolls the checkout back. Loyalty points are debited here too.
+   * One promotion's spend when waiting is safe (a transaction that has not probed its slices): the
+   * promotion checked, then all its slices locked in slice order, and the amount taken from as many
+   * as it needs. The exact answer: spent, or a refusal saying why.
    */
-  async function spend(tx: Database, q: BurnRequest) {
+  async function spendWaiting(tx: Database, id: string, wanted: number, now: Date) {
+    const [p] = await tx.select().from(promotions).where(eq(promotions.id, id));
+    if (!p?.active || now < p.startsAt || now >= p.endsAt)
+      throw conflict('PROMOTION_EXPIRED', `The promotion "${p?.name ?? id}" is no longer running.`);
+    const plan = takeFrom((await lockSlices(tx, id)).map(sliceState), wanted);
+    if (!plan)
+      throw conflict('PROMOTION_BUDGET_EXHAUSTED', `The promotion "${p.name}" has run out of budget.`);
+    for (const [i, part] of plan.entries())
+      await tx
+        .update(promotionBudgetSlices)
+        .set({
+          burnedAmount: sql`${promotionBudgetSlices.burnedAmount} + ${part.amount}`,
+          // a checkout is one use, counted on the first slice that paid
+          uses: sql`${promotionBudgetSlices.uses} + ${i === 0 ? 1 : 0}`,
+        })
+        .where(and(eq(promotionBudgetSlices.promotionId, id), eq(promotionBudgetSlices.slice, part.slice)));
+    return p.perBuyerLimit;
+  }
+
+  /**
+   * Spend the budgets a priced cart uses, inside the checkout's transaction (its burn rows may
+   * already be written: the per-buyer counts leave this checkout out), promotions in id order.
+   * Every slice spend is conditional on its room under the slice's row lock, so concurrent
+   * checkouts can never overspend; any shortfall throws and rolls the checkout back. Loyalty
+   * points are debited here too.
+   *
+   * `wait: false` (checkout's first try): each promotion is spent from one free slice in one
+   * statement that never waits (SPEND_FREE_SLICE); when none is found it throws NoFreeBudgetSlice
+   * and checkout runs again with `wait: true`, which waits for the slices (`spendWaiting`).
+   */
+  async function spend(tx: Database, q: BurnRequest, opts: { wait: boolean } = { wait: true }) {
     const now = clock.now();
     const promoIds = [
       ...new Set(q.priced.lines.flatMap((l) => (l.promotion ? [l.promotion.id] : []))),
@@ -298,18 +467,19 @@ export function createPromotionsService(deps: {
         (a, l) => a + (l.promotion?.id === id ? l.promotion.amount : 0),
         0,
       );
-      const [spent] = await rawQuery<{ per_buyer_limit: number | null }>(tx, SPEND_PROMOTION, [
-        id,
-        wanted,
-        now,
-      ]);
-      if (!spent) {
-        const [p] = await tx.select().from(promotions).where(eq(promotions.id, id));
-        if (!p?.active || now < p.startsAt || now >= p.endsAt)
-          throw conflict('PROMOTION_EXPIRED', `The promotion "${p?.name ?? id}" is no longer running.`);
-        throw conflict('PROMOTION_BUDGET_EXHAUSTED', `The promotion "${p.name}" has run out of budget.`);
+      let perBuyerLimit: number | null;
+      if (opts.wait) perBuyerLimit = await spendWaiting(tx, id, wanted, now);
+      else {
+        const [spent] = await rawQuery<{ per_buyer_limit: number | null }>(tx, SPEND_FREE_SLICE, [
+          id,
+          wanted,
+          now,
+          preferredSlice(q.checkoutId),
+        ]);
+        if (!spent) throw new NoFreeBudgetSlice(id);
+        perBuyerLimit = spent.per_buyer_limit;
       }
-      if (spent.per_buyer_limit !== null) limited.push(id);
+      if (perBuyerLimit !== null) limited.push(id);
     }
     if (limited.length) {
       // The buyer's own earlier checkouts cannot change under us: checkout holds the buyer's cart lock.
@@ -385,7 +555,7 @@ export function createPromotionsService(deps: {
     }
   }
 
-  const toRule = (p: Promotion, buyerUsed: number): PromotionRule => ({
+  const toRule = (p: Promotion, spent: number, buyerUsed: number): PromotionRule => ({
     id: p.id,
     name: p.name,
     value: discountValueOf(p),
@@ -396,7 +566,7 @@ export function createPromotionsService(deps: {
     active: p.active,
     budgetAmount: p.budgetAmount,
     currency: p.currency,
-    burnedAmount: p.burnedAmount,
+    burnedAmount: spent,
     perBuyerLimit: p.perBuyerLimit,
     buyerUses: buyerUsed,
     createdAt: p.createdAt,
@@ -484,6 +654,13 @@ export function createPromotionsService(deps: {
             updatedAt: now,
           })
           .returning();
+        await tx.insert(promotionBudgetSlices).values(
+          splitBudget(input.budget_amount, BUDGET_SLICES).map((budgetAmount, slice) => ({
+            promotionId: row!.id,
+            slice,
+            budgetAmount,
+          })),
+        );
         await audit.record(tx, {
           actorUserId: adminId,
           action: 'promotion.created',
@@ -501,6 +678,25 @@ export function createPromotionsService(deps: {
         const [current] = await tx.select().from(promotions).where(eq(promotions.id, id)).for('update');
         if (!current) throw notFound('Promotion');
         const w = validWindow(patch.starts_at ?? current.startsAt, patch.ends_at ?? current.endsAt);
+        if (patch.budget_amount !== undefined && patch.budget_amount !== current.budgetAmount) {
+          // The slices are split again around what each has spent, under their locks (waiting
+          // for checkouts that hold one), so they still add up to the budget.
+          const slices = (await lockSlices(tx, id)).map(sliceState);
+          const budgets = reslice(patch.budget_amount, slices);
+          if (!budgets)
+            throw unprocessable(
+              'BUDGET_BELOW_SPENT',
+              'budget_amount',
+              `${slices.reduce((a, x) => a + x.burned, 0)} of this budget is already spent; it cannot be lower.`,
+            );
+          for (const [i, x] of slices.entries())
+            await tx
+              .update(promotionBudgetSlices)
+              .set({ budgetAmount: budgets[i]! })
+              .where(
+                and(eq(promotionBudgetSlices.promotionId, id), eq(promotionBudgetSlices.slice, x.slice)),
+              );
+        }
         const [row] = await tx
           .update(promotions)
           .set({
@@ -531,13 +727,14 @@ export function createPromotionsService(deps: {
       const [row] = await db.select().from(promotions).where(eq(promotions.id, id));
       if (!row) throw notFound('Promotion');
       const u = (await usage(db, incentiveBurns.promotionId, [id], null)).get(id) ?? none;
+      const t = (await promotionTotals(db, [id])).get(id) ?? { burned: 0, uses: 0 };
       return {
         promotion: row,
         report: {
-          uses: row.uses,
+          uses: t.uses,
           unique_buyers: u.buyers,
-          burned_amount: row.burnedAmount,
-          budget_left: Math.max(0, row.budgetAmount - row.burnedAmount),
+          burned_amount: t.burned,
+          budget_left: Math.max(0, row.budgetAmount - t.burned),
         },
       };
     },
@@ -657,19 +854,17 @@ export function createPromotionsService(deps: {
     ): Promise<PricingInput> {
       const now = clock.now();
       const horizon = 30 * 24 * 3600_000;
-      const promos = q.lines.length
-        ? typedRows(
-            promotions,
-            await rawQuery(tx, CANDIDATE_PROMOTIONS, [
-              new Date(now.getTime() - horizon),
-              new Date(now.getTime() + horizon),
-              [...new Set(q.lines.flatMap((l) => l.categoryIds))],
-              [...new Set(q.lines.map((l) => l.brandId).filter((b): b is string => b !== null))],
-              [...new Set(q.lines.map((l) => l.productId))],
-              [...new Set(q.lines.map((l) => l.skuId))],
-            ]),
-          )
+      const candidates = q.lines.length
+        ? await rawQuery<Record<string, unknown>>(tx, CANDIDATE_PROMOTIONS, [
+            new Date(now.getTime() - horizon),
+            new Date(now.getTime() + horizon),
+            [...new Set(q.lines.flatMap((l) => l.categoryIds))],
+            [...new Set(q.lines.map((l) => l.brandId).filter((b): b is string => b !== null))],
+            [...new Set(q.lines.map((l) => l.productId))],
+            [...new Set(q.lines.map((l) => l.skuId))],
+          ])
         : [];
+      const promos = typedRows(promotions, candidates);
       const promoUsage = await buyerUses(
         tx,
         incentiveBurns.promotionId,
@@ -696,7 +891,9 @@ export function createPromotionsService(deps: {
       return {
         currency: q.currency,
         lines: q.lines,
-        promotions: promos.map((p) => toRule(p, promoUsage.get(p.id) ?? 0)),
+        promotions: promos.map((p, i) =>
+          toRule(p, Number(candidates[i]!.spent_amount), promoUsage.get(p.id) ?? 0),
+        ),
         code,
         loyalty:
           q.requestedPoints > 0
@@ -713,10 +910,10 @@ export function createPromotionsService(deps: {
      * then the budgets spent (see `spend`). Checkout itself writes the rows in its batched write
      * (`burnDraft`) and calls `spend` last.
      */
-    async burn(tx: Database, q: BurnRequest) {
+    async burn(tx: Database, q: BurnRequest, opts: { wait: boolean } = { wait: true }) {
       const rows = burnRows(q);
       if (rows.length) await tx.insert(incentiveBurns).values(rows);
-      await spend(tx, q);
+      await spend(tx, q, opts);
       return rows.length;
     },
 
@@ -754,7 +951,10 @@ export function createPromotionsService(deps: {
         e.checkouts.add(r.checkoutId);
         back.set(k, e);
       }
-      for (const e of [...back.values()].sort((x, y) => (x.id < y.id ? -1 : 1))) {
+      // Promotions in id order, then codes: the order checkout spends them in, so a reversal and a
+      // checkout never wait for each other's rows.
+      const order = (x: { kind: string; id: string }) => `${x.kind === 'promotion' ? 0 : 1}:${x.id}`;
+      for (const e of [...back.values()].sort((x, y) => (order(x) < order(y) ? -1 : 1))) {
         const col = e.kind === 'promotion' ? incentiveBurns.promotionId : incentiveBurns.codeId;
         let usesBack = 0;
         for (const checkoutId of e.checkouts) {
@@ -765,14 +965,17 @@ export function createPromotionsService(deps: {
             .limit(1);
           if (!live) usesBack++;
         }
-        const table = e.kind === 'promotion' ? promotions : discountCodes;
-        await tx
-          .update(table)
-          .set({
-            burnedAmount: sql`${table.burnedAmount} - ${e.amount}`,
-            uses: sql`${table.uses} - ${usesBack}`,
-          })
-          .where(eq(table.id, e.id));
+        if (e.kind === 'code') {
+          await tx
+            .update(discountCodes)
+            .set({
+              burnedAmount: sql`${discountCodes.burnedAmount} - ${e.amount}`,
+              uses: sql`${discountCodes.uses} - ${usesBack}`,
+            })
+            .where(eq(discountCodes.id, e.id));
+          continue;
+        }
+        await returnToSlices(tx, e.id, e.amount, usesBack);
       }
       const redeems = await tx
         .select()
@@ -808,16 +1011,35 @@ export function createPromotionsService(deps: {
       return reversed.length + refunded;
     },
 
-    /** Reconciliation: every running total equals the sum of its live burn rows. */
+    /**
+     * Reconciliation: every running total equals the sum of its live burn rows, and a promotion's
+     * slices add up to its budget.
+     */
     async checkCounters(tx: Database = db): Promise<string[]> {
       const problems: string[] = [];
-      for (const [table, col, label] of [
-        [promotions, incentiveBurns.promotionId, 'promotion'],
-        [discountCodes, incentiveBurns.codeId, 'discount code'],
+      const promos = await tx.select({ id: promotions.id, budget: promotions.budgetAmount }).from(promotions);
+      const totals = await promotionTotals(
+        tx,
+        promos.map((p) => p.id),
+      );
+      for (const p of promos) {
+        const t = totals.get(p.id);
+        if (t?.budget !== p.budget)
+          problems.push(
+            `promotion ${p.id} has a budget of ${p.budget} but its slices add up to ${t?.budget ?? 0}`,
+          );
+      }
+      const counted = {
+        promotion: promos.map((p) => ({ id: p.id, ...(totals.get(p.id) ?? { burned: 0, uses: 0 }) })),
+        'discount code': await tx
+          .select({ id: discountCodes.id, burned: discountCodes.burnedAmount, uses: discountCodes.uses })
+          .from(discountCodes),
+      };
+      for (const [col, label] of [
+        [incentiveBurns.promotionId, 'promotion'],
+        [incentiveBurns.codeId, 'discount code'],
       ] as const) {
-        const rows = await tx
-          .select({ id: table.id, burned: table.burnedAmount, uses: table.uses })
-          .from(table);
+        const rows = counted[label];
         const sums = await usage(
           tx,
           col,
