@@ -6,11 +6,13 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { migrateEmbedded, migratePostgres } from './migrate.js';
-import * as schema from './schema.js';
 
-export type Schema = typeof schema;
-/** A database handle or a transaction: every query function takes one, so it fits inside a caller's transaction. */
-export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * A database handle or a transaction: every query function takes one, so it fits inside a caller's
+ * transaction. Without the relational query API (`db.query.*`, unused here): given the schema,
+ * Drizzle builds a query object per table for every transaction it opens, on every checkout.
+ */
+export type Database = PgDatabase<PgQueryResultHKT>;
 
 export interface DatabaseHandle {
   db: Database;
@@ -38,7 +40,7 @@ export function openPostgres(url: string, poolMax = 10): DatabaseHandle {
       `postgres: idle connection lost (${(err as { code?: string }).code ?? err.message}); the pool will reconnect`,
     );
   });
-  const db = drizzlePg({ client: pool, schema }) as unknown as Database;
+  const db = drizzlePg({ client: pool }) as unknown as Database;
   return {
     db,
     kind: 'postgres',
@@ -51,7 +53,7 @@ export function openPostgres(url: string, poolMax = 10): DatabaseHandle {
 }
 
 export function wrapPglite(client: PGlite): DatabaseHandle {
-  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  const db = drizzlePglite({ client }) as unknown as Database;
   return {
     db,
     kind: 'pglite',

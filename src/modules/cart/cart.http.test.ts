@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
 import {
@@ -7,6 +8,7 @@ import {
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
+import { users } from '../../db/schema.js';
 
 let t: TestApp;
 let admin: Actor;
@@ -75,8 +77,10 @@ describe('cart basics', () => {
 
     // Survives logout: a new session sees the same cart.
     await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: b.auth });
-    const phone = (await t.handle.db.query.users.findFirst({ where: (u, { eq }) => eq(u.id, b.userId) }))!
-      .phone;
+    const [{ phone }] = (await t.handle.db
+      .select({ phone: users.phone })
+      .from(users)
+      .where(eq(users.id, b.userId))) as [{ phone: string }];
     const again = await t.login(phone);
     expect((await api('GET', '/api/v1/cart/', again.auth)).json().totals.original).toBe(80_000_00);
   });
