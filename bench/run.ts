@@ -22,6 +22,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPostgres } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
+import { splitBudget } from '../src/modules/promotions/budget-slices.js';
 import { sha256Hex } from '../src/shared/secrets.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
@@ -212,23 +213,36 @@ async function main() {
       updatedAt: now,
     });
     const day = 24 * 3600_000;
-    await db.insert(s.promotions).values(
-      catIds.slice(0, 5).map((cat, i) => ({
-        id: uuidv7(),
-        name: `Promo ${i}`,
-        valueKind: 'percentage' as const,
-        percentBp: 500 + i * 100,
-        scopeType: 'category' as const,
-        scopeId: cat,
-        startsAt: new Date(now.getTime() - day),
-        endsAt: new Date(now.getTime() + 30 * day),
-        priority: i,
-        budgetAmount: 1_000_000_000_00,
-        active: true,
-        createdBy: adminId,
-        createdAt: now,
-        updatedAt: now,
-      })),
+    const promos = await db
+      .insert(s.promotions)
+      .values(
+        catIds.slice(0, 5).map((cat, i) => ({
+          id: uuidv7(),
+          name: `Promo ${i}`,
+          valueKind: 'percentage' as const,
+          percentBp: 500 + i * 100,
+          scopeType: 'category' as const,
+          scopeId: cat,
+          startsAt: new Date(now.getTime() - day),
+          endsAt: new Date(now.getTime() + 30 * day),
+          priority: i,
+          budgetAmount: 1_000_000_000_00,
+          active: true,
+          createdBy: adminId,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      )
+      .returning();
+    // Straight into the tables, so the slices a created promotion gets are written here too.
+    await db.insert(s.promotionBudgetSlices).values(
+      promos.flatMap((p) =>
+        splitBudget(p.budgetAmount).map((budgetAmount, slice) => ({
+          promotionId: p.id,
+          slice,
+          budgetAmount,
+        })),
+      ),
     );
     await db.insert(s.discountCodes).values({
       id: uuidv7(),
@@ -388,6 +402,7 @@ async function main() {
     await app.close();
     console.log('rider assignment…');
     const assignmentSection = await assignmentBench(db);
+    const at32 = checkoutSection.at32;
 
     // ---- the raw limit: the listing query alone through pg, no HTTP, no framework
     const pool = new pg.Pool({ connectionString: url, max: 20 });
@@ -467,15 +482,38 @@ ${assignmentSection.markdown}
 ## How far from the targets, and why
 
 Issue 4 asks, at 32 concurrent buyers, for checkout at least 0.5× of its own raw SQL with p99 under 50 ms. This run measured
-**${checkoutSection.at32.ratio.toFixed(2)}×** with p99 **${checkoutSection.at32.p99.toFixed(0)} ms**${checkoutSection.at32.ratio >= 0.5 && checkoutSection.at32.p99 < 50 ? ': both targets met.' : ': the targets are not met yet.'}
-Correctness held under load: no oversell, no overspend, a reconciled ledger.
+**${at32.ratio.toFixed(2)}×** with p99 **${at32.p99.toFixed(0)} ms**: ${at32.ratio >= 0.5 ? 'the ratio target is met' : 'the ratio target is not met'}${at32.p99 < 50 ? ' and so is the p99 target.' : ', the p99 target is not.'}
+Correctness held under load: no oversell, no overspend, a reconciled ledger. Single runs of 400 on the same day moved the ratio
+between 0.44× and 0.58× for the same code, which is why 32 buyers now run three rounds (their ratios: ${at32.rounds.map((x) => `${x.toFixed(2)}×`).join(', ')}).
 
-**What changed since the first measurement** (0.12×, p99 493 ms, on an otherwise idle machine of this kind). A CPU profile of the
-server and PostgreSQL's own statement log showed where a checkout's time went, and each finding was fixed where it was:
-- *Round trips.* A checkout sent 26 statements; it now sends 11: session, address, \`begin\`, the idempotency claim (its answer
-  written with it), the cart's lock, its lines (read after the lock, never in the same statement: architecture note 21), the SKUs
-  with the seller check (locked as they are read), the candidate promotions, **one** statement for every write (stock, checkout, orders with snapshots, lines, timeline, jobs, audit,
-  burn rows, emptied cart: data-modifying CTEs fed by JSON parameters, \`src/db/batch.ts\`), each promotion's budget, \`commit\`.
+**The baseline.** "Its own raw SQL" is, since 2026-11-25, the checkout's exact statements replayed through \`pg\`. Before, the bench
+compared against a nine-statement stand-in that wrote far less than a checkout (no snapshots, audit, burns, budgets, idempotency
+key): that is the "minimal" column now, ${at32.minimalPerSec.toFixed(0)} tx/s at 32 clients in this run, and against it the checkout reaches
+${(at32.perSec / at32.minimalPerSec).toFixed(2)}×. Measured the old way the checkout went from 0.12× to 0.34× through the changes below.
+
+**Why the ratio is not higher.** On two shared cores, throughput follows total CPU per checkout. In this run a checkout cost
+${at32.totalCpu.toFixed(1)} ms of CPU across the API server (${at32.serverCpu.toFixed(1)} ms), PostgreSQL and the load generator, where the replay of the same statements costs
+${at32.rawCpu.toFixed(1)} ms. PostgreSQL runs the same statements in both (it uses somewhat more CPU beside a busy API server: the split is in the
+section above); the difference is the server: HTTP, authentication, validation, the pricing engine, building the snapshots and
+the reply, and the driver's work for its eleven statements (each loopback write is a system call that also wakes a PostgreSQL
+backend; over a Unix socket instead, a trial run measured the same).
+
+**Why p99 is not under 50 ms.** With 32 buyers always waiting, mean latency is 32 ÷ throughput (Little's law): under 50 ms needs more
+than 640 checkouts/s. The checkout's own SQL, replayed with no HTTP and no framework, reached ${at32.rawPerSec.toFixed(0)} tx/s in this run with p50
+${at32.rawP50.toFixed(0)} ms and p99 ${at32.rawP99.toFixed(0)} ms at 32 clients: on this machine the SQL alone does not meet the target, so no server in front of it
+can. The issue's reference figure (3,700 tx/s raw) is for the minimal shape on a faster day of this kind of machine.
+
+**What changed since the first measurement** (0.12× of the stand-in, p99 493 ms). A CPU profile of the server, PostgreSQL's own
+statement log and per-statement timings of the replay showed where a checkout's time went, and each finding was fixed where it was:
+- *A hot row.* Every checkout using a popular promotion queued on that promotion's row from its budget update to its commit: in
+  the replay at 32 clients that one statement took 56 % of all statement time (p99 102 ms). The budget is now split over 16
+  slices and a checkout spends from a free one without waiting (architecture note 22): the statement's share fell to about 13 %
+  (p99 11 ms) and the API's p99 at 32 buyers from 290–470 ms to 140–260 ms in trial runs on the same day.
+- *Round trips.* A checkout sent 26 statements; it now sends 11 (one more per extra promotion): session, address, \`begin\`, the
+  idempotency claim (its answer written with it), the cart's lock, its lines (read after the lock, never in the same statement:
+  architecture note 21), the SKUs with the seller check (locked as they are read), the candidate promotions, **one** statement
+  for every write (stock, checkout, orders with snapshots, lines, timeline, jobs, audit, burn rows, emptied cart: data-modifying
+  CTEs fed by JSON parameters, \`src/db/batch.ts\`), each promotion's budget, \`commit\`.
 - *Query building.* Building a Drizzle query cost this CPU more than PostgreSQL spent running it (130–220 µs each). The checkout's
   statements are now prepared once: written by hand where they are the module's own rule, compiled once from the Drizzle query
   where the rule is shared (the seller check), and named, so PostgreSQL parses them once per connection.
@@ -486,20 +524,8 @@ server and PostgreSQL's own statement log showed where a checkout's time went, a
 - *The load generator* ran in the server's process and used \`fetch\`; the server is now \`src/server.ts\` in its own process and
   the load comes over \`node:http\` keep-alive connections (half fetch's CPU on the shared cores).
 
-**Why not 0.5× yet.** On two shared cores, throughput follows total CPU per checkout. In this run a checkout cost
-${checkoutSection.at32.totalCpu.toFixed(1)} ms of CPU across the API server (${checkoutSection.at32.serverCpu.toFixed(1)} ms), PostgreSQL and the load generator, where a raw replay costs
-${checkoutSection.at32.rawCpu.toFixed(1)} ms. About a third of the server's share is the kernel's socket writes for its eleven statements (this VM makes each
-loopback write expensive); the rest is HTTP, validation, pricing and JSON. PostgreSQL does about twice the raw replay's work because
-the real checkout writes more (JSONB snapshots, audit, burns, the idempotency key, job payloads, the cart, the promotion budget)
-and reads more (session, address, the seller check, promotions).
-
-**Why p99 is not under 50 ms.** With 32 buyers always waiting, mean latency is 32 ÷ throughput: under 50 ms needs 640 checkouts/s,
-more than this machine's raw SQL replay itself reached (${checkoutSection.at32.rawPerSec.toFixed(0)} tx/s at 32 clients; the issue's reference machine reached 3,700/s).
-The tail beyond the mean is the promotion rows: checkouts that use the same promotion take turns on its row, from its budget
-update to their commit (with promotions switched off, p99 at 32 buyers roughly halved in a trial run).
-
-**Next:** split a popular promotion's budget over several counter rows so its checkouts stop taking turns; read the session and
-address in the transaction's first round trip; measure over a Unix socket when PostgreSQL is on the same host.
+**Next:** less CPU per checkout in the server: read the session and the address in one round trip, and measure what validating
+the reply (every order with its snapshot) through its schema costs.
 `;
     writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), doc);
     console.log(doc);
