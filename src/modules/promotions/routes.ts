@@ -261,6 +261,8 @@ export function adminPromotionRoutes(deps: { promotions: PromotionsService }): F
         schema: {
           ...s,
           summary: 'Change a promotion (audited)',
+          description:
+            'A new `budget_amount` cannot be below what the promotion has already spent (422 `BUDGET_BELOW_SPENT`). Switching a promotion off applies to every checkout that spends it after the change.',
           params: idParam,
           body: promotionPatch,
           response: { 200: promotionSchema, ...problems(400, 401, 403, 404, 422) },
