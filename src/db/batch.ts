@@ -98,6 +98,28 @@ export function typedRows<T extends Table>(
   });
 }
 
+const insertShapes = new WeakMap<Table, Map<string, { cols: string; names: string[] }>>();
+const statementNames = new Map<string, string>();
+
+/** The column list and column names of an insert of these properties, built once per shape. */
+function insertShape(table: Table, keys: string[]) {
+  let shapes = insertShapes.get(table);
+  if (!shapes) {
+    shapes = new Map();
+    insertShapes.set(table, shapes);
+  }
+  const sig = keys.join(',');
+  let shape = shapes.get(sig);
+  if (!shape) {
+    shape = {
+      cols: keys.map((k) => column(table, k)).join(', '),
+      names: keys.map((k) => namesOf(table).get(k)!),
+    };
+    shapes.set(sig, shape);
+  }
+  return shape;
+}
+
 function column(table: Table, key: string): string {
   const name = namesOf(table).get(key);
   if (!name) throw new Error(`${getTableName(table)} has no column ${key}`);
@@ -159,10 +181,12 @@ export async function writeBatch(db: Database, parts: BatchPart[]): Promise<void
       const keys = [...new Set(part.rows.flatMap((r) => Object.keys(r)))].filter((k) =>
         part.rows.some((r) => r[k] !== undefined),
       );
-      const cols = keys.map((k) => column(part.insert, k)).join(', ');
-      const json = part.rows.map((r) =>
-        Object.fromEntries(keys.map((k) => [namesOf(part.insert).get(k)!, r[k] ?? null])),
-      );
+      const { cols, names } = insertShape(part.insert, keys);
+      const json = part.rows.map((r) => {
+        const o: Record<string, unknown> = {};
+        for (let i = 0; i < keys.length; i++) o[names[i]!] = r[keys[i]!] ?? null;
+        return o;
+      });
       const table = `"${getTableName(part.insert)}"`;
       ctes.push(
         `insert into ${table} (${cols}) select ${cols} from jsonb_populate_recordset(null::${table}, ${$(JSON.stringify(json))}::jsonb)${part.onConflictDoNothing ? ` on conflict (${column(part.insert, part.onConflictDoNothing)}) do nothing` : ''}`,
@@ -186,7 +210,12 @@ export async function writeBatch(db: Database, parts: BatchPart[]): Promise<void
   const text = `with ${ctes.map((c, i) => `w${i} as (${c})`).join(', ')} select ${counts}`;
   // A call site writes the same shape each time (the rows travel as JSON parameters), so the text
   // repeats: named by its hash, it is parsed and planned once per connection.
-  const name = `batch-${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `batch-${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    // A few shapes per call site; the cap only guards against a caller whose shapes never repeat.
+    if (statementNames.size < 1000) statementNames.set(text, name);
+  }
   const [got] = await rawQuery<Record<string, number>>(db, { name, text }, values);
   for (const [i, c] of checked.entries()) if ((got?.[`n${i}`] ?? 0) < c.part.rows) throw c.part.short();
 }
