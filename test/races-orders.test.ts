@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './support/app.js';
 import { onPostgres } from './support/db.js';
@@ -175,7 +176,7 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
     expect(report).toMatchObject({ uses: 16, burned_amount: 1_600_00, budget_left: 0 });
   });
 
-  it('unpaid two-seller checkouts expiring while new buyers check out the same SKUs with the same promotion: no deadlock, no 5xx, budgets whole', async () => {
+  it('unpaid two-seller checkouts with a promotion and a code expiring while new buyers check out the same SKUs with them: no deadlock, no 5xx, budgets whole', async () => {
     const other = await verifiedSeller(t, admin);
     const a = await verifiedProduct(t, admin, seller, {
       categoryId: cat,
@@ -197,11 +198,27 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
         starts_at: iso(-1),
         ends_at: iso(48),
         priority: 8,
-        budget_amount: 1_000_000_00,
+        // 20 buyers × 300 exactly: slices of 375 each pay one buyer, so the second wave also
+        // takes the waiting second try while the first wave's expiries give budget back.
+        budget_amount: 6_000_00,
         active: true,
       },
     });
     expect(promo.statusCode).toBe(201);
+    const code = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/discount-codes',
+      headers: admin.auth,
+      payload: {
+        code: 'MIX10',
+        value: { type: 'fixed', amount: 10_00 },
+        min_order_amount: 0,
+        starts_at: iso(-1),
+        ends_at: iso(48),
+        active: true,
+      },
+    });
+    expect(code.statusCode, code.body).toBe(201);
     const twoSellers = async () => {
       const x = await buyer(a.skuIds[0]!);
       await t.app.inject({
@@ -209,6 +226,12 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
         url: '/api/v1/cart/items',
         headers: x.auth,
         payload: { sku_id: b.skuIds[0], quantity: 1 },
+      });
+      await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/cart/code',
+        headers: x.auth,
+        payload: { code: 'MIX10' },
       });
       const preview = (await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: x.auth })).json()
         .preview_token;
@@ -249,6 +272,99 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
     const stocks = await t.app.services.catalog.sellableSkus(t.handle.db, [a.skuIds[0]!, b.skuIds[0]!]);
     expect(stocks.get(a.skuIds[0]!)!.stock).toBe(90);
     expect(stocks.get(b.skuIds[0]!)!.stock).toBe(90);
+  });
+
+  it('expiring a two-seller checkout with a promotion and a code takes its locks in checkout’s order: every SKU, then the promotion’s slices, then the code', async () => {
+    const other = await verifiedSeller(t, admin);
+    const a = await verifiedProduct(t, admin, seller, {
+      categoryId: cat,
+      variants: [{ seller_sku: 'ORDER-A', price: 1_000_00, stock: 10 }],
+    });
+    const b = await verifiedProduct(t, admin, other, {
+      categoryId: cat,
+      variants: [{ seller_sku: 'ORDER-B', price: 2_000_00, stock: 10 }],
+    });
+    const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
+    const promo = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/promotions',
+      headers: admin.auth,
+      payload: {
+        name: 'Order 10%',
+        value: { type: 'percentage', percent_bp: 1000 },
+        scope: { type: 'category', id: cat },
+        starts_at: iso(-1),
+        ends_at: iso(48),
+        priority: 7,
+        budget_amount: 1_000_000_00,
+        active: true,
+      },
+    });
+    expect(promo.statusCode).toBe(201);
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/discount-codes',
+      headers: admin.auth,
+      payload: {
+        code: 'ORDER10',
+        value: { type: 'fixed', amount: 10_00 },
+        min_order_amount: 0,
+        starts_at: iso(-1),
+        ends_at: iso(48),
+        active: true,
+      },
+    });
+    const x = await buyer(a.skuIds[0]!);
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/cart/items',
+      headers: x.auth,
+      payload: { sku_id: b.skuIds[0], quantity: 1 },
+    });
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/cart/code',
+      headers: x.auth,
+      payload: { code: 'ORDER10' },
+    });
+    const cart = (await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: x.auth })).json();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/orders/checkout',
+      headers: { ...x.auth, 'idempotency-key': 'lock-order-key' },
+      payload: { ...x.body, preview_token: cart.preview_token },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().orders).toHaveLength(2);
+    t.clock.advanceSeconds(31 * 60);
+
+    // Every statement the expiry sends, in order.
+    const sent: string[] = [];
+    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const original = proto.query;
+    proto.query = function (this: unknown, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      sent.push(typeof q === 'string' ? q : q.text);
+      return original.apply(this, args);
+    };
+    try {
+      expect(await t.app.services.orders.service.expireCheckout(res.json().checkout_id)).toBe(true);
+    } finally {
+      proto.query = original;
+    }
+    const at = (re: RegExp) => sent.flatMap((q, i) => (re.test(q) ? [i] : []));
+    const skus = at(/product_variants/);
+    const slices = at(/promotion_budget_slices/);
+    const codes = at(/update "discount_codes"/);
+    expect(skus.length).toBeGreaterThan(0);
+    expect(slices.length).toBeGreaterThan(0);
+    expect(codes).toHaveLength(1);
+    // No SKU is locked or restocked once a budget has been touched, and no budget after the code.
+    expect(Math.max(...skus)).toBeLessThan(Math.min(...slices));
+    expect(Math.max(...slices)).toBeLessThan(codes[0]!);
+    // One give-back for both orders.
+    expect(at(/update "incentive_burns"/)).toHaveLength(1);
+    expect(await t.app.services.promotions.service.checkCounters()).toEqual([]);
   });
 
   it('the same checkout sent twice at once with one key makes one order', async () => {

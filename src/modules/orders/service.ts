@@ -248,6 +248,11 @@ export function createOrdersService(deps: {
       evidence?: Record<string, unknown> | null;
       location?: { lat: number; lng: number } | null;
       refundAmount?: number;
+      /**
+       * Several orders cancelled in one transaction: their incentives are not given back one by
+       * one here but collected, for one `reverseBurns` when all are applied (`cancelUnpaid`).
+       */
+      deferIncentives?: string[];
     } = {},
   ): Promise<Order> {
     const d = decide(o.status, event, actor.role);
@@ -298,7 +303,8 @@ export function createOrdersService(deps: {
           break;
         }
         case 'return_incentives':
-          await promotions.reverseBurns(tx, { checkoutId: o.checkoutId, orderId: o.id });
+          if (extra.deferIncentives) extra.deferIncentives.push(o.id);
+          else await promotions.reverseBurns(tx, { checkoutId: o.checkoutId, orderIds: [o.id] });
           break;
         case 'earn_loyalty':
           await promotions.earn(tx, { buyerId: o.buyerId, orderId: o.id, finalAmount: o.finalAmount });
@@ -713,6 +719,44 @@ export function createOrdersService(deps: {
     });
   }
 
+  /**
+   * Cancel several unpaid orders of one checkout in `tx` (expiry, or a buyer cancelling one of
+   * them): every order's SKUs are locked first, in id order, then each order moves, then their
+   * incentives come back in one call. A checkout holds its SKUs while it spends budgets, and
+   * budgets are given back in the order checkout spends them; order by order, a give-back could
+   * hold a budget's row while the next order waited for SKUs, or give back a code before a
+   * promotion (architecture note 22).
+   */
+  async function cancelUnpaid(
+    tx: Database,
+    list: Order[],
+    event: 'expire' | 'cancel_unpaid',
+    actor: Actor,
+    extra: { note?: string | null } = {},
+  ): Promise<Order[]> {
+    if (!list.length) return [];
+    const lines = await tx
+      .select({ skuId: orderLines.skuId })
+      .from(orderLines)
+      .where(
+        inArray(
+          orderLines.orderId,
+          list.map((o) => o.id),
+        ),
+      );
+    await stock.lock(
+      tx,
+      lines.map((l) => l.skuId),
+    );
+    const giveBack: string[] = [];
+    const moved: Order[] = [];
+    for (const o of list)
+      moved.push(await apply(tx, o, event, actor, { ...extra, deferIncentives: giveBack }));
+    if (giveBack.length)
+      await promotions.reverseBurns(tx, { checkoutId: list[0]!.checkoutId, orderIds: giveBack });
+    return moved;
+  }
+
   async function detail(tx: Database, orderId: string) {
     const [o] = await tx.select().from(orders).where(eq(orders.id, orderId));
     if (!o) throw notFound('Order');
@@ -816,25 +860,12 @@ export function createOrdersService(deps: {
           .where(eq(orders.checkoutId, checkoutId))
           .orderBy(asc(orders.id))
           .for('update');
-        const expiring = list.filter((o) => o.status === 'pending_payment');
-        // Every order's SKUs first, in id order, before any order gives its incentives back: a
-        // checkout holds its SKUs while it spends budgets, so taking a budget's row before the
-        // next order's SKUs could wait for each other.
-        const lines = await tx
-          .select({ skuId: orderLines.skuId })
-          .from(orderLines)
-          .where(
-            inArray(
-              orderLines.orderId,
-              expiring.map((o) => o.id),
-            ),
-          );
-        if (lines.length)
-          await stock.lock(
-            tx,
-            lines.map((l) => l.skuId),
-          );
-        for (const o of expiring) await apply(tx, o, 'expire', { userId: null, role: 'system' });
+        await cancelUnpaid(
+          tx,
+          list.filter((o) => o.status === 'pending_payment'),
+          'expire',
+          { userId: null, role: 'system' },
+        );
         await tx.update(checkouts).set({ status: 'expired' }).where(eq(checkouts.id, checkoutId));
         return true;
       });
@@ -1092,12 +1123,14 @@ export function createOrdersService(deps: {
             .where(eq(orders.checkoutId, o.checkoutId))
             .orderBy(asc(orders.id))
             .for('update');
-          let mine: Order = o;
-          for (const sib of siblings) {
-            if (sib.status !== 'pending_payment') continue;
-            const updated = await apply(tx, sib, 'cancel_unpaid', actor, { note: note ?? null });
-            if (sib.id === o.id) mine = updated;
-          }
+          const moved = await cancelUnpaid(
+            tx,
+            siblings.filter((sib) => sib.status === 'pending_payment'),
+            'cancel_unpaid',
+            actor,
+            { note: note ?? null },
+          );
+          const mine = moved.find((m) => m.id === o.id) ?? o;
           if (checkout?.status === 'pending_payment')
             await tx.update(checkouts).set({ status: 'cancelled' }).where(eq(checkouts.id, o.checkoutId));
           return mine;

@@ -97,12 +97,6 @@ const SPEND_FREE_SLICE = {
       returning p.per_buyer_limit`,
 };
 
-/**
- * A checkout found no free slice with room: the slices it tried may still be locked by it, so it
- * must not wait for slices now (two such checkouts could wait for each other). The checkout is run
- * again from the start in a fresh transaction that waits for the slices in order (`spend` with
- * `wait`), which gives the exact answer: spent, or out of budget.
- */
 /** Give a reversed amount ($2) and uses ($3) back to the one slice with the most spent, if it holds that much. */
 const RETURN_TO_ONE_SLICE = {
   name: 'promotion-return-to-one-slice',
@@ -115,6 +109,12 @@ const RETURN_TO_ONE_SLICE = {
       returning b.slice`,
 };
 
+/**
+ * A checkout found no free slice with room: the slices it tried may still be locked by it, so it
+ * must not wait for slices now (two such checkouts could wait for each other). The checkout is run
+ * again from the start in a fresh transaction that waits for the slices in order (`spend` with
+ * `wait`), which gives the exact answer: spent, or out of budget.
+ */
 export class NoFreeBudgetSlice extends Error {
   constructor(readonly promotionId: string) {
     super(`no free budget slice of promotion ${promotionId}`);
@@ -922,15 +922,16 @@ export function createPromotionsService(deps: {
 
     spend,
 
-    /** A cancelled checkout gives its budgets and points back, exactly once. */
     /**
-     * A cancelled checkout (or one cancelled order of it) gives its budgets, uses and points back,
+     * A cancelled checkout (or some cancelled orders of it) gives its budgets, uses and points back,
      * exactly once: burns are marked reversed, and each redeem entry gets at most one refund entry
-     * (a unique index on `reverses_id`), under the buyer's points lock.
+     * (a unique index on `reverses_id`), under the buyer's points lock. Give back every order a
+     * transaction cancels in one call: it takes the promotions' slices, then the codes, then the
+     * points locks in the order checkout does, which two calls in one transaction would not.
      */
-    async reverseBurns(tx: Database, scope: { checkoutId: string; orderId?: string }) {
-      const burnScope = scope.orderId
-        ? eq(incentiveBurns.orderId, scope.orderId)
+    async reverseBurns(tx: Database, scope: { checkoutId: string; orderIds?: string[] }) {
+      const burnScope = scope.orderIds
+        ? inArray(incentiveBurns.orderId, scope.orderIds)
         : eq(incentiveBurns.checkoutId, scope.checkoutId);
       const reversed = await tx
         .update(incentiveBurns)
@@ -983,8 +984,8 @@ export function createPromotionsService(deps: {
         .where(
           and(
             eq(loyaltyEntries.kind, 'redeem'),
-            scope.orderId
-              ? eq(loyaltyEntries.orderId, scope.orderId)
+            scope.orderIds
+              ? inArray(loyaltyEntries.orderId, scope.orderIds)
               : eq(loyaltyEntries.checkoutId, scope.checkoutId),
           ),
         );
