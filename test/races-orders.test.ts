@@ -2,7 +2,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './support/app.js';
 import { onPostgres } from './support/db.js';
-import { type Actor, category, nextPhone, verifiedProduct, verifiedSeller } from './support/fixtures.js';
+import {
+  type Actor,
+  category,
+  discountCode,
+  nextPhone,
+  promotion,
+  verifiedProduct,
+  verifiedSeller,
+} from './support/fixtures.js';
 
 if (!onPostgres)
   console.log(
@@ -48,6 +56,69 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
     };
   }
 
+  /** Each buyer checks out at once under its own key (`prefix-i`). */
+  const checkoutAll = (buyers: Array<{ auth: Record<string, string>; body: object }>, prefix: string) =>
+    Promise.all(
+      buyers.map((b, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/orders/checkout',
+          headers: { ...b.auth, 'idempotency-key': `${prefix}-${i}-key` },
+          payload: b.body,
+        }),
+      ),
+    );
+
+  const reportOf = async (promoId: string) =>
+    (
+      await t.app.inject({ method: 'GET', url: `/api/v1/admin/promotions/${promoId}`, headers: admin.auth })
+    ).json().report;
+
+  /**
+   * Two sellers' SKUs (1 000 and 2 000) in this file's category, a 10 % promotion on it with
+   * `budget`, and a code: `buyer()` makes a buyer with one of each in the cart, the code applied.
+   */
+  async function twoSellerSale(tag: string, stock: number, budget: number) {
+    const other = await verifiedSeller(t, admin);
+    const a = await verifiedProduct(t, admin, seller, {
+      categoryId: cat,
+      variants: [{ seller_sku: `${tag}-A`, price: 1_000_00, stock }],
+    });
+    const b = await verifiedProduct(t, admin, other, {
+      categoryId: cat,
+      variants: [{ seller_sku: `${tag}-B`, price: 2_000_00, stock }],
+    });
+    await promotion(t, admin, {
+      name: `${tag} 10%`,
+      scope: { type: 'category', id: cat },
+      priority: 8,
+      budget_amount: budget,
+    });
+    await discountCode(t, admin, `${tag}10`);
+    return {
+      skuA: a.skuIds[0]!,
+      skuB: b.skuIds[0]!,
+      buyer: async () => {
+        const x = await buyer(a.skuIds[0]!);
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/cart/items',
+          headers: x.auth,
+          payload: { sku_id: b.skuIds[0], quantity: 1 },
+        });
+        await t.app.inject({
+          method: 'PUT',
+          url: '/api/v1/cart/code',
+          headers: x.auth,
+          payload: { code: `${tag}10` },
+        });
+        const preview = (await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: x.auth })).json()
+          .preview_token;
+        return { ...x, body: { ...x.body, preview_token: preview } };
+      },
+    };
+  }
+
   it('twenty buyers, five units: exactly five orders, no oversell, no 5xx', async () => {
     const p = await verifiedProduct(t, admin, seller, {
       categoryId: cat,
@@ -76,34 +147,15 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
       categoryId: cat,
       variants: [{ seller_sku: 'FLASH', price: 1_000_00, stock: 5 }],
     });
-    const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
-    const promo = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/promotions',
-      headers: admin.auth,
-      payload: {
-        name: 'Flash 100',
-        value: { type: 'fixed', amount: 100_00 },
-        scope: { type: 'sku', id: p.skuIds[0] },
-        starts_at: iso(-1),
-        ends_at: iso(2),
-        priority: 9,
-        budget_amount: 300_00,
-        active: true,
-      },
+    const promoId = await promotion(t, admin, {
+      name: 'Flash 100',
+      value: { type: 'fixed', amount: 100_00 },
+      scope: { type: 'sku', id: p.skuIds[0] },
+      priority: 9,
+      budget_amount: 300_00,
     });
-    expect(promo.statusCode).toBe(201);
     const buyers = await Promise.all(Array.from({ length: 20 }, () => buyer(p.skuIds[0]!)));
-    const results = await Promise.all(
-      buyers.map((b, i) =>
-        t.app.inject({
-          method: 'POST',
-          url: '/api/v1/orders/checkout',
-          headers: { ...b.auth, 'idempotency-key': `flash-${i}-key` },
-          payload: b.body,
-        }),
-      ),
-    );
+    const results = await checkoutAll(buyers, 'flash');
     expect(results.filter((r) => r.statusCode >= 500)).toEqual([]);
     const stock = (await t.app.services.catalog.sellableSkus(t.handle.db, [p.skuIds[0]!])).get(
       p.skuIds[0]!,
@@ -112,13 +164,7 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
     expect(sold).toBeLessThanOrEqual(5);
     expect(stock).toBe(5 - sold);
     expect(stock).toBeGreaterThanOrEqual(0);
-    const report = (
-      await t.app.inject({
-        method: 'GET',
-        url: `/api/v1/admin/promotions/${promo.json().id}`,
-        headers: admin.auth,
-      })
-    ).json().report;
+    const report = await reportOf(promoId);
     expect(report.burned_amount).toBeLessThanOrEqual(300_00);
     expect(report.uses).toBeLessThanOrEqual(3);
   });
@@ -128,35 +174,16 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
       categoryId: cat,
       variants: [{ seller_sku: 'SLICED', price: 1_000_00, stock: 100 }],
     });
-    const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
     // 1 600 over 16 slices is 100 each: every slice pays exactly one 100 discount.
-    const promo = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/promotions',
-      headers: admin.auth,
-      payload: {
-        name: 'Sliced 100',
-        value: { type: 'fixed', amount: 100_00 },
-        scope: { type: 'sku', id: p.skuIds[0] },
-        starts_at: iso(-1),
-        ends_at: iso(2),
-        priority: 9,
-        budget_amount: 1_600_00,
-        active: true,
-      },
+    const promoId = await promotion(t, admin, {
+      name: 'Sliced 100',
+      value: { type: 'fixed', amount: 100_00 },
+      scope: { type: 'sku', id: p.skuIds[0] },
+      priority: 9,
+      budget_amount: 1_600_00,
     });
-    expect(promo.statusCode).toBe(201);
     const buyers = await Promise.all(Array.from({ length: 24 }, () => buyer(p.skuIds[0]!)));
-    const results = await Promise.all(
-      buyers.map((b, i) =>
-        t.app.inject({
-          method: 'POST',
-          url: '/api/v1/orders/checkout',
-          headers: { ...b.auth, 'idempotency-key': `sliced-${i}-key` },
-          payload: b.body,
-        }),
-      ),
-    );
+    const results = await checkoutAll(buyers, 'sliced');
     expect(results.filter((r) => r.statusCode >= 500)).toEqual([]);
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(16);
     // The rest are told the discount is gone: by the budget's refusal, or, when the second try
@@ -166,176 +193,37 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
     for (const code of refused) expect(['PROMOTION_BUDGET_EXHAUSTED', 'PREVIEW_CHANGED']).toContain(code);
     for (const r of results.filter((x) => x.statusCode === 201))
       expect(r.json().orders[0].snapshot.discount_total).toBe(100_00);
-    const report = (
-      await t.app.inject({
-        method: 'GET',
-        url: `/api/v1/admin/promotions/${promo.json().id}`,
-        headers: admin.auth,
-      })
-    ).json().report;
-    expect(report).toMatchObject({ uses: 16, burned_amount: 1_600_00, budget_left: 0 });
+    expect(await reportOf(promoId)).toMatchObject({ uses: 16, burned_amount: 1_600_00, budget_left: 0 });
   });
 
   it('unpaid two-seller checkouts with a promotion and a code expiring while new buyers check out the same SKUs with them: no deadlock, no 5xx, budgets whole', async () => {
-    const other = await verifiedSeller(t, admin);
-    const a = await verifiedProduct(t, admin, seller, {
-      categoryId: cat,
-      variants: [{ seller_sku: 'MIX-A', price: 1_000_00, stock: 100 }],
-    });
-    const b = await verifiedProduct(t, admin, other, {
-      categoryId: cat,
-      variants: [{ seller_sku: 'MIX-B', price: 2_000_00, stock: 100 }],
-    });
-    const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
-    const promo = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/promotions',
-      headers: admin.auth,
-      payload: {
-        name: 'Mix 10%',
-        value: { type: 'percentage', percent_bp: 1000 },
-        scope: { type: 'category', id: cat },
-        starts_at: iso(-1),
-        ends_at: iso(48),
-        priority: 8,
-        // 20 buyers × 300 exactly: slices of 375 each pay one buyer, so the second wave also
-        // takes the waiting second try while the first wave's expiries give budget back.
-        budget_amount: 6_000_00,
-        active: true,
-      },
-    });
-    expect(promo.statusCode).toBe(201);
-    const code = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/discount-codes',
-      headers: admin.auth,
-      payload: {
-        code: 'MIX10',
-        value: { type: 'fixed', amount: 10_00 },
-        min_order_amount: 0,
-        starts_at: iso(-1),
-        ends_at: iso(48),
-        active: true,
-      },
-    });
-    expect(code.statusCode, code.body).toBe(201);
-    const twoSellers = async () => {
-      const x = await buyer(a.skuIds[0]!);
-      await t.app.inject({
-        method: 'POST',
-        url: '/api/v1/cart/items',
-        headers: x.auth,
-        payload: { sku_id: b.skuIds[0], quantity: 1 },
-      });
-      await t.app.inject({
-        method: 'PUT',
-        url: '/api/v1/cart/code',
-        headers: x.auth,
-        payload: { code: 'MIX10' },
-      });
-      const preview = (await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: x.auth })).json()
-        .preview_token;
-      return { ...x, body: { ...x.body, preview_token: preview } };
-    };
-    const first = await Promise.all(Array.from({ length: 10 }, twoSellers));
-    const placed = await Promise.all(
-      first.map((x, i) =>
-        t.app.inject({
-          method: 'POST',
-          url: '/api/v1/orders/checkout',
-          headers: { ...x.auth, 'idempotency-key': `mix-first-${i}` },
-          payload: x.body,
-        }),
-      ),
-    );
+    // 20 buyers × 300 exactly: slices of 375 each pay one buyer, so the second wave also takes the
+    // waiting second try while the first wave's expiries give budget back.
+    const sale = await twoSellerSale('MIX', 100, 6_000_00);
+    const first = await Promise.all(Array.from({ length: 10 }, sale.buyer));
+    const placed = await checkoutAll(first, 'mix-first');
     expect(placed.map((r) => r.statusCode)).toEqual(Array(10).fill(201));
-    const second = await Promise.all(Array.from({ length: 10 }, twoSellers));
+    const second = await Promise.all(Array.from({ length: 10 }, sale.buyer));
     t.clock.advanceSeconds(31 * 60);
-    const settled = await Promise.allSettled([
-      ...placed.map((r) => t.app.services.orders.service.expireCheckout(r.json().checkout_id)),
-      ...second.map((x, i) =>
-        t.app.inject({
-          method: 'POST',
-          url: '/api/v1/orders/checkout',
-          headers: { ...x.auth, 'idempotency-key': `mix-second-${i}` },
-          payload: x.body,
-        }),
-      ),
+    // The expiries and the new checkouts all at once; an expiry that throws (a deadlock) fails the test.
+    const [expired, replies] = await Promise.all([
+      Promise.all(placed.map((r) => t.app.services.orders.service.expireCheckout(r.json().checkout_id))),
+      checkoutAll(second, 'mix-second'),
     ]);
-    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
-    const values = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
-    expect(values.slice(0, 10)).toEqual(Array(10).fill(true));
-    const replies = values.slice(10) as Array<{ statusCode: number }>;
+    expect(expired).toEqual(Array(10).fill(true));
     expect(replies.filter((r) => r.statusCode >= 500)).toEqual([]);
     expect(replies.filter((r) => r.statusCode === 201)).toHaveLength(10);
     expect(await t.app.services.promotions.service.checkCounters()).toEqual([]);
-    const stocks = await t.app.services.catalog.sellableSkus(t.handle.db, [a.skuIds[0]!, b.skuIds[0]!]);
-    expect(stocks.get(a.skuIds[0]!)!.stock).toBe(90);
-    expect(stocks.get(b.skuIds[0]!)!.stock).toBe(90);
+    const stocks = await t.app.services.catalog.sellableSkus(t.handle.db, [sale.skuA, sale.skuB]);
+    expect(stocks.get(sale.skuA)!.stock).toBe(90);
+    expect(stocks.get(sale.skuB)!.stock).toBe(90);
   });
 
   it('expiring a two-seller checkout with a promotion and a code takes its locks in checkout’s order: every SKU, then the promotion’s slices, then the code', async () => {
-    const other = await verifiedSeller(t, admin);
-    const a = await verifiedProduct(t, admin, seller, {
-      categoryId: cat,
-      variants: [{ seller_sku: 'ORDER-A', price: 1_000_00, stock: 10 }],
-    });
-    const b = await verifiedProduct(t, admin, other, {
-      categoryId: cat,
-      variants: [{ seller_sku: 'ORDER-B', price: 2_000_00, stock: 10 }],
-    });
-    const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
-    const promo = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/promotions',
-      headers: admin.auth,
-      payload: {
-        name: 'Order 10%',
-        value: { type: 'percentage', percent_bp: 1000 },
-        scope: { type: 'category', id: cat },
-        starts_at: iso(-1),
-        ends_at: iso(48),
-        priority: 7,
-        budget_amount: 1_000_000_00,
-        active: true,
-      },
-    });
-    expect(promo.statusCode).toBe(201);
-    await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/discount-codes',
-      headers: admin.auth,
-      payload: {
-        code: 'ORDER10',
-        value: { type: 'fixed', amount: 10_00 },
-        min_order_amount: 0,
-        starts_at: iso(-1),
-        ends_at: iso(48),
-        active: true,
-      },
-    });
-    const x = await buyer(a.skuIds[0]!);
-    await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/cart/items',
-      headers: x.auth,
-      payload: { sku_id: b.skuIds[0], quantity: 1 },
-    });
-    await t.app.inject({
-      method: 'PUT',
-      url: '/api/v1/cart/code',
-      headers: x.auth,
-      payload: { code: 'ORDER10' },
-    });
-    const cart = (await t.app.inject({ method: 'GET', url: '/api/v1/cart', headers: x.auth })).json();
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/orders/checkout',
-      headers: { ...x.auth, 'idempotency-key': 'lock-order-key' },
-      payload: { ...x.body, preview_token: cart.preview_token },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json().orders).toHaveLength(2);
+    const sale = await twoSellerSale('ORDER', 10, 1_000_000_00);
+    const [res] = await checkoutAll([await sale.buyer()], 'lock-order');
+    expect(res!.statusCode, res!.body).toBe(201);
+    expect(res!.json().orders).toHaveLength(2);
     t.clock.advanceSeconds(31 * 60);
 
     // Every statement the expiry sends, in order.
@@ -348,7 +236,7 @@ describe.runIf(onPostgres)('checkout and orders under concurrency (PostgreSQL)',
       return original.apply(this, args);
     };
     try {
-      expect(await t.app.services.orders.service.expireCheckout(res.json().checkout_id)).toBe(true);
+      expect(await t.app.services.orders.service.expireCheckout(res!.json().checkout_id)).toBe(true);
     } finally {
       proto.query = original;
     }

@@ -196,3 +196,60 @@ export async function sellerAt(
   expect(res.statusCode, res.body).toBe(200);
   return seller;
 }
+
+const hoursFromNow = (t: TestApp, h: number) =>
+  new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
+
+/**
+ * A running promotion made by `admin`: 10 % off everything, started an hour ago, ending in two
+ * days, with a budget that does not run out, unless `fields` says otherwise. Its id.
+ */
+export async function promotion(
+  t: TestApp,
+  admin: Actor,
+  fields: Record<string, unknown> = {},
+): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/promotions',
+    headers: admin.auth,
+    payload: {
+      name: 'Test promotion',
+      value: { type: 'percentage', percent_bp: 1000 },
+      scope: { type: 'all' },
+      starts_at: hoursFromNow(t, -1),
+      ends_at: hoursFromNow(t, 48),
+      priority: 1,
+      budget_amount: 1_000_000_00,
+      active: true,
+      ...fields,
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id;
+}
+
+/** A running discount code made by `admin`: 10 off, no minimum, started an hour ago, unless `fields` says otherwise. Its id. */
+export async function discountCode(
+  t: TestApp,
+  admin: Actor,
+  code: string,
+  fields: Record<string, unknown> = {},
+) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/discount-codes',
+    headers: admin.auth,
+    payload: {
+      code,
+      value: { type: 'fixed', amount: 10_00 },
+      min_order_amount: 0,
+      starts_at: hoursFromNow(t, -1),
+      ends_at: hoursFromNow(t, 48),
+      active: true,
+      ...fields,
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+}

@@ -4,6 +4,7 @@ import {
   type Actor,
   category,
   nextPhone,
+  promotion,
   upload,
   verifiedProduct,
   verifiedSeller,
@@ -610,23 +611,18 @@ describe('review cases', () => {
   it('a discount no single budget slice can pay still checks out: the second try waits for the slices and spends across them', async () => {
     // 1 000 budget over 16 slices of 62.50: the first try finds no slice with room for the whole
     // 1 000 discount and gives up; the checkout runs again and takes it from all sixteen.
-    const promo = (
-      await api('POST', '/api/v1/admin/promotions', admin.auth, {
-        name: 'Exactly one kanga',
-        value: { type: 'fixed', amount: 1_000_00 },
-        scope: { type: 'sku', id: kanga.skuIds[0] },
-        starts_at: iso(-1),
-        ends_at: iso(24),
-        priority: 1000,
-        budget_amount: 1_000_00,
-        active: true,
-      })
-    ).json();
+    const promoId = await promotion(t, admin, {
+      name: 'Exactly one kanga',
+      value: { type: 'fixed', amount: 1_000_00 },
+      scope: { type: 'sku', id: kanga.skuIds[0] },
+      priority: 1000,
+      budget_amount: 1_000_00,
+    });
     const b = await buyerWithCart([[kanga.skuIds[0]!, 1]]);
     const res = await checkout(b);
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().orders[0].snapshot.discount_total).toBe(1_000_00);
-    const report = (await api('GET', `/api/v1/admin/promotions/${promo.id}`, admin.auth)).json().report;
+    const report = (await api('GET', `/api/v1/admin/promotions/${promoId}`, admin.auth)).json().report;
     expect(report).toMatchObject({ uses: 1, burned_amount: 1_000_00, budget_left: 0 });
     // Expired unpaid, it gives the 1 000 back: no one slice holds that much, so all sixteen do.
     t.clock.advanceSeconds(31 * 60);
@@ -634,14 +630,14 @@ describe('review cases', () => {
     expect((await api('GET', `/api/v1/orders/${res.json().orders[0].id}`, b.auth)).json().status).toBe(
       'cancelled',
     );
-    expect(
-      (await api('GET', `/api/v1/admin/promotions/${promo.id}`, admin.auth)).json().report,
-    ).toMatchObject({
-      uses: 0,
-      burned_amount: 0,
-      budget_left: 1_000_00,
-    });
-    await api('PATCH', `/api/v1/admin/promotions/${promo.id}`, admin.auth, {
+    expect((await api('GET', `/api/v1/admin/promotions/${promoId}`, admin.auth)).json().report).toMatchObject(
+      {
+        uses: 0,
+        burned_amount: 0,
+        budget_left: 1_000_00,
+      },
+    );
+    await api('PATCH', `/api/v1/admin/promotions/${promoId}`, admin.auth, {
       active: false,
       reason: 'test done',
     });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
 import { onPostgres } from '../../../test/support/db.js';
@@ -7,6 +7,7 @@ import {
   type Actor,
   category,
   nextPhone,
+  promotion,
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
@@ -43,26 +44,16 @@ afterEach(async () => {
 const iso = (h: number) => new Date(t.clock.now().getTime() + h * 3600_000).toISOString();
 const svc = () => t.app.services.promotions.service;
 
-async function promo(over: object = {}) {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/admin/promotions',
-    headers: admin.auth,
-    payload: {
-      name: 'Burn test',
-      value: { type: 'fixed', amount: 1_000_00 },
-      scope: { type: 'sku', id: skuId },
-      starts_at: iso(-1),
-      ends_at: iso(24),
-      priority: 100,
-      budget_amount: 2_500_00,
-      active: true,
-      ...over,
-    },
+const promo = (over: object = {}) =>
+  promotion(t, admin, {
+    name: 'Burn test',
+    value: { type: 'fixed', amount: 1_000_00 },
+    scope: { type: 'sku', id: skuId },
+    ends_at: iso(24),
+    priority: 100,
+    budget_amount: 2_500_00,
+    ...over,
   });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json().id as string;
-}
 
 /**
  * Price a one-line cart for `buyerId` and burn it in one transaction, as checkout does; `wait:
@@ -363,6 +354,30 @@ describe('budget slices', () => {
   });
 });
 
+/** Runs `lock` in a transaction of its own and keeps it open, holding those rows, until `release()`. */
+async function holdLocks(lock: SQL) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  let holding!: () => void;
+  const held = new Promise<void>((r) => {
+    holding = r;
+  });
+  const done = t.handle.db.transaction(async (tx) => {
+    await tx.execute(lock);
+    holding();
+    await released;
+  });
+  await held;
+  return {
+    release: () => {
+      release();
+      return done;
+    },
+  };
+}
+
 if (!onPostgres)
   console.log('[burns] concurrency case skipped: PGlite serialises every query; CI runs it on PostgreSQL');
 
@@ -423,22 +438,9 @@ describe.runIf(onPostgres)('burning under concurrency (PostgreSQL)', () => {
 
   it('a slice held by another checkout is passed over, never waited for; with all held, the first try gives up at once', async () => {
     const id = await promo({ budget_amount: 160_000_00, priority: 600 });
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let holding!: () => void;
-    const held = new Promise<void>((r) => {
-      holding = r;
-    });
-    const holder = t.handle.db.transaction(async (tx) => {
-      await tx.execute(
-        sql`select slice from promotion_budget_slices where promotion_id = ${id} and slice <> 9 for update`,
-      );
-      holding();
-      await released;
-    });
-    await held;
+    const first = await holdLocks(
+      sql`select slice from promotion_budget_slices where promotion_id = ${id} and slice <> 9 for update`,
+    );
     const a = await t.login(nextPhone());
     await cartWith(a);
     // Fifteen of sixteen slices locked by another transaction: the spend takes the free one.
@@ -446,22 +448,9 @@ describe.runIf(onPostgres)('burning under concurrency (PostgreSQL)', () => {
     expect((await slicesOf(id))[9]).toEqual([10_000_00, 1_000_00, 1]);
 
     // Now every slice is held (the last by a second holder): the first try answers at once...
-    let release2!: () => void;
-    const released2 = new Promise<void>((r) => {
-      release2 = r;
-    });
-    let holding2!: () => void;
-    const held2 = new Promise<void>((r) => {
-      holding2 = r;
-    });
-    const holder2 = t.handle.db.transaction(async (tx) => {
-      await tx.execute(
-        sql`select 1 from promotion_budget_slices where promotion_id = ${id} and slice = 9 for update`,
-      );
-      holding2();
-      await released2;
-    });
-    await held2;
+    const second = await holdLocks(
+      sql`select 1 from promotion_budget_slices where promotion_id = ${id} and slice = 9 for update`,
+    );
     const b = await t.login(nextPhone());
     await cartWith(b);
     const started = Date.now();
@@ -475,9 +464,8 @@ describe.runIf(onPostgres)('burning under concurrency (PostgreSQL)', () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(done).toBe(false);
-    release();
-    release2();
-    await Promise.all([holder, holder2]);
+    await first.release();
+    await second.release();
     expect(await waiting).toHaveProperty('priced');
     expect((await slicesOf(id)).reduce((x, [, burned]) => x + burned!, 0)).toBe(2_000_00);
     await t.app.inject({
