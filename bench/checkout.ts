@@ -3,7 +3,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
@@ -12,7 +11,7 @@ import type { Database } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
 import { sha256Hex } from '../src/shared/secrets.js';
 import { recordStatements, replay, type Statement } from './replay.js';
-import { pct } from './stats.js';
+import { inWorkers, pct } from './stats.js';
 
 interface Buyer {
   id: string;
@@ -176,32 +175,21 @@ async function withPreviews(base: string, buyers: Omit<Buyer, 'preview'>[]): Pro
 }
 
 async function fire(base: string, buyers: Buyer[], concurrency: number) {
-  const lat: number[] = [];
   const statuses = new Map<number, number>();
-  let next = 0;
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < buyers.length) {
-        const b = buyers[next++]!;
-        const t0 = performance.now();
-        const status = await post(agent, `${base}/api/v1/orders/checkout`, {
-          headers: { authorization: `Bearer ${b.token}`, 'idempotency-key': randomUUID() },
-          body: JSON.stringify({
-            address_id: b.addressId,
-            payer_phone: '0754 123 456',
-            preview_token: b.preview,
-          }),
-        });
-        lat.push(performance.now() - t0);
-        statuses.set(status, (statuses.get(status) ?? 0) + 1);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const { seconds, lat } = await inWorkers(concurrency, buyers.length, async (i) => {
+    const b = buyers[i]!;
+    const status = await post(agent, `${base}/api/v1/orders/checkout`, {
+      headers: { authorization: `Bearer ${b.token}`, 'idempotency-key': randomUUID() },
+      body: JSON.stringify({
+        address_id: b.addressId,
+        payer_phone: '0754 123 456',
+        preview_token: b.preview,
+      }),
+    });
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  });
   agent.destroy();
-  lat.sort((a, b) => a - b);
   return {
     seconds,
     ok: statuses.get(201) ?? 0,
@@ -380,21 +368,13 @@ export async function checkoutBench(ctx: {
 
       // The raw limit: the checkout's own statements, replayed straight through pg at the same
       // concurrency, prepared under the same names, no HTTP and no framework.
-      let next = 0;
       let diverged = 0;
       const rawMeter = cpuMeter(null);
-      const t0 = performance.now();
-      await Promise.all(
-        Array.from({ length: c }, async () => {
-          while (next < recorded.length) {
-            const tx = recorded[next++]!;
-            const a = performance.now();
-            if (!(await replay(pool, tx))) diverged++;
-            rep.lat.push(performance.now() - a);
-          }
-        }),
-      );
-      const seconds = (performance.now() - t0) / 1000;
+      const replayed = await inWorkers(c, recorded.length, async (i) => {
+        if (!(await replay(pool, recorded[i]!))) diverged++;
+      });
+      const seconds = replayed.seconds;
+      rep.lat.push(...replayed.lat);
       const rawUsed = rawMeter(1);
       rep.seconds += seconds;
       rep.ok += n - diverged;
@@ -435,19 +415,12 @@ export async function checkoutBench(ctx: {
 
     // For scale: the issue's reference shape (lock, decrement, order, lines, a few rows), far less
     // than a real checkout writes; not what the ratio is taken against.
-    let m = 0;
-    const t1 = performance.now();
-    await Promise.all(
-      Array.from({ length: c }, async () => {
-        while (m < n) {
-          m++;
-          const i = minimalSeq++;
-          const skus = [0, 1, 2].map((j) => ctx.skuIds[(i * 7 + j * 1013) % ctx.skuIds.length]!).sort();
-          await minimalCheckout(pool, [...new Set(skus)], rawBuyerId);
-        }
-      }),
-    );
-    minimal.push({ c, perSec: n / ((performance.now() - t1) / 1000) });
+    const minimalRun = await inWorkers(c, n, async () => {
+      const i = minimalSeq++;
+      const skus = [0, 1, 2].map((j) => ctx.skuIds[(i * 7 + j * 1013) % ctx.skuIds.length]!).sort();
+      await minimalCheckout(pool, [...new Set(skus)], rawBuyerId);
+    });
+    minimal.push({ c, perSec: n / minimalRun.seconds });
   }
   await pool.end();
   // The minimal shape's rows are not checkouts anyone can pay or the ledger knows: gone before the checks.

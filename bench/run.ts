@@ -14,7 +14,6 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -26,7 +25,7 @@ import { splitBudget } from '../src/modules/promotions/budget-slices.js';
 import { sha256Hex } from '../src/shared/secrets.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
-import { pct } from './stats.js';
+import { inWorkers, pct } from './stats.js';
 
 const SELLERS = 20;
 const PRODUCTS = 2000;
@@ -74,23 +73,10 @@ async function load(
   total: number,
   fn: (i: number) => Promise<boolean>,
 ): Promise<Result> {
-  const lat: number[] = [];
-  let next = 0;
   let errors = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t0 = performance.now();
-        const ok = await fn(i).catch(() => false);
-        lat.push(performance.now() - t0);
-        if (!ok) errors++;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  lat.sort((a, b) => a - b);
+  const { seconds, lat } = await inWorkers(concurrency, total, async (i) => {
+    if (!(await fn(i).catch(() => false))) errors++;
+  });
   return {
     name,
     concurrency,
