@@ -626,72 +626,47 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
           'admin',
         ),
     );
-    app.post(
-      '/orders/:id/cancel',
-      {
-        schema: {
-          ...s,
-          summary: 'Cancel an order before acceptance (refund in full)',
-          params: idParam,
-          body: reasonBody,
-          response: { 200: orderSchema, ...problems(400, 401, 403, 404, 409) },
+    /** An admin moves an order, always saying why (the reason goes on the timeline). */
+    const adminAction = (path: string, event: OrderEvent, summary: string, codes: number[]) =>
+      app.post(
+        `/orders/:id/${path}`,
+        {
+          schema: {
+            ...s,
+            summary,
+            params: idParam,
+            body: reasonBody,
+            response: { 200: orderSchema, ...problems(...codes) },
+          },
         },
-      },
-      async (request) =>
-        toOrder(
-          await orders.act(
-            request.params.id,
-            'cancel',
-            { userId: caller(request).userId, role: 'admin' },
-            request.body.reason,
+        async (request) =>
+          toOrder(
+            await orders.act(
+              request.params.id,
+              event,
+              { userId: caller(request).userId, role: 'admin' },
+              request.body.reason,
+            ),
+            'admin',
           ),
-          'admin',
-        ),
+      );
+    adminAction(
+      'cancel',
+      'cancel',
+      'Cancel an order before acceptance (refund in full)',
+      [400, 401, 403, 404, 409],
     );
-    app.post(
-      '/orders/:id/refund-undeliverable',
-      {
-        schema: {
-          ...s,
-          summary:
-            'The platform cannot deliver: refund the buyer in full now; the parcel goes back to the seller',
-          params: idParam,
-          body: reasonBody,
-          response: { 200: orderSchema, ...problems(400, 401, 403, 404, 409) },
-        },
-      },
-      async (request) =>
-        toOrder(
-          await orders.act(
-            request.params.id,
-            'refund_undeliverable',
-            { userId: caller(request).userId, role: 'admin' },
-            request.body.reason,
-          ),
-          'admin',
-        ),
+    adminAction(
+      'refund-undeliverable',
+      'refund_undeliverable',
+      'The platform cannot deliver: refund the buyer in full now; the parcel goes back to the seller',
+      [400, 401, 403, 404, 409],
     );
-    app.post(
-      '/orders/:id/return-received',
-      {
-        schema: {
-          ...s,
-          summary: 'The undelivered parcel is back at the seller: back in stock (when no code can prove it)',
-          params: idParam,
-          body: reasonBody,
-          response: { 200: orderSchema, ...problems(400, 401, 403, 404, 409, 422) },
-        },
-      },
-      async (request) =>
-        toOrder(
-          await orders.act(
-            request.params.id,
-            'record_return',
-            { userId: caller(request).userId, role: 'admin' },
-            request.body.reason,
-          ),
-          'admin',
-        ),
+    adminAction(
+      'return-received',
+      'record_return',
+      'The undelivered parcel is back at the seller: back in stock (when no code can prove it)',
+      [400, 401, 403, 404, 409, 422],
     );
     app.get(
       '/disputes',
