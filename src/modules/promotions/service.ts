@@ -128,6 +128,9 @@ const sliceState = (r: typeof promotionBudgetSlices.$inferSelect): SliceState =>
   uses: r.uses,
 });
 
+const oneSlice = (promotionId: string, slice: number) =>
+  and(eq(promotionBudgetSlices.promotionId, promotionId), eq(promotionBudgetSlices.slice, slice));
+
 /** A promotion's slices, locked in slice order (every waiting locker takes them in this order). */
 const lockSlices = (tx: Database, promotionId: string) =>
   tx
@@ -339,12 +342,7 @@ export function createPromotionsService(deps: {
           burnedAmount: sql`${promotionBudgetSlices.burnedAmount} - ${part.amount}`,
           uses: sql`${promotionBudgetSlices.uses} - ${part.uses}`,
         })
-        .where(
-          and(
-            eq(promotionBudgetSlices.promotionId, promotionId),
-            eq(promotionBudgetSlices.slice, part.slice),
-          ),
-        );
+        .where(oneSlice(promotionId, part.slice));
   }
 
   /** Checkouts in which this buyer used each incentive: a read of the buyer's own rows only. */
@@ -441,7 +439,7 @@ export function createPromotionsService(deps: {
           // a checkout is one use, counted on the first slice that paid
           uses: sql`${promotionBudgetSlices.uses} + ${i === 0 ? 1 : 0}`,
         })
-        .where(and(eq(promotionBudgetSlices.promotionId, id), eq(promotionBudgetSlices.slice, part.slice)));
+        .where(oneSlice(id, part.slice));
     return p.perBuyerLimit;
   }
 
@@ -693,9 +691,7 @@ export function createPromotionsService(deps: {
             await tx
               .update(promotionBudgetSlices)
               .set({ budgetAmount: budgets[i]! })
-              .where(
-                and(eq(promotionBudgetSlices.promotionId, id), eq(promotionBudgetSlices.slice, x.slice)),
-              );
+              .where(oneSlice(id, x.slice));
         }
         const [row] = await tx
           .update(promotions)
