@@ -313,6 +313,19 @@ describe('budget slices', () => {
     });
   });
 
+  it('reconciliation reports slices that no longer add up to the promotion’s budget', async () => {
+    const id = await promo({ budget_amount: 16_000_00, active: false });
+    await t.handle.db.execute(
+      sql`update promotion_budget_slices set budget_amount = budget_amount + 1 where promotion_id = ${id} and slice = 3`,
+    );
+    expect(await svc().checkCounters()).toEqual([
+      `promotion ${id} has a budget of 1600000 but its slices add up to 1600001`,
+    ]);
+    await t.handle.db.execute(
+      sql`update promotion_budget_slices set budget_amount = budget_amount - 1 where promotion_id = ${id} and slice = 3`,
+    );
+  });
+
   it('an admin’s new budget is split again around what is spent, and cannot go below it', async () => {
     const id = await promo({ budget_amount: 16_000_00, priority: 300 });
     const a = await t.login(nextPhone());
