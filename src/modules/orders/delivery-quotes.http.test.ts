@@ -25,7 +25,7 @@ beforeAll(async () => {
   t = await createTestApp({ DELIVERY_QUOTES: 'zones', PAYOUT_MINIMUM: '100000' });
   // Tuesday 25 Nov 2026, 12:00 in Dar es Salaam (09:00 UTC): inside the default service hours.
   admin = await t.loginAdmin('+255754320001');
-  const _ids = await demoZones(t, admin);
+  await demoZones(t, admin);
   seller = await sellerAt(t, admin, 'Kariakoo Duka', zone('Kariakoo'));
   const cat = await category(t, admin, 'Zones');
   skuId = (
