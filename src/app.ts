@@ -51,6 +51,7 @@ import {
   publicBaseUrl,
 } from './modules/payments/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
+import { authBeforeInput } from './shared/auth.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import {
   AppError,
@@ -221,6 +222,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('auth', null);
   registerErrorHandling(app);
+  // Before any route is registered: auth guards run ahead of parsing and validation (shared/auth.ts).
+  app.addHook('onRoute', authBeforeInput);
   // One check for every route: a NUL character would otherwise reach PostgreSQL and come back as a 500.
   app.addHook('preValidation', async (request) => {
     const field =
@@ -245,8 +248,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     transformObject: jsonSchemaTransformObject,
     transform: (input) => {
-      const out = jsonSchemaTransform(input);
-      const field = (input.route.config as { multipartFile?: string } | undefined)?.multipartFile;
+      const transformed = jsonSchemaTransform(input);
+      const config = input.route.config as
+        | { multipartFile?: string; authRoles?: readonly string[] }
+        | undefined;
+      // Who may call the route (shared/auth.ts); [] is any signed-in user.
+      const out = config?.authRoles
+        ? { ...transformed, schema: { ...transformed.schema, 'x-roles': [...config.authRoles] } }
+        : transformed;
+      const field = config?.multipartFile;
       if (!field) return out;
       // Multipart bodies are parsed by @fastify/multipart, not by a Zod schema; describe them for the document only.
       return {
