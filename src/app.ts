@@ -56,13 +56,13 @@ import { type Clock, systemClock } from './shared/clock.js';
 import {
   AppError,
   conflict,
-  findNulString,
   forbidden,
   notFound,
   problems,
   registerErrorHandling,
 } from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';
+import { registerInputScreening } from './shared/input-screen.js';
 import { toDarTime } from './shared/time.js';
 
 export interface AppDeps {
@@ -224,13 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   // Before any route is registered: auth guards run ahead of parsing and validation (shared/auth.ts).
   app.addHook('onRoute', authBeforeInput);
-  // One check for every route: a NUL character would otherwise reach PostgreSQL and come back as a 500.
-  app.addHook('preValidation', async (request) => {
-    const field =
-      findNulString(request.body) ?? findNulString(request.query) ?? findNulString(request.params);
-    if (field !== null)
-      throw new AppError('INVALID_CHARACTER', 400, `${field} contains a NUL character.`, { field });
-  });
+  registerInputScreening(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -200,24 +200,3 @@ export function registerErrorHandling(app: FastifyInstance) {
 export function problems(...statuses: number[]): Record<number, typeof problemSchema> {
   return Object.fromEntries(statuses.map((s) => [s, problemSchema]));
 }
-
-/** The path of the first string holding a NUL byte (PostgreSQL cannot store one in text or jsonb), or null. */
-export function findNulString(value: unknown): string | null {
-  // Iterative, so a deeply nested body cannot overflow the stack (which would be a 500).
-  const stack: Array<{ v: unknown; path: string[] }> = [{ v: value, path: [] }];
-  while (stack.length) {
-    const { v, path } = stack.pop()!;
-    if (typeof v === 'string') {
-      if (v.includes('\u0000')) return path.join('.') || 'body';
-    } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, String(i)] });
-    } else if (v && typeof v === 'object') {
-      const entries = Object.entries(v);
-      for (const [k] of entries)
-        if (k.includes('\u0000')) return [...path, k.replaceAll('\u0000', '')].join('.');
-      for (let i = entries.length - 1; i >= 0; i--)
-        stack.push({ v: entries[i]![1], path: [...path, entries[i]![0]] });
-    }
-  }
-  return null;
-}
