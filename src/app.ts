@@ -14,7 +14,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Config } from './config.js';
+import { CALLBACK_TOKEN_MAX_LENGTH, type Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
 import { type CartModule, createCartModule } from './modules/cart/index.js';
@@ -57,6 +57,7 @@ import {
   AppError,
   conflict,
   forbidden,
+  frameworkErrors,
   notFound,
   problems,
   registerErrorHandling,
@@ -215,7 +216,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : ids.newId();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    // The longest path parameter is the payment callback token (config allows up to 128 characters).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: CALLBACK_TOKEN_MAX_LENGTH },
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
