@@ -63,7 +63,7 @@ import {
   registerErrorHandling,
 } from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';
-import { registerInputScreening } from './shared/input-screen.js';
+import { MAX_JSON_DEPTH, registerInputScreening } from './shared/input-screen.js';
 import { toDarTime } from './shared/time.js';
 
 export interface AppDeps {
@@ -239,7 +239,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: "K'KOO API",
         version: '0.1.0',
         description:
-          'Trust-driven commerce for East Africa. Errors are application/problem+json with a stable `code`. Times are ISO 8601 in Africa/Dar_es_Salaam (+03:00).',
+          'Trust-driven commerce for East Africa. Errors are application/problem+json with a stable `code`. Times are ISO 8601 in Africa/Dar_es_Salaam (+03:00). Protected operations list the roles they accept in `x-roles`; sign-in and role are checked before the input. ' +
+          `JSON bodies nest at most ${MAX_JSON_DEPTH} levels (400 JSON_TOO_DEEP); strings must be well-formed Unicode without NUL (400 INVALID_CHARACTER).`,
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
@@ -277,7 +278,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       new AppError(
         'RATE_LIMITED',
         429,
-        `Too many requests from this address; try again in ${Math.ceil(ctx.ttl / 1000)} s.`,
+        `Too many requests from this address; try again in $Math.ceil(ctx.ttl / 1000)s.`,
         {
           headers: { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) },
         },
@@ -548,7 +549,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (profile.status !== 'verified')
       throw forbidden(
         'RIDER_NOT_VERIFIED',
-        `Rider payouts need a verified rider; this one is ${profile.status}.`,
+        `Rider payouts need a verified rider; this one is $profile.status.`,
       );
     const user = await identity.profiles.loadUser(riderId, tx);
     if (user.status !== 'active')

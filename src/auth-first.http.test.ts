@@ -127,6 +127,15 @@ describe('authentication and roles come before validation, on every protected op
     expect(limit.statusCode).toBe(403);
     const id = await t.app.inject({ method: 'GET', url: '/api/v1/me/addresses/not-a-uuid' });
     expect(id.statusCode).toBe(401);
+    // The HEAD twin Fastify adds to every GET is guarded the same way.
+    const head = await t.app.inject({ method: 'HEAD', url: '/api/v1/admin/users?limit=-5' });
+    expect(head.statusCode).toBe(401);
+    const headAsBuyer = await t.app.inject({
+      method: 'HEAD',
+      url: '/api/v1/admin/users?limit=-5',
+      headers: only.buyer,
+    });
+    expect(headAsBuyer.statusCode).toBe(403);
     // Signed in with the right role, validation still answers.
     const valid = await t.app.inject({
       method: 'GET',

@@ -34,8 +34,8 @@ describe('deeply nested JSON bodies', () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json().code).toBe('JSON_TOO_DEEP');
-    // It took 43 s at depth 32,000 (a quadratic walk); a loaded 2-core machine still does this in ms.
-    expect(ms).toBeLessThan(1000);
+    // It took 43 s at depth 32,000 (a quadratic walk); this takes ms, the bound allows for load.
+    expect(ms).toBeLessThan(3000);
   });
 
   it(`depth ${MAX_JSON_DEPTH} passes the depth check (and meets validation); brackets inside strings do not count`, async () => {
@@ -66,7 +66,7 @@ describe('deeply nested JSON bodies', () => {
     const signedIn = await t.login(nextPhone());
     const mine = await postJson('/api/v1/me/addresses', deep, signedIn.auth);
     expect(mine.json().code).toBe('JSON_TOO_DEEP');
-    expect(performance.now() - started).toBeLessThan(5000);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('/health stays responsive while deep bodies arrive', async () => {
@@ -82,7 +82,7 @@ describe('deeply nested JSON bodies', () => {
     expect(h!.statusCode).toBe(200);
     expect(rest.every((r) => r.statusCode === 400)).toBe(true);
     // Twenty bodies used to block the event loop for 20 × 43 s.
-    expect(healthMs).toBeLessThan(2000);
+    expect(healthMs).toBeLessThan(10_000);
   });
 });
 
@@ -188,6 +188,13 @@ describe('methods', () => {
     });
     expect(put.statusCode).toBe(405);
     expect(put.headers.allow).toBe('DELETE, GET, HEAD, PATCH');
+  });
+
+  it('a URL the router cannot decode is a 400 problem', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/products/%E0%A4%A' });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json().code).toBe('BAD_URL');
   });
 
   it('an unknown path is still a 404', async () => {

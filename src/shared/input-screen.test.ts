@@ -35,8 +35,9 @@ describe('findIllFormedString', () => {
     const ms = performance.now() - started;
     expect(found?.fault).toBe('lone_surrogate');
     expect(found?.field.split('.')).toHaveLength(30_000);
-    // The old walk copied the path at every level: ~10 s at depth 20,000.
-    expect(ms).toBeLessThan(200);
+    // The old walk copied the path at every level: ~10 s at depth 20,000, ~40 s at 30,000. This
+    // takes a few ms; the bound leaves room for a loaded machine and still fails the old walk.
+    expect(ms).toBeLessThan(2000);
   });
 });
 
@@ -54,6 +55,6 @@ describe('jsonDepth', () => {
     expect(jsonDepth(nested(30_000), MAX_JSON_DEPTH)).toBe(MAX_JSON_DEPTH + 1);
     const started = performance.now();
     expect(jsonDepth(nested(32_000))).toBe(32_000);
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
