@@ -14,7 +14,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Config } from './config.js';
+import { CALLBACK_TOKEN_MAX_LENGTH, type Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
 import { type CartModule, createCartModule } from './modules/cart/index.js';
@@ -51,17 +51,19 @@ import {
   publicBaseUrl,
 } from './modules/payments/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
+import { authBeforeInput } from './shared/auth.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import {
   AppError,
   conflict,
-  findNulString,
   forbidden,
+  frameworkErrors,
   notFound,
   problems,
   registerErrorHandling,
 } from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';
+import { MAX_JSON_DEPTH, registerInputScreening } from './shared/input-screen.js';
 import { toDarTime } from './shared/time.js';
 
 export interface AppDeps {
@@ -214,20 +216,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : ids.newId();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    // The longest path parameter is the payment callback token (config allows up to 128 characters).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: CALLBACK_TOKEN_MAX_LENGTH },
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('auth', null);
   registerErrorHandling(app);
-  // One check for every route: a NUL character would otherwise reach PostgreSQL and come back as a 500.
-  app.addHook('preValidation', async (request) => {
-    const field =
-      findNulString(request.body) ?? findNulString(request.query) ?? findNulString(request.params);
-    if (field !== null)
-      throw new AppError('INVALID_CHARACTER', 400, `${field} contains a NUL character.`, { field });
-  });
+  // Before any route is registered: auth guards run ahead of parsing and validation (shared/auth.ts).
+  app.addHook('onRoute', authBeforeInput);
+  registerInputScreening(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -239,14 +239,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: "K'KOO API",
         version: '0.1.0',
         description:
-          'Trust-driven commerce for East Africa. Errors are application/problem+json with a stable `code`. Times are ISO 8601 in Africa/Dar_es_Salaam (+03:00).',
+          'Trust-driven commerce for East Africa. Errors are application/problem+json with a stable `code`. Times are ISO 8601 in Africa/Dar_es_Salaam (+03:00). Protected operations list the roles they accept in `x-roles`; sign-in and role are checked before the input. ' +
+          `JSON bodies nest at most ${MAX_JSON_DEPTH} levels (400 JSON_TOO_DEEP); strings must be well-formed Unicode without NUL (400 INVALID_CHARACTER).`,
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
     transformObject: jsonSchemaTransformObject,
     transform: (input) => {
-      const out = jsonSchemaTransform(input);
-      const field = (input.route.config as { multipartFile?: string } | undefined)?.multipartFile;
+      const transformed = jsonSchemaTransform(input);
+      const config = input.route.config as
+        | { multipartFile?: string; authRoles?: readonly string[] }
+        | undefined;
+      // Who may call the route (shared/auth.ts); [] is any signed-in user.
+      const out = config?.authRoles
+        ? { ...transformed, schema: { ...transformed.schema, 'x-roles': [...config.authRoles] } }
+        : transformed;
+      const field = config?.multipartFile;
       if (!field) return out;
       // Multipart bodies are parsed by @fastify/multipart, not by a Zod schema; describe them for the document only.
       return {
@@ -270,7 +278,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       new AppError(
         'RATE_LIMITED',
         429,
-        `Too many requests from this address; try again in ${Math.ceil(ctx.ttl / 1000)} s.`,
+        `Too many requests from this address; try again in $Math.ceil(ctx.ttl / 1000)s.`,
         {
           headers: { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) },
         },
@@ -556,7 +564,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (profile.status !== 'verified')
       throw forbidden(
         'RIDER_NOT_VERIFIED',
-        `Rider payouts need a verified rider; this one is ${profile.status}.`,
+        `Rider payouts need a verified rider; this one is $profile.status.`,
       );
     const user = await identity.profiles.loadUser(riderId, tx);
     if (user.status !== 'active')

@@ -5,6 +5,9 @@ import { z } from 'zod';
 // Every setting the service reads comes through here, parsed once at start. A bad value stops the
 // process with the variable's name, so a typo in production never turns into a silent default.
 
+/** The longest PAYMENT_CALLBACK_TOKEN accepted; the router's path-parameter limit follows it (app.ts). */
+export const CALLBACK_TOKEN_MAX_LENGTH = 128;
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const envSchema = z.object({
@@ -87,7 +90,10 @@ const envSchema = z.object({
   /** secret path segment of the callback URLs; generated per process in development */
   PAYMENT_CALLBACK_TOKEN: z
     .string()
-    .regex(/^[A-Za-z0-9]{32,128}$/, 'must be 32-128 letters and digits (it goes in a URL path)')
+    .regex(
+      new RegExp(`^[A-Za-z0-9]{32,${CALLBACK_TOKEN_MAX_LENGTH}}$`),
+      `must be 32-${CALLBACK_TOKEN_MAX_LENGTH} letters and digits (it goes in a URL path)`,
+    )
     .optional(),
   /** comma-separated addresses allowed to post callbacks; a second check, never the only one */
   PAYMENT_CALLBACK_ALLOWED_IPS: z.string().optional(),

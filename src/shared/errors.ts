@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { createRouteTable } from './allowed-methods.js';
 
 /** One offending field in a problem reply: a JSON-pointer-like dotted path, a stable code, a message. */
 export interface FieldProblem {
@@ -63,6 +64,7 @@ const TITLES: Record<number, string> = {
   406: 'Not Acceptable',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -135,16 +137,38 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; detail: stri
   },
 };
 
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before a route is found (a path
+ * parameter over maxParamLength, a malformed URL) are problem+json like every other error.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  // No route, so no onSend hook of ours runs: echo the request id here.
+  reply.header('x-request-id', request.id);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return sendProblem(reply, request, 414, 'URI_TOO_LONG', 'A path segment is longer than allowed.');
+  if (error.code === 'FST_ERR_BAD_URL')
+    return sendProblem(reply, request, 400, 'BAD_URL', 'The URL is not valid.');
+  return sendProblem(reply, request, error.statusCode ?? 400, 'BAD_REQUEST', 'The request is not valid.');
+}
+
 export function registerErrorHandling(app: FastifyInstance) {
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      reply,
-      request,
-      404,
-      'ROUTE_NOT_FOUND',
-      `No route ${request.method} ${request.url.split('?')[0]}.`,
-    ),
-  );
+  const routes = createRouteTable();
+  app.addHook('onRoute', (route) => routes.add(route.method, route.url ?? route.path));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // The path exists with other methods: say which (RFC 9110 §15.5.6), rather than "no route".
+    const allowed = routes.allowedMethods(path);
+    if (allowed.length > 0)
+      return sendProblem(
+        reply,
+        request,
+        405,
+        'METHOD_NOT_ALLOWED',
+        `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.`,
+        { headers: { allow: allowed.join(', ') } },
+      );
+    return sendProblem(reply, request, 404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${path}.`);
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
@@ -199,25 +223,4 @@ export function registerErrorHandling(app: FastifyInstance) {
 /** Response entries for the common problem replies, for route schemas (OpenAPI). */
 export function problems(...statuses: number[]): Record<number, typeof problemSchema> {
   return Object.fromEntries(statuses.map((s) => [s, problemSchema]));
-}
-
-/** The path of the first string holding a NUL byte (PostgreSQL cannot store one in text or jsonb), or null. */
-export function findNulString(value: unknown): string | null {
-  // Iterative, so a deeply nested body cannot overflow the stack (which would be a 500).
-  const stack: Array<{ v: unknown; path: string[] }> = [{ v: value, path: [] }];
-  while (stack.length) {
-    const { v, path } = stack.pop()!;
-    if (typeof v === 'string') {
-      if (v.includes('\u0000')) return path.join('.') || 'body';
-    } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, String(i)] });
-    } else if (v && typeof v === 'object') {
-      const entries = Object.entries(v);
-      for (const [k] of entries)
-        if (k.includes('\u0000')) return [...path, k.replaceAll('\u0000', '')].join('.');
-      for (let i = entries.length - 1; i >= 0; i--)
-        stack.push({ v: entries[i]![1], path: [...path, entries[i]![0]] });
-    }
-  }
-  return null;
 }

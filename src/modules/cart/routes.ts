@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
+import { bearerSecurity, caller, requireAuthOnEveryRoute } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
 import { toDarTimeOrNull } from '../../shared/time.js';
 import { stockState } from '../catalog/index.js';
@@ -251,7 +251,7 @@ export function cartRoutes(deps: {
   const quantity = z.number().int().min(1).max(deps.maxQuantity);
   const out = (v: CartView) => toCart(v, deps.lowStockThreshold);
   return async (app) => {
-    app.addHook('preHandler', requireAuth('buyer'));
+    requireAuthOnEveryRoute(app, 'buyer');
     const s = { tags: ['cart'], security: bearerSecurity };
 
     app.get(

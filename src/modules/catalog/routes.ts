@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
+import { bearerSecurity, caller, requireAuth, requireAuthOnEveryRoute } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
 import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
 import {
@@ -359,7 +359,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
 export function adminCatalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
   const { taxonomy, products } = deps;
   return async (app) => {
-    app.addHook('preHandler', requireAuth('admin'));
+    requireAuthOnEveryRoute(app, 'admin');
     const s = { security: bearerSecurity, tags: ['admin'] };
 
     app.get(

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
+import { bearerSecurity, caller, requireAuthOnEveryRoute } from '../../shared/auth.js';
 import type { Clock } from '../../shared/clock.js';
 import { problems } from '../../shared/errors.js';
 import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
@@ -42,7 +42,7 @@ export function adminIdentityRoutes(deps: {
 }): FastifyPluginAsyncZod {
   const { kyc, governance, audit, clock } = deps;
   return async (app) => {
-    app.addHook('preHandler', requireAuth('admin'));
+    requireAuthOnEveryRoute(app, 'admin');
     const secured = { security: bearerSecurity };
 
     app.get(

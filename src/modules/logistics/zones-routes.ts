@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
+import { bearerSecurity, caller, requireAuthOnEveryRoute } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { idParam } from '../../shared/pagination.js';
@@ -133,7 +133,7 @@ const toHours = (v: ServiceHoursView) => ({
 export function zonesAdminRoutes(deps: { zones: ZonesService }): FastifyPluginAsyncZod {
   const { zones } = deps;
   return async (app) => {
-    app.addHook('preHandler', requireAuth('admin'));
+    requireAuthOnEveryRoute(app, 'admin');
     const s = { tags: ['admin', 'logistics'], security: bearerSecurity };
 
     app.post(

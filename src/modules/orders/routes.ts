@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
+import { bearerSecurity, caller, requireAuth, requireAuthOnEveryRoute } from '../../shared/auth.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, problems } from '../../shared/errors.js';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
@@ -561,7 +561,7 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
 export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
   const { orders, ledger } = deps;
   return async (app) => {
-    app.addHook('preHandler', requireAuth('admin'));
+    requireAuthOnEveryRoute(app, 'admin');
     const s = { security: bearerSecurity, tags: ['admin'] };
     app.get(
       '/logistics/on-time',

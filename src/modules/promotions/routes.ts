@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
+import { bearerSecurity, caller, requireAuth, requireAuthOnEveryRoute } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { idParam } from '../../shared/pagination.js';
@@ -209,7 +209,7 @@ export function promotionRoutes(deps: { promotions: PromotionsService }): Fastif
 export function adminPromotionRoutes(deps: { promotions: PromotionsService }): FastifyPluginAsyncZod {
   const { promotions } = deps;
   return async (app) => {
-    app.addHook('preHandler', requireAuth('admin'));
+    requireAuthOnEveryRoute(app, 'admin');
     const s = { tags: ['admin'], security: bearerSecurity };
 
     app.post(
