@@ -63,4 +63,6 @@ export interface OrdersDeps {
   openDeadline?: (start: Date, minutes: number) => Promise<Date>;
   /** true while a payment prompt for the checkout awaits its answer (the payments module says) */
   paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
+  /** the whole-ledger reconciliation (`src/reconcile.ts`), composed by the app over several modules */
+  reconcileLedger: () => Promise<string[]>;
 }

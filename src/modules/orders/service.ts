@@ -54,7 +54,9 @@ export function createOrdersService(deps: OrdersDeps) {
     list: queries.list,
     onTimeRate: queries.onTimeRate,
     sellerBalance: balances.sellerBalance,
-    reconcile: balances.reconcile,
+    /** The whole-ledger reconciliation (`src/reconcile.ts`), as the app composed it. */
+    reconcile: deps.reconcileLedger,
+    escrowProblems: balances.escrowProblems,
     requestHash: checkout.requestHash,
   };
 }
