@@ -38,7 +38,7 @@ export function createCodeChecks(deps: Pick<OrdersDeps, 'db' | 'settings'>) {
     return tried ?? null;
   }
 
-  /** See `checkHandoverCode` in the service below. */
+  /** See `checkHandoverCode` in the object returned below. */
   async function checkHandoverCode(orderId: string, handoverCode: string): Promise<void> {
     const tried = await spendCodeTry(orderId, 'handover');
     if (!tried)
@@ -51,7 +51,7 @@ export function createCodeChecks(deps: Pick<OrdersDeps, 'db' | 'settings'>) {
     if (!tried.code || !constantTimeEqual(handoverCode, tried.code)) throw handoverInvalid();
   }
 
-  /** See `checkDeliveryCode` in the service below. */
+  /** See `checkDeliveryCode` in the object returned below. */
   async function checkDeliveryCode(orderId: string, actor: Actor, code: string): Promise<void> {
     const [current] = await db.select().from(orders).where(eq(orders.id, orderId));
     if (!current) throw notFound('Order');
