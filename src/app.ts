@@ -51,6 +51,7 @@ import {
   publicBaseUrl,
 } from './modules/payments/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
+import { reconcileLedger } from './reconcile.js';
 import { authBeforeInput } from './shared/auth.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import {
@@ -359,6 +360,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throw new Error('riders not wired yet');
   };
   const orders = createOrdersModule({
+    // The whole-ledger check spans ledger, promotions and orders, so it is composed here.
+    reconcileLedger: () =>
+      reconcileLedger({ ledger, promotions: promotions.service, orders: orders.service }),
     paymentInFlight: (tx, checkoutId) => paymentInFlight(tx, checkoutId),
     openDeadline:
       config.DELIVERY_QUOTES === 'zones'

@@ -15,6 +15,7 @@ import {
   StatementFormatError,
   type StatementLine,
 } from './modules/payments/statement.js';
+import { reconcileLedger } from './reconcile.js';
 import { systemClock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';
 import { randomIds } from './shared/ids.js';
@@ -31,6 +32,14 @@ Commands:
   demo:seed                              development only: a verified seller with two verified products,
                                          the demo Dar es Salaam delivery zones, fee table and service hours
 `;
+
+/** The whole-ledger reconciliation over the app's ledger, promotions and orders. */
+const wholeLedger = (app: Awaited<ReturnType<typeof buildApp>>) =>
+  reconcileLedger({
+    ledger: app.services.ledger,
+    promotions: app.services.promotions.service,
+    orders: app.services.orders.service,
+  });
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
@@ -141,7 +150,7 @@ async function main(argv: string[]) {
               db: handle.db,
               clock: systemClock,
               ids: randomIds,
-              invariants: () => app.services.orders.service.reconcile(),
+              invariants: () => wholeLedger(app),
               ledgerMovements: (paymentIds) => app.services.ledger.movementsOf(paymentIds),
             },
             { provider, lines: statement, from: values.from, to: values.to },
@@ -154,7 +163,7 @@ async function main(argv: string[]) {
         console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, values.file));
         return report.clean ? 0 : 1;
       }
-      const problems = await app.services.orders.service.reconcile();
+      const problems = await wholeLedger(app);
       if (!problems.length) {
         console.log(
           'ledger reconciles: every transfer settled once, escrow matches open orders, no negative seller balance',

@@ -30,6 +30,7 @@ export function createOrdersModule(deps: {
   media: MediaService;
   settings: OrderSettings;
   paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
+  reconcileLedger: () => Promise<string[]>;
   riderAssigned?: (tx: Database, orderId: string) => Promise<boolean>;
   openDeadline?: (start: Date, minutes: number) => Promise<Date>;
   addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decide, ORDER_MACHINE, type OrderEvent, renderMermaid, TERMINAL } from './machine.js';
+import { decide, ORDER_MACHINE, type OrderEvent, renderMermaid, type Shown, TERMINAL } from './machine.js';
+import type { ActorRole } from './model.js';
 import { ORDER_STATUSES } from './model.js';
 
 describe('the order machine table', () => {
@@ -93,6 +94,105 @@ describe('decide', () => {
       code: 'FORBIDDEN_ACTOR',
     });
     expect(decide('accepted', 'cancel', 'buyer')).toMatchObject({ ok: false, code: 'INVALID_TRANSITION' });
+  });
+});
+
+describe('decide reads the evidence the table asks for', () => {
+  const nothing: Shown = { reason: null, proof: null };
+
+  it('a rejection, a failed attempt and an undeliverable refund need a reason (422 REASON_REQUIRED)', () => {
+    expect(decide('paid', 'reject', 'seller', nothing)).toMatchObject({
+      ok: false,
+      code: 'REASON_REQUIRED',
+      field: 'reason',
+    });
+    expect(decide('paid', 'reject', 'seller', { reason: '' })).toMatchObject({ code: 'REASON_REQUIRED' });
+    expect(decide('paid', 'reject', 'seller', { reason: 'out of stock' })).toMatchObject({ ok: true });
+    expect(decide('out_for_delivery', 'fail_delivery', 'rider', nothing)).toMatchObject({
+      code: 'REASON_REQUIRED',
+    });
+    expect(decide('out_for_delivery', 'fail_delivery', 'rider', { reason: 'gate locked' })).toMatchObject({
+      ok: true,
+    });
+    for (const actor of ['rider', 'admin', 'system'] as const) {
+      expect(decide('delivery_failed', 'refund_undeliverable', actor, nothing), actor).toMatchObject({
+        code: 'REASON_REQUIRED',
+      });
+      expect(decide('delivery_failed', 'refund_undeliverable', actor, { reason: 'no answer' })).toMatchObject(
+        {
+          ok: true,
+          to: 'returning',
+        },
+      );
+    }
+  });
+
+  it("a return is proven by the seller's code (a rider), a reason (an admin), or the seller's own hands", () => {
+    expect(decide('returning', 'record_return', 'rider', { reason: 'back' })).toMatchObject({
+      ok: false,
+      code: 'FORBIDDEN_ACTOR',
+    });
+    expect(decide('returning', 'record_return', 'rider', { proof: 'handover_code' })).toMatchObject({
+      ok: true,
+      to: 'returned',
+    });
+    expect(decide('returning', 'record_return', 'admin', nothing)).toMatchObject({ code: 'REASON_REQUIRED' });
+    expect(decide('returning', 'record_return', 'admin', { reason: 'seller called' })).toMatchObject({
+      ok: true,
+    });
+    expect(decide('returning', 'record_return', 'seller', nothing)).toMatchObject({ ok: true });
+  });
+
+  it('delivered needs a code or a photo; a partial refund needs its amount; a resolution its note', () => {
+    expect(decide('out_for_delivery', 'deliver', 'seller', nothing)).toMatchObject({
+      code: 'PROOF_REQUIRED',
+    });
+    expect(decide('out_for_delivery', 'deliver', 'seller', { proof: 'handover_code' })).toMatchObject({
+      code: 'PROOF_REQUIRED',
+    });
+    expect(decide('out_for_delivery', 'deliver', 'seller', { proof: 'code' })).toMatchObject({ ok: true });
+    expect(decide('out_for_delivery', 'deliver', 'rider', { proof: 'photo' })).toMatchObject({ ok: true });
+    expect(decide('disputed', 'resolve_partial_refund', 'admin', { reason: 'half' })).toMatchObject({
+      code: 'AMOUNT_REQUIRED',
+      field: 'amount',
+    });
+    expect(
+      decide('disputed', 'resolve_partial_refund', 'admin', { reason: 'half', refundAmount: 1000 }),
+    ).toMatchObject({ ok: true, to: 'resolved' });
+    expect(decide('disputed', 'resolve_release', 'admin', nothing)).toMatchObject({
+      code: 'REASON_REQUIRED',
+    });
+    expect(decide('delivered', 'open_dispute', 'buyer', nothing)).toMatchObject({ code: 'REASON_REQUIRED' });
+  });
+
+  it('missing evidence is refused before who and when, as the API has always answered it', () => {
+    // A buyer cannot reject at all, but a bare request is told what it lacks first.
+    expect(decide('paid', 'reject', 'buyer', nothing)).toMatchObject({ code: 'REASON_REQUIRED' });
+    expect(decide('completed', 'record_return', 'admin', nothing)).toMatchObject({ code: 'REASON_REQUIRED' });
+    // With the reason shown, the usual refusals follow.
+    expect(decide('paid', 'reject', 'buyer', { reason: 'x' })).toMatchObject({ code: 'FORBIDDEN_ACTOR' });
+    expect(decide('completed', 'record_return', 'admin', { reason: 'x' })).toMatchObject({
+      code: 'INVALID_TRANSITION',
+    });
+  });
+
+  it('walking the table: every event that asks for evidence refuses a request that shows none', () => {
+    for (const [event, t] of Object.entries(ORDER_MACHINE) as Array<
+      [OrderEvent, (typeof ORDER_MACHINE)[OrderEvent]]
+    >) {
+      for (const actor of t.by as readonly ActorRole[]) {
+        const d = decide(t.from[0], event, actor, {});
+        // The seller recording a parcel back in their own hands is the one evidence that is the act itself.
+        if (t.evidence === 'none' || (event === 'record_return' && actor === 'seller'))
+          expect(d.ok, `${event} by ${actor}`).toBe(true);
+        else expect(d.ok, `${event} by ${actor}`).toBe(false);
+      }
+    }
+  });
+
+  it('without a snapshot, decide asks only who and from where (the pre-check before a code try)', () => {
+    expect(decide('out_for_delivery', 'deliver', 'rider')).toMatchObject({ ok: true });
+    expect(decide('returning', 'record_return', 'rider')).toMatchObject({ ok: true });
   });
 });
 

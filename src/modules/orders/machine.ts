@@ -203,13 +203,90 @@ export const TERMINAL: readonly OrderStatus[] = [
   'returned',
 ];
 
+/**
+ * What the actor has shown for the event, as the service loaded it: the note saying why, how a
+ * delivery or a return is proven, a partial refund's amount. Plain data, so `decide` stays pure.
+ */
+export interface Shown {
+  reason?: string | null | undefined;
+  proof?: 'code' | 'photo' | 'handover_code' | null | undefined;
+  refundAmount?: number | undefined;
+}
+
+export type Refusal =
+  | 'INVALID_TRANSITION'
+  | 'FORBIDDEN_ACTOR'
+  | 'REASON_REQUIRED'
+  | 'PROOF_REQUIRED'
+  | 'AMOUNT_REQUIRED';
+
 export type Decision =
   | { ok: true; to: OrderStatus; transition: Transition }
-  | { ok: false; code: 'INVALID_TRANSITION' | 'FORBIDDEN_ACTOR'; detail: string };
+  | { ok: false; code: Refusal; detail: string; field?: string };
 
-/** May `actor` apply `event` to an order in `status`? Pure: no database, no clock. */
-export function decide(status: OrderStatus, event: OrderEvent, actor: ActorRole): Decision {
+type Refused = Extract<Decision, { ok: false }>;
+
+const sayWhy = (field: string): Refused => ({
+  ok: false,
+  code: 'REASON_REQUIRED',
+  field,
+  detail: 'Say why.',
+});
+
+/** Does `shown` meet the table's `evidence` for this event and actor? null when it does. */
+function missingEvidence(event: OrderEvent, t: Transition, actor: ActorRole, shown: Shown): Refused | null {
+  switch (t.evidence) {
+    case 'none':
+      return null;
+    case 'reason':
+      return shown.reason ? null : sayWhy('reason');
+    case 'delivery_proof':
+      return shown.proof === 'code' || shown.proof === 'photo'
+        ? null
+        : {
+            ok: false,
+            code: 'PROOF_REQUIRED',
+            field: 'proof',
+            detail: "Delivered needs proof: the buyer's code, or a photo, a GPS point and a note.",
+          };
+    case 'return_proof':
+      // The seller has the parcel in hand; a rider proves it with the seller's fresh return code;
+      // an admin, who sees neither, says why.
+      if (actor === 'rider' && shown.proof !== 'handover_code')
+        return {
+          ok: false,
+          code: 'FORBIDDEN_ACTOR',
+          detail: "A rider records a return with the seller's handover code.",
+        };
+      if (actor === 'admin' && !shown.reason) return sayWhy('reason');
+      return null;
+    case 'dispute':
+      return shown.reason ? null : sayWhy('description');
+    case 'resolution':
+      if (!shown.reason) return sayWhy('note');
+      if (event === 'resolve_partial_refund' && shown.refundAmount === undefined)
+        return {
+          ok: false,
+          code: 'AMOUNT_REQUIRED',
+          field: 'amount',
+          detail: 'A partial refund needs an amount.',
+        };
+      return null;
+  }
+}
+
+/**
+ * May `actor` apply `event` to an order in `status`, having shown `shown`? Pure: no database, no
+ * clock. Without `shown`, only who and from where are asked (a pre-check, before a code's try is
+ * spent). Missing evidence is refused first, as the API always has: a request that says too
+ * little is answered the same whoever sends it and whatever the order's state.
+ */
+export function decide(status: OrderStatus, event: OrderEvent, actor: ActorRole, shown?: Shown): Decision {
   const t: Transition = ORDER_MACHINE[event];
+  if (shown) {
+    const missing = missingEvidence(event, t, actor, shown);
+    if (missing) return missing;
+  }
   if (!t.by.includes(actor))
     return { ok: false, code: 'FORBIDDEN_ACTOR', detail: `A ${actor} cannot ${event.replaceAll('_', ' ')}.` };
   if (!t.from.includes(status))

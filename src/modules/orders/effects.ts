@@ -1,0 +1,222 @@
+// What happens to money, stock and timers when a transition happens: one handler per effect of
+// the machine's table, run by `apply` in the transition's transaction. A `Record<Effect, …>`, so
+// an effect added to the table without a handler does not compile.
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { randomDigits } from '../../shared/secrets.js';
+import { HOUR, MINUTE } from '../../shared/time.js';
+import type { EscrowOrder } from '../ledger/index.js';
+import { linesOf } from './guards.js';
+import type { Effect, OrderEvent } from './machine.js';
+import type { OrderStatus } from './model.js';
+import type { Actor, Order, OrdersDeps } from './ports.js';
+import { checkouts } from './schema.js';
+
+/** What a transition's caller adds to it: the timeline's note and evidence, and effects' inputs. */
+export interface EffectExtra {
+  note?: string | null;
+  evidence?: Record<string, unknown> | null;
+  location?: { lat: number; lng: number } | null;
+  refundAmount?: number;
+  /**
+   * Several orders cancelled in one transaction: their incentives are not given back one by
+   * one here but collected, for one `reverseBurns` when all are applied (`cancelUnpaid`).
+   */
+  deferIncentives?: string[];
+}
+
+/** One effect's run: the order as it was locked, and the row update it may add to (`set`). */
+export interface EffectCall {
+  tx: Database;
+  o: Order;
+  event: OrderEvent;
+  actor: Actor;
+  extra: EffectExtra;
+  now: Date;
+  to: OrderStatus;
+  set: Partial<Order>;
+}
+
+export type EffectHandler = (call: EffectCall) => Promise<void> | void;
+
+const escrowOf = (o: Order): EscrowOrder => ({
+  id: o.id,
+  checkoutId: o.checkoutId,
+  buyerId: o.buyerId,
+  sellerId: o.sellerId,
+  currency: o.currency,
+  baseAmount: o.originalAmount,
+  finalAmount: o.finalAmount,
+  deliveryFee: o.deliveryFee,
+  riderId: o.riderId,
+});
+
+export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
+  const { audit, jobs, ledger, stock, promotions, settings: s } = deps;
+
+  /** Money owed back to the buyer is sent by the payments module, after this transaction commits. */
+  async function requestRefund(
+    tx: Database,
+    o: Order,
+    amount: number,
+    reason: string,
+    purposeKey = `refund:order:${o.id}`,
+  ) {
+    const [c] = await tx
+      .select({ payerPhone: checkouts.payerPhone })
+      .from(checkouts)
+      .where(eq(checkouts.id, o.checkoutId));
+    await jobs.enqueue(tx, {
+      kind: 'payments.refund',
+      payload: {
+        purposeKey,
+        orderId: o.id,
+        checkoutId: o.checkoutId,
+        buyerId: o.buyerId,
+        amount,
+        currency: o.currency,
+        payerPhone: c?.payerPhone ?? null,
+        reason,
+      },
+      dedupeKey: `payments.${purposeKey}`,
+    });
+  }
+
+  return {
+    hold_escrow: async ({ tx, o, now, set }) => {
+      await ledger.holdEscrow(tx, escrowOf(o));
+      set.paidAt = now;
+    },
+    issue_delivery_code: ({ set }) => {
+      set.deliveryCode = randomDigits(s.deliveryCodeDigits);
+    },
+    release_escrow: async ({ tx, o, now, set }) => {
+      await ledger.releaseEscrow(tx, escrowOf(o));
+      set.completedAt = now;
+    },
+    refund_escrow: async ({ tx, o, event }) => {
+      const owed = await ledger.refundEscrow(tx, escrowOf(o));
+      if (owed > 0) await requestRefund(tx, o, owed, event);
+    },
+    split_escrow: async ({ tx, o, event, extra }) => {
+      await ledger.splitEscrow(tx, escrowOf(o), extra.refundAmount ?? 0);
+      await requestRefund(tx, o, extra.refundAmount ?? 0, event);
+    },
+    restock: async ({ tx, o }) => {
+      const items = (await linesOf(tx, o.id)).map((l) => ({ skuId: l.skuId, quantity: l.quantity }));
+      // Lock in id order first, like checkout does, so a restock and a checkout never deadlock.
+      await stock.lock(
+        tx,
+        items.map((i) => i.skuId),
+      );
+      await stock.restock(tx, items);
+    },
+    return_incentives: async ({ tx, o, extra }) => {
+      if (extra.deferIncentives) extra.deferIncentives.push(o.id);
+      else await promotions.reverseBurns(tx, { checkoutId: o.checkoutId, orderIds: [o.id] });
+    },
+    earn_loyalty: async ({ tx, o }) => {
+      await promotions.earn(tx, { buyerId: o.buyerId, orderId: o.id, finalAmount: o.finalAmount });
+    },
+    schedule_completion: async ({ tx, o, now, set }) => {
+      const ends = new Date(now.getTime() + s.disputeWindowHours * HOUR);
+      set.deliveredAt = now;
+      set.disputeWindowEndsAt = ends;
+      await jobs.enqueue(tx, {
+        kind: 'order.auto_complete',
+        payload: { orderId: o.id },
+        runAt: ends,
+        dedupeKey: `auto-complete:${o.id}`,
+      });
+    },
+    request_rider: async ({ tx, o, set }) => {
+      set.handoverCode = randomDigits(s.deliveryCodeDigits);
+      if (s.ridersDeliver)
+        await jobs.enqueue(tx, {
+          kind: 'logistics.assign',
+          payload: { order_id: o.id },
+          dedupeKey: `logistics.assign:${o.id}`,
+        });
+    },
+    issue_return_code: ({ set }) => {
+      set.handoverCode = randomDigits(s.deliveryCodeDigits);
+      set.handoverCodeAttempts = 0;
+    },
+    update_rider_job: async ({ tx, o, to }) => {
+      if (o.riderId)
+        await jobs.enqueue(tx, {
+          kind: 'logistics.order_moved',
+          payload: { order_id: o.id, rider_id: o.riderId, status: to },
+          dedupeKey: `logistics.order_moved:${o.id}:${to}`,
+        });
+    },
+    schedule_redelivery_deadline: async ({ tx, o, now }) => {
+      await jobs.enqueue(tx, {
+        kind: 'order.redelivery_deadline',
+        payload: { orderId: o.id, failedAt: now.toISOString() },
+        runAt: new Date(now.getTime() + s.redeliveryWindowHours * HOUR),
+        dedupeKey: `redelivery-deadline:${o.id}:${now.getTime()}`,
+      });
+    },
+    schedule_seller_deadline: async ({ tx, o, event, now }) => {
+      const ready = o.status === 'paid' && event === 'accept';
+      const minutes = ready ? s.sellerReadyMinutes : s.sellerAcceptMinutes;
+      await jobs.enqueue(tx, {
+        kind: 'order.seller_deadline',
+        payload: {
+          orderId: o.id,
+          expect: ready ? 'ready_for_pickup' : 'accepted',
+          startedAt: now.toISOString(),
+          minutes,
+        },
+        runAt: new Date(now.getTime() + minutes * MINUTE),
+        dedupeKey: `seller-deadline:${o.id}:${ready ? 'ready' : 'accept'}`,
+      });
+    },
+    compensate_if_late: async ({ tx, o, now, set }) => {
+      if (o.promisedBy && now.getTime() > o.promisedBy.getTime()) {
+        // The platform keeps its promise with its own money: the delivery fee back, at once,
+        // and goodwill points. The seller is judged later; the buyer is not kept waiting.
+        await ledger.compensateLateDelivery(tx, {
+          orderId: o.id,
+          checkoutId: o.checkoutId,
+          buyerId: o.buyerId,
+          amount: o.deliveryFee,
+          currency: o.currency,
+        });
+        if (o.deliveryFee > 0)
+          await requestRefund(tx, o, o.deliveryFee, 'late_delivery', `refund:late:${o.id}`);
+        await promotions.compensate(tx, {
+          buyerId: o.buyerId,
+          orderId: o.id,
+          points: s.lateDeliveryPoints,
+          reason: 'late delivery',
+        });
+        set.deliveredLate = true;
+        await audit.record(tx, {
+          actorUserId: null,
+          action: 'order.late_compensated',
+          targetType: 'order',
+          targetId: o.id,
+          data: {
+            promised_by: o.promisedBy.toISOString(),
+            fee_back: o.deliveryFee,
+            points: s.lateDeliveryPoints,
+          },
+        });
+      } else if (o.promisedBy) {
+        set.deliveredLate = false;
+      }
+    },
+    seller_strike: async ({ tx, o, actor, extra }) => {
+      await audit.record(tx, {
+        actorUserId: actor.userId,
+        action: 'seller.strike',
+        targetType: 'user',
+        targetId: o.sellerId,
+        reason: extra.note ?? null,
+        data: { order_id: o.id },
+      });
+    },
+  };
+}
