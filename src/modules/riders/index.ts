@@ -2,27 +2,13 @@
 // and assignment, the dispatch queue and the rider's jobs. Other modules and the app import this
 // file only; the tables (schema.ts) stay the module's own. The ports (ports.ts) are what it needs of
 // orders, zones and jobs.
-export {
-  DEFAULT_RIDER_SETTINGS,
-  haversineMeters,
-  type RiderSettings,
-  type RiderStatus,
-  VEHICLES,
-  type Vehicle,
-} from './assignment.js';
-export type {
-  AssignmentService,
-  DispatchEntry,
-  OfferNextResult,
-  OrderAssignment,
-  RiderOffer,
-} from './assignment-service.js';
+export { haversineMeters, type RiderSettings, type Vehicle } from './assignment.js';
+export type { AssignmentService } from './assignment-service.js';
 export {
   createRidersModule,
   type RidersModule,
   type RidersModuleDeps,
   type RidersModuleService,
-  riderJobHandlers,
   riderSchedules,
 } from './module.js';
 export type { DeliveryProof, FailureEvidence, JobsPort, RiderOrdersPort, RiderZonesPort } from './ports.js';
