@@ -1,6 +1,5 @@
 // The payments module's public face: the provider port and its adapters, collections with
 // trusted callbacks, refunds, seller payouts, and the reconciler that never waits on a callback.
-import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -8,17 +7,18 @@ import { HOUR } from '../../shared/time.js';
 import type { AuditService } from '../audit/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { LedgerService } from '../ledger/index.js';
-import { publicBaseUrl } from './model.js';
 import type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 import { adminPaymentRoutes, paymentRoutes } from './routes.js';
 import { paymentProviderCalls } from './schema.js';
 import { type CheckoutPort, createPaymentsService, type PayoutDestinationPort } from './service.js';
+import type { PaymentsSettings } from './settings.js';
 import { createSimulatorProvider, type SimulatorCallback } from './simulator.js';
 
 export { createDarajaProvider, type DarajaConfig } from './daraja.js';
 export { callbackUrlFor, PROVIDER_NAMES, publicBaseUrl } from './model.js';
 export type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 export type { CheckoutPort, Collection, Disbursement, PaymentsService } from './service.js';
+export type { PaymentsSettings } from './settings.js';
 // The provider statement reconciler, for the cli's `reconcile-statement`.
 export {
   formatReport,
@@ -38,7 +38,8 @@ export interface PaymentsDeps {
   audit: AuditService;
   jobs: JobService;
   ledger: LedgerService;
-  config: Config;
+  /** the module's slice of the configuration (never the app-wide Config) */
+  settings: PaymentsSettings;
   checkouts: CheckoutPort;
   payoutDestination: PayoutDestinationPort;
   riderPayoutDestination?: PayoutDestinationPort;
@@ -55,7 +56,7 @@ export interface PaymentsDeps {
 }
 
 export function createPaymentsModule(deps: PaymentsDeps) {
-  const { db, clock, ids, jobs, config } = deps;
+  const { db, clock, ids, jobs, settings } = deps;
   const record: ProviderCallRecorder = async (r) => {
     try {
       await db.insert(paymentProviderCalls).values({
@@ -77,12 +78,12 @@ export function createPaymentsModule(deps: PaymentsDeps) {
     }
   };
   const provider =
-    config.PAYMENT_PROVIDER === 'simulator'
+    settings.provider === 'simulator'
       ? createSimulatorProvider({
           db,
           clock,
           currency: 'TZS',
-          delayMs: config.SIMULATOR_DELAY_MS,
+          delayMs: settings.simulatorDelayMs,
           scheduleCallback: (at, url, body) =>
             jobs.enqueue(db, {
               kind: 'payments.simulator_callback',
@@ -92,23 +93,7 @@ export function createPaymentsModule(deps: PaymentsDeps) {
         })
       : deps.realProvider!(record);
 
-  const callbackBaseUrl = publicBaseUrl(config);
-  const service = createPaymentsService({
-    ...deps,
-    provider,
-    settings: {
-      callbackToken: config.PAYMENT_CALLBACK_TOKEN,
-      callbackBaseUrl,
-      allowedIps: config.PAYMENT_CALLBACK_ALLOWED_IPS,
-      verifyByQuery: config.PAYMENT_VERIFY_BY_QUERY,
-      firstQueryAfterSeconds: config.PAYMENT_FIRST_QUERY_SECONDS,
-      giveUpAfterMinutes: config.PAYMENT_GIVE_UP_MINUTES,
-      refundMaxAttempts: config.REFUND_MAX_ATTEMPTS,
-      payoutMinimum: config.PAYOUT_MINIMUM,
-      payoutHoldHoursAfterPhoneChange: config.PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE,
-      pushesPerCheckout: config.PAYMENT_PUSHES_PER_CHECKOUT,
-    },
-  });
+  const service = createPaymentsService({ ...deps, provider, settings });
 
   const postToSelf =
     deps.postToSelf ??
@@ -178,7 +163,7 @@ export function createPaymentsModule(deps: PaymentsDeps) {
   }
 
   async function schedulePayoutRun(bucket: number) {
-    const every = config.PAYOUT_INTERVAL_HOURS * HOUR;
+    const every = settings.payoutIntervalHours * HOUR;
     await jobs.enqueue(db, {
       kind: 'payments.payout_run',
       payload: { bucket },
@@ -193,7 +178,7 @@ export function createPaymentsModule(deps: PaymentsDeps) {
     db,
     requireMobile: deps.requireMobile,
     simulatorActive: provider.name === 'simulator',
-    collectionsPerHour: config.PAYMENT_PUSHES_PER_HOUR,
+    collectionsPerHour: settings.pushesPerHour,
     callbacksPerMinute: 600,
   };
   return {
@@ -201,7 +186,7 @@ export function createPaymentsModule(deps: PaymentsDeps) {
     provider,
     /** Long-running processes call this once: the next payout run and sweep (deduplicated across processes). */
     startSchedules: async () => {
-      await schedulePayoutRun(Math.floor(clock.now().getTime() / (config.PAYOUT_INTERVAL_HOURS * HOUR)) + 1);
+      await schedulePayoutRun(Math.floor(clock.now().getTime() / (settings.payoutIntervalHours * HOUR)) + 1);
       await scheduleSweep(Math.floor(clock.now().getTime() / SWEEP_EVERY) + 1);
     },
     routes: paymentRoutes(routeDeps),

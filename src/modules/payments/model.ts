@@ -14,6 +14,11 @@ export const COLLECTION_STATUSES = [
 ] as const;
 export type CollectionStatus = (typeof COLLECTION_STATUSES)[number];
 export const FINAL_COLLECTION: readonly CollectionStatus[] = ['succeeded', 'failed', 'cancelled', 'timeout'];
+/** The result code of a collection we closed ourselves for lack of an answer. */
+export const GIVEN_UP = 'UNCONFIRMED';
+/** A collection we closed ourselves for lack of an answer; the provider never said it failed. */
+export const isGivenUp = (c: { status: CollectionStatus; resultCode: string | null }) =>
+  c.status === 'timeout' && c.resultCode === GIVEN_UP;
 
 /** What a succeeded collection paid for: the checkout, or nothing (late or second money, refunded). */
 export const COLLECTION_USES = ['funded_checkout', 'refunded_late', 'refunded_duplicate'] as const;
