@@ -2,14 +2,12 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../src/db/client.js';
 import { createAuditService } from '../src/modules/audit/index.js';
 import { createJobService } from '../src/modules/jobs/index.js';
-import {
-  createRidersModule,
-  createZonesModule,
-  seedRidersForBench,
-  staticOrdersPort,
-} from '../src/modules/logistics/index.js';
+import { createRidersModule } from '../src/modules/riders/index.js';
+import { createZonesModule } from '../src/modules/zones/index.js';
 import { ManualClock } from '../src/shared/clock.js';
 import { randomIds } from '../src/shared/ids.js';
+import { seedRidersForBench } from '../test/support/seed-riders.js';
+import { staticOrdersPort } from '../test/support/static-orders-port.js';
 
 // Rider assignment: offerNext for one order at a time, with 2,000 online riders spread over greater
 // Dar es Salaam and 500 orders waiting, on PostgreSQL. Issue 6's target: under 20 ms at p99, by an

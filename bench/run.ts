@@ -21,7 +21,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPostgres } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
-import { splitBudget } from '../src/modules/promotions/budget-slices.js';
+import { splitBudget } from '../src/modules/promotions/index.js';
 import { sha256Hex } from '../src/shared/secrets.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';

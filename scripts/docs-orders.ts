@@ -1,6 +1,6 @@
 // npm run docs:orders — writes docs/order-states.md from the state machine table.
 import { writeFileSync } from 'node:fs';
-import { ORDER_MACHINE, renderMermaid } from '../src/modules/orders/machine.js';
+import { ORDER_MACHINE, renderMermaid } from '../src/modules/orders/index.js';
 
 const rows = Object.entries(ORDER_MACHINE).map(
   ([event, t]) =>

@@ -23,15 +23,6 @@ import { createIdentityModule, type IdentityModule, requireMobile } from './modu
 import { createJobService, type JobService } from './modules/jobs/index.js';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
 import {
-  createRidersModule,
-  createZonesModule,
-  haversineMeters,
-  type RidersModule,
-  riderSchedules,
-  type ZonesModule,
-  zoneDeliveryQuoter,
-} from './modules/logistics/index.js';
-import {
   createLocalStorage,
   createMediaService,
   type MediaService,
@@ -51,6 +42,13 @@ import {
   publicBaseUrl,
 } from './modules/payments/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
+import {
+  createRidersModule,
+  haversineMeters,
+  type RidersModule,
+  riderSchedules,
+} from './modules/riders/index.js';
+import { createZonesModule, type ZonesModule, zoneDeliveryQuoter } from './modules/zones/index.js';
 import { reconcileLedger } from './reconcile.js';
 import { authBeforeInput } from './shared/auth.js';
 import { type Clock, systemClock } from './shared/clock.js';

@@ -5,16 +5,16 @@ import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
 import { DEMO, describeDemoZones, seedDemo } from './demo-seed.js';
 import type { SmsSender } from './modules/notifications/index.js';
-import { PROVIDER_NAMES } from './modules/payments/model.js';
 import {
   formatReport,
   isDay,
+  PROVIDER_NAMES,
   type ProviderName,
   parseStatement,
   reconcileStatement,
   StatementFormatError,
   type StatementLine,
-} from './modules/payments/statement.js';
+} from './modules/payments/index.js';
 import { reconcileLedger } from './reconcile.js';
 import { systemClock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../test/support/app.js';
 import { nextPhone } from '../test/support/fixtures.js';
 import { DEMO, describeDemoZones, seedDemo } from './demo-seed.js';
-import { DAR_DEMO_ZONES, demoBand } from './modules/logistics/index.js';
+import { DAR_DEMO_ZONES, demoBand } from './demo-zones.js';
 
 // demo:seed in-process (the CLI test runs the real command twice): the demo zones, a complete fee
 // table, service hours and a seller pickup point inside a zone, so DELIVERY_QUOTES=zones works at

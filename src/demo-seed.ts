@@ -1,10 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  DAR_DEMO_PICKUP,
-  DAR_DEMO_SERVICE_HOURS,
-  DAR_DEMO_ZONES,
-  demoFeeTable,
-} from './modules/logistics/index.js';
+import { DAR_DEMO_PICKUP, DAR_DEMO_SERVICE_HOURS, DAR_DEMO_ZONES, demoFeeTable } from './demo-zones.js';
 
 // `npm run cli -- demo:seed`: a verified seller with two verified products, made through the public
 // API exactly as people would (seller profile, KYC, admin approval, product review), so a new user

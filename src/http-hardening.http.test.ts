@@ -10,8 +10,8 @@ import {
   verifiedSeller,
 } from '../test/support/fixtures.js';
 import { CALLBACK_TOKEN_MAX_LENGTH } from './config.js';
+import { DAR_DEMO_ZONES } from './demo-zones.js';
 import { auditEvents } from './modules/audit/schema.js';
-import { DAR_DEMO_ZONES } from './modules/logistics/zones-demo.js';
 import { MAX_JSON_DEPTH } from './shared/input-screen.js';
 
 let t: TestApp;

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { DAR_DEMO_ZONES, demoFeeTable } from '../../src/modules/logistics/zones-demo.js';
+import { DAR_DEMO_ZONES, demoFeeTable } from '../../src/demo-zones.js';
 import { multipartBody, PNG_1x1, type TestApp } from './app.js';
 
 type Auth = { authorization: string };

@@ -11,7 +11,7 @@ import {
   createRidersModule,
   type RiderOrdersPort,
   type RidersModule,
-} from '../../src/modules/logistics/riders.js';
+} from '../../src/modules/riders/index.js';
 import type { AuthContext } from '../../src/shared/auth.js';
 import type { ManualClock } from '../../src/shared/clock.js';
 import { AppError, notFound, registerErrorHandling } from '../../src/shared/errors.js';

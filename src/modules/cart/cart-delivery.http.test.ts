@@ -10,7 +10,7 @@ import {
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
-import { DAR_DEMO_ZONES, demoBand } from '../logistics/index.js';
+import { DAR_DEMO_ZONES, demoBand } from '../../demo-zones.js';
 
 // GET /cart?address_id=: before paying, each seller order shows its delivery fee and promised time
 // to the chosen address, from the same quote checkout freezes in the snapshot (zones), or the flat

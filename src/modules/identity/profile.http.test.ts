@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
-import { auditEvents } from '../audit/schema.js';
+import { systemClock } from '../../shared/clock.js';
+import { randomIds } from '../../shared/ids.js';
+import { createAuditService } from '../audit/index.js';
 import { MAX_ADDRESSES } from './profile-service.js';
 
 let t: TestApp;
@@ -308,7 +309,8 @@ describe('seller profile', () => {
       payout_phone: '+255754333444',
       ward: 'Kariakoo',
     });
-    const trail = await t.handle.db.select().from(auditEvents).where(eq(auditEvents.targetId, me.userId));
+    const audit = createAuditService({ db: t.handle.db, clock: systemClock, ids: randomIds });
+    const trail = (await audit.list({ targetId: me.userId, limit: 100 })).items;
     expect(trail.map((e) => e.action)).toEqual(
       expect.arrayContaining(['user.created', 'seller.registered', 'seller.payout_phone_changed']),
     );

@@ -10,7 +10,7 @@ import {
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
-import { DAR_DEMO_ZONES } from '../logistics/index.js';
+import { DAR_DEMO_ZONES } from '../../demo-zones.js';
 
 // With DELIVERY_QUOTES=zones, each seller's order is priced and promised from the zone table:
 // pickup at the seller's location, drop-off at the buyer's address, frozen in the snapshot.

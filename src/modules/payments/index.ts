@@ -15,10 +15,20 @@ import type { PaymentsSettings } from './settings.js';
 import { createSimulatorProvider, type SimulatorCallback } from './simulator.js';
 
 export { createDarajaProvider, type DarajaConfig } from './daraja.js';
-export { callbackUrlFor, publicBaseUrl } from './model.js';
+export { callbackUrlFor, PROVIDER_NAMES, publicBaseUrl } from './model.js';
 export type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 export type { CheckoutPort, Collection, Disbursement, PaymentsService } from './service.js';
 export type { PaymentsSettings } from './settings.js';
+// The provider statement reconciler, for the cli's `reconcile-statement`.
+export {
+  formatReport,
+  isDay,
+  type ProviderName,
+  parseStatement,
+  reconcileStatement,
+  StatementFormatError,
+  type StatementLine,
+} from './statement.js';
 export { createVodacomProvider, type VodacomConfig } from './vodacom.js';
 
 export interface PaymentsDeps {

@@ -6,6 +6,7 @@ import type { AuditService } from '../audit/index.js';
 import { adminPromotionRoutes, promotionRoutes } from './routes.js';
 import { createPromotionsService, type LoyaltyRules } from './service.js';
 
+export { splitBudget } from './budget-slices.js';
 export * from './pricing.js';
 export { type LoyaltyRules, NoFreeBudgetSlice, normalizeCode, type PromotionsService } from './service.js';
 

@@ -6,6 +6,7 @@ import { AppError, conflict, notFound, unprocessable } from '../../shared/errors
 import type { IdGenerator } from '../../shared/ids.js';
 import { DAY } from '../../shared/time.js';
 import type { AuditService } from '../audit/index.js';
+import { cellOf } from '../zones/index.js';
 import {
   capacityFor,
   JOB_IN_HAND_STATUSES,
@@ -18,9 +19,8 @@ import {
   type Vehicle,
   validatePing,
 } from './assignment.js';
-import type { JobsPort, RiderZonesPort } from './riders.js';
-import { orderAssignments, riderOffers, riderPings, riderProfiles } from './riders-schema.js';
-import { cellOf } from './zones-geo.js';
+import type { JobsPort, RiderZonesPort } from './ports.js';
+import { orderAssignments, riderOffers, riderPings, riderProfiles } from './schema.js';
 
 export type RiderProfile = typeof riderProfiles.$inferSelect;
 

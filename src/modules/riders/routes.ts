@@ -4,6 +4,7 @@ import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { notFound, problems, unprocessable } from '../../shared/errors.js';
 import { idParam } from '../../shared/pagination.js';
 import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
+import { isValidPoint, type LatLng } from '../zones/index.js';
 import {
   ASSIGNMENT_STATUSES,
   DISPATCH_REASONS,
@@ -13,10 +14,12 @@ import {
   RIDER_STATUSES,
   VEHICLES,
 } from './assignment.js';
-import type { DispatchEntry, OrderAssignment, RiderOffer } from './assignment-service.js';
-import type { DeliveryProof, RidersModuleService } from './riders.js';
-import type { RiderProfile } from './riders-service.js';
-import { isValidPoint, type LatLng } from './zones-geo.js';
+import type { AssignmentService, DispatchEntry, OrderAssignment, RiderOffer } from './assignment-service.js';
+import type { DeliveryProof } from './ports.js';
+import type { RiderProfile, RidersService } from './service.js';
+
+// Both services, as module.ts joins them (named here too, so routes.ts needs nothing of module.ts).
+type RidersModuleService = RidersService & AssignmentService;
 
 const profileSchema = z
   .object({

@@ -8,15 +8,15 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type MemoryZonesStore, memoryZonesStore } from '../../../test/support/zones-memory-store.js';
+import { DAR_DEMO_ZONES, demoFeeTable } from '../../demo-zones.js';
 import type { AuthContext } from '../../shared/auth.js';
 import { ManualClock } from '../../shared/clock.js';
 import { AppError, registerErrorHandling } from '../../shared/errors.js';
 import { randomIds } from '../../shared/ids.js';
-import { DAR_DEMO_ZONES, demoFeeTable } from './zones-demo.js';
-import { type Ring, ringToCells } from './zones-geo.js';
-import { type MemoryZonesStore, memoryZonesStore } from './zones-memory-store.js';
-import { zonesAdminRoutes } from './zones-routes.js';
-import { createZonesService, type ZonesService } from './zones-service.js';
+import { type Ring, ringToCells } from './geo.js';
+import { zonesAdminRoutes } from './routes.js';
+import { createZonesService, type ZonesService } from './service.js';
 
 // The admin routes on a minimal Fastify app (the same error handling and Zod compilers as app.ts),
 // over the in-memory store: what each route accepts, refuses and answers, without a database.

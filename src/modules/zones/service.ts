@@ -1,8 +1,8 @@
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, notFound, unprocessable } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
-import { type FeeRowInput, type MissingPair, missingPairs, validateFeeTable } from './zones-fees.js';
-import { cellOf, cellsAround, type LatLng, type Ring, ringToCells } from './zones-geo.js';
+import { type FeeRowInput, type MissingPair, missingPairs, validateFeeTable } from './fees.js';
+import { cellOf, cellsAround, type LatLng, type Ring, ringToCells } from './geo.js';
 import {
   type DayHoursInput,
   DEFAULT_SERVICE_HOURS,
@@ -10,7 +10,7 @@ import {
   parseServiceHours,
   promise,
   type WeeklyHours,
-} from './zones-promise.js';
+} from './promise.js';
 import {
   CellTakenError,
   type FeeRecord,
@@ -18,7 +18,7 @@ import {
   type ZoneRecord,
   type ZonesStore,
   type ZonesWriter,
-} from './zones-store.js';
+} from './store.js';
 
 /** Delivery fees are in this currency (K'KOO delivers in Dar es Salaam). */
 export const DELIVERY_CURRENCY = 'TZS';

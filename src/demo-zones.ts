@@ -1,6 +1,4 @@
-import type { FeeRowInput } from './zones-fees.js';
-import type { Ring } from './zones-geo.js';
-import type { DayHoursInput } from './zones-promise.js';
+import type { DayHoursInput, FeeRowInput, Ring } from './modules/zones/index.js';
 
 // Demo delivery zones of Dar es Salaam, for tests and `demo:seed`. Rough rectangles around the real
 // neighbourhoods (not survey data), drawn so that no two share a cell. Kinondoni and Mikocheni

@@ -2,21 +2,21 @@ import { sql } from 'drizzle-orm';
 import { cellToLatLng } from 'h3-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/db.js';
+import { memoryZonesStore } from '../../../test/support/zones-memory-store.js';
 import type { DatabaseHandle } from '../../db/client.js';
+import { DAR_DEMO_ZONES, demoFeeTable } from '../../demo-zones.js';
 import { ManualClock } from '../../shared/clock.js';
 import type { AppError } from '../../shared/errors.js';
 import { randomIds } from '../../shared/ids.js';
 import { createAuditService } from '../audit/index.js';
-import { createZonesModule, type Zone, type ZonesService } from './zones.js';
-import { DAR_DEMO_ZONES, demoFeeTable } from './zones-demo.js';
-import { cellsAround, type Ring, ringToCells } from './zones-geo.js';
-import { memoryZonesStore } from './zones-memory-store.js';
-import { createZonesService } from './zones-service.js';
-import { CellTakenError, drizzleZonesStore, type ZonesStore } from './zones-store.js';
+import { cellsAround, type Ring, ringToCells } from './geo.js';
+import { createZonesModule, type Zone, type ZonesService } from './index.js';
+import { createZonesService } from './service.js';
+import { CellTakenError, drizzleZonesStore, type ZonesStore } from './store.js';
 
 // The zones service, run twice with the same tests: on the in-memory store and on the database
 // (PGlite, or PostgreSQL with TEST_DATABASE_URL). The database run creates the zone tables itself
-// with the SQL drizzle-kit generates for zones-schema.ts (IF NOT EXISTS: once the migration is
+// with the SQL drizzle-kit generates for schema.ts (IF NOT EXISTS: once the migration is
 // committed, the tables are already there and these statements do nothing).
 
 interface AuditRow {

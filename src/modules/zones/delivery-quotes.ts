@@ -1,6 +1,6 @@
 import { conflict, unprocessable } from '../../shared/errors.js';
-import type { LatLng } from './zones-geo.js';
-import type { ZonesService } from './zones-service.js';
+import type { LatLng } from './geo.js';
+import type { ZonesService } from './service.js';
 
 // The one function that prices and promises delivery by zone, per seller order: pickup at the
 // seller's location, drop-off at the buyer's address. Checkout freezes what it returns in the order

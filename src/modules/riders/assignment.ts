@@ -1,5 +1,5 @@
 import { AppError, unprocessable } from '../../shared/errors.js';
-import { isValidPoint, type LatLng } from './zones-geo.js';
+import { isValidPoint, type LatLng } from '../zones/index.js';
 
 // The rules of riders and assignment, pure: ranking, capacity, staleness, ping checks, plates.
 // No I/O; the service and the candidate query follow these, and they are unit-tested alone.

@@ -5,10 +5,10 @@ import { problems } from '../../shared/errors.js';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { idParam } from '../../shared/pagination.js';
 import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
-import { MAX_DELIVERY_FEE } from './zones-fees.js';
-import { MAX_RING_POINTS } from './zones-geo.js';
-import { DAR_TIMEZONE, formatClock, MAX_PROMISE_MINUTES, WEEKDAY_NAMES } from './zones-promise.js';
-import type { FeeTable, ServiceHoursView, Zone, ZonesService } from './zones-service.js';
+import { MAX_DELIVERY_FEE } from './fees.js';
+import { MAX_RING_POINTS } from './geo.js';
+import { DAR_TIMEZONE, formatClock, MAX_PROMISE_MINUTES, WEEKDAY_NAMES } from './promise.js';
+import type { FeeTable, ServiceHoursView, Zone, ZonesService } from './service.js';
 
 // Admin routes of delivery zones, the fee table and service hours (mounted under /api/v1/admin).
 // Shapes are checked here; every rule (closed ring, overlap, complete table, …) is the service's.

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, onPostgres } from '../../../test/support/db.js';
+import { seedRidersForBench } from '../../../test/support/seed-riders.js';
+import { staticOrdersPort } from '../../../test/support/static-orders-port.js';
 import type { Database, DatabaseHandle } from '../../db/client.js';
 import { ManualClock } from '../../shared/clock.js';
 import { type AppError, notFound } from '../../shared/errors.js';
@@ -8,14 +10,9 @@ import { randomIds } from '../../shared/ids.js';
 import { createAuditService } from '../audit/index.js';
 import { users } from '../identity/schema.js';
 import { createJobService } from '../jobs/index.js';
+import { cellOf, neighbourCells } from '../zones/index.js';
 import { candidateSql } from './assignment-service.js';
-import {
-  createRidersModule,
-  type RidersModuleService,
-  seedRidersForBench,
-  staticOrdersPort,
-} from './riders.js';
-import { cellOf, neighbourCells } from './zones-geo.js';
+import { createRidersModule, type RidersModuleService } from './index.js';
 
 // Riders and assignment on the database: PGlite, or PostgreSQL with TEST_DATABASE_URL (where the
 // races really run in parallel, and the EXPLAIN test checks the candidate query's plan). The tables

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RidersTestApp, ridersTestApp, TEST_ZONE } from '../../../test/support/riders-app.js';
+import { staticOrdersPort } from '../../../test/support/static-orders-port.js';
 import { ManualClock } from '../../shared/clock.js';
 import { randomIds } from '../../shared/ids.js';
 import { JOB_IN_HAND_STATUSES, presenceOf } from './assignment.js';
-import { type RidersModule, staticOrdersPort } from './riders.js';
+import type { RidersModule } from './index.js';
 
 // Availability as riders and admins read it: offline / available / on_delivery. on_delivery is
 // derived from the jobs a rider holds, never stored, so a rider on a delivery with spare capacity

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../audit/index.js';
+import type { AuditEntry } from '../../src/modules/audit/index.js';
 import {
   CellTakenError,
   type FeeRecord,
@@ -8,7 +8,7 @@ import {
   type ZonesReader,
   type ZonesStore,
   type ZonesWriter,
-} from './zones-store.js';
+} from '../../src/modules/zones/index.js';
 
 // A ZonesStore in memory, for tests that need no database (the HTTP tests of this module, and
 // the rider assignment's). It behaves like drizzleZonesStore: writes are all-or-nothing and one at a

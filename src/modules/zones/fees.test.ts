@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DAR_DEMO_ZONES, demoFeeTable } from '../../demo-zones.js';
 import type { AppError } from '../../shared/errors.js';
-import { DAR_DEMO_ZONES, demoFeeTable } from './zones-demo.js';
-import { type FeeRowInput, missingPairs, validateFeeTable, type ZoneRef } from './zones-fees.js';
+import { type FeeRowInput, missingPairs, validateFeeTable, type ZoneRef } from './fees.js';
 
 const id = (n: number) => `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`;
 const zones: ZoneRef[] = DAR_DEMO_ZONES.map((z, i) => ({ id: id(i + 1), name: z.name, active: true }));

@@ -1,7 +1,7 @@
 import { getResolution, gridDistance, isValidCell, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
+import { DAR_DEMO_ZONES } from '../../demo-zones.js';
 import type { AppError } from '../../shared/errors.js';
-import { DAR_DEMO_ZONES } from './zones-demo.js';
 import {
   cellOf,
   cellsAround,
@@ -11,7 +11,7 @@ import {
   ringToCells,
   selfIntersection,
   ZONE_RESOLUTION,
-} from './zones-geo.js';
+} from './geo.js';
 
 const KARIAKOO = DAR_DEMO_ZONES.find((z) => z.name === 'Kariakoo')!;
 

@@ -2,12 +2,12 @@ import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/columns.js';
 import type { AuditEntry, AuditService } from '../audit/index.js';
-import type { Ring } from './zones-geo.js';
-import { deliveryFees, deliveryZones, serviceHours, zoneCells } from './zones-schema.js';
+import type { Ring } from './geo.js';
+import { deliveryFees, deliveryZones, serviceHours, zoneCells } from './schema.js';
 
 // The zones module's only contact with the database: thin reads and writes, no rules. The service
 // holds the rules and is tested against this store (on PGlite/PostgreSQL) and against the
-// in-memory store of zones-memory-store.ts, with the same tests.
+// in-memory store of test/support/zones-memory-store.ts, with the same tests.
 
 export interface ZoneRecord {
   id: string;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RidersTestApp, ridersTestApp, TEST_ZONE } from '../../../test/support/riders-app.js';
+import { staticOrdersPort } from '../../../test/support/static-orders-port.js';
 import { ManualClock } from '../../shared/clock.js';
 import { randomIds } from '../../shared/ids.js';
-import { staticOrdersPort } from './riders.js';
 
 // The rider and admin routes on a minimal Fastify app (the error handling and Zod compilers of
 // app.ts) over PGlite: what each endpoint accepts and refuses, and who may call it.

@@ -1,6 +1,6 @@
 import { AppError, type FieldProblem } from '../../shared/errors.js';
 import { MONEY_UNIT } from '../../shared/money.js';
-import { MAX_PROMISE_MINUTES } from './zones-promise.js';
+import { MAX_PROMISE_MINUTES } from './promise.js';
 
 // The zone-to-zone table of delivery fee and promised duration. Pure rules; the service stores it.
 

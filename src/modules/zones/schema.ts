@@ -13,7 +13,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { money, tz } from '../../db/columns.js';
-import type { Ring } from './zones-geo.js';
+import type { Ring } from './geo.js';
 
 /** A named delivery area drawn by an admin. The polygon is what was drawn; the cells are what counts. */
 export const deliveryZones = pgTable(

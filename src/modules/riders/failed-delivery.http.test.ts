@@ -10,7 +10,7 @@ import {
   upload,
   verifiedProduct,
 } from '../../../test/support/fixtures.js';
-import { DAR_DEMO_ZONES } from './index.js';
+import { DAR_DEMO_ZONES } from '../../demo-zones.js';
 
 // Failed delivery attempts through the real app (zones, riders, payments simulator, ledger): the
 // rider who failed re-attempts inside the window, or the parcel goes back to the seller; the buyer

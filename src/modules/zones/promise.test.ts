@@ -12,7 +12,7 @@ import {
   parseServiceHours,
   promise,
   type WeeklyHours,
-} from './zones-promise.js';
+} from './promise.js';
 
 // Week of 2026-11-22: Sunday 22, Monday 23, Tuesday 24, Wednesday 25, … Saturday 28, Sunday 29, Monday 30.
 const local = (s: string) => new Date(`${s}+03:00`);

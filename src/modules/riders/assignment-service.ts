@@ -5,6 +5,7 @@ import type { Clock } from '../../shared/clock.js';
 import { conflict, notFound } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import type { AuditService } from '../audit/index.js';
+import { cellOf, type LatLng, neighbourCells } from '../zones/index.js';
 import {
   type DispatchReason,
   needsDispatcher,
@@ -12,9 +13,8 @@ import {
   type RiderSettings,
   rankCandidates,
 } from './assignment.js';
-import type { DeliveryProof, FailureEvidence, JobsPort, RiderOrdersPort } from './riders.js';
-import { dispatchQueue, orderAssignments, riderOffers, riderProfiles } from './riders-schema.js';
-import { cellOf, type LatLng, neighbourCells } from './zones-geo.js';
+import type { DeliveryProof, FailureEvidence, JobsPort, RiderOrdersPort } from './ports.js';
+import { dispatchQueue, orderAssignments, riderOffers, riderProfiles } from './schema.js';
 
 export type RiderOffer = typeof riderOffers.$inferSelect;
 export type OrderAssignment = typeof orderAssignments.$inferSelect;

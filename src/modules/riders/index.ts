@@ -1,0 +1,15 @@
+// The riders module's public face: rider profiles, verification, availability and pings, offers
+// and assignment, the dispatch queue and the rider's jobs. Other modules and the app import this
+// file only; the tables (schema.ts) stay the module's own. The ports (ports.ts) are what it needs of
+// orders, zones and jobs.
+export { haversineMeters, type RiderSettings, type Vehicle } from './assignment.js';
+export type { AssignmentService } from './assignment-service.js';
+export {
+  createRidersModule,
+  type RidersModule,
+  type RidersModuleDeps,
+  type RidersModuleService,
+  riderSchedules,
+} from './module.js';
+export type { DeliveryProof, FailureEvidence, JobsPort, RiderOrdersPort, RiderZonesPort } from './ports.js';
+export type { RiderApplication, RiderProfile, RidersService } from './service.js';
