@@ -19,7 +19,12 @@ import type { Database } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
 import { type CartModule, createCartModule } from './modules/cart/index.js';
 import { type CatalogModule, createCatalogModule } from './modules/catalog/index.js';
-import { createIdentityModule, type IdentityModule, requireMobile } from './modules/identity/index.js';
+import {
+  createIdentityModule,
+  type IdentityModule,
+  identitySchedules,
+  requireMobile,
+} from './modules/identity/index.js';
 import { createJobService, type JobService } from './modules/jobs/index.js';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
 import {
@@ -534,6 +539,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   for (const [kind, handler] of Object.entries(riders.jobHandlers)) jobs.handle(kind, handler);
   const riderHousekeeping = riderSchedules({ jobs, db, clock }, riders.service);
+  const identityHousekeeping = identitySchedules({ jobs, db, clock }, identity.auth);
   // A rider is paid to their own phone, and only while verified and active (not banned or suspended).
   riderPayoutDestination = async (riderId, tx) => {
     const profile = await riders.service.profileOf(riderId, tx);
@@ -568,10 +574,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     payments,
     zones,
     riders,
-    /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping. */
+    /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping, OTP purge. */
     startSchedules: async () => {
       await payments.startSchedules();
       await riderHousekeeping.start();
+      await identityHousekeeping.start();
     },
   });
 
