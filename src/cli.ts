@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
 import { DEMO, describeDemoZones, seedDemo } from './demo-seed.js';
 import type { SmsSender } from './modules/notifications/index.js';
 import { PROVIDER_NAMES } from './modules/payments/model.js';
@@ -176,7 +177,10 @@ main(process.argv.slice(2)).then(
   (err) => {
     if (err instanceof AppError) console.error(`${err.code}: ${err.detail}`);
     else if (err instanceof ConfigError) console.error(err.message);
-    else console.error(err);
+    else if (err instanceof DataDirLockedError) {
+      console.error(err.message);
+      process.exit(75); // EX_TEMPFAIL: try again once the other process has stopped
+    } else console.error(err);
     process.exit(1);
   },
 );
