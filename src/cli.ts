@@ -33,6 +33,19 @@ Commands:
                                          the demo Dar es Salaam delivery zones, fee table and service hours
 `;
 
+/** How the named admin signs in: there is no password, only the phone's one-time code. */
+function signInHint(phone: string, smsProvider: string): string {
+  const where =
+    smsProvider === 'console'
+      ? 'the code is printed in the npm start log (SMS_PROVIDER=console)'
+      : 'the code arrives by SMS';
+  return [
+    `Sign in as ${phone}:`,
+    `  POST /api/v1/auth/otp/request  {"phone":"${phone}"}   (${where})`,
+    `  POST /api/v1/auth/otp/verify   {"phone":"${phone}","code":"<the 6 digits>"}  -> a bearer token with the admin role`,
+  ].join('\n');
+}
+
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
   if (
@@ -109,9 +122,13 @@ async function main(argv: string[]) {
     try {
       if (command === 'admin:create') {
         const r = await app.services.identity.governance.createAdmin(values.phone!);
-        const what = r.created ? 'created' : r.granted ? 'promoted to admin' : 'already an admin';
+        const what = r.created
+          ? 'created as an admin'
+          : r.granted
+            ? 'promoted to admin'
+            : 'is already an admin: nothing to do (demo:seed makes its admin this way too)';
         console.log(
-          `${r.user.phone} ${what} (user ${r.user.id}). Sign in with POST /api/v1/auth/otp/request.`,
+          `${r.user.phone} ${what} (user ${r.user.id}).\n${signInHint(r.user.phone, config.SMS_PROVIDER)}`,
         );
         return 0;
       }

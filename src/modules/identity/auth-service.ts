@@ -298,6 +298,19 @@ export function createAuthService(deps: {
       return rows.length;
     },
 
+    /**
+     * Forget the codes of `phone` that were already used, so they no longer count toward its resend
+     * cooldown and hourly cap. For tools that sign in on a person's behalf (demo:seed): that person
+     * must be able to ask for their own code at once. Unused codes stay.
+     */
+    async forgetUsedCodes(phone: string): Promise<void> {
+      await db
+        .delete(otpChallenges)
+        .where(
+          and(eq(otpChallenges.phone, requireMobile(phone, 'phone')), isNotNull(otpChallenges.consumedAt)),
+        );
+    },
+
     /** Resolve a bearer token to who is calling, or the precise reason it cannot be used. */
     async authenticate(token: string): Promise<AuthContext> {
       const now = clock.now();
