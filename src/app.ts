@@ -36,6 +36,7 @@ import {
   type ZonesModule,
   zoneDeliveryQuoter,
 } from './modules/logistics/index.js';
+import { publicZonesRoutes } from './modules/logistics/zones-public-routes.js';
 import {
   createLocalStorage,
   createMediaService,
@@ -628,6 +629,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(orders.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(payments.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(zones.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(
+    publicZonesRoutes({ zones: zones.service, publicReadsPerMinute: config.PUBLIC_READS_PER_MINUTE }),
+    { prefix: '/api/v1' },
+  );
   await app.register(riders.routes, { prefix: '/api/v1' });
   await app.register(riders.adminRoutes, { prefix: '/api/v1/admin' });
 
