@@ -37,7 +37,7 @@ Commands:
 function signInHint(phone: string, smsProvider: string): string {
   const where =
     smsProvider === 'console'
-      ? 'the code is printed in the npm start log (SMS_PROVIDER=console)'
+      ? 'with SMS_PROVIDER=console the code is printed in the npm start log'
       : 'the code arrives by SMS';
   return [
     `Sign in as ${phone}:`,
@@ -126,7 +126,7 @@ async function main(argv: string[]) {
           ? 'created as an admin'
           : r.granted
             ? 'promoted to admin'
-            : 'is already an admin: nothing to do (demo:seed makes its admin this way too)';
+            : 'is already an admin; nothing changed';
         console.log(
           `${r.user.phone} ${what} (user ${r.user.id}).\n${signInHint(r.user.phone, config.SMS_PROVIDER)}`,
         );
