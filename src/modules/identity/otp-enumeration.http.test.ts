@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestApp, type TestApp } from '../../../test/support/app.js';
-import { createTestDatabase } from '../../../test/support/db.js';
+import type { TestApp } from '../../../test/support/app.js';
 import type { Database, DatabaseHandle } from '../../db/client.js';
 import { OTP_PURGE_KIND } from './index.js';
 import { otpChallenges } from './schema.js';
@@ -44,6 +43,11 @@ function counting(db: Database): Database {
 let t: TestApp;
 let handle: DatabaseHandle;
 beforeAll(async () => {
+  // Test files share module instances (isolate: false): load the app afresh so it is built on the
+  // counting secrets above, whatever file ran before this one.
+  vi.resetModules();
+  const { createTestApp } = await import('../../../test/support/app.js');
+  const { createTestDatabase } = await import('../../../test/support/db.js');
   handle = await createTestDatabase();
   t = await createTestApp({}, { handle: { ...handle, db: counting(handle.db) } });
 });
