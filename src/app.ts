@@ -19,7 +19,12 @@ import type { Database } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
 import { type CartModule, createCartModule } from './modules/cart/index.js';
 import { type CatalogModule, createCatalogModule } from './modules/catalog/index.js';
-import { createIdentityModule, type IdentityModule, requireMobile } from './modules/identity/index.js';
+import {
+  createIdentityModule,
+  type IdentityModule,
+  identitySchedules,
+  requireMobile,
+} from './modules/identity/index.js';
 import { createJobService, type JobService } from './modules/jobs/index.js';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
 import {
@@ -48,7 +53,12 @@ import {
   type RidersModule,
   riderSchedules,
 } from './modules/riders/index.js';
-import { createZonesModule, type ZonesModule, zoneDeliveryQuoter } from './modules/zones/index.js';
+import {
+  createZonesModule,
+  publicZonesRoutes,
+  type ZonesModule,
+  zoneDeliveryQuoter,
+} from './modules/zones/index.js';
 import { reconcileLedger } from './reconcile.js';
 import { authBeforeInput } from './shared/auth.js';
 import { type Clock, systemClock } from './shared/clock.js';
@@ -559,6 +569,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   for (const [kind, handler] of Object.entries(riders.jobHandlers)) jobs.handle(kind, handler);
   const riderHousekeeping = riderSchedules({ jobs, db, clock }, riders.service);
+  const identityHousekeeping = identitySchedules({ jobs, db, clock }, identity.auth);
   // A rider is paid to their own phone, and only while verified and active (not banned or suspended).
   riderPayoutDestination = async (riderId, tx) => {
     const profile = await riders.service.profileOf(riderId, tx);
@@ -593,10 +604,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     payments,
     zones,
     riders,
-    /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping. */
+    /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping, OTP purge. */
     startSchedules: async () => {
       await payments.startSchedules();
       await riderHousekeeping.start();
+      await identityHousekeeping.start();
     },
   });
 
@@ -646,6 +658,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(orders.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(payments.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(zones.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(
+    publicZonesRoutes({ zones: zones.service, publicReadsPerMinute: config.PUBLIC_READS_PER_MINUTE }),
+    { prefix: '/api/v1' },
+  );
   await app.register(riders.routes, { prefix: '/api/v1' });
   await app.register(riders.adminRoutes, { prefix: '/api/v1/admin' });
 

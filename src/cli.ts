@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
 import { DEMO, describeDemoZones, seedDemo } from './demo-seed.js';
 import type { SmsSender } from './modules/notifications/index.js';
 import {
@@ -40,6 +41,19 @@ const wholeLedger = (app: Awaited<ReturnType<typeof buildApp>>) =>
     promotions: app.services.promotions.service,
     orders: app.services.orders.service,
   });
+
+/** How the named admin signs in: there is no password, only the phone's one-time code. */
+function signInHint(phone: string, smsProvider: string): string {
+  const where =
+    smsProvider === 'console'
+      ? 'with SMS_PROVIDER=console the code is printed in the npm start log'
+      : 'the code arrives by SMS';
+  return [
+    `Sign in as ${phone}:`,
+    `  POST /api/v1/auth/otp/request  {"phone":"${phone}"}   (${where})`,
+    `  POST /api/v1/auth/otp/verify   {"phone":"${phone}","code":"<the 6 digits>"}  -> a bearer token with the admin role`,
+  ].join('\n');
+}
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
@@ -117,9 +131,13 @@ async function main(argv: string[]) {
     try {
       if (command === 'admin:create') {
         const r = await app.services.identity.governance.createAdmin(values.phone!);
-        const what = r.created ? 'created' : r.granted ? 'promoted to admin' : 'already an admin';
+        const what = r.created
+          ? 'created as an admin'
+          : r.granted
+            ? 'promoted to admin'
+            : 'is already an admin; nothing changed';
         console.log(
-          `${r.user.phone} ${what} (user ${r.user.id}). Sign in with POST /api/v1/auth/otp/request.`,
+          `${r.user.phone} ${what} (user ${r.user.id}).\n${signInHint(r.user.phone, config.SMS_PROVIDER)}`,
         );
         return 0;
       }
@@ -185,7 +203,10 @@ main(process.argv.slice(2)).then(
   (err) => {
     if (err instanceof AppError) console.error(`${err.code}: ${err.detail}`);
     else if (err instanceof ConfigError) console.error(err.message);
-    else console.error(err);
+    else if (err instanceof DataDirLockedError) {
+      console.error(err.message);
+      process.exit(75); // EX_TEMPFAIL: try again once the other process has stopped
+    } else console.error(err);
     process.exit(1);
   },
 );

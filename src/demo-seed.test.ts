@@ -154,3 +154,28 @@ describe('demo:seed next to an operator’s own zones', () => {
     expect(describeDemoZones(r.zones)).toMatch(/^delivery zones: kept the zones already drawn/);
   });
 });
+
+describe('demo:seed and signing in afterwards', () => {
+  it('leaves no resend cooldown on the demo admin and seller it signed in as', async () => {
+    const t = await createTestApp();
+    try {
+      await seedDemo(t.app, (phone) => t.sms.lastCode(phone));
+      for (const phone of [DEMO.adminPhone, DEMO.sellerPhone]) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/otp/request',
+          payload: { phone },
+        });
+        expect(res.statusCode, `${phone}: ${res.body}`).toBe(202);
+        const signedIn = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/otp/verify',
+          payload: { phone, code: t.sms.lastCode(phone) },
+        });
+        expect(signedIn.statusCode).toBe(200);
+      }
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+});

@@ -155,9 +155,16 @@ export async function seedDemo(app: FastifyInstance, lastCode: (phone: string) =
   });
   const sellerSession = lazily(() => signIn(inject, DEMO.sellerPhone, lastCode));
   // Both demo products say "Demo product." in their description.
+  // The seed signs in as the demo admin and seller; their used codes must not leave a resend
+  // cooldown, or the person trying the demo right after is told to wait a minute.
+  const forgetSeedSignIns = async () => {
+    for (const phone of [DEMO.adminPhone, DEMO.sellerPhone])
+      await app.services.identity.auth.forgetUsedCodes(phone);
+  };
   const existing = await call(inject, 'GET', '/api/v1/products?q=demo', {});
   if (existing.items.length > 0) {
     const zones = await seedDemoZones(app, inject, adminSession, sellerSession);
+    await forgetSeedSignIns();
     return { created: false, products: existing.items.map((p: { id: string }) => p.id), zones };
   }
   const admin = await adminSession();
@@ -202,6 +209,7 @@ export async function seedDemo(app: FastifyInstance, lastCode: (phone: string) =
     products.push(p.id);
   }
   const zones = await seedDemoZones(app, inject, adminSession, sellerSession);
+  await forgetSeedSignIns();
   return { created: true, products, zones };
 }
 

@@ -203,7 +203,7 @@ describe('sign-in limits', () => {
       url: '/api/v1/auth/otp/verify',
       payload: { phone, code },
     });
-    expect(res.json().code).toBe('OTP_EXPIRED');
+    expect(res.json().code).toBe('OTP_INVALID');
     const phone2 = freshPhone();
     await t.app.inject({ method: 'POST', url: '/api/v1/auth/otp/request', payload: { phone: phone2 } });
     t.clock.advanceSeconds(299);

@@ -1,6 +1,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
 
 // Starts the API: parse config, open the database (PGlite under DATA_DIR unless DATABASE_URL is
 // set), apply migrations, listen, and shut down cleanly on SIGINT/SIGTERM.
@@ -61,6 +62,10 @@ async function main() {
 }
 
 main().catch((err) => {
+  if (err instanceof DataDirLockedError) {
+    console.error(err.message);
+    process.exit(75);
+  }
   console.error(err);
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
 import { migrateEmbedded, migratePostgres } from './migrate.js';
 
 /**
@@ -65,11 +66,31 @@ export function wrapPglite(client: PGlite): DatabaseHandle {
   };
 }
 
+/**
+ * The embedded database under DATA_DIR, locked to this process first (server, worker, CLI alike):
+ * a second process on the same folder would corrupt it, so it is refused before it writes anything.
+ */
 export async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const dir = resolve(dataDir, 'pglite');
-  mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create({ dataDir: dir });
-  return wrapPglite(client);
+  const unlock = lockDataDir(dataDir);
+  try {
+    const dir = resolve(dataDir, 'pglite');
+    mkdirSync(dir, { recursive: true });
+    const client = await PGlite.create({ dataDir: dir });
+    const handle = wrapPglite(client);
+    return {
+      ...handle,
+      close: async () => {
+        try {
+          await handle.close();
+        } finally {
+          unlock();
+        }
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
 }
 
 /** PostgreSQL when DATABASE_URL is set; otherwise the embedded PGlite under DATA_DIR. */

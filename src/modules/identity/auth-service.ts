@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, unprocessable } from '../../shared/errors.js';
@@ -37,6 +37,23 @@ export type User = typeof users.$inferSelect;
 
 const TOKEN_PREFIX = 'kks_';
 const OTP_DIGITS = 6;
+/** Stands in for a challenge that does not exist, so that path runs the same statements and hashing. */
+const NO_CHALLENGE_ID = '00000000-0000-0000-0000-000000000000';
+const DECOY_HASH = '0'.repeat(64);
+
+/**
+ * The one reply for every code that cannot be used, whatever the reason (never asked, wrong,
+ * expired, already used): its words must not tell the reasons apart.
+ */
+const otpRefused = () =>
+  new AppError(
+    'OTP_INVALID',
+    400,
+    'The code is not correct or no longer valid; check it or ask for a new one.',
+    {
+      field: 'code',
+    },
+  );
 
 /** Turns raw input into E.164 or a 422 naming the field: the single place phone input is judged. */
 export function requireMobile(input: string, field: string): string {
@@ -160,18 +177,27 @@ export function createAuthService(deps: {
       return { expiresInSeconds: s.otpTtlSeconds, resendAfterSeconds: s.resendCooldownSeconds };
     },
 
-    /** Exchange a code for a session. Each try spends one attempt before the code is compared. */
+    /**
+     * Exchange a code for a session. Each try spends one attempt before the code is compared.
+     *
+     * A phone that never asked, a code already used, an expired code and a wrong code all get the
+     * same reply (code, status and words) after the same queries and the same hashing: anything
+     * else tells a stranger which phones have signed in before. Only a live code whose tries are
+     * spent says so (the limited-tries rule), and the caller can only reach that by asking for it.
+     */
     async verifyOtp(input: { phone: string; code: string; ip: string; userAgent?: string | undefined }) {
       const phone = requireMobile(input.phone, 'phone');
       const now = clock.now();
-      const [challenge] = await db
+      const [latest] = await db
         .select()
         .from(otpChallenges)
         .where(eq(otpChallenges.phone, phone))
         .orderBy(desc(otpChallenges.createdAt))
         .limit(1);
-      const invalid = () => new AppError('OTP_INVALID', 400, 'The code is not correct.', { field: 'code' });
-      if (!challenge) throw invalid();
+      // No challenge: the same statements run against an id that matches nothing, and the code is
+      // hashed and compared against a decoy, so the path costs what a real one costs.
+      const challengeId = latest?.id ?? NO_CHALLENGE_ID;
+      const expectedHash = latest?.codeHash ?? DECOY_HASH;
 
       // Claim an attempt atomically: concurrent guesses each take one, and never more than the maximum.
       const [claimed] = await db
@@ -179,43 +205,31 @@ export function createAuthService(deps: {
         .set({ attempts: sql`${otpChallenges.attempts} + 1` })
         .where(
           and(
-            eq(otpChallenges.id, challenge.id),
+            eq(otpChallenges.id, challengeId),
             isNull(otpChallenges.consumedAt),
             lt(otpChallenges.attempts, s.otpMaxAttempts),
             gt(otpChallenges.expiresAt, now),
           ),
         )
         .returning({ attempts: otpChallenges.attempts });
-      if (!claimed) {
-        // Decide from the row as it is now: a concurrent verify may have used or spent it since.
-        const [current] = await db.select().from(otpChallenges).where(eq(otpChallenges.id, challenge.id));
-        if (current) Object.assign(challenge, current);
-        if (challenge.consumedAt)
-          throw new AppError('OTP_ALREADY_USED', 400, 'This code was already used; ask for a new one.', {
-            field: 'code',
-          });
-        if (challenge.attempts >= s.otpMaxAttempts) {
-          throw new AppError('OTP_TOO_MANY_ATTEMPTS', 429, 'Too many wrong tries; ask for a new code.', {
-            field: 'code',
-          });
-        }
-        throw new AppError('OTP_EXPIRED', 400, 'This code has expired; ask for a new one.', {
+      // Read the row as it is now on every path: a concurrent verify may have used or spent it since.
+      const [current] = await db
+        .select({
+          attempts: otpChallenges.attempts,
+          consumedAt: otpChallenges.consumedAt,
+          expiresAt: otpChallenges.expiresAt,
+        })
+        .from(otpChallenges)
+        .where(eq(otpChallenges.id, challengeId));
+      const matches = constantTimeEqual(codeHash(challengeId, phone, input.code), expectedHash);
+
+      const live = current && !current.consumedAt && current.expiresAt.getTime() > now.getTime();
+      if (live && current.attempts >= s.otpMaxAttempts && !(claimed && matches)) {
+        throw new AppError('OTP_TOO_MANY_ATTEMPTS', 429, 'Too many wrong tries; ask for a new code.', {
           field: 'code',
         });
       }
-      if (!constantTimeEqual(codeHash(challenge.id, phone, input.code), challenge.codeHash)) {
-        const left = s.otpMaxAttempts - claimed.attempts;
-        if (left <= 0)
-          throw new AppError('OTP_TOO_MANY_ATTEMPTS', 429, 'Too many wrong tries; ask for a new code.', {
-            field: 'code',
-          });
-        throw new AppError(
-          'OTP_INVALID',
-          400,
-          `The code is not correct; ${left} ${left === 1 ? 'try' : 'tries'} left.`,
-          { field: 'code' },
-        );
-      }
+      if (!claimed || !matches) throw otpRefused();
 
       const token = `${TOKEN_PREFIX}${randomToken(32)}`;
       const result = await db.transaction(async (tx) => {
@@ -223,12 +237,9 @@ export function createAuthService(deps: {
         const [consumed] = await tx
           .update(otpChallenges)
           .set({ consumedAt: now })
-          .where(and(eq(otpChallenges.id, challenge.id), isNull(otpChallenges.consumedAt)))
+          .where(and(eq(otpChallenges.id, challengeId), isNull(otpChallenges.consumedAt)))
           .returning({ id: otpChallenges.id });
-        if (!consumed)
-          throw new AppError('OTP_ALREADY_USED', 400, 'This code was already used; ask for a new one.', {
-            field: 'code',
-          });
+        if (!consumed) throw otpRefused();
 
         const [created] = await tx
           .insert(users)
@@ -266,6 +277,38 @@ export function createAuthService(deps: {
       });
       log.info({ userId: result.user.id, sessionId: result.sessionId, newUser: result.isNewUser }, 'login');
       return { token, ...result };
+    },
+
+    /**
+     * Delete codes that can never be used again (spent or expired). Rows younger than an hour stay,
+     * whatever their state: the per-phone hourly cap and resend cooldown are counted from them.
+     */
+    async purgeSpentCodes(): Promise<number> {
+      const now = clock.now();
+      const keepSince = new Date(now.getTime() - Math.max(HOUR, s.otpTtlSeconds * 1000));
+      const rows = await db
+        .delete(otpChallenges)
+        .where(
+          and(
+            lt(otpChallenges.createdAt, keepSince),
+            or(isNotNull(otpChallenges.consumedAt), lt(otpChallenges.expiresAt, now)),
+          ),
+        )
+        .returning({ id: otpChallenges.id });
+      return rows.length;
+    },
+
+    /**
+     * Forget the codes of `phone` that were already used, so they no longer count toward its resend
+     * cooldown and hourly cap. For tools that sign in on a person's behalf (demo:seed): that person
+     * must be able to ask for their own code at once. Unused codes stay.
+     */
+    async forgetUsedCodes(phone: string): Promise<void> {
+      await db
+        .delete(otpChallenges)
+        .where(
+          and(eq(otpChallenges.phone, requireMobile(phone, 'phone')), isNotNull(otpChallenges.consumedAt)),
+        );
     },
 
     /** Resolve a bearer token to who is calling, or the precise reason it cannot be used. */

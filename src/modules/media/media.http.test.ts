@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, multipartBody, PNG_1x1, type TestApp } from '../../../test/support/app.js';
 
@@ -13,18 +14,11 @@ afterAll(() => t.close());
 let n = 1;
 const freshPhone = () => `+2557660${String(n++).padStart(5, '0')}`;
 
-const JPEG = Buffer.concat([
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
-  Buffer.from('JFIF\0'),
-  Buffer.alloc(64, 1),
-  Buffer.from([0xff, 0xd9]),
-]);
-const WEBP = Buffer.concat([
-  Buffer.from('RIFF'),
-  Buffer.from([0x24, 0, 0, 0]),
-  Buffer.from('WEBPVP8 '),
-  Buffer.alloc(32, 0),
-]);
+// Real, decodable images (3 x 2 pixels): an upload is judged by decoding it, not by its first bytes.
+const solid = () => sharp({ create: { width: 3, height: 2, channels: 3, background: '#c0ffee' } });
+const JPEG = await solid().jpeg().toBuffer();
+const WEBP = await solid().webp().toBuffer();
+const PNG_3x2 = await solid().png().toBuffer();
 const GIF = Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(32, 0)]);
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n');
 
@@ -57,6 +51,64 @@ describe('POST /api/v1/media', () => {
       size_bytes: bytes.length,
     });
     expect(res.json().sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('records the dimensions found by decoding the image', async () => {
+    const me = await t.login(freshPhone());
+    const res = await upload(me.auth, PNG_3x2);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ content_type: 'image/png', width: 3, height: 2 });
+    const again = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/media/${res.json().id}`,
+      headers: me.auth,
+    });
+    expect(again.json()).toMatchObject({ width: 3, height: 2 });
+  });
+
+  it.each([
+    ['the first 16 bytes of a PNG', PNG_3x2.subarray(0, 16)],
+    ['a PNG cut off before its end', PNG_3x2.subarray(0, PNG_3x2.length - 20)],
+    ['a JPEG cut off halfway', JPEG.subarray(0, Math.floor(JPEG.length / 2))],
+    ['a JPEG header followed by noise', Buffer.concat([JPEG.subarray(0, 20), Buffer.alloc(200, 0x55)])],
+    ['a WebP cut off after its header', WEBP.subarray(0, 30)],
+  ])('refuses %s with 422 INVALID_IMAGE and stores nothing', async (_what, bytes) => {
+    const me = await t.login(freshPhone());
+    const stored = () => {
+      const dir = join(t.dataDir, 'media');
+      return existsSync(dir) ? readdirSync(dir, { recursive: true }).length : 0;
+    };
+    const before = stored();
+    const res = await upload(me.auth, bytes);
+    expect(stored()).toBe(before);
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'INVALID_IMAGE', field: 'file' });
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('refuses a form with two files instead of keeping the first', async () => {
+    const me = await t.login(freshPhone());
+    const boundary = 'twofiles';
+    const filePart = (name: string, bytes: Buffer) =>
+      Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: image/png\r\n\r\n`,
+        ),
+        bytes,
+        Buffer.from('\r\n'),
+      ]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/media?purpose=kyc_document',
+      headers: { ...me.auth, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: Buffer.concat([
+        filePart('a.png', PNG_1x1),
+        filePart('b.png', PNG_3x2),
+        Buffer.from(`--${boundary}--\r\n`),
+      ]),
+    });
+    expect(res.statusCode, res.body).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'TOO_MANY_FILES', field: 'file' });
   });
 
   it('serves the bytes back to the owner, unchanged, with nosniff', async () => {

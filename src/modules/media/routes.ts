@@ -8,6 +8,11 @@ import { mediaSchema, toMedia } from './dto.js';
 import { MEDIA_PURPOSES } from './model.js';
 import type { MediaService } from './service.js';
 
+const tooManyFiles = () =>
+  new AppError('TOO_MANY_FILES', 413, 'Send one file per upload; this form has more than one.', {
+    field: 'file',
+  });
+
 export function mediaRoutes(deps: { media: MediaService; uploadsPerHour: number }): FastifyPluginAsyncZod {
   const { media } = deps;
   // Uploads fill a disk: cap them per caller (keyed by the bearer token's hash, else the address).
@@ -41,36 +46,38 @@ export function mediaRoutes(deps: { media: MediaService; uploadsPerHour: number 
             field: 'file',
           });
         }
-        let part: Awaited<ReturnType<typeof request.file>>;
-        let bytes: Buffer;
+        let file: { filename: string; bytes: Buffer } | undefined;
         try {
-          part = await request.file();
-          if (!part) throw new AppError('FILE_REQUIRED', 422, 'The form has no file.', { field: 'file' });
-          if (part.fieldname !== 'file') {
-            throw new AppError(
-              'FILE_REQUIRED',
-              422,
-              `The file must be sent in the field "file", not "${part.fieldname}".`,
-              {
-                field: 'file',
-              },
-            );
+          // Read the whole form: a second file is refused, never silently dropped.
+          for await (const part of request.parts()) {
+            if (part.type !== 'file') continue;
+            if (file) throw tooManyFiles();
+            if (part.fieldname !== 'file') {
+              throw new AppError(
+                'FILE_REQUIRED',
+                422,
+                `The file must be sent in the field "file", not "${part.fieldname}".`,
+                { field: 'file' },
+              );
+            }
+            file = { filename: part.filename, bytes: await part.toBuffer() };
           }
-          bytes = await part.toBuffer();
         } catch (err) {
           // Limits (size, parts) carry Fastify codes mapped elsewhere; anything else the parser throws is a broken form.
           const e = err as { statusCode?: number; code?: string };
+          if (e.code === 'FST_FILES_LIMIT') throw tooManyFiles();
           if (err instanceof AppError || (typeof e.statusCode === 'number' && e.code?.startsWith('FST_')))
             throw err;
           throw new AppError('INVALID_MULTIPART', 400, 'The multipart/form-data body is malformed.', {
             field: 'file',
           });
         }
+        if (!file) throw new AppError('FILE_REQUIRED', 422, 'The form has no file.', { field: 'file' });
         const row = await media.upload({
           ownerUserId: caller(request).userId,
           purpose: request.query.purpose,
-          bytes,
-          originalName: part.filename,
+          bytes: file.bytes,
+          originalName: file.filename,
         });
         return reply.code(201).send(toMedia(row));
       },

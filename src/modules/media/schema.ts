@@ -9,6 +9,9 @@ export const media = pgTable(
     purpose: text('purpose', { enum: MEDIA_PURPOSES }).notNull(),
     contentType: text('content_type').notNull(),
     sizeBytes: integer('size_bytes').notNull(),
+    // Pixel dimensions found by decoding the image; null for uploads stored before they were measured.
+    width: integer('width'),
+    height: integer('height'),
     sha256: text('sha256').notNull(),
     storageKey: text('storage_key').notNull().unique(),
     originalName: text('original_name'),

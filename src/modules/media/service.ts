@@ -5,6 +5,7 @@ import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
+import { checkImage, MAX_IMAGE_PIXELS } from './image-check.js';
 import { ALLOWED_IMAGE_TYPES, type MediaPurpose } from './model.js';
 import { media } from './schema.js';
 import type { MediaStorage } from './storage.js';
@@ -28,7 +29,7 @@ export function createMediaService(deps: {
   return {
     maxBytes: deps.maxBytes,
 
-    /** Store an upload after checking its real type from its bytes; the row is written only once the bytes are safe. */
+    /** Store an upload after checking its real type from its bytes and decoding it whole; the row is written only once the bytes are safe. */
     async upload(input: {
       ownerUserId: string;
       purpose: MediaPurpose;
@@ -51,6 +52,17 @@ export function createMediaService(deps: {
           { field: 'file' },
         );
       }
+      const image = await checkImage(input.bytes, detected.mime);
+      if (!image.ok) {
+        throw new AppError(
+          'INVALID_IMAGE',
+          422,
+          image.reason === 'TOO_MANY_PIXELS'
+            ? `The image has more than ${MAX_IMAGE_PIXELS} pixels.`
+            : `The file starts like ${detected.mime} but is not a whole, readable image (truncated or corrupt).`,
+          { field: 'file' },
+        );
+      }
       const id = ids.newId();
       const now = clock.now();
       const key = `${now.toISOString().slice(0, 7)}/${id}.${detected.ext}`;
@@ -64,6 +76,8 @@ export function createMediaService(deps: {
             purpose: input.purpose,
             contentType: detected.mime,
             sizeBytes: input.bytes.length,
+            width: image.width,
+            height: image.height,
             sha256: createHash('sha256').update(input.bytes).digest('hex'),
             storageKey: key,
             originalName: cleanName(input.originalName),

@@ -6,6 +6,7 @@ export type { FeeRowInput } from './fees.js';
 export { cellOf, isValidPoint, type LatLng, neighbourCells, type Ring, ZONE_RESOLUTION } from './geo.js';
 export { createZonesModule, type ZonesModule } from './module.js';
 export type { DayHoursInput } from './promise.js';
+export { publicZonesRoutes } from './public-routes.js';
 export type { Zone, ZonesService } from './service.js';
 // The store port, for a store other than the database's (test/support/zones-memory-store.ts).
 export {
