@@ -57,6 +57,7 @@ import {
   conflict,
   findNulString,
   forbidden,
+  frameworkProblemStatuses,
   notFound,
   problems,
   registerErrorHandling,
@@ -246,6 +247,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transformObject: jsonSchemaTransformObject,
     transform: (input) => {
       const out = jsonSchemaTransform(input);
+      // A 204 carries no body: document it without content (its Zod z.null() would read as a JSON null).
+      const responses = out.schema.response as Record<string, unknown> | undefined;
+      if (responses?.['204']) responses['204'] = { type: 'null', description: 'No Content' };
+      if (responses) {
+        for (const status of frameworkProblemStatuses(input.route)) {
+          responses[String(status)] ??= {
+            description: 'Problem details (RFC 9457)',
+            content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+          };
+        }
+      }
       const field = (input.route.config as { multipartFile?: string } | undefined)?.multipartFile;
       if (!field) return out;
       // Multipart bodies are parsed by @fastify/multipart, not by a Zod schema; describe them for the document only.
