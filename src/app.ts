@@ -67,6 +67,7 @@ import {
   conflict,
   forbidden,
   frameworkErrors,
+  frameworkProblemStatuses,
   notFound,
   problems,
   registerErrorHandling,
@@ -263,6 +264,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const out = config?.authRoles
         ? { ...transformed, schema: { ...transformed.schema, 'x-roles': [...config.authRoles] } }
         : transformed;
+      // A 204 carries no body: document it without content (its Zod z.null() would read as a JSON null).
+      const responses = out.schema.response as Record<string, unknown> | undefined;
+      if (responses?.['204']) responses['204'] = { type: 'null', description: 'No Content' };
+      if (responses) {
+        for (const status of frameworkProblemStatuses(input.route)) {
+          responses[String(status)] ??= {
+            description: 'Problem details (RFC 9457)',
+            content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+          };
+        }
+      }
       const field = config?.multipartFile;
       if (!field) return out;
       // Multipart bodies are parsed by @fastify/multipart, not by a Zod schema; describe them for the document only.

@@ -220,7 +220,29 @@ export function registerErrorHandling(app: FastifyInstance) {
   });
 }
 
+/** A problem reply as documented: served as application/problem+json, never application/json. */
+export function problemResponse<S extends z.ZodType>(schema: S, description?: string) {
+  return {
+    description: description ?? 'Problem details (RFC 9457)',
+    content: { 'application/problem+json': { schema } },
+  };
+}
+
+/**
+ * The problems a route can answer outside its own handler, which its schema does not list: any
+ * route a 500; a route with a body a malformed (400), too large (413) or wrongly typed (415) one;
+ * a rate-limited route a 429. Added to the document so that it lists every status a client can see.
+ */
+export function frameworkProblemStatuses(route: { method: string | string[]; config?: unknown }): number[] {
+  const methods = ([] as string[]).concat(route.method);
+  const hasBody = methods.some((m) => ['POST', 'PUT', 'PATCH'].includes(m.toUpperCase()));
+  const limited = Boolean((route.config as { rateLimit?: unknown } | undefined)?.rateLimit);
+  return [500, ...(hasBody ? [400, 413, 415] : []), ...(limited ? [429] : [])];
+}
+
 /** Response entries for the common problem replies, for route schemas (OpenAPI). */
-export function problems(...statuses: number[]): Record<number, typeof problemSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, problemSchema]));
+export function problems(
+  ...statuses: number[]
+): Record<number, ReturnType<typeof problemResponse<typeof problemSchema>>> {
+  return Object.fromEntries(statuses.map((s) => [s, problemResponse(problemSchema, TITLES[s])]));
 }

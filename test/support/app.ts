@@ -9,6 +9,7 @@ import { createLocalStorage } from '../../src/modules/media/index.js';
 import type { SmsReceipt, SmsSender } from '../../src/modules/notifications/index.js';
 import type { PaymentProvider, ProviderCallRecorder } from '../../src/modules/payments/index.js';
 import { ManualClock } from '../../src/shared/clock.js';
+import { enforceOpenApiContract, takeContractMismatches } from './contract.js';
 import { createTestDatabase } from './db.js';
 
 /** An SMS adapter that keeps what it was asked to send, and can be told to fail. */
@@ -79,6 +80,8 @@ export async function createTestApp(
     paymentProvider: opts.paymentProvider,
     postToSelf,
   });
+  // Every reply any test receives is held to the OpenAPI document (status, content type, schema).
+  enforceOpenApiContract(app);
   await app.ready();
 
   const t: TestApp = {
@@ -89,6 +92,8 @@ export async function createTestApp(
     dataDir,
     async close() {
       await app.close();
+      const broken = takeContractMismatches();
+      if (broken.length) throw new Error(`replies broke the OpenAPI contract:\n${broken.join('\n')}`);
       if (!opts.handle) await handle.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

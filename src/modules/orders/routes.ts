@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth, requireAuthOnEveryRoute } from '../../shared/auth.js';
 import type { Clock } from '../../shared/clock.js';
-import { AppError, problems } from '../../shared/errors.js';
+import { AppError, problemResponse, problemSchema, problems } from '../../shared/errors.js';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
 import { isPlausibleInstant, toDarTime, toDarTimeOrNull } from '../../shared/time.js';
@@ -266,7 +266,15 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
               expires_at: z.string(),
               orders: z.array(orderSchema),
             }),
-            ...problems(400, 401, 403, 404, 409, 422),
+            ...problems(400, 401, 403, 404, 422),
+            // CART_NOT_READY and PREVIEW_CHANGED carry the new preview token (and totals) to retry with.
+            409: problemResponse(
+              problemSchema.extend({
+                preview_token: z.string().optional(),
+                totals: z.record(z.string(), z.unknown()).optional(),
+              }),
+              'Conflict (CART_EMPTY, CART_NOT_READY, PREVIEW_CHANGED, …)',
+            ),
           },
         },
       },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuthOnEveryRoute } from '../../shared/auth.js';
-import { problems } from '../../shared/errors.js';
+import { problemResponse, problemSchema, problems } from '../../shared/errors.js';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { idParam } from '../../shared/pagination.js';
 import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
@@ -9,6 +9,34 @@ import { MAX_DELIVERY_FEE } from './fees.js';
 import { MAX_RING_POINTS } from './geo.js';
 import { DAR_TIMEZONE, formatClock, MAX_PROMISE_MINUTES, WEEKDAY_NAMES } from './promise.js';
 import type { FeeTable, ServiceHoursView, Zone, ZonesService } from './service.js';
+
+// Problems that carry members beyond the base problem (RFC 9457 extensions), documented as sent.
+const zoneConflictProblem = problemResponse(
+  problemSchema.extend({
+    overlapping_zones: z
+      .array(z.object({ id: z.uuid(), name: z.string(), cells: z.number().int() }))
+      .optional()
+      .describe('ZONE_OVERLAP: the zones the polygon shares cells with'),
+    zone_id: z.uuid().optional().describe('ZONE_NAME_TAKEN: the zone that has the name'),
+  }),
+  'Conflict (ZONE_OVERLAP, ZONE_NAME_TAKEN)',
+);
+const feeTableProblem = problemResponse(
+  problemSchema.extend({
+    missing_pairs: z
+      .array(
+        z.object({
+          from_zone_id: z.uuid(),
+          from_zone: z.string(),
+          to_zone_id: z.uuid(),
+          to_zone: z.string(),
+        }),
+      )
+      .optional()
+      .describe('FEE_TABLE_INCOMPLETE: every ordered pair of active zones the table lacks'),
+  }),
+  'Unprocessable Content',
+);
 
 // Admin routes of delivery zones, the fee table and service hours (mounted under /api/v1/admin).
 // Shapes are checked here; every rule (closed ring, overlap, complete table, …) is the service's.
@@ -148,7 +176,7 @@ export function zonesAdminRoutes(deps: { zones: ZonesService }): FastifyPluginAs
             active: z.boolean().optional().describe('Default true'),
             reason,
           }),
-          response: { 201: zoneSchema, ...problems(400, 401, 403, 409, 422) },
+          response: { 201: zoneSchema, ...problems(400, 401, 403, 422), 409: zoneConflictProblem },
         },
       },
       async (request, reply) =>
@@ -195,7 +223,7 @@ export function zonesAdminRoutes(deps: { zones: ZonesService }): FastifyPluginAs
               reason,
             })
             .refine((v) => Object.keys(v).length > 1, 'send at least one field besides the reason'),
-          response: { 200: zoneSchema, ...problems(400, 401, 403, 404, 409, 422) },
+          response: { 200: zoneSchema, ...problems(400, 401, 403, 404, 422), 409: zoneConflictProblem },
         },
       },
       async (request) =>
@@ -213,7 +241,7 @@ export function zonesAdminRoutes(deps: { zones: ZonesService }): FastifyPluginAs
           description:
             'Every ordered pair of active zones, same zone included, needs exactly one row; a pair may name an inactive zone.',
           body: z.strictObject({ fees: z.array(feeRowIn).max(10_000), reason }),
-          response: { 200: feeTableSchema, ...problems(400, 401, 403, 413, 422) },
+          response: { 200: feeTableSchema, ...problems(400, 401, 403, 413), 422: feeTableProblem },
         },
       },
       async (request) => toFeeTable(await zones.replaceFees(caller(request).userId, request.body)),
