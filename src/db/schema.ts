@@ -12,3 +12,4 @@ export * from '../modules/media/schema.js';
 export * from '../modules/orders/schema.js';
 export * from '../modules/payments/schema.js';
 export * from '../modules/promotions/schema.js';
+export * from '../modules/ussd/schema.js';

@@ -126,7 +126,7 @@ export function menu(text: string, ctx: MenuContext): MenuResult {
 
 /** A short, GSM-7 name for an order: its first product's title and how many more lines it has. */
 export function orderLabel(o: UssdOrder): string {
-  const title = toGsm7(o.title, 14) || '#' + o.id.replace(/-/g, '').slice(-5).toUpperCase();
+  const title = toGsm7(o.title, 14) || `#${o.id.replace(/-/g, '').slice(-5).toUpperCase()}`;
   return o.moreLines > 0 ? `${title} +${o.moreLines}` : title;
 }
 

@@ -36,7 +36,11 @@ export interface UssdActor {
 
 /** A domain command refused the action: the order module's stable error code. */
 export class UssdRefused extends Error {
-  constructor(readonly code: string) {
+  constructor(
+    readonly code: string,
+    /** the order's status now, when known, to tell the caller why */
+    readonly status?: string,
+  ) {
     super(code);
     this.name = 'UssdRefused';
   }
