@@ -35,7 +35,7 @@ import {
   mediaRoutes,
 } from './modules/media/index.js';
 import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
-import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
+import { buyerOrderSummaries, createOrdersModule, type OrdersModule } from './modules/orders/index.js';
 import {
   callbackUrlFor,
   createDarajaProvider,
@@ -53,6 +53,13 @@ import {
   type RidersModule,
   riderSchedules,
 } from './modules/riders/index.js';
+import {
+  createUssdLanguageStore,
+  createUssdModule,
+  type UssdModule,
+  type UssdOrdersPort,
+  UssdRefused,
+} from './modules/ussd/index.js';
 import {
   createZonesModule,
   publicZonesRoutes,
@@ -105,6 +112,7 @@ export interface Services {
   startSchedules: () => Promise<void>;
   media: MediaService;
   sms: SmsSender;
+  ussd: UssdModule;
 }
 
 declare module 'fastify' {
@@ -185,9 +193,11 @@ function paymentProviderFromConfig(
   );
 }
 
-/** `/api/v1/payments/callbacks/<provider>/<kind>/<token>` with the token replaced. */
+/** `/api/v1/payments/callbacks/<provider>/<kind>/<token>` and `/api/v1/ussd/callback/<token>` with the token replaced. */
 export function maskCallbackToken(url: string): string {
-  return url.replace(/(\/payments\/callbacks\/[^/]+\/[^/]+\/)[^/?#]+/, '$1***');
+  return url
+    .replace(/(\/payments\/callbacks\/[^/]+\/[^/]+\/)[^/?#]+/, '$1***')
+    .replace(/(\/ussd\/callback\/)[^/?#]+/, '$1***');
 }
 
 /** Builds the whole HTTP app from its modules. It never listens: server.ts does, tests use inject(). */
@@ -603,6 +613,55 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       app.log.debug({ kind, payload: job.payload }, 'notification not sent: no channel configured yet');
     });
   }
+  // USSD (feature phones) reaches orders, identity, the language and SMS only through its ports.
+  // Language: kept in the ussd module's own table until notifications owns it (setLanguage/getLanguage).
+  // Receipts: sent straight through the SMS adapter, not awaited: the caller's screen must not wait on it.
+  const ussdBuyer = (userId: string) => ({ userId, role: 'buyer' as const });
+  /** The order module's refusal, with the order's status now, as the USSD port reports it. */
+  const refusedAs = async (err: unknown, orderId: string, userId: string): Promise<never> => {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    const now = await orders.service.view(orderId, ussdBuyer(userId)).catch(() => null);
+    throw new UssdRefused(err.code, now?.order.status);
+  };
+  const ussdOrders: UssdOrdersPort = {
+    ...buyerOrderSummaries(orders.service),
+    confirmReceipt: (orderId, actor) =>
+      orders.service.act(orderId, 'confirm_receipt', actor).then(
+        () => undefined,
+        (err) => refusedAs(err, orderId, actor.userId),
+      ),
+    openDispute: (orderId, actor, input) =>
+      orders.service
+        .openDispute(orderId, actor.userId, {
+          reason: input.reason,
+          description: input.statement,
+          evidence_media_ids: [],
+        })
+        .then(
+          () => undefined,
+          (err) => refusedAs(err, orderId, actor.userId),
+        ),
+  };
+  const ussd = createUssdModule({
+    db,
+    clock,
+    log: app.log,
+    orders: ussdOrders,
+    users: { findActiveBuyerByPhone: identity.findActiveBuyerByPhone },
+    language: createUssdLanguageStore({ db, clock }),
+    receipts: {
+      send: (to, message) => {
+        sms.send(to, message).catch((err) => app.log.warn({ err }, 'USSD receipt SMS not sent'));
+      },
+    },
+    settings: {
+      recentOrders: 4,
+      requestsPerMinute: config.USSD_REQUESTS_PER_MINUTE,
+      callbackToken: config.USSD_CALLBACK_TOKEN,
+      allowedIps: config.USSD_ALLOWED_IPS,
+      bodyLimit: 4096,
+    },
+  });
   app.decorate('services', {
     identity,
     media,
@@ -616,6 +675,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     payments,
     zones,
     riders,
+    ussd,
     /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping, OTP purge. */
     startSchedules: async () => {
       await payments.startSchedules();
@@ -676,6 +736,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(riders.routes, { prefix: '/api/v1' });
   await app.register(riders.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(ussd.routes, { prefix: '/api/v1' });
 
   return app;
 }

@@ -97,6 +97,15 @@ const envSchema = z.object({
     .optional(),
   /** comma-separated addresses allowed to post callbacks; a second check, never the only one */
   PAYMENT_CALLBACK_ALLOWED_IPS: z.string().optional(),
+  /** secret path segment of the USSD callback (Africa's Talking); generated per process when unset, which leaves USSD unreachable */
+  USSD_CALLBACK_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9]{32,128}$/, 'must be 32-128 letters and digits (it goes in a URL path)')
+    .optional(),
+  /** comma-separated addresses allowed to post USSD callbacks; a second check, never the only one */
+  USSD_ALLOWED_IPS: z.string().optional(),
+  /** USSD requests one phone may make a minute (a session is a handful) */
+  USSD_REQUESTS_PER_MINUTE: int(1, 1000).default(30),
   PAYMENT_VERIFY_BY_QUERY: z
     .enum(['true', 'false'])
     .default('true')
@@ -156,12 +165,19 @@ const envSchema = z.object({
 
 export type Config = Omit<
   z.output<typeof envSchema>,
-  'OTP_HASH_SECRET' | 'TRUST_PROXY' | 'PAYMENT_CALLBACK_TOKEN' | 'PAYMENT_CALLBACK_ALLOWED_IPS'
+  | 'OTP_HASH_SECRET'
+  | 'TRUST_PROXY'
+  | 'PAYMENT_CALLBACK_TOKEN'
+  | 'PAYMENT_CALLBACK_ALLOWED_IPS'
+  | 'USSD_CALLBACK_TOKEN'
+  | 'USSD_ALLOWED_IPS'
 > & {
   OTP_HASH_SECRET: string;
   TRUST_PROXY: false | number | string[];
   PAYMENT_CALLBACK_TOKEN: string;
   PAYMENT_CALLBACK_ALLOWED_IPS: string[] | null;
+  USSD_CALLBACK_TOKEN: string;
+  USSD_ALLOWED_IPS: string[] | null;
   /** True when OTP_HASH_SECRET was generated for this process (development only). */
   otpSecretGenerated: boolean;
 };
@@ -233,6 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     PAYMENT_CALLBACK_ALLOWED_IPS: c.PAYMENT_CALLBACK_ALLOWED_IPS
       ? c.PAYMENT_CALLBACK_ALLOWED_IPS.split(',').map((ip) => ip.trim())
       : null,
+    USSD_CALLBACK_TOKEN: c.USSD_CALLBACK_TOKEN ?? randomBytes(24).toString('hex'),
+    USSD_ALLOWED_IPS: c.USSD_ALLOWED_IPS ? c.USSD_ALLOWED_IPS.split(',').map((ip) => ip.trim()) : null,
     // A per-process secret is fine on a laptop: restarting only invalidates codes in flight.
     OTP_HASH_SECRET: c.OTP_HASH_SECRET ?? randomBytes(32).toString('hex'),
     otpSecretGenerated: !c.OTP_HASH_SECRET,
