@@ -9,6 +9,7 @@ export * from '../modules/ledger/schema.js';
 export * from '../modules/logistics/riders-schema.js';
 export * from '../modules/logistics/zones-schema.js';
 export * from '../modules/media/schema.js';
+export * from '../modules/notifications/schema.js';
 export * from '../modules/orders/schema.js';
 export * from '../modules/payments/schema.js';
 export * from '../modules/promotions/schema.js';
