@@ -38,7 +38,17 @@ import {
   type MediaStorage,
   mediaRoutes,
 } from './modules/media/index.js';
-import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
+import {
+  createAfricasTalkingSms,
+  createConsoleSms,
+  createConsoleWhatsApp,
+  createNotificationsModule,
+  createWhatsAppCloud,
+  type NotificationsModule,
+  parseQuietHours,
+  type SmsSender,
+  type WhatsAppSender,
+} from './modules/notifications/index.js';
 import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
 import {
   callbackUrlFor,
@@ -71,6 +81,8 @@ export interface AppDeps {
   ids?: IdGenerator;
   /** Provider adapters; chosen from config when not given. */
   sms?: SmsSender;
+  /** WhatsApp adapter for notifications; chosen from config when not given (null: off). */
+  whatsapp?: WhatsAppSender | null;
   storage?: MediaStorage;
   /** The real payment adapter (tests point one at a local fake); built from config when not given. */
   paymentProvider?: (record: ProviderCallRecorder) => PaymentProvider;
@@ -93,6 +105,7 @@ export interface Services {
   startSchedules: () => Promise<void>;
   media: MediaService;
   sms: SmsSender;
+  notifications: NotificationsModule;
 }
 
 declare module 'fastify' {
@@ -114,6 +127,19 @@ function smsFromConfig(config: Config, log: FastifyInstance['log']): SmsSender {
     });
   }
   return createConsoleSms(log);
+}
+
+function whatsappFromConfig(config: Config, log: FastifyInstance['log']): WhatsAppSender | null {
+  if (config.WHATSAPP_PROVIDER === 'console') return createConsoleWhatsApp(log);
+  if (config.WHATSAPP_PROVIDER !== 'whatsapp_cloud') return null;
+  return createWhatsAppCloud({
+    baseUrl: config.WHATSAPP_BASE_URL,
+    apiVersion: config.WHATSAPP_API_VERSION,
+    phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID!,
+    accessToken: config.WHATSAPP_ACCESS_TOKEN!,
+    timeoutMs: config.WHATSAPP_TIMEOUT_MS,
+    templateLanguage: { en: config.WHATSAPP_TEMPLATE_LANG_EN, sw: config.WHATSAPP_TEMPLATE_LANG_SW },
+  });
 }
 
 function paymentProviderFromConfig(
@@ -338,6 +364,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     previewDelivery: (q) => orders.previewDelivery(q),
   });
   const jobs = createJobService({ db, clock, ids, log: app.log });
+  // Notifications: producers call notifications.service.notify(tx, event); the worker runs its jobs.
+  const whatsapp = deps.whatsapp !== undefined ? deps.whatsapp : whatsappFromConfig(config, app.log);
+  const notifications = createNotificationsModule({
+    db,
+    clock,
+    ids,
+    jobs,
+    sms,
+    whatsapp,
+    log: app.log,
+    settings: {
+      whatsappOn: whatsapp !== null,
+      failoverSeconds: config.NOTIFY_FAILOVER_SECONDS,
+      quietHours: parseQuietHours(config.NOTIFY_QUIET_HOURS),
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    },
+  });
+  for (const [kind, handler] of Object.entries(notifications.jobHandlers)) jobs.handle(kind, handler);
   const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
   const zones = createZonesModule({ db, clock, ids, audit });
   // Checkout expiry asks payments whether a prompt is still on the phone; payments is built after
@@ -559,6 +603,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     identity,
     media,
     sms,
+    notifications,
     catalog,
     promotions,
     cart,

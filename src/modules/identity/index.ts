@@ -14,6 +14,7 @@ import { identityRoutes } from './routes.js';
 
 export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
+export { activeAdminIds, type Contact, contactsOf, userIdByPhone } from './contacts.js';
 export type { Role } from './model.js';
 
 import type { Role } from './model.js';
