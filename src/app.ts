@@ -199,9 +199,34 @@ function paymentProviderFromConfig(
   );
 }
 
-/** `/api/v1/payments/callbacks/<provider>/<kind>/<token>` with the token replaced. */
+/**
+ * `/api/v1/payments/callbacks/<provider>/<kind>/<token>` (and the notifications delivery-report URL
+ * of the same shape) with the token replaced; likewise WhatsApp's `hub.verify_token` query value.
+ */
 export function maskCallbackToken(url: string): string {
-  return url.replace(/(\/payments\/callbacks\/[^/]+\/[^/]+\/)[^/?#]+/, '$1***');
+  return url
+    .replace(/(\/(?:payments|notifications)\/callbacks\/[^/]+\/[^/]+\/)[^/?#]+/, '$1***')
+    .replace(/([?&]hub\.verify_token=)[^&#]*/, '$1***');
+}
+
+/** The production logger: secrets in headers redacted, callback tokens masked in URLs. */
+export function loggerOptions(config: Pick<Config, 'LOG_LEVEL'>) {
+  return {
+    level: config.LOG_LEVEL,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.apikey'],
+      censor: '[redacted]',
+    },
+    // Payment callback URLs carry a secret path token: it never reaches a log line.
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string; id: string }) => ({
+        method: req.method,
+        url: maskCallbackToken(req.url),
+        ip: req.ip,
+        id: req.id,
+      }),
+    },
+  };
 }
 
 /** Builds the whole HTTP app from its modules. It never listens: server.ts does, tests use inject(). */
@@ -211,22 +236,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ids = deps.ids ?? randomIds;
 
   const app = Fastify({
-    logger: deps.logger ?? {
-      level: config.LOG_LEVEL,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.apikey'],
-        censor: '[redacted]',
-      },
-      // Payment callback URLs carry a secret path token: it never reaches a log line.
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string; id: string }) => ({
-          method: req.method,
-          url: maskCallbackToken(req.url),
-          ip: req.ip,
-          id: req.id,
-        }),
-      },
-    },
+    logger: deps.logger ?? loggerOptions(config),
     bodyLimit: config.BODY_LIMIT_BYTES,
     // A hop count trusts that many proxies nearest to us, so the address is the one the outermost
     // of our own proxies saw, whatever a client writes into X-Forwarded-For.
@@ -379,6 +389,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       failoverSeconds: config.NOTIFY_FAILOVER_SECONDS,
       quietHours: parseQuietHours(config.NOTIFY_QUIET_HOURS),
       maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    },
+    callbacks: {
+      smsToken: config.NOTIFY_CALLBACK_TOKEN,
+      allowedIps: config.NOTIFY_CALLBACK_ALLOWED_IPS,
+      perMinute: config.NOTIFY_CALLBACKS_PER_MINUTE,
+      whatsappAppSecret: config.WHATSAPP_APP_SECRET ?? null,
+      whatsappVerifyToken: config.WHATSAPP_VERIFY_TOKEN ?? null,
     },
   });
   for (const [kind, handler] of Object.entries(notifications.jobHandlers)) jobs.handle(kind, handler);
@@ -668,6 +685,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(zones.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(riders.routes, { prefix: '/api/v1' });
   await app.register(riders.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(notifications.routes, { prefix: '/api/v1' });
+  await app.register(notifications.callbackRoutes, { prefix: '/api/v1' });
+  await app.register(notifications.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }

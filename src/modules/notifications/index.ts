@@ -3,7 +3,14 @@ import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import type { JobService } from '../jobs/index.js';
+import { createNotificationAdmin } from './admin.js';
 import { createDispatcher } from './dispatch.js';
+import {
+  adminNotificationRoutes,
+  type NotificationRouteDeps,
+  notificationCallbackRoutes,
+  notificationRoutes,
+} from './routes.js';
 import { createNotificationService, type NotificationSettings } from './service.js';
 import type { SmsSender } from './sms.js';
 import type { WhatsAppSender } from './whatsapp.js';
@@ -12,6 +19,7 @@ export { type AfricasTalkingConfig, createAfricasTalkingSms } from './africastal
 export { CATALOGUE, TEMPLATE_KEYS, type TemplateKey } from './catalogue.js';
 export { createConsoleSms } from './console-sms.js';
 export { type NotificationEvent, type NotificationEventType, notificationEventSchema } from './events.js';
+export { whatsappSignature } from './routes.js';
 export { parseQuietHours } from './rules.js';
 export { LANGUAGES, type Language } from './schema.js';
 export { FAILOVER_JOB, type NotificationSettings, SEND_JOB } from './service.js';
@@ -33,10 +41,23 @@ export function createNotificationsModule(deps: {
   whatsapp: WhatsAppSender | null;
   settings: NotificationSettings;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  callbacks: NotificationRouteDeps['callbacks'];
 }) {
   const service = createNotificationService(deps);
   const dispatcher = createDispatcher(deps);
+  const routeDeps = {
+    service,
+    dispatcher,
+    admin: createNotificationAdmin(deps.db),
+    callbacks: deps.callbacks,
+  };
   return {
+    /** under /api/v1: the caller's feed and preferences */
+    routes: notificationRoutes(routeDeps),
+    /** under /api/v1/admin: search and the delivery report */
+    adminRoutes: adminNotificationRoutes(routeDeps),
+    /** under /api/v1: provider delivery reports and webhooks */
+    callbackRoutes: notificationCallbackRoutes(routeDeps),
     /** `notify(tx, event)` for producers, plus language and preferences (USSD sets the language too). */
     service,
     dispatcher,
