@@ -130,15 +130,4 @@ describe('notification channels in config', () => {
     expect(problemsOf({ NOTIFY_QUIET_HOURS: '7-7' })).toMatch(/NOTIFY_QUIET_HOURS/);
     expect(loadConfig({ NOTIFY_QUIET_HOURS: 'off' }).NOTIFY_QUIET_HOURS).toBe('off');
   });
-
-  it("needs a delivery-report token in production with Africa's Talking", () => {
-    expect(
-      problemsOf({
-        NODE_ENV: 'production',
-        SMS_PROVIDER: 'africastalking',
-        AT_USERNAME: 'u',
-        AT_API_KEY: 'k',
-      }),
-    ).toMatch(/NOTIFY_CALLBACK_TOKEN/);
-  });
 });

@@ -111,7 +111,10 @@ const envSchema = z.object({
     .refine((v) => v === 'off' || v.split('-')[0] !== v.split('-')[1], 'start and end must differ')
     .default('21-7'),
   NOTIFY_MAX_ATTEMPTS: int(1, 20).default(5),
-  /** secret path segment of the SMS delivery-report URL; generated per process in development */
+  /**
+   * secret path segment of the SMS delivery-report URL; generated per process when unset, which
+   * means no report is accepted across restarts: set it wherever delivery reports matter
+   */
   NOTIFY_CALLBACK_TOKEN: z
     .string()
     .regex(/^[A-Za-z0-9]{32,128}$/, 'must be 32-128 letters and digits (it goes in a URL path)')
@@ -248,8 +251,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ] as const)
       if (!c[n]) problems.push(`${n}: required when WHATSAPP_PROVIDER=whatsapp_cloud`);
   }
-  if (production && c.SMS_PROVIDER === 'africastalking' && !c.NOTIFY_CALLBACK_TOKEN)
-    problems.push('NOTIFY_CALLBACK_TOKEN: required when NODE_ENV=production and SMS_PROVIDER=africastalking');
   if (production && c.PAYMENT_PROVIDER === 'simulator')
     problems.push('PAYMENT_PROVIDER: the simulator moves no money and is refused when NODE_ENV=production');
   if (production && !c.PAYMENT_CALLBACK_TOKEN)
