@@ -244,6 +244,16 @@ describe('OpenAPI document', () => {
       ['get', '/api/v1/admin/payments/provider-calls', { query: true }],
       ['post', '/api/v1/ussd/callback/{token}', { params: true }],
       ['get', '/api/v1/zones', {}],
+      ['get', '/api/v1/me/notifications', { query: true }],
+      ['post', '/api/v1/me/notifications/{id}/read', { params: true }],
+      ['post', '/api/v1/me/notifications/read-all', {}],
+      ['get', '/api/v1/me/notification-preferences', {}],
+      ['put', '/api/v1/me/notification-preferences', { body: true }],
+      ['post', '/api/v1/notifications/callbacks/africastalking/delivery/{token}', { params: true }],
+      ['get', '/api/v1/notifications/callbacks/whatsapp', { query: true }],
+      ['post', '/api/v1/notifications/callbacks/whatsapp', {}],
+      ['get', '/api/v1/admin/notifications', { query: true }],
+      ['get', '/api/v1/admin/notifications/report', { query: true }],
     ];
     for (const [method, path, want] of expected) {
       const op = doc.paths[path]?.[method];

@@ -20,10 +20,13 @@ import { createAuditService } from './modules/audit/index.js';
 import { type CartModule, createCartModule } from './modules/cart/index.js';
 import { type CatalogModule, createCatalogModule } from './modules/catalog/index.js';
 import {
+  activeAdminIds,
+  contactsOf,
   createIdentityModule,
   type IdentityModule,
   identitySchedules,
   requireMobile,
+  userIdByPhone,
 } from './modules/identity/index.js';
 import { createJobService, type JobService } from './modules/jobs/index.js';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
@@ -34,7 +37,17 @@ import {
   type MediaStorage,
   mediaRoutes,
 } from './modules/media/index.js';
-import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
+import {
+  createAfricasTalkingSms,
+  createConsoleSms,
+  createConsoleWhatsApp,
+  createNotificationsModule,
+  createWhatsAppCloud,
+  type NotificationsModule,
+  parseQuietHours,
+  type SmsSender,
+  type WhatsAppSender,
+} from './modules/notifications/index.js';
 import { buyerOrderSummaries, createOrdersModule, type OrdersModule } from './modules/orders/index.js';
 import {
   callbackUrlFor,
@@ -53,13 +66,7 @@ import {
   type RidersModule,
   riderSchedules,
 } from './modules/riders/index.js';
-import {
-  createUssdLanguageStore,
-  createUssdModule,
-  type UssdModule,
-  type UssdOrdersPort,
-  UssdRefused,
-} from './modules/ussd/index.js';
+import { createUssdModule, type UssdModule, type UssdOrdersPort, UssdRefused } from './modules/ussd/index.js';
 import {
   createZonesModule,
   publicZonesRoutes,
@@ -90,6 +97,8 @@ export interface AppDeps {
   ids?: IdGenerator;
   /** Provider adapters; chosen from config when not given. */
   sms?: SmsSender;
+  /** WhatsApp adapter for notifications; chosen from config when not given (null: off). */
+  whatsapp?: WhatsAppSender | null;
   storage?: MediaStorage;
   /** The real payment adapter (tests point one at a local fake); built from config when not given. */
   paymentProvider?: (record: ProviderCallRecorder) => PaymentProvider;
@@ -113,6 +122,7 @@ export interface Services {
   media: MediaService;
   sms: SmsSender;
   ussd: UssdModule;
+  notifications: NotificationsModule;
 }
 
 declare module 'fastify' {
@@ -134,6 +144,19 @@ function smsFromConfig(config: Config, log: FastifyInstance['log']): SmsSender {
     });
   }
   return createConsoleSms(log);
+}
+
+function whatsappFromConfig(config: Config, log: FastifyInstance['log']): WhatsAppSender | null {
+  if (config.WHATSAPP_PROVIDER === 'console') return createConsoleWhatsApp(log);
+  if (config.WHATSAPP_PROVIDER !== 'whatsapp_cloud') return null;
+  return createWhatsAppCloud({
+    baseUrl: config.WHATSAPP_BASE_URL,
+    apiVersion: config.WHATSAPP_API_VERSION,
+    phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID!,
+    accessToken: config.WHATSAPP_ACCESS_TOKEN!,
+    timeoutMs: config.WHATSAPP_TIMEOUT_MS,
+    templateLanguage: { en: config.WHATSAPP_TEMPLATE_LANG_EN, sw: config.WHATSAPP_TEMPLATE_LANG_SW },
+  });
 }
 
 function paymentProviderFromConfig(
@@ -193,11 +216,35 @@ function paymentProviderFromConfig(
   );
 }
 
-/** `/api/v1/payments/callbacks/<provider>/<kind>/<token>` and `/api/v1/ussd/callback/<token>` with the token replaced. */
+/**
+ * `/api/v1/payments/callbacks/<provider>/<kind>/<token>` (and the notifications delivery-report URL
+ * of the same shape, and `/api/v1/ussd/callback/<token>`) with the token replaced; likewise WhatsApp's `hub.verify_token` query value.
+ */
 export function maskCallbackToken(url: string): string {
   return url
-    .replace(/(\/payments\/callbacks\/[^/]+\/[^/]+\/)[^/?#]+/, '$1***')
-    .replace(/(\/ussd\/callback\/)[^/?#]+/, '$1***');
+    .replace(/(\/(?:payments|notifications)\/callbacks\/[^/]+\/[^/]+\/)[^/?#]+/, '$1***')
+    .replace(/(\/ussd\/callback\/)[^/?#]+/, '$1***')
+    .replace(/([?&]hub\.verify_token=)[^&#]*/, '$1***');
+}
+
+/** The production logger: secrets in headers redacted, callback tokens masked in URLs. */
+export function loggerOptions(config: Pick<Config, 'LOG_LEVEL'>) {
+  return {
+    level: config.LOG_LEVEL,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.apikey'],
+      censor: '[redacted]',
+    },
+    // Payment callback URLs carry a secret path token: it never reaches a log line.
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string; id: string }) => ({
+        method: req.method,
+        url: maskCallbackToken(req.url),
+        ip: req.ip,
+        id: req.id,
+      }),
+    },
+  };
 }
 
 /** Builds the whole HTTP app from its modules. It never listens: server.ts does, tests use inject(). */
@@ -207,22 +254,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ids = deps.ids ?? randomIds;
 
   const app = Fastify({
-    logger: deps.logger ?? {
-      level: config.LOG_LEVEL,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.apikey'],
-        censor: '[redacted]',
-      },
-      // Payment callback URLs carry a secret path token: it never reaches a log line.
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string; id: string }) => ({
-          method: req.method,
-          url: maskCallbackToken(req.url),
-          ip: req.ip,
-          id: req.id,
-        }),
-      },
-    },
+    logger: deps.logger ?? loggerOptions(config),
     bodyLimit: config.BODY_LIMIT_BYTES,
     // A hop count trusts that many proxies nearest to us, so the address is the one the outermost
     // of our own proxies saw, whatever a client writes into X-Forwarded-For.
@@ -377,6 +409,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     previewDelivery: (q) => orders.previewDelivery(q),
   });
   const jobs = createJobService({ db, clock, ids, log: app.log });
+  // Notifications: producers call notifications.service.notify(tx, event); the worker runs its jobs.
+  const whatsapp = deps.whatsapp !== undefined ? deps.whatsapp : whatsappFromConfig(config, app.log);
+  const notifications = createNotificationsModule({
+    people: { contactsOf, activeAdminIds, userIdByPhone },
+    db,
+    clock,
+    ids,
+    jobs,
+    sms,
+    whatsapp,
+    log: app.log,
+    settings: {
+      whatsappOn: whatsapp !== null,
+      failoverSeconds: config.NOTIFY_FAILOVER_SECONDS,
+      quietHours: parseQuietHours(config.NOTIFY_QUIET_HOURS),
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    },
+    callbacks: {
+      smsToken: config.NOTIFY_CALLBACK_TOKEN,
+      allowedIps: config.NOTIFY_CALLBACK_ALLOWED_IPS,
+      perMinute: config.NOTIFY_CALLBACKS_PER_MINUTE,
+      whatsappAppSecret: config.WHATSAPP_APP_SECRET ?? null,
+      whatsappVerifyToken: config.WHATSAPP_VERIFY_TOKEN ?? null,
+    },
+  });
+  for (const [kind, handler] of Object.entries(notifications.jobHandlers)) jobs.handle(kind, handler);
   const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
   const zones = createZonesModule({ db, clock, ids, audit });
   // Checkout expiry asks payments whether a prompt is still on the phone; payments is built after
@@ -614,7 +672,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
   // USSD (feature phones) reaches orders, identity, the language and SMS only through its ports.
-  // Language: kept in the ussd module's own table until notifications owns it (setLanguage/getLanguage).
   // Receipts: sent straight through the SMS adapter, not awaited: the caller's screen must not wait on it.
   const ussdBuyer = (userId: string) => ({ userId, role: 'buyer' as const });
   /** The order module's refusal, with the order's status now, as the USSD port reports it. */
@@ -648,7 +705,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: app.log,
     orders: ussdOrders,
     users: { findActiveBuyerByPhone: identity.findActiveBuyerByPhone },
-    language: createUssdLanguageStore({ db, clock }),
+    // The language the user chose, shared with every channel: the notifications module keeps it.
+    language: {
+      getLanguage: (userId) => notifications.service.getLanguage(userId),
+      setLanguage: (userId, language) => notifications.service.setLanguage(userId, language),
+    },
     receipts: {
       send: (to, message) => {
         sms.send(to, message).catch((err) => app.log.warn({ err }, 'USSD receipt SMS not sent'));
@@ -666,6 +727,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     identity,
     media,
     sms,
+    notifications,
     catalog,
     promotions,
     cart,
@@ -737,6 +799,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(riders.routes, { prefix: '/api/v1' });
   await app.register(riders.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(ussd.routes, { prefix: '/api/v1' });
+  await app.register(notifications.routes, { prefix: '/api/v1' });
+  await app.register(notifications.callbackRoutes, { prefix: '/api/v1' });
+  await app.register(notifications.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }

@@ -61,6 +61,10 @@ const ALLOWED: Record<string, { targets: (target: string) => boolean; why: strin
     targets: (target) => target === 'src/modules/jobs/schema.ts',
     why: 'checks the purge job is scheduled exactly once; the jobs service has no read of the queue (as payments.http)',
   },
+  'src/modules/notifications/notify.http.test.ts': {
+    targets: (target) => target === 'src/modules/jobs/schema.ts',
+    why: 'checks that a retried notify enqueues each send job once; the jobs service has no read of the queue (as payments.http)',
+  },
   'src/modules/payments/payments.http.test.ts': {
     targets: (target) => target === 'src/modules/jobs/schema.ts',
     why:

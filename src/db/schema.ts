@@ -7,6 +7,7 @@ export * from '../modules/identity/schema.js';
 export * from '../modules/jobs/schema.js';
 export * from '../modules/ledger/schema.js';
 export * from '../modules/media/schema.js';
+export * from '../modules/notifications/schema.js';
 export * from '../modules/orders/schema.js';
 export * from '../modules/payments/schema.js';
 export * from '../modules/promotions/schema.js';

@@ -7,12 +7,6 @@ CREATE TABLE "ussd_actions" (
 	CONSTRAINT "ussd_actions_session_id_order_id_pk" PRIMARY KEY("session_id","order_id")
 );
 --> statement-breakpoint
-CREATE TABLE "ussd_languages" (
-	"user_id" uuid PRIMARY KEY NOT NULL,
-	"language" text NOT NULL,
-	"updated_at" timestamp with time zone NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE "ussd_sessions" (
 	"session_id" text PRIMARY KEY NOT NULL,
 	"phone" text NOT NULL,

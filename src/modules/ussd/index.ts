@@ -2,7 +2,6 @@
 // Africa's Talking. It reaches the rest of the product only through the ports in ports.ts.
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
-import { createUssdLanguageStore } from './language-store.js';
 import type { UssdLanguagePort, UssdOrdersPort, UssdReceiptsPort, UssdUsersPort } from './ports.js';
 import { ussdRoutes } from './routes.js';
 import { createUssdService, type UssdSettings } from './service.js';
@@ -21,7 +20,6 @@ export {
   type UssdUsersPort,
 } from './ports.js';
 export type { UssdReply, UssdService } from './service.js';
-export { createUssdLanguageStore };
 
 export function createUssdModule(deps: {
   db: Database;

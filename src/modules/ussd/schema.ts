@@ -49,13 +49,3 @@ export const ussdActions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.sessionId, t.orderId] })],
 );
-
-/**
- * The buyer's language (sw|en), until the notifications module owns it: the port in ports.ts is
- * the seam, so moving it there changes only the wiring in app.ts.
- */
-export const ussdLanguages = pgTable('ussd_languages', {
-  userId: uuid('user_id').primaryKey(),
-  language: text('language', { enum: ['sw', 'en'] }).notNull(),
-  updatedAt: tz('updated_at').notNull(),
-});

@@ -11,7 +11,6 @@ import {
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
 import { gsm7Length, isGsm7 } from './gsm7.js';
-import { createUssdLanguageStore } from './language-store.js';
 
 const TOKEN = 'UssdTestToken0123456789abcdefABCDEF';
 const URL_OK = `/api/v1/ussd/callback/${TOKEN}`;
@@ -268,7 +267,7 @@ describe('every menu path against the real route', () => {
       const b = await deliveredOrder();
       await deliveredOrder(b.buyer);
       const phone = await phoneOf(b.buyer.userId);
-      const store = createUssdLanguageStore({ db: t.handle.db, clock: t.clock });
+      const store = t.app.services.notifications.service;
       await store.setLanguage(b.buyer.userId, language);
       const inputs = ['1', '2', '3', '4', '9', '0', '00'];
       let requests = 0;
