@@ -41,6 +41,24 @@ const ALLOWED: Record<string, { targets: (target: string) => boolean; why: strin
       'seeds the users rows that riders reference (a foreign key), as the identity service makes a ' +
       'user only through the OTP sign-in, which this test without the app does not wire',
   },
+  'src/auth-first.http.test.ts': {
+    targets: (target) => target === 'src/modules/identity/schema.ts',
+    why:
+      'needs callers holding exactly one role (a seller who is not a buyer) to show the 403 comes ' +
+      'before the input; identity only ever adds roles to the buyer every sign-in makes',
+  },
+  'src/http-hardening.http.test.ts': {
+    targets: (target) => target === 'src/modules/audit/schema.ts',
+    why:
+      'counts every audit row to show a refused request wrote none; the audit service lists by ' +
+      'filter and page, and a count only for this test would be API for a test',
+  },
+  'src/modules/identity/otp-enumeration.http.test.ts': {
+    targets: (target) => target === 'src/modules/jobs/schema.ts',
+    why:
+      'checks the OTP purge schedule leaves exactly one pending job; the jobs service has no read of ' +
+      'the queue (as for payments.http.test.ts below)',
+  },
   'src/modules/payments/payments.http.test.ts': {
     targets: (target) => target === 'src/modules/jobs/schema.ts',
     why:
