@@ -131,6 +131,7 @@ describe('OpenAPI document', () => {
       ['get', '/api/v1/products/{id}/images/{mediaId}', { params: true }],
       ['get', '/api/v1/categories', { public: true }],
       ['get', '/api/v1/brands', { public: true }],
+      ['get', '/api/v1/zones', { public: true }],
       ['post', '/api/v1/seller/brands', { body: true }],
       ['post', '/api/v1/seller/products', { body: true }],
       ['get', '/api/v1/seller/products', { query: true }],
