@@ -88,6 +88,7 @@ import {
 } from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';
 import { MAX_JSON_DEPTH, registerInputScreening } from './shared/input-screen.js';
+import { listNullInNullableEnums } from './shared/openapi-nullable.js';
 import { toDarTime } from './shared/time.js';
 
 export interface AppDeps {
@@ -296,7 +297,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
-    transformObject: jsonSchemaTransformObject,
+    // Nullable enums list null among their values (shared/openapi-nullable.ts).
+    transformObject: (input) => listNullInNullableEnums(jsonSchemaTransformObject(input)),
     transform: (input) => {
       const transformed = jsonSchemaTransform(input);
       const config = input.route.config as

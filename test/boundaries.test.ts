@@ -44,22 +44,20 @@ const ALLOWED: Record<string, { targets: (target: string) => boolean; why: strin
   'src/auth-first.http.test.ts': {
     targets: (target) => target === 'src/modules/identity/schema.ts',
     why:
-      'walks every operation as every role; it grants the seller and rider roles by writing users.roles, ' +
-      'since earning them through KYC and rider verification for each caller would dwarf what it checks',
-  },
-  'test/fuzz.http.test.ts': {
-    targets: (target) => target === 'src/modules/identity/schema.ts',
-    why: 'fuzzes every operation as every role; it grants roles by writing users.roles, as auth-first does',
+      'needs callers holding exactly one role (a seller who is not a buyer) to show the 403 comes ' +
+      'before the input; identity only ever adds roles to the buyer every sign-in makes',
   },
   'src/http-hardening.http.test.ts': {
     targets: (target) => target === 'src/modules/audit/schema.ts',
     why:
-      'proves a refused request wrote nothing by counting every audit row; the audit service reads one ' +
-      "entity's trail, not the whole table",
+      'counts every audit row to show a refused request wrote none; the audit service lists by ' +
+      'filter and page, and a count only for this test would be API for a test',
   },
   'src/modules/identity/otp-enumeration.http.test.ts': {
     targets: (target) => target === 'src/modules/jobs/schema.ts',
-    why: 'checks the purge job is scheduled exactly once; the jobs service has no read of the queue (as payments.http)',
+    why:
+      'checks the OTP purge schedule leaves exactly one pending job; the jobs service has no read of ' +
+      'the queue (as for payments.http.test.ts below)',
   },
   'src/modules/notifications/notify.http.test.ts': {
     targets: (target) => target === 'src/modules/jobs/schema.ts',

@@ -274,7 +274,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
           security: bearerSecurity,
           params: idParam,
           body: variantBody,
-          response: { 201: sellerProductSchema, ...problems(400, 401, 403, 404, 409) },
+          response: { 201: sellerProductSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },
       },
       async (request, reply) =>
