@@ -53,6 +53,9 @@ export function nullableToJsonSchema(schema: unknown): unknown {
     delete out.nullable;
     return { anyOf: [out, { type: 'null' }] };
   }
+  // Ajv lets null past `type` for `nullable: true`, but an `enum` beside it must list null too.
+  if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null))
+    out.enum = [...out.enum, null];
   return out;
 }
 
