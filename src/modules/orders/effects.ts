@@ -150,6 +150,15 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
           dedupeKey: `logistics.order_moved:${o.id}:${to}`,
         });
     },
+    release_rider: async ({ tx, o }) => {
+      // Only a ready order can have an offer out or a rider on the way; none is collected yet.
+      if (o.status === 'ready_for_pickup')
+        await jobs.enqueue(tx, {
+          kind: 'logistics.order_moved',
+          payload: { order_id: o.id, status: 'cancelled' },
+          dedupeKey: `logistics.order_moved:${o.id}:cancelled`,
+        });
+    },
     schedule_redelivery_deadline: async ({ tx, o, now }) => {
       await jobs.enqueue(tx, {
         kind: 'order.redelivery_deadline',
