@@ -39,7 +39,7 @@ export interface EffectCall {
 
 export type EffectHandler = (call: EffectCall) => Promise<void> | void;
 
-const escrowOf = (o: Order): EscrowOrder => ({
+export const escrowOf = (o: Order): EscrowOrder => ({
   id: o.id,
   checkoutId: o.checkoutId,
   buyerId: o.buyerId,
