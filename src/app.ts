@@ -20,6 +20,7 @@ import { createAuditService } from './modules/audit/index.js';
 import { type CartModule, createCartModule } from './modules/cart/index.js';
 import { type CatalogModule, createCatalogModule } from './modules/catalog/index.js';
 import {
+  type AccountDisabledPort,
   activeAdminIds,
   contactsOf,
   createIdentityModule,
@@ -357,6 +358,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const storage = deps.storage ?? createLocalStorage(resolve(config.DATA_DIR, 'media'));
   const audit = createAuditService({ db, clock, ids });
   const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
+  // r2b: a ban or suspension reaches riders and orders through this list, filled in below once
+  // those modules exist; each handler runs in the governance transaction.
+  const accountDisabledHandlers: AccountDisabledPort[] = [];
   const identity = createIdentityModule({
     db,
     clock,
@@ -365,6 +369,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     audit,
     media,
     log: app.log,
+    onAccountDisabled: async (tx, userId, why) => {
+      for (const handler of accountDisabledHandlers) await handler(tx, userId, why);
+    },
     settings: {
       otpSecret: config.OTP_HASH_SECRET,
       otpTtlSeconds: config.OTP_TTL_SECONDS,
@@ -650,6 +657,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   for (const [kind, handler] of Object.entries(riders.jobHandlers)) jobs.handle(kind, handler);
+  // r2b: a banned or suspended account stops riding and selling in the same transaction.
+  accountDisabledHandlers.push(
+    (tx, userId, why) => riders.service.accountDisabled(tx, userId, why),
+    async (tx, userId, why) => {
+      await orders.service.sellerDisabled(tx, userId, why);
+    },
+  );
   const riderHousekeeping = riderSchedules({ jobs, db, clock }, riders.service);
   const identityHousekeeping = identitySchedules({ jobs, db, clock }, identity.auth);
   // A rider is paid to their own phone, and only while verified and active (not banned or suspended).
@@ -659,7 +673,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (profile.status !== 'verified')
       throw forbidden(
         'RIDER_NOT_VERIFIED',
-        `Rider payouts need a verified rider; this one is $profile.status.`,
+        `Rider payouts need a verified rider; this one is ${profile.status}.`,
       );
     const user = await identity.profiles.loadUser(riderId, tx);
     if (user.status !== 'active')

@@ -22,6 +22,17 @@ function statusIs(status: UserStatus, now: Date): SQL {
   return eq(users.status, status);
 }
 
+/**
+ * What other modules do when an account stops working (banned, or suspended), in the same
+ * transaction as the status change: riders release jobs not yet collected, orders cancel and refund
+ * a seller's open orders. A port, so identity never imports those modules (wired in the composition).
+ */
+export type AccountDisabledPort = (
+  tx: Database,
+  userId: string,
+  why: 'banned' | 'suspended',
+) => Promise<void>;
+
 /** Admin powers over accounts. Each action takes effect at once and leaves an audit row with its reason. */
 export function createGovernanceService(deps: {
   db: Database;
@@ -29,8 +40,10 @@ export function createGovernanceService(deps: {
   ids: IdGenerator;
   audit: AuditService;
   auth: AuthService;
+  onAccountDisabled?: AccountDisabledPort | undefined;
 }) {
   const { db, clock, ids, audit, auth } = deps;
+  const onAccountDisabled: AccountDisabledPort = deps.onAccountDisabled ?? (async () => {});
 
   async function lockTarget(tx: Database, adminId: string, targetId: string) {
     if (adminId === targetId)
@@ -89,6 +102,7 @@ export function createGovernanceService(deps: {
           .where(eq(users.id, targetId))
           .returning();
         await auth.revokeAllSessions(tx, targetId, 'suspended');
+        await onAccountDisabled(tx, targetId, 'suspended');
         await audit.record(tx, {
           actorUserId: adminId,
           action: 'user.suspended',
@@ -113,6 +127,7 @@ export function createGovernanceService(deps: {
           .where(eq(users.id, targetId))
           .returning();
         await auth.revokeAllSessions(tx, targetId, 'banned');
+        await onAccountDisabled(tx, targetId, 'banned');
         await audit.record(tx, {
           actorUserId: adminId,
           action: 'user.banned',

@@ -7,7 +7,7 @@ import type { MediaService } from '../media/index.js';
 import type { SmsSender } from '../notifications/index.js';
 import { adminIdentityRoutes } from './admin-routes.js';
 import { type AuthSettings, createAuthService } from './auth-service.js';
-import { createGovernanceService } from './governance-service.js';
+import { type AccountDisabledPort, createGovernanceService } from './governance-service.js';
 import { createKycService } from './kyc-service.js';
 import { createPhoneLookup } from './phone-lookup.js';
 import { createProfileService } from './profile-service.js';
@@ -16,6 +16,7 @@ import { identityRoutes } from './routes.js';
 export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
 export { activeAdminIds, type Contact, contactsOf, userIdByPhone } from './contacts.js';
+export type { AccountDisabledPort } from './governance-service.js';
 export { identitySchedules, OTP_PURGE_KIND } from './housekeeping.js';
 export type { Role } from './model.js';
 
@@ -33,6 +34,8 @@ export function createIdentityModule(deps: {
   media: MediaService;
   settings: AuthSettings & { otpIpMaxPerHour: number };
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Run inside a ban's or suspension's transaction (riders' jobs, a seller's open orders). */
+  onAccountDisabled?: AccountDisabledPort;
 }) {
   const auth = createAuthService({ ...deps, settings: deps.settings });
   const profiles = createProfileService(deps);

@@ -9,6 +9,7 @@ export const TRANSFER_KINDS = [
   'REFUND_SENT',
   'COMPENSATION',
   'RIDER_EARNING',
+  'RIDER_COMPENSATION',
 ] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 export const TRANSFER_PHASES = ['single', 'pending', 'post', 'void'] as const;
@@ -27,6 +28,11 @@ export const account = {
   deliveryFees: 'platform:delivery_fees',
   /** what the platform pays when it breaks a promise (late delivery) */
   guaranteeExpense: 'platform:guarantee_expense',
+  /**
+   * what the platform pays a rider who delivered an order later refunded in full through no fault
+   * of theirs (RIDER_COMPENSATION): the buyer is refunded, the rider is not out of pocket
+   */
+  disputeExpense: 'platform:dispute_expense',
   escrow: (orderId: string) => `escrow:${orderId}`,
   sellerPayable: (sellerId: string) => `seller:${sellerId}:payable`,
   riderPayable: (riderId: string) => `rider:${riderId}:payable`,

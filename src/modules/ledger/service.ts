@@ -52,12 +52,16 @@ export function createLedgerService(deps: {
    * The delivery fee leaves escrow when the order settles: the rider's share (whole shillings,
    * rounded down) to the rider's payable balance, the rest to the platform.
    */
+  /** The rider's share of an order's delivery fee (0 without a rider): whole shillings, rounded down. */
+  function riderShareOf(o: Pick<EscrowOrder, 'deliveryFee' | 'riderId'>): number {
+    if (!o.riderId || o.deliveryFee <= 0) return 0;
+    return Math.floor((o.deliveryFee * riderShareBp) / 10_000 / MONEY_UNIT) * MONEY_UNIT;
+  }
+
   async function settleDeliveryFee(tx: Database, o: EscrowOrder) {
     if (o.deliveryFee <= 0) return;
     const escrow = account.escrow(o.id);
-    const riderShare = o.riderId
-      ? Math.floor((o.deliveryFee * riderShareBp) / 10_000 / MONEY_UNIT) * MONEY_UNIT
-      : 0;
+    const riderShare = riderShareOf(o);
     if (riderShare > 0)
       await write(tx, {
         key: `rider-earning:${o.id}`,
@@ -326,6 +330,29 @@ export function createLedgerService(deps: {
       await settleDeliveryFee(tx, o);
     },
 
+    riderShareOf,
+
+    /**
+     * A delivered order refunded in full after a dispute that was not the rider's fault: the
+     * escrow (delivery fee included) went back to the buyer, so the rider's share comes from the
+     * platform's dispute budget instead (once per order, by its key). Null when no rider carried
+     * it or the share is zero.
+     */
+    async compensateRider(tx: Database, o: EscrowOrder): Promise<Transfer | null> {
+      const share = riderShareOf(o);
+      if (share <= 0) return null;
+      return write(tx, {
+        key: `rider-compensation:${o.id}`,
+        kind: 'RIDER_COMPENSATION',
+        debit: account.disputeExpense,
+        credit: account.riderPayable(o.riderId!),
+        amount: share,
+        currency: o.currency,
+        orderId: o.id,
+        checkoutId: o.checkoutId,
+      });
+    },
+
     /** A late delivery: the platform owes the buyer the delivery fee back from its own guarantee budget. */
     async compensateLateDelivery(
       tx: Database,
@@ -415,13 +442,14 @@ export function createLedgerService(deps: {
      * payout in flight is reserved, so no longer available), on its way, paid out, and how many
      * credits of `creditKind` it received.
      */
-    async payableSummary(acct: string, creditKind: TransferKind) {
+    async payableSummary(acct: string, creditKind: TransferKind | readonly TransferKind[]) {
       const b = await balance(db, acct);
       const payouts = await this.payoutTotals(acct);
+      const kinds = typeof creditKind === 'string' ? [creditKind] : [...creditKind];
       const [credits] = await db
         .select({ n: sql<number>`count(*)::int` })
         .from(ledgerTransfers)
-        .where(and(eq(ledgerTransfers.creditAccount, acct), eq(ledgerTransfers.kind, creditKind)));
+        .where(and(eq(ledgerTransfers.creditAccount, acct), inArray(ledgerTransfers.kind, kinds)));
       return {
         available: b.posted + b.pending,
         inPayout: payouts.inFlight,
@@ -509,6 +537,20 @@ export function createLedgerService(deps: {
       const settled = await settle(tx, `payout:${disbursementId}`, how);
       if (!settled) throw new Error(`ledger: payout ${disbursementId} was never reserved`);
       return settled;
+    },
+
+    /** Per order, how many transfers of `kind` there are and their total: for reconciliations. */
+    async totalsByOrder(kind: TransferKind, tx: Database = db) {
+      const rows = await tx
+        .select({
+          orderId: ledgerTransfers.orderId,
+          n: sql<number>`count(*)::int`,
+          amount: sql<number>`coalesce(sum(${ledgerTransfers.amount}), 0)::bigint`,
+        })
+        .from(ledgerTransfers)
+        .where(eq(ledgerTransfers.kind, kind))
+        .groupBy(ledgerTransfers.orderId);
+      return new Map(rows.map((r) => [r.orderId ?? '', { n: Number(r.n), amount: Number(r.amount) }]));
     },
 
     async transfersOf(q: { orderId?: string | undefined; account?: string | undefined }) {

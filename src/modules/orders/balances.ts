@@ -3,7 +3,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { account } from '../ledger/index.js';
 import type { OrderStatus } from './model.js';
 import type { OrdersDeps } from './ports.js';
-import { orders } from './schema.js';
+import { disputes, orders } from './schema.js';
 
 /** Orders whose escrow is held (money in, not yet settled). */
 const HELD: readonly OrderStatus[] = [
@@ -37,13 +37,34 @@ export function createBalances(deps: Pick<OrdersDeps, 'db' | 'ledger'>) {
 
     /**
      * The orders' part of the whole-ledger reconciliation (`src/reconcile.ts`): every settled
-     * order's escrow is zero, and every open order's escrow holds exactly its base total plus
-     * delivery fee.
+     * order's escrow is zero, every open order's escrow holds exactly its base total plus
+     * delivery fee, and a rider's compensation after a full refund is paid once where it is owed.
      */
     async escrowProblems(): Promise<string[]> {
       const problems: string[] = [];
       const all = await db.select().from(orders);
+      const compensations = await ledger.totalsByOrder('RIDER_COMPENSATION');
+      const resolved = new Map(
+        (
+          await db
+            .select({ orderId: disputes.orderId, resolution: disputes.resolution, fault: disputes.fault })
+            .from(disputes)
+            .where(eq(disputes.status, 'resolved'))
+        ).map((d) => [d.orderId, d]),
+      );
       for (const o of all) {
+        // The rider's share of a full refund not the rider's fault is paid once, from the dispute
+        // budget, for exactly that share; nothing else is ever paid from it.
+        const d = resolved.get(o.id);
+        const owed =
+          o.status === 'refunded' && d?.resolution === 'full_refund' && d.fault && d.fault !== 'rider'
+            ? ledger.riderShareOf(o)
+            : 0;
+        const paid = compensations.get(o.id) ?? { n: 0, amount: 0 };
+        if (owed > 0 ? paid.n !== 1 || paid.amount !== owed : paid.n !== 0)
+          problems.push(
+            `order ${o.id} (${o.status}): rider compensation paid ${paid.n} time(s), ${paid.amount} in all, expected ${owed > 0 ? `once, ${owed}` : 'none'}`,
+          );
         const b = await ledger.balance(account.escrow(o.id));
         const held = b.posted + b.pending;
         if (HELD.includes(o.status)) {

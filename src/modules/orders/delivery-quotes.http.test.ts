@@ -402,7 +402,7 @@ describe('the guarantee: the platform makes the buyer whole at once', () => {
       method: 'POST',
       url: `/api/v1/admin/disputes/${opened.json().id}/resolve`,
       headers: admin.auth,
-      payload: { resolution: 'full_refund', note: 'wrong item sent' },
+      payload: { resolution: 'full_refund', note: 'wrong item sent', fault: 'seller' },
     });
     expect(resolved.statusCode, resolved.body).toBe(200);
     for (let i = 0; i < 3; i++) {

@@ -1,8 +1,10 @@
 // Disputes: the buyer opens one with evidence, both sides add to it, an admin resolves it.
 import { asc, eq } from 'drizzle-orm';
-import { conflict, forbidden, notFound } from '../../shared/errors.js';
+import { conflict, forbidden, notFound, unprocessable } from '../../shared/errors.js';
+import { escrowOf } from './effects.js';
 import { checkOwner, lockOrder } from './guards.js';
 import type { OrderEvent } from './machine.js';
+import type { DisputeFault } from './model.js';
 import type { Actor, Dispute, OrdersDeps } from './ports.js';
 import { disputeEvidence, disputes, orders } from './schema.js';
 import type { Transitions } from './transitions.js';
@@ -100,13 +102,24 @@ export function createDisputes(deps: OrdersDeps, { apply }: Pick<Transitions, 'a
     async resolveDispute(
       disputeId: string,
       adminId: string,
-      input: { resolution: NonNullable<Dispute['resolution']>; amount?: number | undefined; note: string },
+      input: {
+        resolution: NonNullable<Dispute['resolution']>;
+        amount?: number | undefined;
+        note: string;
+        fault?: DisputeFault | undefined;
+      },
     ) {
+      // A refund says whose fault it was (it decides who bears the cost); a release defaults to nobody's.
+      if (input.resolution !== 'release_to_seller' && !input.fault)
+        throw unprocessable('FAULT_REQUIRED', 'fault', 'Say whose fault it was: seller, rider or none.');
+      const fault: DisputeFault = input.fault ?? 'none';
       return db.transaction(async (tx) => {
         const [d] = await tx.select().from(disputes).where(eq(disputes.id, disputeId)).for('update');
         if (!d) throw notFound('Dispute');
         if (d.status !== 'open') throw conflict('DISPUTE_CLOSED', 'This dispute is already resolved.');
         const o = await lockOrder(tx, d.orderId);
+        if (fault === 'rider' && !o.riderId)
+          throw unprocessable('INVALID_FAULT', 'fault', 'No rider carried this order.');
         const event: OrderEvent =
           input.resolution === 'full_refund'
             ? 'resolve_full_refund'
@@ -127,6 +140,10 @@ export function createDisputes(deps: OrdersDeps, { apply }: Pick<Transitions, 'a
             : input.resolution === 'partial_refund'
               ? input.amount!
               : 0;
+        // A full refund gives the delivery fee back to the buyer too; the rider who delivered is
+        // not out of pocket for it unless it was their fault: the platform pays their share.
+        if (input.resolution === 'full_refund' && fault !== 'rider')
+          await deps.ledger.compensateRider(tx, escrowOf(o));
         const [updated] = await tx
           .update(disputes)
           .set({
@@ -134,6 +151,7 @@ export function createDisputes(deps: OrdersDeps, { apply }: Pick<Transitions, 'a
             resolution: input.resolution,
             refundAmount: refund,
             resolutionNote: input.note,
+            fault,
             resolvedBy: adminId,
             resolvedAt: clock.now(),
           })

@@ -39,7 +39,7 @@ export interface EffectCall {
 
 export type EffectHandler = (call: EffectCall) => Promise<void> | void;
 
-const escrowOf = (o: Order): EscrowOrder => ({
+export const escrowOf = (o: Order): EscrowOrder => ({
   id: o.id,
   checkoutId: o.checkoutId,
   buyerId: o.buyerId,
@@ -148,6 +148,15 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
           kind: 'logistics.order_moved',
           payload: { order_id: o.id, rider_id: o.riderId, status: to },
           dedupeKey: `logistics.order_moved:${o.id}:${to}`,
+        });
+    },
+    release_rider: async ({ tx, o }) => {
+      // Only a ready order can have an offer out or a rider on the way; none is collected yet.
+      if (o.status === 'ready_for_pickup')
+        await jobs.enqueue(tx, {
+          kind: 'logistics.order_moved',
+          payload: { order_id: o.id, status: 'cancelled' },
+          dedupeKey: `logistics.order_moved:${o.id}:cancelled`,
         });
     },
     schedule_redelivery_deadline: async ({ tx, o, now }) => {

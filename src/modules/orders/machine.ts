@@ -31,7 +31,9 @@ export type Effect =
    */
   | 'issue_return_code'
   /** tell logistics (through a job) so the rider's job follows the order: returning, then returned */
-  | 'update_rider_job';
+  | 'update_rider_job'
+  /** tell logistics (through a job) the order needs no rider: offers withdrawn, an uncollected job released */
+  | 'release_rider';
 
 export interface Transition {
   from: readonly OrderStatus[];
@@ -90,6 +92,18 @@ export const ORDER_MACHINE = {
     by: ['system'],
     evidence: 'none',
     effects: ['refund_escrow', 'restock', 'return_incentives', 'seller_strike'],
+  },
+  /**
+   * The seller was banned or suspended: the platform takes the buyer's side at once, whatever the
+   * seller's deadlines say. Only while the parcel is still at the seller (a collected one goes on
+   * to delivery). No strike: the account is already stopped.
+   */
+  seller_disabled: {
+    from: ['paid', 'accepted', 'ready_for_pickup'],
+    to: 'cancelled',
+    by: ['system'],
+    evidence: 'none',
+    effects: ['refund_escrow', 'restock', 'return_incentives', 'release_rider'],
   },
   reject: {
     from: ['paid'],

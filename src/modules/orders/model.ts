@@ -38,3 +38,6 @@ export const DISPUTE_REASONS = [
   'counterfeit',
 ] as const;
 export const DISPUTE_RESOLUTIONS = ['full_refund', 'partial_refund', 'release_to_seller'] as const;
+/** Whose fault a resolved dispute was, as the admin found: it decides who bears a refund's cost. */
+export const DISPUTE_FAULTS = ['seller', 'rider', 'none'] as const;
+export type DisputeFault = (typeof DISPUTE_FAULTS)[number];

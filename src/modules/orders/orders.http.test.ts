@@ -483,17 +483,20 @@ describe('completion and disputes', () => {
     expect((await api('GET', `/api/v1/orders/${o.id}`, o.buyer.auth)).json().status).toBe('disputed');
     const noNote = await api('POST', `/api/v1/admin/disputes/${opened.json().id}/resolve`, admin.auth, {
       resolution: 'partial_refund',
+      fault: 'seller',
       amount: 10_000_00,
     });
     expect(noNote.json().field).toBe('note');
     const tooMuch = await api('POST', `/api/v1/admin/disputes/${opened.json().id}/resolve`, admin.auth, {
       resolution: 'partial_refund',
+      fault: 'seller',
       amount: 60_000_00,
       note: 'x',
     });
     expect(tooMuch.json().code).toBe('INVALID_REFUND_AMOUNT');
     const resolved = await api('POST', `/api/v1/admin/disputes/${opened.json().id}/resolve`, admin.auth, {
       resolution: 'partial_refund',
+      fault: 'seller',
       amount: 10_000_00,
       note: 'Refund for the cracked screen',
     });
@@ -547,6 +550,7 @@ describe('completion and disputes', () => {
     ).json();
     const r = await api('POST', `/api/v1/admin/disputes/${d.id}/resolve`, admin.auth, {
       resolution: 'full_refund',
+      fault: 'seller',
       note: 'Counterfeit confirmed',
     });
     expect(r.json()).toMatchObject({ resolution: 'full_refund', refund_amount: 53_000_00 });
@@ -681,6 +685,7 @@ describe('review cases', () => {
     ).json();
     await api('POST', `/api/v1/admin/disputes/${d.id}/resolve`, admin.auth, {
       resolution: 'partial_refund',
+      fault: 'seller',
       amount: 4_000_00,
       note: 'Half missing',
     });

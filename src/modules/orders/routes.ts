@@ -8,7 +8,13 @@ import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared
 import { isPlausibleInstant, toDarTime, toDarTimeOrNull } from '../../shared/time.js';
 import { account, type LedgerService } from '../ledger/index.js';
 import type { OrderEvent } from './machine.js';
-import { type ActorRole, DISPUTE_REASONS, DISPUTE_RESOLUTIONS, ORDER_STATUSES } from './model.js';
+import {
+  type ActorRole,
+  DISPUTE_FAULTS,
+  DISPUTE_REASONS,
+  DISPUTE_RESOLUTIONS,
+  ORDER_STATUSES,
+} from './model.js';
 import type { Dispute, Order, OrdersService } from './service.js';
 import type { DeliveryAddress, DeliveryQuote } from './snapshot.js';
 
@@ -78,6 +84,12 @@ const disputeSchema = z
     resolution: z.enum(DISPUTE_RESOLUTIONS).nullable(),
     refund_amount: z.number().int().nullable(),
     resolution_note: z.string().nullable(),
+    fault: z
+      .enum(DISPUTE_FAULTS)
+      .nullable()
+      .describe(
+        'Whose fault it was, as the admin found (null: not resolved, or resolved before it was recorded)',
+      ),
     opened_at: z.string(),
     resolved_at: z.string().nullable(),
   })
@@ -92,6 +104,7 @@ const toDispute = (d: Dispute) => ({
   resolution: d.resolution,
   refund_amount: d.refundAmount,
   resolution_note: d.resolutionNote,
+  fault: d.fault,
   opened_at: toDarTime(d.openedAt),
   resolved_at: toDarTimeOrNull(d.resolvedAt),
 });
@@ -529,7 +542,8 @@ export function orderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
       async (request) => {
         const e = await deps.ledger.payableSummary(
           account.riderPayable(caller(request).userId),
-          'RIDER_EARNING',
+          // a delivery refunded in full through no fault of the rider's is still a delivery paid
+          ['RIDER_EARNING', 'RIDER_COMPENSATION'],
         );
         return {
           available: e.available,
@@ -694,7 +708,7 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
         schema: {
           ...s,
           summary:
-            'Resolve a dispute: full refund, partial refund (amount) or release to the seller; always with a note',
+            'Resolve a dispute: full refund, partial refund (amount) or release to the seller; always with a note, and for a refund whose fault it was',
           params: idParam,
           body: z.strictObject({
             resolution: z.enum(DISPUTE_RESOLUTIONS),
@@ -706,6 +720,14 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
               .multipleOf(MONEY_UNIT, WHOLE_SHILLINGS)
               .optional(),
             note: z.string().trim().min(1).max(2000),
+            fault: z
+              .enum(DISPUTE_FAULTS)
+              .optional()
+              .describe(
+                "Whose fault it was: required for a refund (422 FAULT_REQUIRED), 'none' by default for a release. " +
+                  "Unless it was the rider's, a full refund pays the rider's share of the delivery fee from " +
+                  "platform:dispute_expense (RIDER_COMPENSATION). 'rider' on an order no rider carried: 422 INVALID_FAULT.",
+              ),
           }),
           response: { 200: disputeSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },

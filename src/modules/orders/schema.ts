@@ -16,6 +16,7 @@ import { money, tz } from '../../db/columns.js';
 import {
   ACTOR_ROLES,
   CHECKOUT_STATUSES,
+  DISPUTE_FAULTS,
   DISPUTE_REASONS,
   DISPUTE_RESOLUTIONS,
   ORDER_STATUSES,
@@ -154,6 +155,8 @@ export const disputes = pgTable(
     resolution: text('resolution', { enum: DISPUTE_RESOLUTIONS }),
     refundAmount: money('refund_amount'),
     resolutionNote: text('resolution_note'),
+    /** whose fault it was (null: resolved before the platform recorded it) */
+    fault: text('fault', { enum: DISPUTE_FAULTS }),
     resolvedBy: uuid('resolved_by'),
     openedAt: tz('opened_at').notNull(),
     resolvedAt: tz('resolved_at'),

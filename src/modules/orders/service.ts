@@ -8,6 +8,7 @@ import { createDisputes } from './disputes.js';
 import { createPayment } from './payment.js';
 import type { OrdersDeps } from './ports.js';
 import { createQueries } from './queries.js';
+import { createSellerDisabled } from './seller-disabled.js';
 import { createTimers } from './timers.js';
 import { createTransitions } from './transitions.js';
 
@@ -24,6 +25,7 @@ export function createOrdersService(deps: OrdersDeps) {
   const disputes = createDisputes(deps, transitions);
   const queries = createQueries(deps);
   const balances = createBalances(deps);
+  const sellerStops = createSellerDisabled(transitions);
 
   return {
     settings: deps.settings,
@@ -42,6 +44,7 @@ export function createOrdersService(deps: OrdersDeps) {
     redeliveryDeadline: timers.redeliveryDeadline,
     sellerDeadline: timers.sellerDeadline,
     autoComplete: timers.autoComplete,
+    sellerDisabled: sellerStops.sellerDisabled,
     act: transitions.act,
     checkDeliveryCode: codes.checkDeliveryCode,
     deliver: delivery.deliver,

@@ -659,6 +659,7 @@ describe('seller payouts', () => {
     expect(opened.statusCode, opened.body).toBe(201);
     const resolved = await api('POST', `/api/v1/admin/disputes/${opened.json().id}/resolve`, admin.auth, {
       resolution: 'partial_refund',
+      fault: 'seller',
       amount: 10_000_00,
       note: 'one of two items damaged',
     });

@@ -430,7 +430,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
     return current ?? null;
   }
 
-  return {
+  const api = {
     offerNext,
 
     /**
@@ -701,6 +701,16 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
       return db.transaction(async (tx) => {
         const now = clock.now();
         requireFailedAttempt(await requireOwnJob(tx, riderId, orderId, true));
+        // A re-attempt is a new run: a rider struck off may bring the parcel back, not go out again.
+        const [rider] = await tx
+          .select({ status: riderProfiles.status })
+          .from(riderProfiles)
+          .where(eq(riderProfiles.userId, riderId));
+        if (rider?.status !== 'verified')
+          throw conflict(
+            'RIDER_NOT_VERIFIED',
+            'Your rider profile is not verified; bring the parcel back instead.',
+          );
         await takeCapacity(tx, riderId, now);
         await orders.retryDelivery(tx, orderId, riderId);
         const row = await moveJob(tx, orderId, ['failed_attempt'], 'picked_up', now);
@@ -748,6 +758,11 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
      * back here. Idempotent.
      */
     async orderMoved(orderId: string, status: string): Promise<OrderAssignment | null> {
+      // Cancelled before collection (the seller banned or suspended): nobody goes to fetch it.
+      if (status === 'cancelled') {
+        await api.releaseOrder(orderId);
+        return null;
+      }
       return db.transaction(async (tx) => {
         const now = clock.now();
         const [job] = await tx
@@ -792,6 +807,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
       });
     },
   };
+  return api;
 }
 
 export type AssignmentService = ReturnType<typeof createAssignmentService>;

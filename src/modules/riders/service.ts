@@ -112,7 +112,70 @@ export function createRidersService(deps: RidersServiceDeps) {
     );
   }
 
+  /**
+   * The rider can no longer work (rejected by an admin, or the account banned or suspended): every
+   * job not yet collected is released, its unit of capacity given back, and the order offered to
+   * the next rider, in the caller's transaction, so the buyer's order never waits on a rider who
+   * cannot come. A parcel already in hand stays the rider's to deliver, fail or bring back: a
+   * parcel on a motorbike cannot be reassigned by a database row (docs/riders.md).
+   */
+  async function releaseUncollected(
+    tx: Database,
+    riderId: string,
+    why: 'rejected' | 'banned' | 'suspended',
+  ): Promise<string[]> {
+    const now = clock.now();
+    const released = await tx
+      .update(orderAssignments)
+      .set({ status: 'released', finishedAt: now, updatedAt: now })
+      .where(and(eq(orderAssignments.riderId, riderId), eq(orderAssignments.status, 'assigned')))
+      .returning({ orderId: orderAssignments.orderId });
+    if (released.length) {
+      await tx
+        .update(riderProfiles)
+        .set({
+          activeJobs: sql`greatest(${riderProfiles.activeJobs} - ${released.length}, 0)`,
+          updatedAt: now,
+        })
+        .where(eq(riderProfiles.userId, riderId));
+      await deps.jobs.enqueue(
+        tx,
+        ...released.map((r) => ({
+          kind: 'logistics.assign',
+          payload: { order_id: r.orderId },
+          dedupeKey: `logistics.assign:${r.orderId}:${why}:${riderId}:${now.getTime()}`,
+        })),
+      );
+    }
+    return released.map((r) => r.orderId);
+  }
+
   return {
+    /**
+     * The account was banned or suspended (identity's governance, in its transaction): offline, no
+     * open offer, no job not yet collected. A rider who never applied has nothing to release.
+     */
+    async accountDisabled(tx: Database, userId: string, why: 'banned' | 'suspended'): Promise<void> {
+      const p = await load(tx, userId, true);
+      if (!p) return;
+      await tx
+        .update(riderProfiles)
+        .set({ availability: 'offline', updatedAt: clock.now() })
+        .where(eq(riderProfiles.userId, userId));
+      await withdrawOpenOffers(tx, userId);
+      const released = await releaseUncollected(tx, userId, why);
+      if (released.length) {
+        await audit.record(tx, {
+          actorUserId: null,
+          action: 'rider.jobs_released',
+          targetType: 'rider',
+          targetId: userId,
+          reason: `account ${why}`,
+          data: { order_ids: released },
+        });
+      }
+    },
+
     /** The caller's profile, or null when they never applied. */
     profileOf: (userId: string, tx: Database = db) => load(tx, userId),
 
@@ -222,8 +285,9 @@ export function createRidersService(deps: RidersServiceDeps) {
     },
 
     /**
-     * Admin: the identity check failed (or a verified rider is struck off). The rider goes offline
-     * and loses any open offer; deliveries already held stay theirs to finish or fail.
+     * Admin: the identity check failed (or a verified rider is struck off). The rider goes offline,
+     * loses any open offer and every job not yet collected (re-offered at once); a parcel already
+     * picked up stays theirs to deliver, fail or bring back, but not to re-attempt.
      * 409 `RIDER_ALREADY_REJECTED`.
      */
     async reject(adminId: string, riderId: string, reason: string): Promise<RiderProfile> {
@@ -245,15 +309,17 @@ export function createRidersService(deps: RidersServiceDeps) {
           .where(eq(riderProfiles.userId, riderId))
           .returning();
         await withdrawOpenOffers(tx, riderId);
+        const released = await releaseUncollected(tx, riderId, 'rejected');
         await audit.record(tx, {
           actorUserId: adminId,
           action: 'rider.rejected',
           targetType: 'rider',
           targetId: riderId,
           reason,
-          data: { from: p.status },
+          data: { from: p.status, released_order_ids: released },
         });
-        return row!;
+        // Read again: the released jobs gave their capacity back after the status update.
+        return released.length ? requireProfile(tx, riderId) : row!;
       });
     },
 
