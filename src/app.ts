@@ -302,7 +302,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       new AppError(
         'RATE_LIMITED',
         429,
-        `Too many requests from this address; try again in $Math.ceil(ctx.ttl / 1000)s.`,
+        `Too many requests from this address; try again in ${Math.ceil(ctx.ttl / 1000)} s.`,
         {
           headers: { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) },
         },
