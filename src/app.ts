@@ -294,7 +294,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         version: '0.1.0',
         description:
           'Trust-driven commerce for East Africa. Errors are application/problem+json with a stable `code`. Times are ISO 8601 in Africa/Dar_es_Salaam (+03:00). Protected operations list the roles they accept in `x-roles`; sign-in and role are checked before the input. ' +
-          `JSON bodies nest at most ${MAX_JSON_DEPTH} levels (400 JSON_TOO_DEEP); strings must be well-formed Unicode without NUL (400 INVALID_CHARACTER).`,
+          `JSON bodies nest at most ${MAX_JSON_DEPTH} levels (400 JSON_TOO_DEEP); strings must be well-formed Unicode without NUL (400 INVALID_CHARACTER). ` +
+          `A method a path does not offer is 405 METHOD_NOT_ALLOWED with an Allow header; a path segment over ${CALLBACK_TOKEN_MAX_LENGTH} characters is 414 URI_TOO_LONG.`,
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
@@ -344,7 +345,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       new AppError(
         'RATE_LIMITED',
         429,
-        `Too many requests from this address; try again in $Math.ceil(ctx.ttl / 1000)s.`,
+        `Too many requests from this address; try again in ${Math.ceil(ctx.ttl / 1000)} s.`,
         {
           headers: { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) },
         },

@@ -139,6 +139,19 @@ describe('lone UTF-16 surrogates are refused with a 400 naming the field, and no
     expect(await audits()).toBe(before);
   });
 
+  it('in the query string of a route that takes no query: a documented 400, signed in or not', async () => {
+    // The contract check (test/support/contract.ts) fails this test if the 400 is not documented.
+    for (const [url, headers] of [
+      ['/health?x=%00', {}],
+      ['/api/v1/me?x=%00', seller.auth],
+      ['/api/v1/zones?x=a%00b', {}],
+    ] as const) {
+      const res = await t.app.inject({ method: 'GET', url, headers });
+      expect(res.statusCode, `${url} ${res.body}`).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'INVALID_CHARACTER', field: 'x' });
+    }
+  });
+
   it('PATCH /api/v1/seller/products/{id}: in a spec value and in a spec key', async () => {
     const before = await audits();
     for (const [payload, field] of [
@@ -182,6 +195,10 @@ describe('methods', () => {
     expect(trace.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(trace.headers.allow).toBe('GET, HEAD');
     expect(trace.json().code).toBe('METHOD_NOT_ALLOWED');
+    // No operation answers it, so the document says it once, for every path.
+    const info = (t.app.swagger() as { info: { description: string } }).info;
+    expect(info.description).toMatch(/405 METHOD_NOT_ALLOWED with an Allow header/);
+    expect(info.description).toMatch(/414 URI_TOO_LONG/);
     const put = await t.app.inject({
       method: 'PUT',
       url: '/api/v1/me/addresses/0190a1b2-0000-7000-8000-000000000001',

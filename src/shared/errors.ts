@@ -230,14 +230,16 @@ export function problemResponse<S extends z.ZodType>(schema: S, description?: st
 
 /**
  * The problems a route can answer outside its own handler, which its schema does not list: any
- * route a 500; a route with a body a malformed (400), too large (413) or wrongly typed (415) one;
- * a rate-limited route a 429. Added to the document so that it lists every status a client can see.
+ * route a 500, and a 400 INVALID_CHARACTER for a NUL or lone surrogate in its query string (every
+ * URL may carry one: shared/input-screen.ts screens the query of every route, declared or not); a
+ * route with a body a malformed (400), too large (413) or wrongly typed (415) one; a rate-limited
+ * route a 429. Added to the document so that it lists every status a client can see.
  */
 export function frameworkProblemStatuses(route: { method: string | string[]; config?: unknown }): number[] {
   const methods = ([] as string[]).concat(route.method);
   const hasBody = methods.some((m) => ['POST', 'PUT', 'PATCH'].includes(m.toUpperCase()));
   const limited = Boolean((route.config as { rateLimit?: unknown } | undefined)?.rateLimit);
-  return [500, ...(hasBody ? [400, 413, 415] : []), ...(limited ? [429] : [])];
+  return [500, 400, ...(hasBody ? [413, 415] : []), ...(limited ? [429] : [])];
 }
 
 /** Response entries for the common problem replies, for route schemas (OpenAPI). */

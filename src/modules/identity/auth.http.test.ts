@@ -349,6 +349,10 @@ describe('per-IP limit on the sign-in endpoints', () => {
         if (res.statusCode === 429) {
           expect(res.json().code).toBe('RATE_LIMITED');
           expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+          // The wait is a number of seconds, not the source of the template that should compute it.
+          expect(res.json().detail).toBe(
+            `Too many requests from this address; try again in ${res.headers['retry-after']} s.`,
+          );
         }
       }
       expect(codes).toEqual([202, 202, 202, 429]);
