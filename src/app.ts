@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -14,98 +12,29 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CALLBACK_TOKEN_MAX_LENGTH, type Config } from './config.js';
-import type { Database } from './db/client.js';
-import { createAuditService } from './modules/audit/index.js';
-import { type CartModule, createCartModule } from './modules/cart/index.js';
-import { type CatalogModule, createCatalogModule } from './modules/catalog/index.js';
-import {
-  createIdentityModule,
-  type IdentityModule,
-  identitySchedules,
-  requireMobile,
-} from './modules/identity/index.js';
-import { createJobService, type JobService } from './modules/jobs/index.js';
-import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
-import {
-  createLocalStorage,
-  createMediaService,
-  type MediaService,
-  type MediaStorage,
-  mediaRoutes,
-} from './modules/media/index.js';
-import { createAfricasTalkingSms, createConsoleSms, type SmsSender } from './modules/notifications/index.js';
-import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
-import {
-  callbackUrlFor,
-  createDarajaProvider,
-  createPaymentsModule,
-  createVodacomProvider,
-  type PaymentProvider,
-  type PaymentsModule,
-  type ProviderCallRecorder,
-  publicBaseUrl,
-} from './modules/payments/index.js';
-import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
-import {
-  createRidersModule,
-  haversineMeters,
-  type RidersModule,
-  riderSchedules,
-} from './modules/riders/index.js';
-import {
-  createZonesModule,
-  publicZonesRoutes,
-  type ZonesModule,
-  zoneDeliveryQuoter,
-} from './modules/zones/index.js';
-import { reconcileLedger } from './reconcile.js';
+import { type ComposeDeps, compose, type Services } from './composition.js';
+import { CALLBACK_TOKEN_MAX_LENGTH } from './config.js';
+import { mediaRoutes } from './modules/media/index.js';
+import { publicZonesRoutes } from './modules/zones/index.js';
 import { authBeforeInput } from './shared/auth.js';
-import { type Clock, systemClock } from './shared/clock.js';
+import { systemClock } from './shared/clock.js';
 import {
   AppError,
-  conflict,
-  forbidden,
   frameworkErrors,
   frameworkProblemStatuses,
-  notFound,
   problems,
   registerErrorHandling,
 } from './shared/errors.js';
-import { type IdGenerator, randomIds } from './shared/ids.js';
+import { randomIds } from './shared/ids.js';
 import { MAX_JSON_DEPTH, registerInputScreening } from './shared/input-screen.js';
-import { toDarTime } from './shared/time.js';
 
-export interface AppDeps {
-  db: Database;
-  config: Config;
-  clock?: Clock;
-  ids?: IdGenerator;
-  /** Provider adapters; chosen from config when not given. */
-  sms?: SmsSender;
-  storage?: MediaStorage;
-  /** The real payment adapter (tests point one at a local fake); built from config when not given. */
-  paymentProvider?: (record: ProviderCallRecorder) => PaymentProvider;
-  /** How the payment simulator posts to our own webhook (tests inject into the app). */
-  postToSelf?: (url: string, body: unknown) => Promise<void>;
+export interface AppDeps extends Omit<ComposeDeps, 'clock' | 'ids' | 'log'> {
+  clock?: ComposeDeps['clock'];
+  ids?: ComposeDeps['ids'];
   logger?: FastifyServerOptions['logger'];
 }
 
-export interface Services {
-  identity: IdentityModule;
-  catalog: CatalogModule;
-  promotions: PromotionsModule;
-  cart: CartModule;
-  jobs: JobService;
-  ledger: LedgerService;
-  orders: OrdersModule;
-  payments: PaymentsModule;
-  zones: ZonesModule;
-  riders: RidersModule;
-  startSchedules: () => Promise<void>;
-  media: MediaService;
-  sms: SmsSender;
-}
+export type { Services } from './composition.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -114,76 +43,6 @@ declare module 'fastify' {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
-
-function smsFromConfig(config: Config, log: FastifyInstance['log']): SmsSender {
-  if (config.SMS_PROVIDER === 'africastalking') {
-    return createAfricasTalkingSms({
-      baseUrl: config.AT_BASE_URL,
-      username: config.AT_USERNAME!,
-      apiKey: config.AT_API_KEY!,
-      senderId: config.AT_SENDER_ID,
-      timeoutMs: config.AT_TIMEOUT_MS,
-    });
-  }
-  return createConsoleSms(log);
-}
-
-function paymentProviderFromConfig(
-  config: Config,
-  clock: Clock,
-  record: ProviderCallRecorder,
-): PaymentProvider {
-  const common = {
-    timeoutMs: config.PAYMENT_TIMEOUT_MS,
-    retries: config.PAYMENT_RETRIES,
-    backoffMs: config.PAYMENT_BACKOFF_MS,
-  };
-  if (config.PAYMENT_PROVIDER === 'vodacom_tz') {
-    return createVodacomProvider(
-      {
-        ...common,
-        baseUrl: config.VODACOM_BASE_URL,
-        pathPrefix: config.VODACOM_PATH_PREFIX,
-        apiKey: config.VODACOM_API_KEY!,
-        publicKey: config.VODACOM_PUBLIC_KEY!,
-        serviceProviderCode: config.VODACOM_SERVICE_PROVIDER_CODE!,
-        origin: config.VODACOM_ORIGIN,
-        country: 'TZN',
-        currency: 'TZS',
-        c2bTimeoutMs: config.VODACOM_C2B_TIMEOUT_MS,
-        sessionTtlSeconds: config.VODACOM_SESSION_TTL_SECONDS,
-      },
-      { clock, record },
-    );
-  }
-  // Daraja's status answers arrive like a send's result.
-  const callbacks = callbackUrlFor(
-    publicBaseUrl(config),
-    'daraja',
-    'disbursement',
-    config.PAYMENT_CALLBACK_TOKEN,
-  );
-  return createDarajaProvider(
-    {
-      ...common,
-      baseUrl: config.DARAJA_BASE_URL,
-      consumerKey: config.DARAJA_CONSUMER_KEY!,
-      consumerSecret: config.DARAJA_CONSUMER_SECRET!,
-      shortcode: config.DARAJA_SHORTCODE!,
-      passkey: config.DARAJA_PASSKEY!,
-      transactionType: config.DARAJA_TRANSACTION_TYPE,
-      partyB: config.DARAJA_PARTY_B ?? config.DARAJA_SHORTCODE!,
-      initiatorName: config.DARAJA_INITIATOR_NAME!,
-      initiatorPassword: config.DARAJA_INITIATOR_PASSWORD!,
-      certificatePem: readFileSync(config.DARAJA_CERT_PATH!, 'utf8'),
-      b2cShortcode: config.DARAJA_B2C_SHORTCODE ?? config.DARAJA_SHORTCODE!,
-      currency: 'KES',
-      statusResultUrl: callbacks,
-      statusTimeoutUrl: callbacks,
-    },
-    { clock, record },
-  );
-}
 
 /** `/api/v1/payments/callbacks/<provider>/<kind>/<token>` with the token replaced. */
 export function maskCallbackToken(url: string): string {
@@ -309,320 +168,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits: { fileSize: config.MEDIA_MAX_BYTES, files: 1, fields: 5, parts: 6, headerPairs: 100 },
   });
 
-  const sms = deps.sms ?? smsFromConfig(config, app.log);
-  const storage = deps.storage ?? createLocalStorage(resolve(config.DATA_DIR, 'media'));
-  const audit = createAuditService({ db, clock, ids });
-  const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
-  const identity = createIdentityModule({
-    db,
-    clock,
-    ids,
-    sms,
-    audit,
-    media,
-    log: app.log,
-    settings: {
-      otpSecret: config.OTP_HASH_SECRET,
-      otpTtlSeconds: config.OTP_TTL_SECONDS,
-      otpMaxAttempts: config.OTP_MAX_ATTEMPTS,
-      resendCooldownSeconds: config.OTP_RESEND_COOLDOWN_SECONDS,
-      maxPerHour: config.OTP_MAX_PER_HOUR,
-      sessionTtlDays: config.SESSION_TTL_DAYS,
-      otpIpMaxPerHour: config.OTP_IP_MAX_PER_HOUR,
-    },
-  });
-  const catalog = createCatalogModule({
-    db,
-    clock,
-    ids,
-    audit,
-    media,
-    assertActiveVerifiedSeller: identity.assertActiveVerifiedSeller,
-    lowStockThreshold: config.LOW_STOCK_THRESHOLD,
-    publicReadsPerMinute: config.PUBLIC_READS_PER_MINUTE,
-  });
-  app.decorate('authenticator', identity.auth.authenticate);
-  const promotions = createPromotionsModule({
-    db,
-    clock,
-    ids,
-    audit,
-    requireUser: identity.profiles.loadUser,
-    scopeExists: catalog.scopeExists,
-    loyalty: {
-      pointValue: config.LOYALTY_POINT_VALUE,
-      maxShareBp: config.LOYALTY_MAX_SHARE_BP,
-      earnPerPoint: config.LOYALTY_EARN_PER_POINT,
-      currency: 'TZS',
-    },
-  });
-  const cart = createCartModule({
-    db,
-    clock,
-    promotions: promotions.service,
-    sellableSkus: catalog.sellableSkus,
-    maxQuantity: config.CART_MAX_QUANTITY,
-    lowStockThreshold: config.LOW_STOCK_THRESHOLD,
-    // GET /cart?address_id=: each seller order's delivery, as checkout will charge it (orders is built below).
-    previewDelivery: (q) => orders.previewDelivery(q),
-  });
-  const jobs = createJobService({ db, clock, ids, log: app.log });
-  const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
-  const zones = createZonesModule({ db, clock, ids, audit });
-  // Checkout expiry asks payments whether a prompt is still on the phone; payments is built after
-  // orders (it pays checkouts through orders), so the question is bound once both exist.
-  let paymentInFlight: (tx: Database, checkoutId: string) => Promise<boolean> = async () => false;
-  // Likewise a rider's payout number comes from logistics, built after payments.
-  let riderPayoutDestination: (
-    riderId: string,
-    tx: Database,
-  ) => Promise<{ phone: string; changedAt: Date | null }> = async () => {
-    throw new Error('riders not wired yet');
-  };
-  const orders = createOrdersModule({
-    // The whole-ledger check spans ledger, promotions and orders, so it is composed here.
-    reconcileLedger: () =>
-      reconcileLedger({ ledger, promotions: promotions.service, orders: orders.service }),
-    paymentInFlight: (tx, checkoutId) => paymentInFlight(tx, checkoutId),
-    openDeadline:
-      config.DELIVERY_QUOTES === 'zones'
-        ? (start, minutes) => zones.service.openDeadline(start, minutes)
-        : undefined,
-    riderAssigned: async (tx, orderId) =>
-      (await riders.service.assignmentOf(orderId, tx))?.status === 'assigned',
-    db,
-    clock,
-    ids,
-    audit,
-    jobs,
-    ledger,
-    cart: cart.service,
-    stock: catalog.stock,
-    promotions: promotions.service,
-    media,
-    settings: {
-      checkoutTtlMinutes: config.CHECKOUT_TTL_MINUTES,
-      disputeWindowHours: config.DISPUTE_WINDOW_HOURS,
-      deliveryFee: config.DELIVERY_FEE,
-      sellerAcceptMinutes: config.SELLER_ACCEPT_MINUTES,
-      sellerReadyMinutes: config.SELLER_READY_MINUTES,
-      lateDeliveryPoints: config.LATE_DELIVERY_POINTS,
-      redeliveryWindowHours: config.REDELIVERY_WINDOW_HOURS,
-      ridersDeliver: config.DELIVERY_QUOTES === 'zones',
-      deliveryCodeDigits: config.DELIVERY_CODE_DIGITS,
-      deliveryCodeMaxAttempts: config.DELIVERY_CODE_MAX_ATTEMPTS,
-    },
-    addressOf: async (userId, addressId) => {
-      const a = await identity.profiles.getAddress(userId, addressId);
-      return {
-        label: a.label,
-        district: a.district,
-        ward: a.ward,
-        street: a.street,
-        landmark: a.landmark,
-        location: a.latitude !== null && a.longitude !== null ? { lat: a.latitude, lng: a.longitude } : null,
-        contact_phone: a.contactPhone,
-      };
-    },
-    requireMobile,
-    // The rider as the buyer sees them: first name, vehicle, phone, and an arrival estimate from the
-    // rider's last position at a typical city speed for the vehicle.
-    riderView: async (riderId, dropoff) => {
-      const profile = await riders.service.profileOf(riderId);
-      if (!profile) return null;
-      const user = await identity.profiles.loadUser(riderId);
-      const kmh = { boda_boda: 22, bajaji: 18, bicycle: 12, car: 16 }[profile.vehicle] ?? 15;
-      const eta =
-        dropoff && profile.lastLat !== null && profile.lastLng !== null
-          ? new Date(
-              clock.now().getTime() +
-                Math.ceil(
-                  (haversineMeters({ lat: profile.lastLat, lng: profile.lastLng }, dropoff) / 1000 / kmh) *
-                    60,
-                ) *
-                  60_000,
-            )
-          : null;
-      return {
-        first_name: user.displayName ? user.displayName.trim().split(/\s+/)[0]! : null,
-        vehicle: profile.vehicle,
-        phone: user.phone,
-        eta: eta ? toDarTime(eta) : null,
-      };
-    },
-    // The one zone quoter: checkout freezes its answer, the cart preview shows it (previewDelivery).
-    quoteDelivery:
-      config.DELIVERY_QUOTES === 'zones'
-        ? zoneDeliveryQuoter({
-            zones: zones.service,
-            sellerPickup: async (sellerId) => {
-              const p = await identity.profiles.getSellerProfile(sellerId);
-              return p?.latitude == null || p.longitude == null
-                ? null
-                : { lat: p.latitude, lng: p.longitude };
-            },
-          })
-        : undefined,
-  });
-  const payments = createPaymentsModule({
-    db,
-    clock,
-    ids,
-    audit,
-    jobs,
-    ledger,
-    settings: {
-      provider: config.PAYMENT_PROVIDER,
-      simulatorDelayMs: config.SIMULATOR_DELAY_MS,
-      payoutIntervalHours: config.PAYOUT_INTERVAL_HOURS,
-      pushesPerHour: config.PAYMENT_PUSHES_PER_HOUR,
-      callbackToken: config.PAYMENT_CALLBACK_TOKEN,
-      callbackBaseUrl: publicBaseUrl(config),
-      allowedIps: config.PAYMENT_CALLBACK_ALLOWED_IPS,
-      verifyByQuery: config.PAYMENT_VERIFY_BY_QUERY,
-      firstQueryAfterSeconds: config.PAYMENT_FIRST_QUERY_SECONDS,
-      giveUpAfterMinutes: config.PAYMENT_GIVE_UP_MINUTES,
-      refundMaxAttempts: config.REFUND_MAX_ATTEMPTS,
-      payoutMinimum: config.PAYOUT_MINIMUM,
-      payoutHoldHoursAfterPhoneChange: config.PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE,
-      pushesPerCheckout: config.PAYMENT_PUSHES_PER_CHECKOUT,
-    },
-    checkouts: { find: orders.service.findCheckout, markPaid: orders.service.markPaid },
-    payoutDestination: identity.payoutDestination,
-    riderPayoutDestination: (riderId, tx) => riderPayoutDestination(riderId, tx),
-    requireMobile,
-    log: app.log,
-    realProvider: deps.paymentProvider ?? ((record) => paymentProviderFromConfig(config, clock, record)),
-    postToSelf: deps.postToSelf,
-  });
-  paymentInFlight = payments.service.pushInFlight;
-  // Riders reach orders through a port: the rider's hold on the order is checked by logistics,
-  // the order's own rules (state machine, proof, handover code) by orders.
-  const riderActor = (userId: string) => ({ userId, role: 'rider' as const });
-  /** The rider's last reported position; 409 NO_RIDER_LOCATION without one. */
-  const riderPosition = async (riderId: string, tx: Database = db) => {
-    const me = await riders.service.profileOf(riderId, tx);
-    if (me?.lastLat == null || me.lastLng == null)
-      throw conflict('NO_RIDER_LOCATION', 'Send a location ping before delivering.');
-    return { lat: me.lastLat, lng: me.lastLng };
-  };
-  const riders: RidersModule = createRidersModule({
-    db,
-    clock,
-    ids,
-    audit,
-    jobs,
-    zones: zones.service,
-    settings: {
-      offerTtlSeconds: config.RIDER_OFFER_SECONDS,
-      maxOfferAttempts: config.RIDER_MAX_OFFERS,
-      staleAfterSeconds: config.RIDER_STALE_SECONDS,
-      pickupMinutes: config.RIDER_PICKUP_MINUTES,
-    },
-    grantRiderRole: async (userId, tx) => {
-      await identity.grantRole(userId, 'rider', tx);
-    },
-    orders: {
-      pickupOf: async (orderId) => {
-        const o = (await orders.service.view(orderId, { userId: null, role: 'admin' })).order;
-        const p = await identity.profiles.getSellerProfile(o.sellerId);
-        if (p?.latitude == null || p.longitude == null)
-          throw conflict('SELLER_LOCATION_MISSING', 'The seller has no pickup location.');
-        const z = await zones.service.zoneOfPoint({ lat: p.latitude, lng: p.longitude });
-        return { lat: p.latitude, lng: p.longitude, zoneId: z?.id ?? null };
-      },
-      isReadyForPickup: async (orderId) =>
-        (await orders.service.view(orderId, { userId: null, role: 'admin' })).order.status ===
-        'ready_for_pickup',
-      // The code checks run on `db`, before logistics opens its transaction; the transitions run
-      // in that transaction and read through `tx` only (a `db` query inside it would wait forever
-      // on PGlite's one connection).
-      checkHandoverCode: async (orderId, _riderId, code) => {
-        await orders.service.checkHandoverCode(orderId, code);
-      },
-      pickUp: async (tx, orderId, riderId, code) => {
-        await orders.service.riderPickUp(orderId, riderId, code, tx);
-      },
-      checkDeliveryCode: async (orderId, riderId, code) => {
-        // No position to record where the code was given: refused before a try is spent.
-        await riderPosition(riderId);
-        await orders.service.checkDeliveryCode(orderId, riderActor(riderId), code);
-      },
-      deliver: async (tx, orderId, riderId, proof) => {
-        if (proof.kind === 'photo') {
-          await orders.service.deliver(
-            orderId,
-            riderActor(riderId),
-            { photo_media_id: proof.photoMediaId, location: proof.location, note: proof.note ?? '' },
-            tx,
-          );
-          return;
-        }
-        // Where the code was given: the rider's last reported position.
-        const location = await riderPosition(riderId, tx);
-        await orders.service.deliver(orderId, riderActor(riderId), { code: proof.code, location }, tx);
-      },
-      failDelivery: async (tx, orderId, riderId, reason, evidence) => {
-        await orders.service.riderFailDelivery(orderId, riderId, reason, evidence, tx);
-      },
-      retryDelivery: async (tx, orderId, riderId) => {
-        await orders.service.riderRetryDelivery(tx, orderId, riderId);
-      },
-      returnToSeller: async (orderId, riderId, reason) => {
-        await orders.service.riderReturnToSeller(orderId, riderId, reason);
-      },
-      recordReturn: async (orderId, riderId, handoverCode) => {
-        // Where the parcel was handed back: the rider's last reported position, when there is one.
-        const me = await riders.service.profileOf(riderId);
-        const at = me?.lastLat != null && me.lastLng != null ? { lat: me.lastLat, lng: me.lastLng } : null;
-        await orders.service.riderRecordReturn(orderId, riderId, handoverCode, at);
-      },
-    },
-  });
-  for (const [kind, handler] of Object.entries(riders.jobHandlers)) jobs.handle(kind, handler);
-  const riderHousekeeping = riderSchedules({ jobs, db, clock }, riders.service);
-  const identityHousekeeping = identitySchedules({ jobs, db, clock }, identity.auth);
-  // A rider is paid to their own phone, and only while verified and active (not banned or suspended).
-  riderPayoutDestination = async (riderId, tx) => {
-    const profile = await riders.service.profileOf(riderId, tx);
-    if (!profile) throw notFound('Rider');
-    if (profile.status !== 'verified')
-      throw forbidden(
-        'RIDER_NOT_VERIFIED',
-        `Rider payouts need a verified rider; this one is $profile.status.`,
-      );
-    const user = await identity.profiles.loadUser(riderId, tx);
-    if (user.status !== 'active')
-      throw forbidden('ACCOUNT_NOT_ACTIVE', `This account is ${user.status}; it is not paid out.`);
-    return { phone: user.phone, changedAt: null };
-  };
-  // Outbox messages for people (order status, checkout created) wait for the notifications module's
-  // SMS/WhatsApp dispatch. Until it exists they are consumed with a log line, so none pile up unread.
-  for (const kind of ['notify.order_status', 'notify.checkout_created']) {
-    jobs.handle(kind, async (job) => {
-      app.log.debug({ kind, payload: job.payload }, 'notification not sent: no channel configured yet');
-    });
-  }
-  app.decorate('services', {
-    identity,
-    media,
-    sms,
-    catalog,
-    promotions,
-    cart,
-    jobs,
-    ledger,
-    orders,
-    payments,
-    zones,
-    riders,
-    /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping, OTP purge. */
-    startSchedules: async () => {
-      await payments.startSchedules();
-      await riderHousekeeping.start();
-      await identityHousekeeping.start();
-    },
-  });
+  const services = compose({ ...deps, clock, ids, log: app.log });
+  app.decorate('authenticator', services.identity.auth.authenticate);
+  app.decorate('services', services);
+  const { identity, media, catalog, promotions, cart, orders, payments, zones, riders } = services;
 
   app.get(
     '/health',

@@ -2,3 +2,4 @@
 export { type AfricasTalkingConfig, createAfricasTalkingSms } from './africastalking-sms.js';
 export { createConsoleSms } from './console-sms.js';
 export { SmsError, type SmsReceipt, type SmsSender } from './sms.js';
+export { type SmsEnv, smsFromEnv } from './sms-choice.js';
