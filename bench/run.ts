@@ -5,7 +5,7 @@
 // Database: BENCH_DATABASE_URL if set; otherwise a fresh database on the local PostgreSQL
 // (127.0.0.1:5432, user postgres) that this run creates and drops.
 // The API runs as `src/server.ts` in a child process; this process seeds, generates load, and
-// replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched);
+// replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched), BENCH_ONLY=ussd the USSD one;
 // BENCH_TRACE=1 prints one checkout's statements; BENCH_PROFILE=<dir> profiles the server;
 // BENCH_EXPERIMENT_NO_PROMOS=1 switches promotions off before the checkout runs (a trial, never for the docs).
 import { spawn } from 'node:child_process';
@@ -26,6 +26,7 @@ import { sha256Hex } from '../src/shared/secrets.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
 import { inWorkers, pct } from './stats.js';
+import { ussdBench } from './ussd.js';
 
 const SELLERS = 20;
 const PRODUCTS = 2000;
@@ -292,6 +293,9 @@ async function main() {
       PUBLIC_BASE_URL: 'http://127.0.0.1',
       PAYMENT_PROVIDER: 'vodacom_tz',
       PAYMENT_CALLBACK_TOKEN: 'benchbenchbenchbenchbenchbench0123456789',
+      USSD_CALLBACK_TOKEN: 'ussdbenchussdbenchussdbench0123456789',
+      // Each simulated caller walks several sessions in the minute.
+      USSD_REQUESTS_PER_MINUTE: '1000',
       VODACOM_API_KEY: 'unused',
       VODACOM_PUBLIC_KEY: 'unused',
       VODACOM_SERVICE_PROVIDER_CODE: '000000',
@@ -340,6 +344,13 @@ async function main() {
       await app.close();
       return;
     }
+    const runUssd = () => ussdBench({ db, base, token: env.USSD_CALLBACK_TOKEN });
+    // BENCH_ONLY=ussd: the USSD section alone, printed, docs untouched.
+    if (process.env.BENCH_ONLY === 'ussd') {
+      console.log((await runUssd()).markdown);
+      await app.close();
+      return;
+    }
     // Warm-up so JIT and plan caches are not measured.
     await load('warm-up', 8, 400, (i) =>
       get(i % 2 ? '/api/v1/products?limit=20' : `/api/v1/cart`, tokens[i % tokens.length]),
@@ -385,6 +396,8 @@ async function main() {
       }),
     );
     const checkoutSection = await runCheckout();
+    console.log('ussd…');
+    const ussdSection = await runUssd();
     await app.close();
     console.log('rider assignment…');
     const assignmentSection = await assignmentBench(db);
@@ -465,6 +478,7 @@ engine; checkout reuses it inside its transaction, so its cost matters there too
 
 ${checkoutSection.markdown}
 ${assignmentSection.markdown}
+${ussdSection.markdown}
 ## How far from the targets, and why
 
 Issue 4 asks, at 32 concurrent buyers, for checkout at least 0.5× of its own raw SQL with p99 under 50 ms. This run measured

@@ -242,6 +242,18 @@ describe('OpenAPI document', () => {
       ['post', '/api/v1/rider/jobs/{orderId}/returned', { params: true, body: true }],
       ['get', '/api/v1/admin/payments/callbacks', { query: true }],
       ['get', '/api/v1/admin/payments/provider-calls', { query: true }],
+      ['post', '/api/v1/ussd/callback/{token}', { params: true }],
+      ['get', '/api/v1/zones', {}],
+      ['get', '/api/v1/me/notifications', { query: true }],
+      ['post', '/api/v1/me/notifications/{id}/read', { params: true }],
+      ['post', '/api/v1/me/notifications/read-all', {}],
+      ['get', '/api/v1/me/notification-preferences', {}],
+      ['put', '/api/v1/me/notification-preferences', { body: true }],
+      ['post', '/api/v1/notifications/callbacks/africastalking/delivery/{token}', { params: true }],
+      ['get', '/api/v1/notifications/callbacks/whatsapp', { query: true }],
+      ['post', '/api/v1/notifications/callbacks/whatsapp', {}],
+      ['get', '/api/v1/admin/notifications', { query: true }],
+      ['get', '/api/v1/admin/notifications/report', { query: true }],
     ];
     for (const [method, path, want] of expected) {
       const op = doc.paths[path]?.[method];
@@ -249,7 +261,10 @@ describe('OpenAPI document', () => {
       const success = Object.entries(op!.responses).find(([code]) => code.startsWith('2'));
       expect(success, `${method} ${path} success reply`).toBeDefined();
       const [code, reply] = success!;
-      if (code !== '204' && !path.endsWith('/content') && !path.endsWith('{mediaId}'))
+      // USSD answers the gateway in text/plain (`CON …`/`END …`), as Africa's Talking requires.
+      if (path.startsWith('/api/v1/ussd/'))
+        expect(reply.content?.['text/plain']?.schema, `${method} ${path} reply schema`).toBeDefined();
+      else if (code !== '204' && !path.endsWith('/content') && !path.endsWith('{mediaId}'))
         expect(reply.content?.['application/json']?.schema, `${method} ${path} reply schema`).toBeDefined();
       const problem = Object.entries(op!.responses).find(([c]) => c.startsWith('4'));
       // A public read with no input has no client error to document.

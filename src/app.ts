@@ -13,7 +13,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type ComposeDeps, compose, type Services } from './composition.js';
-import { CALLBACK_TOKEN_MAX_LENGTH } from './config.js';
+import { CALLBACK_TOKEN_MAX_LENGTH, type Config } from './config.js';
 import { mediaRoutes } from './modules/media/index.js';
 import { publicZonesRoutes } from './modules/zones/index.js';
 import { authBeforeInput } from './shared/auth.js';
@@ -44,9 +44,35 @@ declare module 'fastify' {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
-/** `/api/v1/payments/callbacks/<provider>/<kind>/<token>` with the token replaced. */
+/**
+ * `/api/v1/payments/callbacks/<provider>/<kind>/<token>` (and the notifications delivery-report URL
+ * of the same shape, and `/api/v1/ussd/callback/<token>`) with the token replaced; likewise WhatsApp's `hub.verify_token` query value.
+ */
 export function maskCallbackToken(url: string): string {
-  return url.replace(/(\/payments\/callbacks\/[^/]+\/[^/]+\/)[^/?#]+/, '$1***');
+  return url
+    .replace(/(\/(?:payments|notifications)\/callbacks\/[^/]+\/[^/]+\/)[^/?#]+/, '$1***')
+    .replace(/(\/ussd\/callback\/)[^/?#]+/, '$1***')
+    .replace(/([?&]hub\.verify_token=)[^&#]*/, '$1***');
+}
+
+/** The production logger: secrets in headers redacted, callback tokens masked in URLs. */
+export function loggerOptions(config: Pick<Config, 'LOG_LEVEL'>) {
+  return {
+    level: config.LOG_LEVEL,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.apikey'],
+      censor: '[redacted]',
+    },
+    // Payment callback URLs carry a secret path token: it never reaches a log line.
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string; id: string }) => ({
+        method: req.method,
+        url: maskCallbackToken(req.url),
+        ip: req.ip,
+        id: req.id,
+      }),
+    },
+  };
 }
 
 /** Builds the whole HTTP app from its modules. It never listens: server.ts does, tests use inject(). */
@@ -56,22 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ids = deps.ids ?? randomIds;
 
   const app = Fastify({
-    logger: deps.logger ?? {
-      level: config.LOG_LEVEL,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.apikey'],
-        censor: '[redacted]',
-      },
-      // Payment callback URLs carry a secret path token: it never reaches a log line.
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string; id: string }) => ({
-          method: req.method,
-          url: maskCallbackToken(req.url),
-          ip: req.ip,
-          id: req.id,
-        }),
-      },
-    },
+    logger: deps.logger ?? loggerOptions(config),
     bodyLimit: config.BODY_LIMIT_BYTES,
     // A hop count trusts that many proxies nearest to us, so the address is the one the outermost
     // of our own proxies saw, whatever a client writes into X-Forwarded-For.
@@ -225,6 +236,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(riders.routes, { prefix: '/api/v1' });
   await app.register(riders.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(services.ussd.routes, { prefix: '/api/v1' });
+  await app.register(services.notifications.routes, { prefix: '/api/v1' });
+  await app.register(services.notifications.callbackRoutes, { prefix: '/api/v1' });
+  await app.register(services.notifications.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }

@@ -3,6 +3,9 @@
 // (registers the job handlers) and the CLI all compose the same way.
 import { resolve } from 'node:path';
 import { latePort } from './composition/late.js';
+import { wireNotifications } from './composition/notifications.js';
+import { orderSettings, paymentsSettings } from './composition/settings.js';
+import { wireUssd } from './composition/ussd.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
@@ -22,7 +25,12 @@ import {
   type MediaService,
   type MediaStorage,
 } from './modules/media/index.js';
-import { type SmsSender, smsFromEnv } from './modules/notifications/index.js';
+import {
+  type NotificationsModule,
+  type SmsSender,
+  smsFromEnv,
+  type WhatsAppSender,
+} from './modules/notifications/index.js';
 import { createOrdersModule, type OrdersModule, riderOrdersAdapter } from './modules/orders/index.js';
 import {
   createPaymentsModule,
@@ -30,10 +38,10 @@ import {
   type PaymentsModule,
   type ProviderCallRecorder,
   providerFromEnv,
-  publicBaseUrl,
 } from './modules/payments/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
 import { createRidersModule, type RidersModule, riderSchedules } from './modules/riders/index.js';
+import type { UssdModule } from './modules/ussd/index.js';
 import {
   createZonesModule,
   pickupPointLocator,
@@ -61,6 +69,8 @@ export interface ComposeDeps {
   log: AppLogger;
   /** Provider adapters; chosen from config when not given. */
   sms?: SmsSender | undefined;
+  /** WhatsApp adapter for notifications; chosen from config when not given (null: off). */
+  whatsapp?: WhatsAppSender | null | undefined;
   storage?: MediaStorage | undefined;
   /** The real payment adapter (tests point one at a local fake); built from config when not given. */
   paymentProvider?: ((record: ProviderCallRecorder) => PaymentProvider) | undefined;
@@ -83,6 +93,8 @@ export interface Services {
   startSchedules: () => Promise<void>;
   media: MediaService;
   sms: SmsSender;
+  ussd: UssdModule;
+  notifications: NotificationsModule;
 }
 
 /** Builds every module and wires their ports; registers every job handler on `jobs`. */
@@ -136,6 +148,17 @@ export function compose(deps: ComposeDeps): Services {
     },
   });
   const jobs = createJobService({ db, clock, ids, log });
+  // Producers call notifications.service.notify(tx, event); the worker runs its jobs.
+  const notifications = wireNotifications({
+    db,
+    config,
+    clock,
+    ids,
+    jobs,
+    sms,
+    whatsapp: deps.whatsapp,
+    log,
+  });
   const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
   const zones = createZonesModule({ db, clock, ids, audit });
   // GET /cart?address_id= shows each seller order's delivery as checkout will charge it: the cart
@@ -179,18 +202,7 @@ export function compose(deps: ComposeDeps): Services {
     stock: catalog.stock,
     promotions: promotions.service,
     media,
-    settings: {
-      checkoutTtlMinutes: config.CHECKOUT_TTL_MINUTES,
-      disputeWindowHours: config.DISPUTE_WINDOW_HOURS,
-      deliveryFee: config.DELIVERY_FEE,
-      sellerAcceptMinutes: config.SELLER_ACCEPT_MINUTES,
-      sellerReadyMinutes: config.SELLER_READY_MINUTES,
-      lateDeliveryPoints: config.LATE_DELIVERY_POINTS,
-      redeliveryWindowHours: config.REDELIVERY_WINDOW_HOURS,
-      ridersDeliver: zonesQuote,
-      deliveryCodeDigits: config.DELIVERY_CODE_DIGITS,
-      deliveryCodeMaxAttempts: config.DELIVERY_CODE_MAX_ATTEMPTS,
-    },
+    settings: orderSettings(config),
     addressOf: identity.deliveryAddressOf,
     requireMobile,
     riderView: (riderId, dropoff) => ridersForOrders.port.viewForBuyer(riderId, dropoff),
@@ -240,22 +252,7 @@ export function compose(deps: ComposeDeps): Services {
     audit,
     jobs,
     ledger,
-    settings: {
-      provider: config.PAYMENT_PROVIDER,
-      simulatorDelayMs: config.SIMULATOR_DELAY_MS,
-      payoutIntervalHours: config.PAYOUT_INTERVAL_HOURS,
-      pushesPerHour: config.PAYMENT_PUSHES_PER_HOUR,
-      callbackToken: config.PAYMENT_CALLBACK_TOKEN,
-      callbackBaseUrl: publicBaseUrl(config),
-      allowedIps: config.PAYMENT_CALLBACK_ALLOWED_IPS,
-      verifyByQuery: config.PAYMENT_VERIFY_BY_QUERY,
-      firstQueryAfterSeconds: config.PAYMENT_FIRST_QUERY_SECONDS,
-      giveUpAfterMinutes: config.PAYMENT_GIVE_UP_MINUTES,
-      refundMaxAttempts: config.REFUND_MAX_ATTEMPTS,
-      payoutMinimum: config.PAYOUT_MINIMUM,
-      payoutHoldHoursAfterPhoneChange: config.PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE,
-      pushesPerCheckout: config.PAYMENT_PUSHES_PER_CHECKOUT,
-    },
+    settings: paymentsSettings(config),
     checkouts: { find: orders.service.findCheckout, markPaid: orders.service.markPaid },
     payoutDestination: identity.payoutDestination,
     riderPayoutDestination: riders.forOthers.payoutDestination,
@@ -270,6 +267,7 @@ export function compose(deps: ComposeDeps): Services {
   const riderHousekeeping = riderSchedules({ jobs, db, clock }, riders.service);
   const identityHousekeeping = identitySchedules({ jobs, db, clock }, identity.auth);
   notificationsPending(jobs, log);
+  const ussd = wireUssd({ db, config, clock, log, orders, identity, notifications, sms });
 
   return {
     identity,
@@ -284,6 +282,8 @@ export function compose(deps: ComposeDeps): Services {
     payments,
     zones,
     riders,
+    ussd,
+    notifications,
     startSchedules: async () => {
       await payments.startSchedules();
       await riderHousekeeping.start();

@@ -108,3 +108,26 @@ describe('payments configuration', () => {
     expect(loadConfig({ PAYMENT_VERIFY_BY_QUERY: 'false' }).PAYMENT_VERIFY_BY_QUERY).toBe(false);
   });
 });
+
+describe('notification channels in config', () => {
+  it('refuses the console WhatsApp adapter in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production', WHATSAPP_PROVIDER: 'console' })).toMatch(/WHATSAPP_PROVIDER/);
+  });
+
+  it('needs every Cloud API secret when whatsapp_cloud is chosen', () => {
+    const p = problemsOf({ WHATSAPP_PROVIDER: 'whatsapp_cloud' });
+    for (const n of [
+      'WHATSAPP_PHONE_NUMBER_ID',
+      'WHATSAPP_ACCESS_TOKEN',
+      'WHATSAPP_APP_SECRET',
+      'WHATSAPP_VERIFY_TOKEN',
+    ])
+      expect(p).toMatch(n);
+  });
+
+  it('checks quiet hours', () => {
+    expect(problemsOf({ NOTIFY_QUIET_HOURS: '25-7' })).toMatch(/NOTIFY_QUIET_HOURS/);
+    expect(problemsOf({ NOTIFY_QUIET_HOURS: '7-7' })).toMatch(/NOTIFY_QUIET_HOURS/);
+    expect(loadConfig({ NOTIFY_QUIET_HOURS: 'off' }).NOTIFY_QUIET_HOURS).toBe('off');
+  });
+});

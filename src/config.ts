@@ -85,6 +85,47 @@ const envSchema = z.object({
   AT_SENDER_ID: z.string().min(1).max(11).optional(),
   AT_TIMEOUT_MS: int(100, 60_000).default(10_000),
 
+  // Notifications to people (notifications module). SMS goes through SMS_PROVIDER above.
+  /** off: everyone gets SMS; console: logged (development); whatsapp_cloud: Meta's Cloud API */
+  WHATSAPP_PROVIDER: z.enum(['off', 'console', 'whatsapp_cloud']).default('off'),
+  WHATSAPP_BASE_URL: z.url().default('https://graph.facebook.com'),
+  WHATSAPP_API_VERSION: z
+    .string()
+    .regex(/^v\d{2}\.0$/, 'must look like v21.0')
+    .default('v21.0'),
+  WHATSAPP_PHONE_NUMBER_ID: z
+    .string()
+    .regex(/^\d{5,20}$/)
+    .optional(),
+  WHATSAPP_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** signs the webhooks (X-Hub-Signature-256) */
+  WHATSAPP_APP_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** answered back to Meta's GET verification (hub.verify_token) */
+  WHATSAPP_VERIFY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  WHATSAPP_TIMEOUT_MS: int(100, 60_000).default(10_000),
+  WHATSAPP_TEMPLATE_LANG_EN: z.string().min(2).max(10).default('en_US'),
+  WHATSAPP_TEMPLATE_LANG_SW: z.string().min(2).max(10).default('sw'),
+  /** a critical WhatsApp message not delivered within this many seconds also goes by SMS */
+  NOTIFY_FAILOVER_SECONDS: int(10, 24 * 3600).default(300),
+  /** Dar es Salaam hours (start-end) in which non-critical messages wait, or "off" */
+  NOTIFY_QUIET_HOURS: z
+    .string()
+    .regex(/^(off|([01]?\d|2[0-3])-([01]?\d|2[0-3]))$/, 'must be "HH-HH" (e.g. 21-7) or "off"')
+    .refine((v) => v === 'off' || v.split('-')[0] !== v.split('-')[1], 'start and end must differ')
+    .default('21-7'),
+  NOTIFY_MAX_ATTEMPTS: int(1, 20).default(5),
+  /**
+   * secret path segment of the SMS delivery-report URL; generated per process when unset, which
+   * means no report is accepted across restarts: set it wherever delivery reports matter
+   */
+  NOTIFY_CALLBACK_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9]{32,128}$/, 'must be 32-128 letters and digits (it goes in a URL path)')
+    .optional(),
+  /** comma-separated addresses allowed to post delivery reports; a second check, never the only one */
+  NOTIFY_CALLBACK_ALLOWED_IPS: z.string().optional(),
+  NOTIFY_CALLBACKS_PER_MINUTE: int(1, 1_000_000).default(600),
+
   // Payments. The simulator is the default so `npm start` walks a whole order; production refuses it.
   PAYMENT_PROVIDER: z.enum(['simulator', 'vodacom_tz', 'daraja']).default('simulator'),
   /** secret path segment of the callback URLs; generated per process in development */
@@ -97,6 +138,15 @@ const envSchema = z.object({
     .optional(),
   /** comma-separated addresses allowed to post callbacks; a second check, never the only one */
   PAYMENT_CALLBACK_ALLOWED_IPS: z.string().optional(),
+  /** secret path segment of the USSD callback (Africa's Talking); generated per process when unset, which leaves USSD unreachable */
+  USSD_CALLBACK_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9]{32,128}$/, 'must be 32-128 letters and digits (it goes in a URL path)')
+    .optional(),
+  /** comma-separated addresses allowed to post USSD callbacks; a second check, never the only one */
+  USSD_ALLOWED_IPS: z.string().optional(),
+  /** USSD requests one phone may make a minute (a session is a handful) */
+  USSD_REQUESTS_PER_MINUTE: int(1, 1000).default(30),
   PAYMENT_VERIFY_BY_QUERY: z
     .enum(['true', 'false'])
     .default('true')
@@ -156,12 +206,23 @@ const envSchema = z.object({
 
 export type Config = Omit<
   z.output<typeof envSchema>,
-  'OTP_HASH_SECRET' | 'TRUST_PROXY' | 'PAYMENT_CALLBACK_TOKEN' | 'PAYMENT_CALLBACK_ALLOWED_IPS'
+  | 'OTP_HASH_SECRET'
+  | 'TRUST_PROXY'
+  | 'PAYMENT_CALLBACK_TOKEN'
+  | 'PAYMENT_CALLBACK_ALLOWED_IPS'
+  | 'USSD_CALLBACK_TOKEN'
+  | 'USSD_ALLOWED_IPS'
+  | 'NOTIFY_CALLBACK_TOKEN'
+  | 'NOTIFY_CALLBACK_ALLOWED_IPS'
 > & {
+  NOTIFY_CALLBACK_TOKEN: string;
+  NOTIFY_CALLBACK_ALLOWED_IPS: string[] | null;
   OTP_HASH_SECRET: string;
   TRUST_PROXY: false | number | string[];
   PAYMENT_CALLBACK_TOKEN: string;
   PAYMENT_CALLBACK_ALLOWED_IPS: string[] | null;
+  USSD_CALLBACK_TOKEN: string;
+  USSD_ALLOWED_IPS: string[] | null;
   /** True when OTP_HASH_SECRET was generated for this process (development only). */
   otpSecretGenerated: boolean;
 };
@@ -195,6 +256,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.SMS_PROVIDER === 'africastalking') {
     if (!c.AT_USERNAME) problems.push('AT_USERNAME: required when SMS_PROVIDER=africastalking');
     if (!c.AT_API_KEY) problems.push('AT_API_KEY: required when SMS_PROVIDER=africastalking');
+  }
+  if (production && c.WHATSAPP_PROVIDER === 'console')
+    problems.push(
+      'WHATSAPP_PROVIDER: the console adapter logs messages and is refused when NODE_ENV=production',
+    );
+  if (c.WHATSAPP_PROVIDER === 'whatsapp_cloud') {
+    for (const n of [
+      'WHATSAPP_PHONE_NUMBER_ID',
+      'WHATSAPP_ACCESS_TOKEN',
+      'WHATSAPP_APP_SECRET',
+      'WHATSAPP_VERIFY_TOKEN',
+    ] as const)
+      if (!c[n]) problems.push(`${n}: required when WHATSAPP_PROVIDER=whatsapp_cloud`);
   }
   if (production && c.PAYMENT_PROVIDER === 'simulator')
     problems.push('PAYMENT_PROVIDER: the simulator moves no money and is refused when NODE_ENV=production');
@@ -232,6 +306,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     PAYMENT_CALLBACK_TOKEN: c.PAYMENT_CALLBACK_TOKEN ?? randomBytes(24).toString('hex'),
     PAYMENT_CALLBACK_ALLOWED_IPS: c.PAYMENT_CALLBACK_ALLOWED_IPS
       ? c.PAYMENT_CALLBACK_ALLOWED_IPS.split(',').map((ip) => ip.trim())
+      : null,
+    USSD_CALLBACK_TOKEN: c.USSD_CALLBACK_TOKEN ?? randomBytes(24).toString('hex'),
+    USSD_ALLOWED_IPS: c.USSD_ALLOWED_IPS ? c.USSD_ALLOWED_IPS.split(',').map((ip) => ip.trim()) : null,
+    NOTIFY_CALLBACK_TOKEN: c.NOTIFY_CALLBACK_TOKEN ?? randomBytes(24).toString('hex'),
+    NOTIFY_CALLBACK_ALLOWED_IPS: c.NOTIFY_CALLBACK_ALLOWED_IPS
+      ? c.NOTIFY_CALLBACK_ALLOWED_IPS.split(',').map((ip) => ip.trim())
       : null,
     // A per-process secret is fine on a laptop: restarting only invalidates codes in flight.
     OTP_HASH_SECRET: c.OTP_HASH_SECRET ?? randomBytes(32).toString('hex'),

@@ -41,6 +41,30 @@ const ALLOWED: Record<string, { targets: (target: string) => boolean; why: strin
       'seeds the users rows that riders reference (a foreign key), as the identity service makes a ' +
       'user only through the OTP sign-in, which this test without the app does not wire',
   },
+  'src/auth-first.http.test.ts': {
+    targets: (target) => target === 'src/modules/identity/schema.ts',
+    why:
+      'walks every operation as every role; it grants the seller and rider roles by writing users.roles, ' +
+      'since earning them through KYC and rider verification for each caller would dwarf what it checks',
+  },
+  'test/fuzz.http.test.ts': {
+    targets: (target) => target === 'src/modules/identity/schema.ts',
+    why: 'fuzzes every operation as every role; it grants roles by writing users.roles, as auth-first does',
+  },
+  'src/http-hardening.http.test.ts': {
+    targets: (target) => target === 'src/modules/audit/schema.ts',
+    why:
+      'proves a refused request wrote nothing by counting every audit row; the audit service reads one ' +
+      "entity's trail, not the whole table",
+  },
+  'src/modules/identity/otp-enumeration.http.test.ts': {
+    targets: (target) => target === 'src/modules/jobs/schema.ts',
+    why: 'checks the purge job is scheduled exactly once; the jobs service has no read of the queue (as payments.http)',
+  },
+  'src/modules/notifications/notify.http.test.ts': {
+    targets: (target) => target === 'src/modules/jobs/schema.ts',
+    why: 'checks that a retried notify enqueues each send job once; the jobs service has no read of the queue (as payments.http)',
+  },
   'src/modules/payments/payments.http.test.ts': {
     targets: (target) => target === 'src/modules/jobs/schema.ts',
     why:

@@ -22,6 +22,15 @@ export interface FakeAfricasTalking {
     | { kind: 'http'; status: number; body: string }
     | { kind: 'hang' }
   >;
+  /** where delivery reports go (the app's secret-path callback URL); set by the test */
+  reportUrl: string | null;
+  /** the recipient each accepted message id was sent to */
+  sentTo: Map<string, string>;
+  /**
+   * Post a delivery report as AT does (PROTOCOLS.md §3.2): a form with id, status, phoneNumber,
+   * networkCode, failureReason (Rejected/Failed only) and retryCount. Returns the HTTP status.
+   */
+  report(messageId: string, status: string, opts?: { failureReason?: string; url?: string }): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -31,6 +40,7 @@ export async function startFakeAfricasTalking(opts: {
 }): Promise<FakeAfricasTalking> {
   const requests: FakeAtRequest[] = [];
   const script: FakeAfricasTalking['script'] = new Map();
+  const sentTo = new Map<string, string>();
   let seq = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -82,6 +92,7 @@ export async function startFakeAfricasTalking(opts: {
               cost: 'TZS 25.0000',
               messageId: `ATXid_${++seq}`,
             };
+      if (recipient.messageId !== 'None') sentTo.set(recipient.messageId, form.to);
       json(201, {
         SMSMessageData: {
           Message: `Sent to ${outcome ? 0 : 1}/1 Total Cost: TZS ${outcome ? 0 : 25}`,
@@ -92,14 +103,36 @@ export async function startFakeAfricasTalking(opts: {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const fake: FakeAfricasTalking = {
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
     script,
+    reportUrl: null,
+    sentTo,
+    async report(messageId, status, opts = {}) {
+      const url = opts.url ?? fake.reportUrl;
+      if (!url) throw new Error('no reportUrl set on the fake');
+      const form = new URLSearchParams({
+        id: messageId,
+        status,
+        phoneNumber: sentTo.get(messageId) ?? '+255700000000',
+        networkCode: '64002',
+        retryCount: '0',
+        ...(opts.failureReason ? { failureReason: opts.failureReason } : {}),
+      });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+      });
+      await res.text();
+      return res.status;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  return fake;
 }

@@ -9,11 +9,13 @@ import { adminIdentityRoutes } from './admin-routes.js';
 import { type AuthSettings, createAuthService } from './auth-service.js';
 import { createGovernanceService } from './governance-service.js';
 import { createKycService } from './kyc-service.js';
+import { createPhoneLookup } from './phone-lookup.js';
 import { createProfileService } from './profile-service.js';
 import { identityRoutes } from './routes.js';
 
 export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
+export { activeAdminIds, type Contact, contactsOf, userIdByPhone } from './contacts.js';
 export { identitySchedules, OTP_PURGE_KIND } from './housekeeping.js';
 export type { Role } from './model.js';
 
@@ -41,6 +43,8 @@ export function createIdentityModule(deps: {
     profiles,
     kyc,
     governance,
+    /** For channels with no sign-in (USSD): the active buyer behind a phone number, or null. */
+    findActiveBuyerByPhone: createPhoneLookup(deps).findActiveBuyerByPhone,
     /** For modules that let sellers publish or get paid: throws 403 unless active, seller, KYC verified. */
     assertActiveVerifiedSeller: kyc.assertActiveVerifiedSeller,
     payoutDestination: (userId: string, tx?: Database) => kyc.payoutDestination(userId, tx),

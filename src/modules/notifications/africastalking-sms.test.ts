@@ -26,7 +26,11 @@ async function failure(p: Promise<unknown>): Promise<SmsError> {
 describe("Africa's Talking SMS adapter (against a local fake of the real API)", () => {
   it('posts a form with the apiKey header and returns the message id', async () => {
     const receipt = await adapter({ senderId: 'KKOO' }).send('+255712345678', 'Your code is 123456');
-    expect(receipt).toEqual({ messageId: expect.stringMatching(/^ATXid_/), status: 'Success' });
+    expect(receipt).toEqual({
+      messageId: expect.stringMatching(/^ATXid_/),
+      status: 'Success',
+      cost: { minor: 2500, currency: 'TZS' },
+    });
     const req = fake.requests.at(-1)!;
     expect(req.method).toBe('POST');
     expect(req.path).toBe('/version1/messaging');
@@ -59,6 +63,7 @@ describe("Africa's Talking SMS adapter (against a local fake of the real API)", 
     expect(err.reason).toBe('REJECTED');
     expect(err.message).toMatch(/403 InvalidPhoneNumber/);
     expect(err.retryable).toBe(false);
+    expect(err.providerCode).toBe(403);
   });
 
   it('marks an insufficient balance as retryable', async () => {

@@ -1,3 +1,4 @@
+import { parseProviderCost } from './format.js';
 import { SmsError, type SmsReceipt, type SmsSender } from './sms.js';
 
 export interface AfricasTalkingConfig {
@@ -17,7 +18,13 @@ const RETRYABLE = new Set([401, 405, 407, 500, 501, 502]);
 interface AtReply {
   SMSMessageData?: {
     Message?: string;
-    Recipients?: Array<{ statusCode?: number; number?: string; status?: string; messageId?: string }>;
+    Recipients?: Array<{
+      statusCode?: number;
+      number?: string;
+      status?: string;
+      messageId?: string;
+      cost?: string;
+    }>;
   };
 }
 
@@ -58,6 +65,7 @@ export function createAfricasTalkingSms(
           'HTTP_ERROR',
           `Africa's Talking answered HTTP ${res.status}: ${text.slice(0, 200)}`,
           res.status >= 500,
+          res.status,
         );
       }
       let body: AtReply;
@@ -79,9 +87,14 @@ export function createAfricasTalkingSms(
           'REJECTED',
           `Africa's Talking refused the recipient: ${recipient.statusCode} ${recipient.status ?? ''}`.trim(),
           RETRYABLE.has(recipient.statusCode),
+          recipient.statusCode,
         );
       }
-      return { messageId: recipient.messageId ?? null, status: recipient.status ?? 'Success' };
+      return {
+        messageId: recipient.messageId ?? null,
+        status: recipient.status ?? 'Success',
+        cost: parseProviderCost(recipient.cost),
+      };
     },
   };
 }

@@ -17,7 +17,7 @@ export function createConsoleSms(log: Logger): SmsSender & { sent: Array<{ to: s
       sent.push({ to, message });
       if (sent.length > 100) sent.shift();
       log.info({ sms: { to, message } }, 'console SMS (development only)');
-      return { messageId: null, status: 'logged' };
+      return { messageId: null, status: 'logged', delivered: true };
     },
   };
 }

@@ -1,5 +1,74 @@
-// The notifications module's public face. For now: the SMS port and its adapters.
+// The notifications module's public face: other modules import only from here.
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import type { JobService } from '../jobs/index.js';
+import { createNotificationAdmin } from './admin.js';
+import { createDispatcher } from './dispatch.js';
+import type { PeoplePort } from './ports.js';
+import {
+  adminNotificationRoutes,
+  type NotificationRouteDeps,
+  notificationCallbackRoutes,
+  notificationRoutes,
+} from './routes.js';
+import { createNotificationService, type NotificationSettings } from './service.js';
+import type { SmsSender } from './sms.js';
+import type { WhatsAppSender } from './whatsapp.js';
+
 export { type AfricasTalkingConfig, createAfricasTalkingSms } from './africastalking-sms.js';
+export { CATALOGUE, TEMPLATE_KEYS, type TemplateKey } from './catalogue.js';
 export { createConsoleSms } from './console-sms.js';
-export { SmsError, type SmsReceipt, type SmsSender } from './sms.js';
+export { type NotificationEvent, type NotificationEventType, notificationEventSchema } from './events.js';
+export type { PeoplePort } from './ports.js';
+export { whatsappSignature } from './routes.js';
+export { parseQuietHours } from './rules.js';
+export { LANGUAGES, type Language } from './schema.js';
+export { FAILOVER_JOB, type NotificationSettings, SEND_JOB } from './service.js';
+export { ChannelError, SmsError, type SmsReceipt, type SmsSender } from './sms.js';
 export { type SmsEnv, smsFromEnv } from './sms-choice.js';
+export {
+  createConsoleWhatsApp,
+  createWhatsAppCloud,
+  type WhatsAppCloudConfig,
+  type WhatsAppSender,
+} from './whatsapp.js';
+
+export function createNotificationsModule(deps: {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  jobs: Pick<JobService, 'enqueue'>;
+  sms: SmsSender;
+  /** null: WhatsApp is off and everyone gets SMS */
+  whatsapp: WhatsAppSender | null;
+  settings: NotificationSettings;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  callbacks: NotificationRouteDeps['callbacks'];
+  /** identity's narrow reads of people (contactsOf, activeAdminIds, userIdByPhone) */
+  people: PeoplePort;
+}) {
+  const service = createNotificationService(deps);
+  const dispatcher = createDispatcher(deps);
+  const routeDeps = {
+    service,
+    dispatcher,
+    admin: createNotificationAdmin(deps.db),
+    callbacks: deps.callbacks,
+  };
+  return {
+    /** under /api/v1: the caller's feed and preferences */
+    routes: notificationRoutes(routeDeps),
+    /** under /api/v1/admin: search and the delivery report */
+    adminRoutes: adminNotificationRoutes(routeDeps),
+    /** under /api/v1: provider delivery reports and webhooks */
+    callbackRoutes: notificationCallbackRoutes(routeDeps),
+    /** `notify(tx, event)` for producers, plus language and preferences (USSD sets the language too). */
+    service,
+    dispatcher,
+    /** The worker registers these: `for (const [kind, h] of Object.entries(jobHandlers)) jobs.handle(kind, h)`. */
+    jobHandlers: dispatcher.jobHandlers,
+  };
+}
+
+export type NotificationsModule = ReturnType<typeof createNotificationsModule>;

@@ -52,14 +52,17 @@ export function createDisputes(deps: OrdersDeps, { apply }: Pick<Transitions, 'a
             openedAt: clock.now(),
           })
           .returning();
-        await tx.insert(disputeEvidence).values(
-          input.evidence_media_ids.map((m) => ({
-            disputeId: d!.id,
-            mediaId: m,
-            addedBy: buyerId,
-            createdAt: clock.now(),
-          })),
-        );
+        // USSD opens a dispute with its written statement (the description) and no upload; the
+        // app's route still requires at least one photo.
+        if (input.evidence_media_ids.length > 0)
+          await tx.insert(disputeEvidence).values(
+            input.evidence_media_ids.map((m) => ({
+              disputeId: d!.id,
+              mediaId: m,
+              addedBy: buyerId,
+              createdAt: clock.now(),
+            })),
+          );
         return d!;
       });
     },

@@ -1,0 +1,37 @@
+import { and, arrayContains, eq, inArray } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { users } from './schema.js';
+
+// Narrow reads for modules that talk to people (notifications): who they are reachable at, and who
+// the operators are. Nothing else of the user row leaves identity this way.
+
+export interface Contact {
+  userId: string;
+  phone: string;
+  status: 'active' | 'suspended' | 'banned';
+}
+
+/** The phones of the given users (unknown ids are simply absent). */
+export async function contactsOf(db: Database, userIds: readonly string[]): Promise<Contact[]> {
+  if (!userIds.length) return [];
+  const rows = await db
+    .select({ userId: users.id, phone: users.phone, status: users.status })
+    .from(users)
+    .where(inArray(users.id, [...new Set(userIds)]));
+  return rows as Contact[];
+}
+
+/** Every active admin: operations messages go to all of them. */
+export async function activeAdminIds(db: Database): Promise<string[]> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(arrayContains(users.roles, ['admin']), eq(users.status, 'active')));
+  return rows.map((r) => r.id);
+}
+
+/** The user who owns an E.164 phone number, if any (an inbound WhatsApp message names only a number). */
+export async function userIdByPhone(db: Database, phone: string): Promise<string | null> {
+  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.phone, phone));
+  return row?.id ?? null;
+}
