@@ -1,6 +1,9 @@
-import { buildApp } from './app.js';
+import { pino } from 'pino';
+import { compose } from './composition.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
+import { systemClock } from './shared/clock.js';
+import { randomIds } from './shared/ids.js';
 
 // `npm run worker`: runs background jobs (checkout expiry, order completion, …) in its own process.
 // Any number may run beside the API processes: jobs are claimed with FOR UPDATE SKIP LOCKED.
@@ -24,16 +27,15 @@ async function main() {
   }
   const handle = await openDatabase(config);
   await handle.migrate();
-  // The app wires every module's job handlers; it never listens here.
-  const app = await buildApp({ db: handle.db, config });
-  await app.ready();
-  const stop = app.services.jobs.start(config.WORKER_INTERVAL_MS);
+  // The same composition as the API registers every module's job handlers; no HTTP app here.
+  const log = pino({ level: config.LOG_LEVEL });
+  const services = compose({ db: handle.db, config, clock: systemClock, ids: randomIds, log });
+  const stop = services.jobs.start(config.WORKER_INTERVAL_MS);
   // The next scheduled payout run; several workers write the same deduplicated job.
-  await app.services.startSchedules();
-  app.log.info({ intervalMs: config.WORKER_INTERVAL_MS }, 'worker started');
+  await services.startSchedules();
+  log.info({ intervalMs: config.WORKER_INTERVAL_MS }, 'worker started');
   const shutdown = async () => {
     await stop();
-    await app.close();
     await handle.close();
     process.exit(0);
   };

@@ -51,6 +51,19 @@ export function createIdentityModule(deps: {
     /** For modules that let sellers publish or get paid: throws 403 unless active, seller, KYC verified. */
     assertActiveVerifiedSeller: kyc.assertActiveVerifiedSeller,
     payoutDestination: (userId: string, tx?: Database) => kyc.payoutDestination(userId, tx),
+    /** One of the buyer's addresses as an order freezes it (404 for another buyer's address). */
+    deliveryAddressOf: async (userId: string, addressId: string) => {
+      const a = await profiles.getAddress(userId, addressId);
+      return {
+        label: a.label,
+        district: a.district,
+        ward: a.ward,
+        street: a.street,
+        landmark: a.landmark,
+        location: a.latitude !== null && a.longitude !== null ? { lat: a.latitude, lng: a.longitude } : null,
+        contact_phone: a.contactPhone,
+      };
+    },
     /** Adds a role (e.g. 'rider' when an application is made) in the caller's transaction. */
     grantRole: (userId: string, role: Role, tx: Database) => governance.grantRole(userId, role, tx),
     routes: identityRoutes({

@@ -100,6 +100,15 @@ export function createProfileService(deps: {
       return row ?? null;
     },
 
+    /** Where a seller hands parcels over (their profile's point), or null when they have not set one. */
+    async sellerPickupPoint(sellerId: string): Promise<{ lat: number; lng: number } | null> {
+      const [row] = await db
+        .select({ lat: sellerProfiles.latitude, lng: sellerProfiles.longitude })
+        .from(sellerProfiles)
+        .where(eq(sellerProfiles.userId, sellerId));
+      return row?.lat == null || row.lng == null ? null : { lat: row.lat, lng: row.lng };
+    },
+
     async updateMe(userId: string, patch: { display_name?: string | null }) {
       const [row] = await db
         .update(users)

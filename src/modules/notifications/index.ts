@@ -26,6 +26,7 @@ export { parseQuietHours } from './rules.js';
 export { LANGUAGES, type Language } from './schema.js';
 export { FAILOVER_JOB, type NotificationSettings, SEND_JOB } from './service.js';
 export { ChannelError, SmsError, type SmsReceipt, type SmsSender } from './sms.js';
+export { type SmsEnv, smsFromEnv } from './sms-choice.js';
 export {
   createConsoleWhatsApp,
   createWhatsAppCloud,

@@ -15,6 +15,7 @@ import { type DeliveryAddress, type DeliveryQuote, flatDelivery } from './snapsh
 
 export { type BuyerOrderSummary, buyerOrderSummaries } from './buyer-summaries.js';
 export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
+export { type RiderOrdersAdapterDeps, riderOrdersAdapter } from './rider-adapter.js';
 export type { Order, OrderSettings, OrdersService } from './service.js';
 export { type DeliveryAddress, type DeliveryQuote, flatDelivery, type OrderSnapshot } from './snapshot.js';
 

@@ -24,6 +24,18 @@ export function createQueries(deps: Pick<OrdersDeps, 'db'>) {
   }
 
   return {
+    /** An order's status and seller only (the riders' port asks no more); null for an unknown order. */
+    async statusAndSellerOf(
+      orderId: string,
+      tx: Database = db,
+    ): Promise<{ status: OrderStatus; sellerId: string } | null> {
+      const [o] = await tx
+        .select({ status: orders.status, sellerId: orders.sellerId })
+        .from(orders)
+        .where(eq(orders.id, orderId));
+      return o ?? null;
+    },
+
     /** The checkout row alone, read in the caller's transaction (the payments module's view). */
     async findCheckout(tx: Database, checkoutId: string) {
       const [c] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId));

@@ -54,6 +54,7 @@ export function createOrdersService(deps: OrdersDeps) {
     disputeOf: disputes.disputeOf,
     listDisputes: disputes.listDisputes,
     view: queries.view,
+    statusAndSellerOf: queries.statusAndSellerOf,
     list: queries.list,
     onTimeRate: queries.onTimeRate,
     sellerBalance: balances.sellerBalance,

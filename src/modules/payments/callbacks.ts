@@ -2,6 +2,7 @@
 // callback-screen.ts), log every callback with its verdict, and hand what passes to a status
 // query in a job (or, when configured, settle from it). The verify jobs live here too.
 import { and, eq, gte, inArray, isNull, or } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import { HOUR } from '../../shared/time.js';
 import { type CallbackTarget, screenCallback, screenCaller } from './callback-screen.js';
@@ -46,8 +47,9 @@ export function createCallbacks(
     verdict: CallbackVerdict,
     detail: string | null,
     links: { collectionId?: string; disbursementId?: string } = {},
+    tx: Database = db,
   ) {
-    await db.insert(paymentCallbacks).values({
+    await tx.insert(paymentCallbacks).values({
       id: ids.newId(),
       provider: provider.name,
       kind,
@@ -168,25 +170,35 @@ export function createCallbacks(
           ? { kind: 'collection', movement: c, receiptTaken: await receiptTaken(parsed, c.id) }
           : null;
         const { verdict, detail } = screenCallback(parsed, target);
+        if (verdict === 'accepted' && c && s.verifyByQuery) {
+          // The accepted callback and the job that verifies it commit together: never one without the other.
+          await db.transaction(async (tx) => {
+            await logCallback(q.kind, q.body, q.ip, verdict, detail, { collectionId: c.id }, tx);
+            await jobs.enqueue(tx, {
+              kind: 'payments.verify_collection',
+              payload: { id: c.id, receipt: parsed.receipt, providerRef: parsed.providerRef },
+            });
+          });
+          return ack('accepted', parsed);
+        }
         await logCallback(q.kind, q.body, q.ip, verdict, detail, c ? { collectionId: c.id } : {});
         if (verdict !== 'accepted' || !c) return ack(verdict, parsed);
-        if (s.verifyByQuery) {
-          await jobs.enqueue(db, {
-            kind: 'payments.verify_collection',
-            payload: { id: c.id, receipt: parsed.receipt, providerRef: parsed.providerRef },
-          });
-        } else {
-          await settleCollection(c.id, parsed, 'callback');
-        }
+        await settleCollection(c.id, parsed, 'callback');
         return ack('accepted', parsed);
       }
       const d = await findDisbursement(parsed);
       const { verdict, detail } = screenCallback(parsed, d ? { kind: 'disbursement', movement: d } : null);
-      await logCallback(q.kind, q.body, q.ip, verdict, detail, d ? { disbursementId: d.id } : {});
-      if (verdict !== 'accepted' || !d) return ack(verdict, parsed);
-      await jobs.enqueue(db, {
-        kind: 'payments.verify_disbursement',
-        payload: { id: d.id, callback: { ...parsed } },
+      if (verdict !== 'accepted' || !d) {
+        await logCallback(q.kind, q.body, q.ip, verdict, detail, d ? { disbursementId: d.id } : {});
+        return ack(verdict, parsed);
+      }
+      // The accepted callback and the job that verifies it commit together: never one without the other.
+      await db.transaction(async (tx) => {
+        await logCallback(q.kind, q.body, q.ip, verdict, detail, { disbursementId: d.id }, tx);
+        await jobs.enqueue(tx, {
+          kind: 'payments.verify_disbursement',
+          payload: { id: d.id, callback: { ...parsed } },
+        });
       });
       return ack('accepted', parsed);
     },

@@ -17,6 +17,7 @@ import { createSimulatorProvider, type SimulatorCallback } from './simulator.js'
 export { createDarajaProvider, type DarajaConfig } from './daraja.js';
 export { callbackUrlFor, PROVIDER_NAMES, publicBaseUrl } from './model.js';
 export type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
+export { type ProviderEnv, providerFromEnv } from './provider-choice.js';
 export type { CheckoutPort, Collection, Disbursement, PaymentsService } from './service.js';
 export type { PaymentsSettings } from './settings.js';
 // The provider statement reconciler, for the cli's `reconcile-statement`.

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeDaraja, startFakeDaraja } from '../../../test/fakes/daraja.js';
 import { type FakeVodacom, startFakeVodacom } from '../../../test/fakes/vodacom.js';
@@ -195,6 +196,42 @@ describe('Safaricom Daraja inside the app', () => {
     expect(calls.json().items.length).toBeGreaterThan(0);
     for (const secret of [creds.consumerSecret, creds.passkey, 'Initiator-PW', ...fake.tokens])
       expect(text).not.toContain(secret);
+  });
+
+  it('an accepted callback and its verify job commit together: when the job cannot be written, no accepted log is left and the provider’s retry pays', async () => {
+    const { api, checkout: co } = await checkout(t, shop.skuId, '+254 712 345 670');
+    const push = await api('POST', `/api/v1/payments/checkouts/${co.checkout_id}/collections`, {});
+    expect(push.statusCode, push.body).toBe(202);
+    const collectionId = (await pay().collectionsOfCheckout(co.checkout_id))[0]!.id;
+    const db = t.handle.db;
+    await db.execute(
+      sql.raw(`create or replace function test_crash_on_verify_job() returns trigger language plpgsql
+        as $$ begin raise exception 'simulated crash writing the verify job'; end $$`),
+    );
+    await db.execute(
+      sql.raw(`create trigger test_crash_on_verify_job before insert on jobs for each row
+        when (new.kind = 'payments.verify_collection') execute function test_crash_on_verify_job()`),
+    );
+    try {
+      clock.advanceSeconds(30);
+      expect(await fake.deliverCallbacks()).toBe(1);
+      expect(fake.callbacks.at(-1)!.status).toBe(500);
+    } finally {
+      await db.execute(sql.raw('drop trigger test_crash_on_verify_job on jobs'));
+    }
+    const logged = await db.execute(
+      sql`select verdict from payment_callbacks where collection_id = ${collectionId}`,
+    );
+    expect((logged as { rows: unknown[] }).rows).toEqual([]);
+    // Safaricom retries the callback: accepted now, verified by the job, paid.
+    const retry = await fetch(fake.callbacks.at(-1)!.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: fake.callbacks.at(-1)!.body,
+    });
+    expect(retry.status).toBe(200);
+    await drain();
+    expect((await api('GET', `/api/v1/payments/checkouts/${co.checkout_id}`)).json().status).toBe('paid');
   });
 
   it('forged callbacks over the wire change nothing: wrong token, unknown CheckoutRequestID, wrong amount', async () => {

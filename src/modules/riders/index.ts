@@ -4,6 +4,7 @@
 // orders, zones and jobs.
 export { haversineMeters, type RiderSettings, type Vehicle } from './assignment.js';
 export type { AssignmentService } from './assignment-service.js';
+export { etaMinutes, type RidersForOthers, ridersForOthers } from './for-others.js';
 export {
   createRidersModule,
   type RidersModule,

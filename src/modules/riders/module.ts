@@ -8,6 +8,7 @@ import type { AuditService } from '../audit/index.js';
 import type { Job, JobService } from '../jobs/index.js';
 import { DEFAULT_RIDER_SETTINGS, type RiderSettings } from './assignment.js';
 import { type AssignmentService, createAssignmentService } from './assignment-service.js';
+import { type RiderPerson, type RidersForOthers, ridersForOthers } from './for-others.js';
 import type { JobsPort, RiderOrdersPort, RiderZonesPort } from './ports.js';
 import { riderAdminRoutes, riderRoutes } from './routes.js';
 import { createRidersService, type RidersService } from './service.js';
@@ -19,7 +20,13 @@ export interface RidersModuleDeps {
   audit: AuditService;
   jobs: JobsPort;
   zones: RiderZonesPort;
-  orders: RiderOrdersPort;
+  /**
+   * The orders port, or how to build it from what riders answers about its riders (the rider's
+   * position for a delivery code, NO_RIDER_LOCATION), so the orders adapter needs no late binding.
+   */
+  orders: RiderOrdersPort | ((riders: RidersForOthers) => RiderOrdersPort);
+  /** The rider's account (identity), for how a buyer sees the rider and where a rider is paid. */
+  loadUser?: (userId: string, tx?: Database) => Promise<RiderPerson>;
   /** Gives the user the 'rider' role in the caller's transaction (identity module). */
   grantRiderRole: (userId: string, tx: Database) => Promise<void>;
   settings?: Partial<RiderSettings>;
@@ -31,10 +38,20 @@ export type RidersModuleService = RidersService & AssignmentService;
 export function createRidersModule(deps: RidersModuleDeps) {
   const settings: RiderSettings = { ...DEFAULT_RIDER_SETTINGS, ...deps.settings };
   const riders = createRidersService({ ...deps, settings });
-  const assignment = createAssignmentService({ ...deps, settings });
+  const forOthers = ridersForOthers({
+    clock: deps.clock,
+    profileOf: riders.profileOf,
+    loadUser:
+      deps.loadUser ??
+      (() => Promise.reject(new Error('riders: loadUser is not wired (createRidersModule deps)'))),
+  });
+  const orders = typeof deps.orders === 'function' ? deps.orders(forOthers) : deps.orders;
+  const assignment = createAssignmentService({ ...deps, orders, settings });
   const service: RidersModuleService = { ...riders, ...assignment };
   return {
     service,
+    /** What other modules ask about riders: position, the buyer's view, the payout destination. */
+    forOthers,
     settings,
     routes: riderRoutes({ riders: service }),
     adminRoutes: riderAdminRoutes({ riders: service }),

@@ -67,3 +67,19 @@ export function zoneDeliveryQuoter(deps: {
     return out;
   };
 }
+
+/**
+ * Where a rider collects a seller's parcels: the seller's pickup point and the zone it lies in
+ * (null outside every zone). 409 `SELLER_LOCATION_MISSING` when the seller has not set one.
+ */
+export function pickupPointLocator(deps: {
+  zones: Pick<ZonesService, 'zoneOfPoint'>;
+  sellerPickup: (sellerId: string) => Promise<LatLng | null>;
+}) {
+  return async (sellerId: string): Promise<LatLng & { zoneId: string | null }> => {
+    const p = await deps.sellerPickup(sellerId);
+    if (!p) throw conflict('SELLER_LOCATION_MISSING', 'The seller has no pickup location.');
+    const z = await deps.zones.zoneOfPoint(p);
+    return { lat: p.lat, lng: p.lng, zoneId: z?.id ?? null };
+  };
+}

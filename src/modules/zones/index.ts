@@ -1,7 +1,12 @@
 // The zones module's public face: delivery zones drawn as H3 cells, the zone-to-zone fee table,
 // service hours and the promised delivery time. Other modules and the app import this file only;
 // the tables (schema.ts) stay the module's own.
-export { type SellerDeliveryQuote, type ZoneDeliveryQuoter, zoneDeliveryQuoter } from './delivery-quotes.js';
+export {
+  pickupPointLocator,
+  type SellerDeliveryQuote,
+  type ZoneDeliveryQuoter,
+  zoneDeliveryQuoter,
+} from './delivery-quotes.js';
 export type { FeeRowInput } from './fees.js';
 export { cellOf, isValidPoint, type LatLng, neighbourCells, type Ring, ZONE_RESOLUTION } from './geo.js';
 export { createZonesModule, type ZonesModule } from './module.js';

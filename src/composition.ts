@@ -1,0 +1,297 @@
+// The composition root: every module built once, and the ports between them handed over. No HTTP
+// here: the server and the tests (app.ts registers the routes over these services), the worker
+// (registers the job handlers) and the CLI all compose the same way.
+import { resolve } from 'node:path';
+import { disabledAccountsPort } from './composition/disabled-accounts.js';
+import { latePort } from './composition/late.js';
+import { wireNotifications } from './composition/notifications.js';
+import { orderSettings, paymentsSettings } from './composition/settings.js';
+import { wireUssd } from './composition/ussd.js';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { createAuditService } from './modules/audit/index.js';
+import { type CartModule, createCartModule } from './modules/cart/index.js';
+import { type CatalogModule, createCatalogModule } from './modules/catalog/index.js';
+import {
+  createIdentityModule,
+  type IdentityModule,
+  identitySchedules,
+  requireMobile,
+} from './modules/identity/index.js';
+import { createJobService, type JobService } from './modules/jobs/index.js';
+import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
+import {
+  createLocalStorage,
+  createMediaService,
+  type MediaService,
+  type MediaStorage,
+} from './modules/media/index.js';
+import {
+  type NotificationsModule,
+  type SmsSender,
+  smsFromEnv,
+  type WhatsAppSender,
+} from './modules/notifications/index.js';
+import { createOrdersModule, type OrdersModule, riderOrdersAdapter } from './modules/orders/index.js';
+import {
+  createPaymentsModule,
+  type PaymentProvider,
+  type PaymentsModule,
+  type ProviderCallRecorder,
+  providerFromEnv,
+} from './modules/payments/index.js';
+import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
+import { createRidersModule, type RidersModule, riderSchedules } from './modules/riders/index.js';
+import type { UssdModule } from './modules/ussd/index.js';
+import {
+  createZonesModule,
+  pickupPointLocator,
+  type ZonesModule,
+  zoneDeliveryQuoter,
+} from './modules/zones/index.js';
+import { notificationsPending } from './notifications-pending.js';
+import { reconcileLedger } from './reconcile.js';
+import type { Clock } from './shared/clock.js';
+import type { IdGenerator } from './shared/ids.js';
+
+/** What every module logs through (Fastify's logger and pino's both fit). */
+export interface AppLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ComposeDeps {
+  db: Database;
+  config: Config;
+  clock: Clock;
+  ids: IdGenerator;
+  log: AppLogger;
+  /** Provider adapters; chosen from config when not given. */
+  sms?: SmsSender | undefined;
+  /** WhatsApp adapter for notifications; chosen from config when not given (null: off). */
+  whatsapp?: WhatsAppSender | null | undefined;
+  storage?: MediaStorage | undefined;
+  /** The real payment adapter (tests point one at a local fake); built from config when not given. */
+  paymentProvider?: ((record: ProviderCallRecorder) => PaymentProvider) | undefined;
+  /** How the payment simulator posts to our own webhook (tests inject into the app). */
+  postToSelf?: ((url: string, body: unknown) => Promise<void>) | undefined;
+}
+
+export interface Services {
+  identity: IdentityModule;
+  catalog: CatalogModule;
+  promotions: PromotionsModule;
+  cart: CartModule;
+  jobs: JobService;
+  ledger: LedgerService;
+  orders: OrdersModule;
+  payments: PaymentsModule;
+  zones: ZonesModule;
+  riders: RidersModule;
+  /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping, OTP purge. */
+  startSchedules: () => Promise<void>;
+  media: MediaService;
+  sms: SmsSender;
+  ussd: UssdModule;
+  notifications: NotificationsModule;
+}
+
+/** Builds every module and wires their ports; registers every job handler on `jobs`. */
+export function compose(deps: ComposeDeps): Services {
+  const { db, config, clock, ids, log } = deps;
+  const zonesQuote = config.DELIVERY_QUOTES === 'zones';
+  const sms = deps.sms ?? smsFromEnv(config, log);
+  const storage = deps.storage ?? createLocalStorage(resolve(config.DATA_DIR, 'media'));
+  const audit = createAuditService({ db, clock, ids });
+  const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
+  const disabledAccounts = disabledAccountsPort(); // bans reach riders and orders, built below
+  const identity = createIdentityModule({
+    onAccountDisabled: disabledAccounts.onAccountDisabled,
+    db,
+    clock,
+    ids,
+    sms,
+    audit,
+    media,
+    log,
+    settings: {
+      otpSecret: config.OTP_HASH_SECRET,
+      otpTtlSeconds: config.OTP_TTL_SECONDS,
+      otpMaxAttempts: config.OTP_MAX_ATTEMPTS,
+      resendCooldownSeconds: config.OTP_RESEND_COOLDOWN_SECONDS,
+      maxPerHour: config.OTP_MAX_PER_HOUR,
+      sessionTtlDays: config.SESSION_TTL_DAYS,
+      otpIpMaxPerHour: config.OTP_IP_MAX_PER_HOUR,
+    },
+  });
+  const catalog = createCatalogModule({
+    db,
+    clock,
+    ids,
+    audit,
+    media,
+    assertActiveVerifiedSeller: identity.assertActiveVerifiedSeller,
+    lowStockThreshold: config.LOW_STOCK_THRESHOLD,
+    publicReadsPerMinute: config.PUBLIC_READS_PER_MINUTE,
+  });
+  const promotions = createPromotionsModule({
+    db,
+    clock,
+    ids,
+    audit,
+    requireUser: identity.profiles.loadUser,
+    scopeExists: catalog.scopeExists,
+    loyalty: {
+      pointValue: config.LOYALTY_POINT_VALUE,
+      maxShareBp: config.LOYALTY_MAX_SHARE_BP,
+      earnPerPoint: config.LOYALTY_EARN_PER_POINT,
+      currency: 'TZS',
+    },
+  });
+  const jobs = createJobService({ db, clock, ids, log });
+  // Producers call notifications.service.notify(tx, event); the worker runs its jobs.
+  const notifications = wireNotifications({
+    db,
+    config,
+    clock,
+    ids,
+    jobs,
+    sms,
+    whatsapp: deps.whatsapp,
+    log,
+  });
+  const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
+  const zones = createZonesModule({ db, clock, ids, audit });
+  // GET /cart?address_id= shows each seller order's delivery as checkout will charge it: the cart
+  // asks orders, which is built after it (orders reads the cart at checkout).
+  const ordersForCart = latePort<Pick<OrdersModule, 'previewDelivery'>>('orders (for the cart)');
+  const cart = createCartModule({
+    db,
+    clock,
+    promotions: promotions.service,
+    sellableSkus: catalog.sellableSkus,
+    maxQuantity: config.CART_MAX_QUANTITY,
+    lowStockThreshold: config.LOW_STOCK_THRESHOLD,
+    previewDelivery: (q) => ordersForCart.port.previewDelivery(q),
+  });
+
+  // Orders is built before the two modules it also asks something of: payments (is a prompt still
+  // on the phone?) and riders (who holds the order, how the buyer sees them). Both are declared
+  // here and bound once they exist, below.
+  const paymentsForOrders = latePort<{
+    pushInFlight: (tx: Database, checkoutId: string) => Promise<boolean>;
+  }>('payments (for orders)');
+  const ridersForOrders = latePort<{
+    assignmentOf: RidersModule['service']['assignmentOf'];
+    viewForBuyer: RidersModule['forOthers']['viewForBuyer'];
+  }>('riders (for orders)');
+  const orders: OrdersModule = createOrdersModule({
+    // The whole-ledger check spans ledger, promotions and orders, so it is composed here.
+    reconcileLedger: () =>
+      reconcileLedger({ ledger, promotions: promotions.service, orders: orders.service }),
+    paymentInFlight: (tx, checkoutId) => paymentsForOrders.port.pushInFlight(tx, checkoutId),
+    openDeadline: zonesQuote ? (start, minutes) => zones.service.openDeadline(start, minutes) : undefined,
+    riderAssigned: async (tx, orderId) =>
+      (await ridersForOrders.port.assignmentOf(orderId, tx))?.status === 'assigned',
+    db,
+    clock,
+    ids,
+    audit,
+    jobs,
+    ledger,
+    cart: cart.service,
+    stock: catalog.stock,
+    promotions: promotions.service,
+    media,
+    settings: orderSettings(config),
+    addressOf: identity.deliveryAddressOf,
+    requireMobile,
+    riderView: (riderId, dropoff) => ridersForOrders.port.viewForBuyer(riderId, dropoff),
+    // The one zone quoter: checkout freezes its answer, the cart preview shows it (previewDelivery).
+    quoteDelivery: zonesQuote
+      ? zoneDeliveryQuoter({ zones: zones.service, sellerPickup: identity.profiles.sellerPickupPoint })
+      : undefined,
+  });
+  ordersForCart.bind({ previewDelivery: orders.previewDelivery });
+
+  const riders = createRidersModule({
+    db,
+    clock,
+    ids,
+    audit,
+    jobs,
+    zones: zones.service,
+    settings: {
+      offerTtlSeconds: config.RIDER_OFFER_SECONDS,
+      maxOfferAttempts: config.RIDER_MAX_OFFERS,
+      staleAfterSeconds: config.RIDER_STALE_SECONDS,
+      pickupMinutes: config.RIDER_PICKUP_MINUTES,
+    },
+    grantRiderRole: async (userId, tx) => {
+      await identity.grantRole(userId, 'rider', tx);
+    },
+    loadUser: identity.profiles.loadUser,
+    orders: (aboutRiders) =>
+      riderOrdersAdapter(orders.service, {
+        pickupPointOf: pickupPointLocator({
+          zones: zones.service,
+          sellerPickup: identity.profiles.sellerPickupPoint,
+        }),
+        riderPosition: aboutRiders.position,
+        lastRiderPosition: aboutRiders.lastPosition,
+      }),
+  });
+  ridersForOrders.bind({
+    assignmentOf: riders.service.assignmentOf,
+    viewForBuyer: riders.forOthers.viewForBuyer,
+  });
+
+  const payments = createPaymentsModule({
+    db,
+    clock,
+    ids,
+    audit,
+    jobs,
+    ledger,
+    settings: paymentsSettings(config),
+    checkouts: { find: orders.service.findCheckout, markPaid: orders.service.markPaid },
+    payoutDestination: identity.payoutDestination,
+    riderPayoutDestination: riders.forOthers.payoutDestination,
+    requireMobile,
+    log,
+    realProvider: deps.paymentProvider ?? ((record) => providerFromEnv(config, clock, record)),
+    postToSelf: deps.postToSelf,
+  });
+  paymentsForOrders.bind({ pushInFlight: payments.service.pushInFlight });
+
+  disabledAccounts.bind(riders.service, orders.service);
+  for (const [kind, handler] of Object.entries(riders.jobHandlers)) jobs.handle(kind, handler);
+  const riderHousekeeping = riderSchedules({ jobs, db, clock }, riders.service);
+  const identityHousekeeping = identitySchedules({ jobs, db, clock }, identity.auth);
+  notificationsPending(jobs, log);
+  const ussd = wireUssd({ db, config, clock, log, orders, identity, notifications, sms });
+
+  return {
+    identity,
+    media,
+    sms,
+    catalog,
+    promotions,
+    cart,
+    jobs,
+    ledger,
+    orders,
+    payments,
+    zones,
+    riders,
+    ussd,
+    notifications,
+    startSchedules: async () => {
+      await payments.startSchedules();
+      await riderHousekeeping.start();
+      await identityHousekeeping.start();
+    },
+  };
+}

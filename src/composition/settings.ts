@@ -1,0 +1,39 @@
+// The settings slices the composition root hands to modules, read from the app's config (modules
+// never import Config).
+import type { Config } from '../config.js';
+import type { OrderSettings } from '../modules/orders/index.js';
+import { type PaymentsSettings, publicBaseUrl } from '../modules/payments/index.js';
+
+export function orderSettings(config: Config): OrderSettings {
+  return {
+    checkoutTtlMinutes: config.CHECKOUT_TTL_MINUTES,
+    disputeWindowHours: config.DISPUTE_WINDOW_HOURS,
+    deliveryFee: config.DELIVERY_FEE,
+    sellerAcceptMinutes: config.SELLER_ACCEPT_MINUTES,
+    sellerReadyMinutes: config.SELLER_READY_MINUTES,
+    lateDeliveryPoints: config.LATE_DELIVERY_POINTS,
+    redeliveryWindowHours: config.REDELIVERY_WINDOW_HOURS,
+    ridersDeliver: config.DELIVERY_QUOTES === 'zones',
+    deliveryCodeDigits: config.DELIVERY_CODE_DIGITS,
+    deliveryCodeMaxAttempts: config.DELIVERY_CODE_MAX_ATTEMPTS,
+  };
+}
+
+export function paymentsSettings(config: Config): PaymentsSettings {
+  return {
+    provider: config.PAYMENT_PROVIDER,
+    simulatorDelayMs: config.SIMULATOR_DELAY_MS,
+    payoutIntervalHours: config.PAYOUT_INTERVAL_HOURS,
+    pushesPerHour: config.PAYMENT_PUSHES_PER_HOUR,
+    callbackToken: config.PAYMENT_CALLBACK_TOKEN,
+    callbackBaseUrl: publicBaseUrl(config),
+    allowedIps: config.PAYMENT_CALLBACK_ALLOWED_IPS,
+    verifyByQuery: config.PAYMENT_VERIFY_BY_QUERY,
+    firstQueryAfterSeconds: config.PAYMENT_FIRST_QUERY_SECONDS,
+    giveUpAfterMinutes: config.PAYMENT_GIVE_UP_MINUTES,
+    refundMaxAttempts: config.REFUND_MAX_ATTEMPTS,
+    payoutMinimum: config.PAYOUT_MINIMUM,
+    payoutHoldHoursAfterPhoneChange: config.PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE,
+    pushesPerCheckout: config.PAYMENT_PUSHES_PER_CHECKOUT,
+  };
+}
