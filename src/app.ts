@@ -88,6 +88,7 @@ import {
 } from './shared/errors.js';
 import { type IdGenerator, randomIds } from './shared/ids.js';
 import { MAX_JSON_DEPTH, registerInputScreening } from './shared/input-screen.js';
+import { rateLimitStoreFromConfig } from './shared/rate-limit-store.js';
 import { toDarTime } from './shared/time.js';
 
 export interface AppDeps {
@@ -334,9 +335,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Per-process memory unless REDIS_URL is set; then every API process counts in one shared store.
+  const rateLimitStore = rateLimitStoreFromConfig(config, app.log);
+  app.addHook('onReady', () => rateLimitStore.ready(2000));
+  app.addHook('onClose', () => rateLimitStore.close());
   await app.register(rateLimit, {
     global: false,
-    // Per-process memory store: with several API processes, point it at Redis (see README, scale-out).
+    ...rateLimitStore.options,
     errorResponseBuilder: (_req, ctx) =>
       new AppError(
         'RATE_LIMITED',

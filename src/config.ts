@@ -23,6 +23,13 @@ const envSchema = z.object({
     .optional(),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Shared store for the per-address rate limits, so several API processes count together; memory when unset */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Prefix of the rate-limit keys in Redis (one Redis may serve several deployments) */
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(64).default('kkoo-rl:'),
 
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
   MEDIA_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
