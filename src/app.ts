@@ -31,11 +31,11 @@ import {
 import { createJobService, type JobService } from './modules/jobs/index.js';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
 import {
-  createLocalStorage,
   createMediaService,
   type MediaService,
   type MediaStorage,
   mediaRoutes,
+  storageFromConfig,
 } from './modules/media/index.js';
 import {
   createAfricasTalkingSms,
@@ -357,7 +357,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const sms = deps.sms ?? smsFromConfig(config, app.log);
-  const storage = deps.storage ?? createLocalStorage(resolve(config.DATA_DIR, 'media'));
+  const storage = deps.storage ?? storageFromConfig(config, resolve(config.DATA_DIR, 'media'));
   const audit = createAuditService({ db, clock, ids });
   const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
   const identity = createIdentityModule({
