@@ -28,6 +28,7 @@ import {
 import { randomIds } from './shared/ids.js';
 import { MAX_JSON_DEPTH, registerInputScreening } from './shared/input-screen.js';
 import { listNullInNullableEnums } from './shared/openapi-nullable.js';
+import { rateLimited, rateLimitStoreFromConfig } from './shared/rate-limit-store.js';
 
 export interface AppDeps extends Omit<ComposeDeps, 'clock' | 'ids' | 'log'> {
   clock?: ComposeDeps['clock'];
@@ -165,18 +166,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Per-process memory unless REDIS_URL is set; then every API process counts in one shared store.
+  const rateLimitStore = rateLimitStoreFromConfig(config, app.log);
+  app.addHook('onReady', () => rateLimitStore.ready(2000));
+  app.addHook('onClose', () => rateLimitStore.close());
   await app.register(rateLimit, {
     global: false,
-    // Per-process memory store: with several API processes, point it at Redis (see README, scale-out).
-    errorResponseBuilder: (_req, ctx) =>
-      new AppError(
-        'RATE_LIMITED',
-        429,
-        `Too many requests from this address; try again in ${Math.ceil(ctx.ttl / 1000)} s.`,
-        {
-          headers: { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) },
-        },
-      ),
+    ...rateLimitStore.options,
+    errorResponseBuilder: (_req, ctx) => rateLimited(ctx.ttl),
   });
   await app.register(multipart, {
     limits: { fileSize: config.MEDIA_MAX_BYTES, files: 1, fields: 5, parts: 6, headerPairs: 100 },

@@ -21,10 +21,10 @@ import {
 import { createJobService, type JobService } from './modules/jobs/index.js';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
 import {
-  createLocalStorage,
   createMediaService,
   type MediaService,
   type MediaStorage,
+  storageFromConfig,
 } from './modules/media/index.js';
 import {
   type NotificationsModule,
@@ -103,7 +103,7 @@ export function compose(deps: ComposeDeps): Services {
   const { db, config, clock, ids, log } = deps;
   const zonesQuote = config.DELIVERY_QUOTES === 'zones';
   const sms = deps.sms ?? smsFromEnv(config, log);
-  const storage = deps.storage ?? createLocalStorage(resolve(config.DATA_DIR, 'media'));
+  const storage = deps.storage ?? storageFromConfig(config, resolve(config.DATA_DIR, 'media'));
   const audit = createAuditService({ db, clock, ids });
   const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
   const disabledAccounts = disabledAccountsPort(); // bans reach riders and orders, built below

@@ -23,7 +23,26 @@ const envSchema = z.object({
     .optional(),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Shared store for the per-address rate limits, so several API processes count together; memory when unset */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Prefix of the rate-limit keys in Redis (one Redis may serve several deployments) */
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(64).default('kkoo-rl:'),
 
+  /** local: files under DATA_DIR/media; s3: an S3-compatible bucket (AWS S3, MinIO, R2), shared by every process */
+  MEDIA_STORAGE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  S3_PREFIX: z.string().max(200).optional(),
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
   MEDIA_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
   MEDIA_UPLOADS_PER_HOUR: int(1, 10_000).default(60),
@@ -284,6 +303,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(
       'PAYMENT_CALLBACK_TOKEN: required when EMBEDDED_WORKER=false (the API and the workers must share it)',
     );
+  if (c.MEDIA_STORAGE === 's3')
+    for (const n of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const)
+      if (!c[n]) problems.push(`${n}: required when MEDIA_STORAGE=s3`);
   const need = (provider: string, names: Array<keyof typeof c>) => {
     if (c.PAYMENT_PROVIDER !== provider) return;
     for (const n of names) if (!c[n]) problems.push(`${n}: required when PAYMENT_PROVIDER=${provider}`);

@@ -33,7 +33,15 @@ pg.types.setTypeParser(20, (v) => {
 });
 
 export function openPostgres(url: string, poolMax = 10): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: url, max: poolMax });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolMax,
+    // During an outage a request must fail fast (503 DATABASE_UNAVAILABLE), not wait for a
+    // connection forever; the pool opens new connections by itself once the server is back.
+    connectionTimeoutMillis: 5_000,
+    // A query the server never answers (network partition) is given up on the client side.
+    query_timeout: 30_000,
+  });
   // An idle connection dropped by the server (restart, failover) is an event, not a crash: the
   // pool replaces it on next use. Without a listener Node would exit on it.
   pool.on('error', (err) => {

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createRouteTable } from './allowed-methods.js';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db-unavailable.js';
 
 /** One offending field in a problem reply: a JSON-pointer-like dotted path, a stable code, a message. */
 export interface FieldProblem {
@@ -203,6 +204,21 @@ export function registerErrorHandling(app: FastifyInstance) {
         { ...(first ? { field: first.field } : {}), errors },
       );
     }
+    if (isDatabaseUnavailable(error)) {
+      // No stack: an outage is not a bug, and one line per request is enough to see it.
+      request.log.warn(
+        { code: (error as { code?: string }).code, msg: error.message },
+        'database unavailable',
+      );
+      return sendProblem(
+        reply,
+        request,
+        503,
+        'DATABASE_UNAVAILABLE',
+        'The service cannot reach its database right now; try again shortly.',
+        { headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) } },
+      );
+    }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) return sendProblem(reply, request, known.status, known.code, known.detail);
     if (error.statusCode === 429) {
@@ -239,7 +255,8 @@ export function frameworkProblemStatuses(route: { method: string | string[]; con
   const methods = ([] as string[]).concat(route.method);
   const hasBody = methods.some((m) => ['POST', 'PUT', 'PATCH'].includes(m.toUpperCase()));
   const limited = Boolean((route.config as { rateLimit?: unknown } | undefined)?.rateLimit);
-  return [500, 400, ...(hasBody ? [413, 415] : []), ...(limited ? [429] : [])];
+  // 503: any route that reads the database answers DATABASE_UNAVAILABLE during an outage.
+  return [500, 503, 400, ...(hasBody ? [413, 415] : []), ...(limited ? [429] : [])];
 }
 
 /** Response entries for the common problem replies, for route schemas (OpenAPI). */

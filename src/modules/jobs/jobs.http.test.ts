@@ -143,3 +143,39 @@ describe.runIf(onPostgres)('several workers (PostgreSQL)', () => {
     expect([...counts.values()].every((c) => c === 1)).toBe(true);
   });
 });
+
+describe('stopping the job loop', () => {
+  it('waits for the job in hand to finish, then runs no more', async () => {
+    const w = worker();
+    let release = () => {};
+    let started = () => {};
+    const inHand = new Promise<void>((ok) => {
+      started = ok;
+    });
+    const runs: number[] = [];
+    w.handle('test.slow-stop', async (job) => {
+      runs.push(Number(job.payload.n));
+      started();
+      await new Promise<void>((ok) => {
+        release = ok;
+      });
+    });
+    await t.handle.db.transaction((tx) => w.enqueue(tx, { kind: 'test.slow-stop', payload: { n: 1 } }));
+    const stop = w.start(10);
+    await inHand;
+    let stoppedAt = 0;
+    const stopping = stop().then(() => {
+      stoppedAt = Date.now();
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    // The job is still running: stop has not resolved (the old loop returned at once).
+    expect(stoppedAt).toBe(0);
+    const releasedAt = Date.now();
+    release();
+    await stopping;
+    expect(stoppedAt).toBeGreaterThanOrEqual(releasedAt);
+    await t.handle.db.transaction((tx) => w.enqueue(tx, { kind: 'test.slow-stop', payload: { n: 2 } }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(runs).toEqual([1]);
+  });
+});

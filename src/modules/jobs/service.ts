@@ -168,6 +168,7 @@ export function createJobService(deps: {
     start(intervalMs = 1000) {
       let stopped = false;
       let timer: NodeJS.Timeout | undefined;
+      let running: Promise<void> = Promise.resolve();
       const tick = async () => {
         if (stopped) return;
         try {
@@ -176,12 +177,14 @@ export function createJobService(deps: {
         } catch (err) {
           log.error({ err: (err as Error).message }, 'worker tick failed');
         }
-        if (!stopped) timer = setTimeout(tick, intervalMs);
+        if (!stopped) timer = setTimeout(() => void (running = tick()), intervalMs);
       };
-      timer = setTimeout(tick, intervalMs);
+      timer = setTimeout(() => void (running = tick()), intervalMs);
+      // Resolves once the work in hand is finished, so a shutdown closes the pool under no job.
       return async () => {
         stopped = true;
         if (timer) clearTimeout(timer);
+        await running;
       };
     },
 
