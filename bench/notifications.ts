@@ -20,6 +20,8 @@ const EVENTS = Number(process.env.BENCH_NOTIFY_EVENTS ?? 10_000);
 const BUYERS = 500;
 const PRODUCERS = 8;
 const WORKERS = 2;
+/** claim loops in each worker process (see notifications-worker.ts) */
+const WORKER_LOOPS = 4;
 
 export async function notificationsBench(opts: { db: Database; url: string }) {
   const { db, url } = opts;
@@ -54,7 +56,13 @@ export async function notificationsBench(opts: { db: Database; url: string }) {
     for (let i = 0; i < WORKERS; i++) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'bench/notifications-worker.ts'], {
         stdio: ['ignore', 'inherit', 'inherit'],
-        env: { ...process.env, BENCH_DATABASE_URL: url, BENCH_AT_URL: at.baseUrl, BENCH_WA_URL: wa.baseUrl },
+        env: {
+          ...process.env,
+          BENCH_WORKER_LOOPS: String(WORKER_LOOPS),
+          BENCH_DATABASE_URL: url,
+          BENCH_AT_URL: at.baseUrl,
+          BENCH_WA_URL: wa.baseUrl,
+        },
       });
       children.push(child);
     }
@@ -139,7 +147,7 @@ export async function notificationsBench(opts: { db: Database; url: string }) {
     const markdown = `## Notifications: order events to the providers
 
 ${result.events} \`order.accepted\` events, each committed in its own transaction through \`notify(tx, event)\` by
-${PRODUCERS} concurrent producers, while ${WORKERS} worker processes (\`bench/notifications-worker.ts\`: the jobs loop, claiming with
+${PRODUCERS} concurrent producers, while ${WORKERS} worker processes (\`bench/notifications-worker.ts\`: ${WORKER_LOOPS} jobs loops each, claiming with
 \`SKIP LOCKED\`) send them through the real Africa's Talking and WhatsApp Cloud adapters to the local fakes over HTTP on
 127.0.0.1. Half the ${BUYERS} buyers opted in to WhatsApp, the rest get SMS. Latency: from the message's \`caused_at\` (set in the
 producing transaction) to the fake's arrival time. Duplicates: provider calls beyond the first for one recipient and content.
