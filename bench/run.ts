@@ -5,7 +5,8 @@
 // Database: BENCH_DATABASE_URL if set; otherwise a fresh database on the local PostgreSQL
 // (127.0.0.1:5432, user postgres) that this run creates and drops.
 // The API runs as `src/server.ts` in a child process; this process seeds, generates load, and
-// replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched), BENCH_ONLY=ussd the USSD one;
+// replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched), BENCH_ONLY=ussd the USSD one,
+// BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes);
 // BENCH_TRACE=1 prints one checkout's statements; BENCH_PROFILE=<dir> profiles the server;
 // BENCH_EXPERIMENT_NO_PROMOS=1 switches promotions off before the checkout runs (a trial, never for the docs).
 import { spawn } from 'node:child_process';
@@ -25,6 +26,7 @@ import { splitBudget } from '../src/modules/promotions/index.js';
 import { sha256Hex } from '../src/shared/secrets.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
+import { notificationsBench } from './notifications.js';
 import { inWorkers, pct } from './stats.js';
 import { ussdBench } from './ussd.js';
 
@@ -106,6 +108,11 @@ async function main() {
   try {
     await handle.migrate();
     const db = handle.db;
+    // BENCH_ONLY=notifications: that section alone on the fresh database, printed, docs untouched.
+    if (process.env.BENCH_ONLY === 'notifications') {
+      console.log((await notificationsBench({ db, url })).markdown);
+      return;
+    }
     const now = new Date();
     console.log('seeding…');
 
@@ -398,6 +405,8 @@ async function main() {
     const checkoutSection = await runCheckout();
     console.log('ussd…');
     const ussdSection = await runUssd();
+    console.log('notifications…');
+    const notificationsSection = await notificationsBench({ db, url });
     await app.close();
     console.log('rider assignment…');
     const assignmentSection = await assignmentBench(db);
@@ -479,6 +488,8 @@ engine; checkout reuses it inside its transaction, so its cost matters there too
 ${checkoutSection.markdown}
 ${assignmentSection.markdown}
 ${ussdSection.markdown}
+
+${notificationsSection.markdown}
 ## How far from the targets, and why
 
 Issue 4 asks, at 32 concurrent buyers, for checkout at least 0.5× of its own raw SQL with p99 under 50 ms. This run measured

@@ -10,6 +10,8 @@ export interface FakeAtRequest {
   path: string;
   headers: IncomingMessage['headers'];
   form: Record<string, string>;
+  /** when the request arrived (the benchmark measures latency up to here) */
+  at: Date;
 }
 
 export interface FakeAfricasTalking {
@@ -48,7 +50,13 @@ export async function startFakeAfricasTalking(opts: {
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const form = Object.fromEntries(new URLSearchParams(raw));
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, form });
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        form,
+        at: new Date(),
+      });
       const json = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));

@@ -14,6 +14,8 @@ export interface FakeWaSend {
   text?: string;
   template?: { name: string; language: string; params: string[] };
   wamid: string;
+  /** when the request arrived (the benchmark measures latency up to here) */
+  at: Date;
 }
 
 export interface FakeWaStatus {
@@ -105,7 +107,7 @@ export async function startFakeWhatsApp(opts: {
         const last = lastInbound.get(body.to);
         if (!last || now().getTime() - last.getTime() >= 24 * 3600_000)
           return json(400, graphError(131047, 'Re-engagement message'));
-        sends.push({ to: body.to, type: 'text', text: body.text?.body ?? '', wamid });
+        sends.push({ to: body.to, type: 'text', text: body.text?.body ?? '', wamid, at: new Date() });
       } else if (body.type === 'template' && body.template?.name && body.template.language?.code) {
         sends.push({
           to: body.to,
@@ -116,6 +118,7 @@ export async function startFakeWhatsApp(opts: {
             params: (body.template.components?.[0]?.parameters ?? []).map((p) => p.text ?? ''),
           },
           wamid,
+          at: new Date(),
         });
       } else return json(400, graphError(100, 'Unsupported message type'));
       json(200, {

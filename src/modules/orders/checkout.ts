@@ -157,6 +157,8 @@ export function createCheckout(deps: OrdersDeps) {
         completedAt: null,
         promisedBy: d.snapshot.delivery?.promised_by ? new Date(d.snapshot.delivery.promised_by) : null,
         deliveredLate: null,
+        acceptBy: null,
+        readyBy: null,
       }));
       const burn = {
         buyerId: q.buyerId,

@@ -167,9 +167,13 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
         dedupeKey: `redelivery-deadline:${o.id}:${now.getTime()}`,
       });
     },
-    schedule_seller_deadline: async ({ tx, o, event, now }) => {
+    schedule_seller_deadline: async ({ tx, o, event, now, set }) => {
       const ready = o.status === 'paid' && event === 'accept';
       const minutes = ready ? s.sellerReadyMinutes : s.sellerAcceptMinutes;
+      const due = new Date(now.getTime() + minutes * MINUTE);
+      // Kept on the order so the seller's replies show the same instant the timer fires at.
+      if (ready) set.readyBy = due;
+      else set.acceptBy = due;
       await jobs.enqueue(tx, {
         kind: 'order.seller_deadline',
         payload: {
@@ -178,7 +182,7 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
           startedAt: now.toISOString(),
           minutes,
         },
-        runAt: new Date(now.getTime() + minutes * MINUTE),
+        runAt: due,
         dedupeKey: `seller-deadline:${o.id}:${ready ? 'ready' : 'accept'}`,
       });
     },

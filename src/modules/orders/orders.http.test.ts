@@ -9,6 +9,7 @@ import {
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
+import { toDarTime } from '../../shared/time.js';
 
 let t: TestApp;
 let admin: Actor;
@@ -336,6 +337,39 @@ describe('transitions', () => {
     );
     expect(late.statusCode).toBe(409);
     expect(late.json().code).toBe('INVALID_TRANSITION');
+  });
+
+  it('the seller sees accept_by once paid and ready_by once accepted, in Dar es Salaam time; the buyer sees neither', async () => {
+    const b = await buyerWithCart([[radio.skuIds[0]!, 1]]);
+    const co = (await checkout(b)).json();
+    const id = co.orders[0].id as string;
+    const sellerView = async () => (await api('GET', `/api/v1/seller/orders/${id}`, s2.auth)).json();
+    const sellerListed = async () =>
+      (await api('GET', '/api/v1/seller/orders?limit=100', s2.auth))
+        .json()
+        .items.find((o: { id: string }) => o.id === id);
+    // Unpaid: no timer runs yet.
+    expect(await sellerView()).toMatchObject({ accept_by: null, ready_by: null });
+
+    const paidAt = t.clock.now();
+    await svc().confirmPayment(co.checkout_id, 'MPESA-REF');
+    const acceptBy = toDarTime(new Date(paidAt.getTime() + 30 * 60_000)); // SELLER_ACCEPT_MINUTES default
+    expect(acceptBy).toMatch(/\+03:00$/);
+    expect(await sellerView()).toMatchObject({ accept_by: acceptBy, ready_by: null });
+    expect(await sellerListed()).toMatchObject({ accept_by: acceptBy, ready_by: null });
+
+    t.clock.advanceSeconds(10 * 60);
+    const accepted = await api('POST', `/api/v1/seller/orders/${id}/accept`, s2.auth);
+    const readyBy = toDarTime(new Date(t.clock.now().getTime() + 180 * 60_000)); // SELLER_READY_MINUTES default
+    expect(accepted.json()).toMatchObject({ status: 'accepted', accept_by: acceptBy, ready_by: readyBy });
+    expect(await sellerView()).toMatchObject({ accept_by: acceptBy, ready_by: readyBy });
+    expect(await sellerListed()).toMatchObject({ accept_by: acceptBy, ready_by: readyBy });
+
+    // The deadlines are the seller's: the buyer's replies are unchanged.
+    const buyerView = (await api('GET', `/api/v1/orders/${id}`, b.auth)).json();
+    expect(buyerView.status).toBe('accepted');
+    expect(buyerView).not.toHaveProperty('accept_by');
+    expect(buyerView).not.toHaveProperty('ready_by');
   });
 
   it('a seller rejection needs a reason, refunds in full and counts against the seller', async () => {

@@ -56,6 +56,16 @@ const orderSchema = z
       .string()
       .nullable()
       .describe('The delivery promised at checkout (zones); null when quoted flat'),
+    accept_by: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('Sellers only: accept before this time or the order is cancelled; null until paid'),
+    ready_by: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('Sellers only: have it ready for pickup before this time; null until accepted'),
   })
   .meta({ id: 'Order' });
 
@@ -137,6 +147,10 @@ const toOrder = (o: Order, viewerRole: ActorRole) => ({
   dispute_window_ends_at: toDarTimeOrNull(o.disputeWindowEndsAt),
   completed_at: toDarTimeOrNull(o.completedAt),
   promised_by: toDarTimeOrNull(o.promisedBy),
+  // The seller's own deadlines (the no-show timers): other viewers' replies are left as they were.
+  ...(viewerRole === 'seller'
+    ? { accept_by: toDarTimeOrNull(o.acceptBy), ready_by: toDarTimeOrNull(o.readyBy) }
+    : {}),
 });
 
 /** Who brings the parcel, shown to the buyer once it has been collected. */

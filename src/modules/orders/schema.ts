@@ -79,6 +79,10 @@ export const orders = pgTable(
     promisedBy: tz('promised_by'),
     /** set at delivery for promised orders: was the promise kept */
     deliveredLate: boolean('delivered_late'),
+    /** the seller must accept by then or the order is cancelled (set on payment; the timer's own runAt) */
+    acceptBy: tz('accept_by'),
+    /** the seller must have it ready by then (set on acceptance; the timer's own runAt) */
+    readyBy: tz('ready_by'),
   },
   (t) => [
     index('orders_buyer_idx').on(t.buyerId, t.createdAt),

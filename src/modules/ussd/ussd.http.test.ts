@@ -147,6 +147,8 @@ async function recordsOf(orderId: string) {
     'delivered_at',
     'dispute_window_ends_at',
     'completed_at',
+    'accept_by',
+    'ready_by',
     'opened_at',
   ];
   const events = await rowsOf(
