@@ -169,6 +169,11 @@ export function createJobService(deps: {
       let stopped = false;
       let timer: NodeJS.Timeout | undefined;
       let running: Promise<void> = Promise.resolve();
+      const schedule = () => {
+        timer = setTimeout(() => {
+          running = tick();
+        }, intervalMs);
+      };
       const tick = async () => {
         if (stopped) return;
         try {
@@ -177,9 +182,9 @@ export function createJobService(deps: {
         } catch (err) {
           log.error({ err: (err as Error).message }, 'worker tick failed');
         }
-        if (!stopped) timer = setTimeout(() => void (running = tick()), intervalMs);
+        if (!stopped) schedule();
       };
-      timer = setTimeout(() => void (running = tick()), intervalMs);
+      schedule();
       // Resolves once the work in hand is finished, so a shutdown closes the pool under no job.
       return async () => {
         stopped = true;
