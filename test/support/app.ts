@@ -97,26 +97,34 @@ export async function createTestApp(
       if (!opts.handle) await handle.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
-    async login(phone) {
-      const req = await app.inject({ method: 'POST', url: '/api/v1/auth/otp/request', payload: { phone } });
-      if (req.statusCode !== 202) throw new Error(`otp request failed: ${req.statusCode} ${req.body}`);
-      const e164 = sms.sent.at(-1)!.to;
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/otp/verify',
-        payload: { phone, code: sms.lastCode(e164) },
-      });
-      if (res.statusCode !== 200) throw new Error(`otp verify failed: ${res.statusCode} ${res.body}`);
-      const body = res.json();
-      // Later logins of the same phone must not trip the resend cooldown.
-      clock.advanceSeconds(61);
-      return { token: body.token, userId: body.user.id, auth: { authorization: `Bearer ${body.token}` } };
+    login(phone) {
+      // One sign-in at a time: each advances the shared clock past the resend cooldown, which would
+      // expire a concurrent caller's code, and reads the newest SMS, which could be another's.
+      const run = signIns.then(() => signIn(phone));
+      signIns = run.catch(() => undefined);
+      return run;
     },
     async loginAdmin(phone = '+255754000001') {
       await app.services.identity.governance.createAdmin(phone);
       return t.login(phone);
     },
   };
+  let signIns: Promise<unknown> = Promise.resolve();
+  async function signIn(phone: string) {
+    const req = await app.inject({ method: 'POST', url: '/api/v1/auth/otp/request', payload: { phone } });
+    if (req.statusCode !== 202) throw new Error(`otp request failed: ${req.statusCode} ${req.body}`);
+    const e164 = sms.sent.at(-1)!.to;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/otp/verify',
+      payload: { phone, code: sms.lastCode(e164) },
+    });
+    if (res.statusCode !== 200) throw new Error(`otp verify failed: ${res.statusCode} ${res.body}`);
+    const body = res.json();
+    // Later logins of the same phone must not trip the resend cooldown.
+    clock.advanceSeconds(61);
+    return { token: body.token, userId: body.user.id, auth: { authorization: `Bearer ${body.token}` } };
+  }
   return t;
 }
 
