@@ -1,3 +1,4 @@
+import { JOB_DEFINITIONS } from '../src/composition/jobs.js';
 import type { Database } from '../src/db/client.js';
 import { activeAdminIds, contactsOf, userIdByPhone } from '../src/modules/identity/index.js';
 import { createJobService } from '../src/modules/jobs/index.js';
@@ -5,6 +6,7 @@ import {
   createAfricasTalkingSms,
   createNotificationsModule,
   createWhatsAppCloud,
+  notificationJobs,
 } from '../src/modules/notifications/index.js';
 import { systemClock } from '../src/shared/clock.js';
 import { randomIds } from '../src/shared/ids.js';
@@ -30,7 +32,7 @@ export function buildNotifications(db: Database, providers: { atBaseUrl: string;
     db,
     clock: systemClock,
     ids: randomIds,
-    jobs,
+    jobs: jobs.queue(notificationJobs),
     sms: createAfricasTalkingSms({
       baseUrl: providers.atBaseUrl,
       username: BENCH_PROVIDERS.atUsername,
@@ -57,6 +59,6 @@ export function buildNotifications(db: Database, providers: { atBaseUrl: string;
     },
     people: { contactsOf, activeAdminIds, userIdByPhone },
   });
-  for (const [kind, handler] of Object.entries(notifications.jobHandlers)) jobs.handle(kind, handler);
+  jobs.register(JOB_DEFINITIONS, notifications.jobHandlers);
   return { jobs, notifications };
 }

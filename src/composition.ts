@@ -3,9 +3,10 @@
 // (registers the job handlers) and the CLI all compose the same way.
 import { resolve } from 'node:path';
 import { disabledAccountsPort } from './composition/disabled-accounts.js';
+import { registerJobHandlers } from './composition/jobs.js';
 import { latePort } from './composition/late.js';
 import { wireNotifications } from './composition/notifications.js';
-import { orderSettings, paymentsSettings } from './composition/settings.js';
+import { identitySettings, orderSettings, paymentsSettings, riderSettings } from './composition/settings.js';
 import { wireUssd } from './composition/ussd.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
@@ -15,6 +16,7 @@ import { type CatalogModule, createCatalogModule } from './modules/catalog/index
 import {
   createIdentityModule,
   type IdentityModule,
+  identityJobs,
   identitySchedules,
   requireMobile,
 } from './modules/identity/index.js';
@@ -32,16 +34,22 @@ import {
   smsFromEnv,
   type WhatsAppSender,
 } from './modules/notifications/index.js';
-import { createOrdersModule, type OrdersModule, riderOrdersAdapter } from './modules/orders/index.js';
+import {
+  createOrdersModule,
+  type OrdersModule,
+  orderJobs,
+  riderOrdersAdapter,
+} from './modules/orders/index.js';
 import {
   createPaymentsModule,
   type PaymentProvider,
   type PaymentsModule,
   type ProviderCallRecorder,
+  paymentJobs,
   providerFromEnv,
 } from './modules/payments/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
-import { createRidersModule, type RidersModule, riderSchedules } from './modules/riders/index.js';
+import { createRidersModule, type RidersModule, riderJobs } from './modules/riders/index.js';
 import type { UssdModule } from './modules/ussd/index.js';
 import {
   createZonesModule,
@@ -49,7 +57,6 @@ import {
   type ZonesModule,
   zoneDeliveryQuoter,
 } from './modules/zones/index.js';
-import { notificationsPending } from './notifications-pending.js';
 import { reconcileLedger } from './reconcile.js';
 import type { Clock } from './shared/clock.js';
 import type { IdGenerator } from './shared/ids.js';
@@ -116,15 +123,7 @@ export function compose(deps: ComposeDeps): Services {
     audit,
     media,
     log,
-    settings: {
-      otpSecret: config.OTP_HASH_SECRET,
-      otpTtlSeconds: config.OTP_TTL_SECONDS,
-      otpMaxAttempts: config.OTP_MAX_ATTEMPTS,
-      resendCooldownSeconds: config.OTP_RESEND_COOLDOWN_SECONDS,
-      maxPerHour: config.OTP_MAX_PER_HOUR,
-      sessionTtlDays: config.SESSION_TTL_DAYS,
-      otpIpMaxPerHour: config.OTP_IP_MAX_PER_HOUR,
-    },
+    settings: identitySettings(config),
   });
   const catalog = createCatalogModule({
     db,
@@ -199,7 +198,7 @@ export function compose(deps: ComposeDeps): Services {
     clock,
     ids,
     audit,
-    jobs,
+    jobs: jobs.queue(orderJobs),
     ledger,
     cart: cart.service,
     stock: catalog.stock,
@@ -221,14 +220,9 @@ export function compose(deps: ComposeDeps): Services {
     clock,
     ids,
     audit,
-    jobs,
+    jobs: jobs.queue(riderJobs),
     zones: zones.service,
-    settings: {
-      offerTtlSeconds: config.RIDER_OFFER_SECONDS,
-      maxOfferAttempts: config.RIDER_MAX_OFFERS,
-      staleAfterSeconds: config.RIDER_STALE_SECONDS,
-      pickupMinutes: config.RIDER_PICKUP_MINUTES,
-    },
+    settings: riderSettings(config),
     grantRiderRole: async (userId, tx) => {
       await identity.grantRole(userId, 'rider', tx);
     },
@@ -253,7 +247,7 @@ export function compose(deps: ComposeDeps): Services {
     clock,
     ids,
     audit,
-    jobs,
+    jobs: jobs.queue(paymentJobs),
     ledger,
     settings: paymentsSettings(config),
     checkouts: { find: orders.service.findCheckout, markPaid: orders.service.markPaid },
@@ -267,10 +261,17 @@ export function compose(deps: ComposeDeps): Services {
   paymentsForOrders.bind({ pushInFlight: payments.service.pushInFlight });
 
   disabledAccounts.bind(riders.service, orders.service);
-  for (const [kind, handler] of Object.entries(riders.jobHandlers)) jobs.handle(kind, handler);
-  const riderHousekeeping = riderSchedules({ jobs, db, clock }, riders.service);
-  const identityHousekeeping = identitySchedules({ jobs, db, clock }, identity.auth);
-  notificationsPending(jobs, log);
+  const identityHousekeeping = identitySchedules(
+    { jobs: jobs.queue(identityJobs), db, clock },
+    identity.auth,
+  );
+  registerJobHandlers(jobs, [
+    orders.jobHandlers,
+    payments.jobHandlers,
+    riders.jobHandlers,
+    notifications.jobHandlers,
+    identityHousekeeping.jobHandlers,
+  ]);
   const ussd = wireUssd({ db, config, clock, log, orders, identity, notifications, sms });
 
   return {
@@ -290,7 +291,7 @@ export function compose(deps: ComposeDeps): Services {
     notifications,
     startSchedules: async () => {
       await payments.startSchedules();
-      await riderHousekeeping.start();
+      await riders.startSchedules();
       await identityHousekeeping.start();
     },
   };

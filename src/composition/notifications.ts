@@ -8,6 +8,7 @@ import {
   createConsoleWhatsApp,
   createNotificationsModule,
   createWhatsAppCloud,
+  notificationJobs,
   parseQuietHours,
   type SmsSender,
   type WhatsAppSender,
@@ -30,7 +31,7 @@ function whatsappFromConfig(config: Config, log: Log): WhatsAppSender | null {
   });
 }
 
-/** Producers call `notifications.service.notify(tx, event)`; its job handlers are registered on `jobs`. */
+/** Producers call `notifications.service.notify(tx, event)`; the composition registers its job handlers. */
 export function wireNotifications(deps: {
   db: Database;
   config: Config;
@@ -49,7 +50,7 @@ export function wireNotifications(deps: {
     db: deps.db,
     clock: deps.clock,
     ids: deps.ids,
-    jobs: deps.jobs,
+    jobs: deps.jobs.queue(notificationJobs),
     sms: deps.sms,
     whatsapp,
     log: deps.log,
@@ -67,6 +68,5 @@ export function wireNotifications(deps: {
       whatsappVerifyToken: config.WHATSAPP_VERIFY_TOKEN ?? null,
     },
   });
-  for (const [kind, handler] of Object.entries(notifications.jobHandlers)) deps.jobs.handle(kind, handler);
   return notifications;
 }

@@ -4,6 +4,25 @@ import type { Config } from '../config.js';
 import type { OrderSettings } from '../modules/orders/index.js';
 import { type PaymentsSettings, publicBaseUrl } from '../modules/payments/index.js';
 
+/** identity's sign-in and session settings (createIdentityModule's `settings`) */
+export const identitySettings = (config: Config) => ({
+  otpSecret: config.OTP_HASH_SECRET,
+  otpTtlSeconds: config.OTP_TTL_SECONDS,
+  otpMaxAttempts: config.OTP_MAX_ATTEMPTS,
+  resendCooldownSeconds: config.OTP_RESEND_COOLDOWN_SECONDS,
+  maxPerHour: config.OTP_MAX_PER_HOUR,
+  sessionTtlDays: config.SESSION_TTL_DAYS,
+  otpIpMaxPerHour: config.OTP_IP_MAX_PER_HOUR,
+});
+
+/** the riders' offer, staleness and pickup settings */
+export const riderSettings = (config: Config) => ({
+  offerTtlSeconds: config.RIDER_OFFER_SECONDS,
+  maxOfferAttempts: config.RIDER_MAX_OFFERS,
+  staleAfterSeconds: config.RIDER_STALE_SECONDS,
+  pickupMinutes: config.RIDER_PICKUP_MINUTES,
+});
+
 export function orderSettings(config: Config): OrderSettings {
   return {
     checkoutTtlMinutes: config.CHECKOUT_TTL_MINUTES,

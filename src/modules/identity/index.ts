@@ -17,7 +17,7 @@ export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
 export { activeAdminIds, type Contact, contactsOf, userIdByPhone } from './contacts.js';
 export type { AccountDisabledPort } from './governance-service.js';
-export { identitySchedules, OTP_PURGE_KIND } from './housekeeping.js';
+export { type IdentityJobs, identityJobs, identitySchedules } from './housekeeping.js';
 export type { Role } from './model.js';
 
 import type { Role } from './model.js';

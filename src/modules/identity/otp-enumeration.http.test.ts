@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TestApp } from '../../../test/support/app.js';
 import type { Database, DatabaseHandle } from '../../db/client.js';
-import { OTP_PURGE_KIND } from './index.js';
+
 import { otpChallenges } from './schema.js';
 
 // Count the hashing and comparing done per request, without changing what they return.
@@ -161,7 +161,7 @@ describe('spent and expired codes are purged by a job', () => {
     expect(await phonesLeft(used, expired)).toEqual([]);
 
     const { jobs } = await import('../jobs/schema.js');
-    const purges = await handle.db.select().from(jobs).where(eq(jobs.kind, OTP_PURGE_KIND));
+    const purges = await handle.db.select().from(jobs).where(eq(jobs.kind, 'identity.purge_spent_codes'));
     expect(purges.filter((j) => j.status === 'done').length).toBeGreaterThanOrEqual(1);
     const next = purges.filter((j) => j.status === 'pending');
     expect(next).toHaveLength(1);

@@ -1,2 +1,13 @@
 // Background work: the transactional outbox and timers, claimed by workers with SKIP LOCKED.
-export { backoffMs, createJobService, type Job, type JobHandler, type JobService } from './service.js';
+// Kinds are declared by the module that sends them (`defineJobs`), see define.ts for the naming.
+export {
+  BadJobPayload,
+  defineJobs,
+  type JobDefinitions,
+  type JobHandlerOf,
+  type JobHandlers,
+  type JobOf,
+  type JobQueue,
+  type MessageHandlers,
+} from './define.js';
+export { backoffMs, createJobService, type Job, type JobService } from './service.js';

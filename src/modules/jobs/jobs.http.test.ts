@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
 import { onPostgres } from '../../../test/support/db.js';
-import { createJobService } from './service.js';
+import { BadJobPayload, defineJobs } from './define.js';
+import { createJobService, type Job, type JobService } from './service.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -20,11 +22,15 @@ const worker = (leaseMs?: number) =>
     ...(leaseMs ? { leaseMs } : {}),
   });
 
+/** A test kind with any payload, its handler given the raw job (these tests are about the queue). */
+const handle = (w: JobService, kind: string, fn: (job: Job) => Promise<unknown>) =>
+  w.register({ [kind]: z.record(z.string(), z.unknown()) }, { [kind]: (_p: unknown, job: Job) => fn(job) });
+
 describe('jobs', () => {
   it('runs a job when it is due, not before, and only once', async () => {
     const w = worker();
     const seen: string[] = [];
-    w.handle('test.once', async (job) => {
+    handle(w, 'test.once', async (job) => {
       seen.push(String(job.payload.n));
     });
     await t.handle.db.transaction((tx) =>
@@ -44,7 +50,7 @@ describe('jobs', () => {
   it('a dedupe key writes one job however often it is enqueued', async () => {
     const w = worker();
     let runs = 0;
-    w.handle('test.dedupe', async () => {
+    handle(w, 'test.dedupe', async () => {
       runs++;
     });
     for (let i = 0; i < 3; i++)
@@ -58,7 +64,7 @@ describe('jobs', () => {
   it('a job enqueued in a transaction that rolls back never runs', async () => {
     const w = worker();
     let runs = 0;
-    w.handle('test.rollback', async () => {
+    handle(w, 'test.rollback', async () => {
       runs++;
     });
     await t.handle.db
@@ -74,7 +80,7 @@ describe('jobs', () => {
   it('a failing job is retried with backoff and marked failed after its last attempt', async () => {
     const w = worker();
     let runs = 0;
-    w.handle('test.fail', async () => {
+    handle(w, 'test.fail', async () => {
       runs++;
       throw new Error('provider down');
     });
@@ -95,7 +101,7 @@ describe('jobs', () => {
 
   it('a claim of a worker that died is swept back and run by another', async () => {
     const dead = worker(1000);
-    dead.handle('test.sweep', async () => {
+    handle(dead, 'test.sweep', async () => {
       throw new Error('never reached');
     });
     await t.handle.db.transaction((tx) =>
@@ -109,7 +115,7 @@ describe('jobs', () => {
     );
     const alive = worker();
     let runs = 0;
-    alive.handle('test.sweep', async () => {
+    handle(alive, 'test.sweep', async () => {
       runs++;
     });
     expect(await alive.sweep()).toBe(1);
@@ -128,7 +134,7 @@ describe.runIf(onPostgres)('several workers (PostgreSQL)', () => {
     const counts = new Map<string, number>();
     const workers = Array.from({ length: 4 }, () => {
       const w = worker();
-      w.handle('test.parallel', async (job) => {
+      handle(w, 'test.parallel', async (job) => {
         counts.set(String(job.payload.n), (counts.get(String(job.payload.n)) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, 1));
       });
@@ -153,7 +159,7 @@ describe('stopping the job loop', () => {
       started = ok;
     });
     const runs: number[] = [];
-    w.handle('test.slow-stop', async (job) => {
+    handle(w, 'test.slow-stop', async (job) => {
       runs.push(Number(job.payload.n));
       started();
       await new Promise<void>((ok) => {
@@ -177,5 +183,80 @@ describe('stopping the job loop', () => {
     await t.handle.db.transaction((tx) => w.enqueue(tx, { kind: 'test.slow-stop', payload: { n: 2 } }));
     await new Promise((r) => setTimeout(r, 100));
     expect(runs).toEqual([1]);
+  });
+});
+
+describe('typed jobs', () => {
+  const defs = defineJobs({
+    'typed.ping': z.object({ orderId: z.string().min(1), n: z.number().int() }),
+    'typed.other': z.object({}),
+  });
+
+  it('a handler gets the payload its schema parsed', async () => {
+    const w = worker();
+    const seen: Array<{ orderId: string; n: number }> = [];
+    w.register(defs, { 'typed.ping': async (p) => seen.push(p) });
+    const q = w.queue(defs);
+    await t.handle.db.transaction((tx) =>
+      q.enqueue(tx, { kind: 'typed.ping', payload: { orderId: 'o1', n: 2 } }),
+    );
+    await w.drain();
+    expect(seen).toEqual([{ orderId: 'o1', n: 2 }]);
+  });
+
+  it('a payload its schema refuses fails the job at once, with the field named, never a cast', async () => {
+    const w = worker();
+    let runs = 0;
+    w.register(defs, { 'typed.ping': async () => runs++ });
+    // Written past the types (an old row, a hand-made insert): the raw service writes anything.
+    await t.handle.db.transaction((tx) =>
+      w.enqueue(tx, { kind: 'typed.ping', payload: { n: 'two' }, dedupeKey: 'typed-bad', maxAttempts: 5 }),
+    );
+    await w.drain();
+    expect(runs).toBe(0);
+    const r = await t.handle.db.execute(
+      sql`select status, attempts, last_error from jobs where dedupe_key = 'typed-bad'`,
+    );
+    const row = (r as unknown as { rows: Array<{ status: string; attempts: number; last_error: string }> })
+      .rows[0]!;
+    expect(row.status).toBe('failed');
+    expect(row.attempts).toBe(1);
+    expect(row.last_error).toMatch(/typed\.ping/);
+    expect(row.last_error).toMatch(/orderId/);
+    expect(row.last_error).toMatch(/n:/);
+  });
+
+  it('the queue refuses a bad payload or an undeclared kind before anything is written', async () => {
+    const w = worker();
+    const q = w.queue(defs);
+    await expect(
+      t.handle.db.transaction((tx) =>
+        // @ts-expect-error n must be a number: a wrong payload does not compile
+        q.enqueue(tx, { kind: 'typed.ping', payload: { orderId: 'o2', n: 'x' }, dedupeKey: 'typed-q1' }),
+      ),
+    ).rejects.toBeInstanceOf(BadJobPayload);
+    await expect(
+      t.handle.db.transaction((tx) =>
+        // @ts-expect-error a kind this module did not declare does not compile
+        q.enqueue(tx, { kind: 'typed.unknown', payload: {}, dedupeKey: 'typed-q2' }),
+      ),
+    ).rejects.toThrow(/no such kind/);
+    const r = await t.handle.db.execute(
+      sql`select count(*)::int as n from jobs where dedupe_key like 'typed-q%'`,
+    );
+    expect((r as unknown as { rows: Array<{ n: number }> }).rows[0]!.n).toBe(0);
+  });
+
+  it('a kind has one handler, and a handler needs a declared kind', () => {
+    const w = worker();
+    w.register(defs, { 'typed.ping': async () => {} });
+    expect(() => w.register(defs, { 'typed.ping': async () => {} })).toThrow(/two handlers/);
+    expect(() =>
+      // @ts-expect-error a handler for a kind nobody declared does not compile
+      w.register(defs, { 'typed.nobody': async () => {} }),
+    ).toThrow(/nothing declares/);
+    expect(() => defineJobs({ 'Bad Kind': z.object({}) })).toThrow(/snake_case/);
+    expect(w.registry().handled).toEqual(['typed.ping']);
+    expect(w.registry().declared).toEqual(['typed.other', 'typed.ping']);
   });
 });

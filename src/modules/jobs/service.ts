@@ -4,9 +4,17 @@ import type { BatchPart } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
+import {
+  BadJobPayload,
+  type Job,
+  type JobDefinitions,
+  type JobHandlers,
+  type JobQueue,
+  parsePayload,
+} from './define.js';
 import { jobs } from './schema.js';
 
-export type Job = typeof jobs.$inferSelect;
+export type { Job } from './define.js';
 
 export interface NewJob {
   kind: string;
@@ -17,7 +25,7 @@ export interface NewJob {
 }
 
 /** A job handler must be idempotent: a job may run again after a crash between its effect and its completion. */
-export type JobHandler = (job: Job) => Promise<void>;
+type RawHandler = (job: Job) => Promise<unknown>;
 
 interface Logger {
   info(obj: object, msg: string): void;
@@ -36,7 +44,20 @@ export function createJobService(deps: {
 }) {
   const { db, clock, ids, log } = deps;
   const leaseMs = deps.leaseMs ?? 60_000;
-  const handlers = new Map<string, JobHandler>();
+  const handlers = new Map<string, RawHandler>();
+  /** every kind some module declared to this service, with its payload schema */
+  const declared: JobDefinitions = {};
+  const declare = (definitions: JobDefinitions) => {
+    for (const [kind, schema] of Object.entries(definitions)) {
+      if (declared[kind] && declared[kind] !== schema) throw new Error(`job kind ${kind} is declared twice`);
+      declared[kind] = schema;
+    }
+  };
+  const checked = (list: NewJob[]) => {
+    // The types already refuse a wrong payload; this catches a cast, before the transaction commits.
+    for (const j of list) parsePayload(declared, j.kind, j.payload);
+    return list;
+  };
   const rowOf = (job: NewJob): typeof jobs.$inferInsert => ({
     id: ids.newId(),
     kind: job.kind,
@@ -50,9 +71,35 @@ export function createJobService(deps: {
   });
 
   return {
-    /** Register the handler for a kind; only kinds with a handler are claimed by this process. */
-    handle(kind: string, handler: JobHandler) {
-      handlers.set(kind, handler);
+    /**
+     * Register the handlers of the kinds a module acts on. Each payload is parsed by its kind's
+     * schema before the handler sees it; only kinds with a handler are claimed by this process, and
+     * a kind has one handler.
+     */
+    register<D extends JobDefinitions>(definitions: D, map: JobHandlers<D>) {
+      declare(definitions);
+      for (const [kind, handler] of Object.entries(map) as [
+        string,
+        (p: unknown, j: Job) => Promise<unknown>,
+      ][]) {
+        if (!definitions[kind]) throw new Error(`a handler for job kind ${kind}, which nothing declares`);
+        if (handlers.has(kind)) throw new Error(`job kind ${kind} has two handlers`);
+        handlers.set(kind, (job) => handler(parsePayload(definitions, kind, job.payload), job));
+      }
+    },
+
+    /** The queue a sending module is given: only its declared kinds, each with its payload's type. */
+    queue<D extends JobDefinitions>(definitions: D): JobQueue<D> {
+      declare(definitions);
+      return {
+        enqueue: (tx, ...list) => this.enqueue(tx, ...checked(list as NewJob[])),
+        draft: (...list) => this.draft(...checked(list as NewJob[])),
+      };
+    },
+
+    /** The kinds this process runs and the kinds declared to it (the registry test compares them). */
+    registry() {
+      return { handled: [...handlers.keys()].sort(), declared: Object.keys(declared).sort() };
     },
 
     /** Write jobs inside the caller's transaction, in one statement. A dedupe key already taken is skipped. */
@@ -131,7 +178,7 @@ export function createJobService(deps: {
           done++;
         } catch (err) {
           failed++;
-          const final = job.attempts >= job.maxAttempts;
+          const final = job.attempts >= job.maxAttempts || err instanceof BadJobPayload;
           log.error(
             { jobId: job.id, kind: job.kind, attempt: job.attempts, err: (err as Error).message },
             final ? 'job failed for good' : 'job failed; will retry',

@@ -231,7 +231,7 @@ describe('WhatsApp first, SMS as the fallback, proven by delivery reports', () =
     expect(await fakeWa.deliver([{ wamid: waRow.providerMessageId!, status: 'sent' }])).toEqual([200]);
     clock.advanceSeconds(301);
     await drain();
-    await app.services.notifications.jobHandlers['notification.failover_check']!({
+    await app.services.notifications.jobHandlers['notifications.check_failover']({ message_id: waRow.id }, {
       payload: { message_id: waRow.id },
     } as never); // a second check (retried job) adds nothing
     await drain();

@@ -1,14 +1,14 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
-import type { Job, JobHandler, JobService } from '../jobs/index.js';
+import type { JobHandlerOf, JobHandlers } from '../jobs/index.js';
 import { type TemplateKey, whatsappTemplate } from './catalogue.js';
+import type { NotificationJobQueue, NotificationJobs } from './jobs.js';
 import type { PeoplePort } from './ports.js';
 import { fromAtReport, fromWhatsAppStatus } from './rules.js';
 import { notificationMessages as m, notificationPreferences as prefsTable } from './schema.js';
-import { dedupeKeyOf, FAILOVER_JOB, type NotificationSettings, SEND_JOB } from './service.js';
+import { dedupeKeyOf, type NotificationSettings } from './service.js';
 import { SmsError, type SmsReceipt, type SmsSender } from './sms.js';
 import { appendHistory, findMessage, type MessageRow, moveForward, preferenceOf } from './store.js';
 import type { WhatsAppSender } from './whatsapp.js';
@@ -22,7 +22,7 @@ export interface DispatchDeps {
   db: Database;
   clock: Clock;
   ids: IdGenerator;
-  jobs: Pick<JobService, 'enqueue'>;
+  jobs: NotificationJobQueue;
   sms: SmsSender;
   whatsapp: WhatsAppSender | null;
   settings: NotificationSettings;
@@ -31,7 +31,6 @@ export interface DispatchDeps {
 }
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
-const payloadSchema = z.object({ message_id: z.uuid() });
 
 /**
  * Sending and what comes back: the job handlers the worker registers, and the recording of delivery
@@ -78,9 +77,9 @@ export function createDispatcher(deps: DispatchDeps) {
         .returning({ id: m.id });
       if (!twin) return;
       await jobs.enqueue(tx, {
-        kind: SEND_JOB,
+        kind: 'notifications.send',
         payload: { message_id: twin.id },
-        dedupeKey: `${SEND_JOB}:${twin.id}`,
+        dedupeKey: `notification.send:${twin.id}`,
         maxAttempts: settings.maxAttempts,
       });
       log.info({ messageId: msg.id, smsId: twin.id, why }, 'notification failed over to SMS');
@@ -108,13 +107,8 @@ export function createDispatcher(deps: DispatchDeps) {
    * took it, so it is marked failed (OUTCOME_UNKNOWN) rather than sent twice; critical WhatsApp
    * messages then still reach the person by SMS.
    */
-  const send: JobHandler = async (job: Job) => {
-    const parsed = payloadSchema.safeParse(job.payload);
-    if (!parsed.success) {
-      log.warn({ jobId: job.id }, 'notification.send with a malformed payload; dropped');
-      return;
-    }
-    const id = parsed.data.message_id;
+  const send: JobHandlerOf<NotificationJobs, 'notifications.send'> = async (payload, job) => {
+    const id = payload.message_id;
     const now = clock.now();
     const [msg] = await db
       .update(m)
@@ -176,16 +170,17 @@ export function createDispatcher(deps: DispatchDeps) {
   };
 
   /** A critical WhatsApp message not delivered (or read) by now goes by SMS as well. */
-  const failoverCheck: JobHandler = async (job: Job) => {
-    const parsed = payloadSchema.safeParse(job.payload);
-    if (!parsed.success) return;
-    const msg = await findMessage(db, parsed.data.message_id);
+  const failoverCheck: JobHandlerOf<NotificationJobs, 'notifications.check_failover'> = async (payload) => {
+    const msg = await findMessage(db, payload.message_id);
     if (!msg || msg.status === 'delivered' || msg.status === 'read') return;
     await failover(msg, `not delivered within ${settings.failoverSeconds} s`);
   };
 
   return {
-    jobHandlers: { [SEND_JOB]: send, [FAILOVER_JOB]: failoverCheck } as Record<string, JobHandler>,
+    jobHandlers: {
+      'notifications.send': send,
+      'notifications.check_failover': failoverCheck,
+    } satisfies JobHandlers<NotificationJobs>,
 
     /** An Africa's Talking delivery report: idempotent, forward only. Unknown ids change nothing. */
     async recordSmsReport(r: { id: string; status: string; failureReason?: string | undefined }) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TemplateKey } from './catalogue.js';
+import { formatBasisPoints } from './format.js';
 import type { PlaceholderValue } from './render.js';
 import { maskPhone, orderRef } from './rules.js';
 
@@ -216,7 +217,7 @@ export function deliveriesOf(e: Parsed): Delivery[] {
       return [
         withOrder('admins', 'ops.provider_failing', {
           provider: e.provider,
-          rate: `${(e.rate_bp / 100).toFixed(1)}%`,
+          rate: formatBasisPoints(e.rate_bp),
         }),
       ];
     case 'promotion.announced':

@@ -16,6 +16,17 @@ export function formatTzs(minor: number): string {
   return `TZS ${sign}${whole}${cents ? `.${String(cents).padStart(2, '0')}` : ''}`;
 }
 
+/**
+ * Basis points as a percentage with one decimal, rounded half up, in integers only (no float
+ * formatting): 1,234 bp → `12.3%`, 5 bp → `0.1%`, 10,000 bp → `100.0%`.
+ */
+export function formatBasisPoints(bp: number): string {
+  if (!Number.isSafeInteger(bp) || bp < 0)
+    throw new RangeError(`basis points must be a whole number ≥ 0: ${bp}`);
+  const tenths = Math.floor((bp + 5) / 10);
+  return `${Math.floor(tenths / 10)}.${tenths % 10}%`;
+}
+
 /** `14:30 04/12/2026`, the wall clock in Dar es Salaam: what a reader there expects to see. */
 export function formatDarTime(at: Date): string {
   const d = new Date(at.getTime() + EAT_OFFSET_MS);

@@ -2,9 +2,11 @@
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
-import type { JobService } from '../jobs/index.js';
+import type { JobHandlers, MessageHandlers } from '../jobs/index.js';
 import { createNotificationAdmin } from './admin.js';
+import { type ConsumedMessages, consumerHandlers } from './consumers.js';
 import { createDispatcher } from './dispatch.js';
+import type { NotificationJobQueue, NotificationJobs } from './jobs.js';
 import type { PeoplePort } from './ports.js';
 import {
   adminNotificationRoutes,
@@ -20,11 +22,12 @@ export { type AfricasTalkingConfig, createAfricasTalkingSms } from './africastal
 export { CATALOGUE, TEMPLATE_KEYS, type TemplateKey } from './catalogue.js';
 export { createConsoleSms } from './console-sms.js';
 export { type NotificationEvent, type NotificationEventType, notificationEventSchema } from './events.js';
+export { type NotificationJobs, notificationJobs } from './jobs.js';
 export type { PeoplePort } from './ports.js';
 export { whatsappSignature } from './routes.js';
 export { parseQuietHours } from './rules.js';
 export { LANGUAGES, type Language } from './schema.js';
-export { FAILOVER_JOB, type NotificationSettings, SEND_JOB } from './service.js';
+export type { NotificationSettings } from './service.js';
 export { ChannelError, SmsError, type SmsReceipt, type SmsSender } from './sms.js';
 export { type SmsEnv, smsFromEnv } from './sms-choice.js';
 export {
@@ -38,7 +41,8 @@ export function createNotificationsModule(deps: {
   db: Database;
   clock: Clock;
   ids: IdGenerator;
-  jobs: Pick<JobService, 'enqueue'>;
+  /** the notifications module's own job kinds only (jobs.ts) */
+  jobs: NotificationJobQueue;
   sms: SmsSender;
   /** null: WhatsApp is off and everyone gets SMS */
   whatsapp: WhatsAppSender | null;
@@ -66,8 +70,11 @@ export function createNotificationsModule(deps: {
     /** `notify(tx, event)` for producers, plus language and preferences (USSD sets the language too). */
     service,
     dispatcher,
-    /** The worker registers these: `for (const [kind, h] of Object.entries(jobHandlers)) jobs.handle(kind, h)`. */
-    jobHandlers: dispatcher.jobHandlers,
+    /** its own sends and failover checks, and the other modules' messages people must hear of */
+    jobHandlers: {
+      ...dispatcher.jobHandlers,
+      ...consumerHandlers({ db: deps.db, notify: service.notify }),
+    } satisfies JobHandlers<NotificationJobs> & MessageHandlers<ConsumedMessages>,
   };
 }
 

@@ -55,7 +55,7 @@ describe('notify(tx, event)', () => {
     expect(sellerSms.body).toContain('TZS 12,500');
     expect(sellerSms.critical).toBe(true);
     expect(sellerSms.address).toBe(seller.phone);
-    const sendJobs = await db().select().from(jobsTable).where(eq(jobsTable.kind, 'notification.send'));
+    const sendJobs = await db().select().from(jobsTable).where(eq(jobsTable.kind, 'notifications.send'));
     expect(
       sendJobs.filter((j) => rows.some((r) => r.id === (j.payload as { message_id: string }).message_id)),
     ).toHaveLength(2);
@@ -71,8 +71,8 @@ describe('notify(tx, event)', () => {
     expect(sent.map((s) => s.to).sort()).toEqual([buyer.phone, seller.phone].sort());
     // The same job again (a worker died after the call, the sweeper handed it out again).
     const sms = (await messagesOf(event.id)).find((r) => r.channel === 'sms')!;
-    const handler = t.app.services.notifications.jobHandlers['notification.send']!;
-    await handler({
+    const handler = t.app.services.notifications.jobHandlers['notifications.send'];
+    await handler({ message_id: sms.id }, {
       id: randomUUID(),
       payload: { message_id: sms.id },
       attempts: 2,

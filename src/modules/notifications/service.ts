@@ -4,9 +4,9 @@ import type { Clock } from '../../shared/clock.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { decodeCursor, pageOf } from '../../shared/pagination.js';
-import type { JobService } from '../jobs/index.js';
 import { CATALOGUE, type TemplateDef } from './catalogue.js';
 import { deliveriesOf, type NotificationEvent, notificationEventSchema } from './events.js';
+import type { NotificationJobQueue } from './jobs.js';
 import type { PeoplePort } from './ports.js';
 import { render } from './render.js';
 import {
@@ -40,13 +40,10 @@ export interface NotificationServiceDeps {
   db: Database;
   clock: Clock;
   ids: IdGenerator;
-  jobs: Pick<JobService, 'enqueue'>;
+  jobs: NotificationJobQueue;
   settings: NotificationSettings;
   people: PeoplePort;
 }
-
-export const SEND_JOB = 'notification.send';
-export const FAILOVER_JOB = 'notification.failover_check';
 
 export const dedupeKeyOf = (
   eventType: string,
@@ -145,19 +142,19 @@ export function createNotificationService(deps: NotificationServiceDeps) {
     await jobs.enqueue(
       tx,
       ...toSend.map((c) => ({
-        kind: SEND_JOB,
+        kind: 'notifications.send' as const,
         payload: { message_id: c.id },
         runAt: c.sendAfter,
-        dedupeKey: `${SEND_JOB}:${c.id}`,
+        dedupeKey: `notification.send:${c.id}`,
         maxAttempts: settings.maxAttempts,
       })),
       ...toSend
         .filter((c) => c.channel === 'whatsapp' && c.critical)
         .map((c) => ({
-          kind: FAILOVER_JOB,
+          kind: 'notifications.check_failover' as const,
           payload: { message_id: c.id },
           runAt: new Date(c.sendAfter.getTime() + settings.failoverSeconds * 1000),
-          dedupeKey: `${FAILOVER_JOB}:${c.id}`,
+          dedupeKey: `notification.failover_check:${c.id}`,
         })),
     );
     return { created: created.length };

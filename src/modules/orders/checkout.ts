@@ -200,12 +200,22 @@ export function createCheckout(deps: OrdersDeps) {
         },
         jobs.draft(
           {
-            kind: 'checkout.expire',
+            kind: 'orders.expire_checkout',
             payload: { checkoutId },
             runAt: expiresAt,
             dedupeKey: `checkout-expire:${checkoutId}`,
           },
-          { kind: 'notify.checkout_created', payload: { checkoutId, buyerId: q.buyerId } },
+          {
+            kind: 'checkout.created',
+            payload: {
+              checkoutId,
+              buyerId: q.buyerId,
+              amount: total,
+              payNumber: q.payerPhone,
+              expiresAt: expiresAt.toISOString(),
+            },
+            dedupeKey: `checkout.created:${checkoutId}`,
+          },
         ),
         audit.draft({
           actorUserId: q.buyerId,

@@ -25,8 +25,18 @@ export interface EffectExtra {
   deferIncentives?: string[];
 }
 
+/** What effects learn that the change's message tells (`order.status_changed`). */
+export interface ChangeNews {
+  refund?: { amount: number; phone: string | null };
+  latePoints?: number;
+  loyaltyPoints?: number;
+  /** on payment: the latest the order can be due ready (accepted at the accept-by instant) */
+  latestReadyBy?: Date;
+}
+
 /** One effect's run: the order as it was locked, and the row update it may add to (`set`). */
 export interface EffectCall {
+  news: ChangeNews;
   tx: Database;
   o: Order;
   event: OrderEvent;
@@ -67,7 +77,7 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
       .from(checkouts)
       .where(eq(checkouts.id, o.checkoutId));
     await jobs.enqueue(tx, {
-      kind: 'payments.refund',
+      kind: 'order.refund_owed',
       payload: {
         purposeKey,
         orderId: o.id,
@@ -80,6 +90,7 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
       },
       dedupeKey: `payments.${purposeKey}`,
     });
+    return { amount, phone: c?.payerPhone ?? null };
   }
 
   return {
@@ -94,13 +105,13 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
       await ledger.releaseEscrow(tx, escrowOf(o));
       set.completedAt = now;
     },
-    refund_escrow: async ({ tx, o, event }) => {
+    refund_escrow: async ({ tx, o, event, news }) => {
       const owed = await ledger.refundEscrow(tx, escrowOf(o));
-      if (owed > 0) await requestRefund(tx, o, owed, event);
+      if (owed > 0) news.refund = await requestRefund(tx, o, owed, event);
     },
-    split_escrow: async ({ tx, o, event, extra }) => {
+    split_escrow: async ({ tx, o, event, extra, news }) => {
       await ledger.splitEscrow(tx, escrowOf(o), extra.refundAmount ?? 0);
-      await requestRefund(tx, o, extra.refundAmount ?? 0, event);
+      news.refund = await requestRefund(tx, o, extra.refundAmount ?? 0, event);
     },
     restock: async ({ tx, o }) => {
       const items = (await linesOf(tx, o.id)).map((l) => ({ skuId: l.skuId, quantity: l.quantity }));
@@ -115,15 +126,19 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
       if (extra.deferIncentives) extra.deferIncentives.push(o.id);
       else await promotions.reverseBurns(tx, { checkoutId: o.checkoutId, orderIds: [o.id] });
     },
-    earn_loyalty: async ({ tx, o }) => {
-      await promotions.earn(tx, { buyerId: o.buyerId, orderId: o.id, finalAmount: o.finalAmount });
+    earn_loyalty: async ({ tx, o, news }) => {
+      news.loyaltyPoints = await promotions.earn(tx, {
+        buyerId: o.buyerId,
+        orderId: o.id,
+        finalAmount: o.finalAmount,
+      });
     },
     schedule_completion: async ({ tx, o, now, set }) => {
       const ends = new Date(now.getTime() + s.disputeWindowHours * HOUR);
       set.deliveredAt = now;
       set.disputeWindowEndsAt = ends;
       await jobs.enqueue(tx, {
-        kind: 'order.auto_complete',
+        kind: 'orders.auto_complete',
         payload: { orderId: o.id },
         runAt: ends,
         dedupeKey: `auto-complete:${o.id}`,
@@ -133,7 +148,7 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
       set.handoverCode = randomDigits(s.deliveryCodeDigits);
       if (s.ridersDeliver)
         await jobs.enqueue(tx, {
-          kind: 'logistics.assign',
+          kind: 'order.ready_for_pickup',
           payload: { order_id: o.id },
           dedupeKey: `logistics.assign:${o.id}`,
         });
@@ -145,7 +160,7 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
     update_rider_job: async ({ tx, o, to }) => {
       if (o.riderId)
         await jobs.enqueue(tx, {
-          kind: 'logistics.order_moved',
+          kind: 'order.moved_without_rider',
           payload: { order_id: o.id, rider_id: o.riderId, status: to },
           dedupeKey: `logistics.order_moved:${o.id}:${to}`,
         });
@@ -154,28 +169,31 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
       // Only a ready order can have an offer out or a rider on the way; none is collected yet.
       if (o.status === 'ready_for_pickup')
         await jobs.enqueue(tx, {
-          kind: 'logistics.order_moved',
+          kind: 'order.moved_without_rider',
           payload: { order_id: o.id, status: 'cancelled' },
           dedupeKey: `logistics.order_moved:${o.id}:cancelled`,
         });
     },
     schedule_redelivery_deadline: async ({ tx, o, now }) => {
       await jobs.enqueue(tx, {
-        kind: 'order.redelivery_deadline',
+        kind: 'orders.enforce_redelivery_deadline',
         payload: { orderId: o.id, failedAt: now.toISOString() },
         runAt: new Date(now.getTime() + s.redeliveryWindowHours * HOUR),
         dedupeKey: `redelivery-deadline:${o.id}:${now.getTime()}`,
       });
     },
-    schedule_seller_deadline: async ({ tx, o, event, now, set }) => {
+    schedule_seller_deadline: async ({ tx, o, event, now, set, news }) => {
       const ready = o.status === 'paid' && event === 'accept';
       const minutes = ready ? s.sellerReadyMinutes : s.sellerAcceptMinutes;
       const due = new Date(now.getTime() + minutes * MINUTE);
       // Kept on the order so the seller's replies show the same instant the timer fires at.
       if (ready) set.readyBy = due;
-      else set.acceptBy = due;
+      else {
+        set.acceptBy = due;
+        news.latestReadyBy = new Date(due.getTime() + s.sellerReadyMinutes * MINUTE);
+      }
       await jobs.enqueue(tx, {
-        kind: 'order.seller_deadline',
+        kind: 'orders.enforce_seller_deadline',
         payload: {
           orderId: o.id,
           expect: ready ? 'ready_for_pickup' : 'accepted',
@@ -186,7 +204,7 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
         dedupeKey: `seller-deadline:${o.id}:${ready ? 'ready' : 'accept'}`,
       });
     },
-    compensate_if_late: async ({ tx, o, now, set }) => {
+    compensate_if_late: async ({ tx, o, now, set, news }) => {
       if (o.promisedBy && now.getTime() > o.promisedBy.getTime()) {
         // The platform keeps its promise with its own money: the delivery fee back, at once,
         // and goodwill points. The seller is judged later; the buyer is not kept waiting.
@@ -206,6 +224,7 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
           reason: 'late delivery',
         });
         set.deliveredLate = true;
+        news.latePoints = s.lateDeliveryPoints;
         await audit.record(tx, {
           actorUserId: null,
           action: 'order.late_compensated',

@@ -5,15 +5,17 @@ import type { IdGenerator } from '../../shared/ids.js';
 import type { AuditService } from '../audit/index.js';
 import type { CartService } from '../cart/index.js';
 import type { StockService } from '../catalog/index.js';
-import type { JobService } from '../jobs/index.js';
+import type { JobHandlers } from '../jobs/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { MediaService } from '../media/index.js';
 import type { PromotionsService } from '../promotions/index.js';
+import type { OrderJobQueue, OrderJobs } from './jobs.js';
 import { adminOrderRoutes, orderRoutes, type RiderView } from './routes.js';
 import { createOrdersService, type OrderSettings } from './service.js';
 import { type DeliveryAddress, type DeliveryQuote, flatDelivery } from './snapshot.js';
 
 export { type BuyerOrderSummary, buyerOrderSummaries } from './buyer-summaries.js';
+export { type OrderJobs, orderJobs } from './jobs.js';
 export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
 export { type RiderOrdersAdapterDeps, riderOrdersAdapter } from './rider-adapter.js';
 export type { Order, OrderSettings, OrdersService } from './service.js';
@@ -24,7 +26,7 @@ export function createOrdersModule(deps: {
   clock: Clock;
   ids: IdGenerator;
   audit: AuditService;
-  jobs: JobService;
+  jobs: OrderJobQueue;
   ledger: LedgerService;
   cart: CartService;
   stock: StockService;
@@ -47,25 +49,19 @@ export function createOrdersModule(deps: {
 }) {
   const service = createOrdersService(deps);
   // Timers written by checkout and delivery; idempotent, safe in several workers at once.
-  deps.jobs.handle('checkout.expire', async (job) => {
-    await service.expireCheckout(String(job.payload.checkoutId));
-  });
-  deps.jobs.handle('order.redelivery_deadline', async (job) => {
-    await service.redeliveryDeadline(String(job.payload.orderId), new Date(String(job.payload.failedAt)));
-  });
-  deps.jobs.handle('order.seller_deadline', async (job) => {
-    const p = job.payload;
-    await service.sellerDeadline(
-      String(p.orderId),
-      p.expect as 'accepted' | 'ready_for_pickup',
-      typeof p.startedAt === 'string'
-        ? { startedAt: new Date(p.startedAt), minutes: Number(p.minutes) }
-        : undefined,
-    );
-  });
-  deps.jobs.handle('order.auto_complete', async (job) => {
-    await service.autoComplete(String(job.payload.orderId));
-  });
+  const jobHandlers: JobHandlers<OrderJobs> = {
+    'orders.expire_checkout': (p) => service.expireCheckout(p.checkoutId),
+    'orders.enforce_redelivery_deadline': (p) => service.redeliveryDeadline(p.orderId, new Date(p.failedAt)),
+    'orders.enforce_seller_deadline': (p) =>
+      service.sellerDeadline(
+        p.orderId,
+        p.expect,
+        p.startedAt !== undefined && p.minutes !== undefined
+          ? { startedAt: new Date(p.startedAt), minutes: p.minutes }
+          : undefined,
+      ),
+    'orders.auto_complete': (p) => service.autoComplete(p.orderId),
+  };
   const routeDeps = {
     orders: service,
     quoteDelivery: deps.quoteDelivery,
@@ -105,6 +101,8 @@ export function createOrdersModule(deps: {
   return {
     service,
     previewDelivery,
+    /** the handlers of the orders module's own timers (its messages are handled by their receivers) */
+    jobHandlers,
     routes: orderRoutes(routeDeps),
     adminRoutes: adminOrderRoutes(routeDeps),
   };

@@ -6,10 +6,10 @@ import type { IdGenerator } from '../../shared/ids.js';
 import type { AuditService } from '../audit/index.js';
 import type { CartService } from '../cart/index.js';
 import type { StockService } from '../catalog/index.js';
-import type { JobService } from '../jobs/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { MediaService } from '../media/index.js';
 import type { PromotionsService } from '../promotions/index.js';
+import type { OrderJobQueue } from './jobs.js';
 import type { ActorRole } from './model.js';
 import type { checkouts, disputes, orders } from './schema.js';
 
@@ -50,7 +50,8 @@ export interface OrdersDeps {
   clock: Clock;
   ids: IdGenerator;
   audit: AuditService;
-  jobs: JobService;
+  /** the orders module's own job kinds only (jobs.ts) */
+  jobs: OrderJobQueue;
   ledger: LedgerService;
   cart: CartService;
   stock: StockService;

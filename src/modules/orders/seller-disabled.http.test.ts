@@ -222,7 +222,7 @@ describe('a rider banned with a job not yet collected', () => {
     expect(await assignmentOf(o.orderId)).toBe('released');
     expect(await status(o.orderId)).toBe('ready_for_pickup');
     const r = (await t.handle.db.execute(
-      sql`select count(*)::int as n from jobs where kind = 'logistics.assign' and payload->>'order_id' = ${o.orderId} and dedupe_key like ${'%:banned:%'}`,
+      sql`select count(*)::int as n from jobs where kind = 'riders.assign' and payload->>'order_id' = ${o.orderId} and dedupe_key like ${'%:banned:%'}`,
     )) as unknown as { rows: Array<{ n: number }> };
     expect(r.rows[0]!.n).toBe(1);
   });

@@ -27,7 +27,7 @@ export function createTimers(
         const waitUntil = c.expiresAt.getTime() + EXPIRY_GRACE_MS;
         if (clock.now().getTime() < waitUntil && (await (deps.paymentInFlight?.(tx, checkoutId) ?? false))) {
           await jobs.enqueue(tx, {
-            kind: 'checkout.expire',
+            kind: 'orders.expire_checkout',
             payload: { checkoutId },
             runAt: new Date(Math.min(clock.now().getTime() + MINUTE, waitUntil)),
             dedupeKey: `checkout-expire:${checkoutId}:${clock.now().getTime()}`,
@@ -91,7 +91,7 @@ export function createTimers(
         const due = await deps.openDeadline(clockStart.startedAt, clockStart.minutes);
         if (clock.now().getTime() < due.getTime()) {
           await jobs.enqueue(db, {
-            kind: 'order.seller_deadline',
+            kind: 'orders.enforce_seller_deadline',
             payload: {
               orderId,
               expect,

@@ -4,9 +4,10 @@ import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { conflict, notFound } from '../../shared/errors.js';
 import { HOUR } from '../../shared/time.js';
-import { createEffects, type EffectExtra } from './effects.js';
+import { type ChangeNews, createEffects, type EffectExtra } from './effects.js';
 import { checkOwner, lockOrder, refusalError, refuseSellerOnRiderJob } from './guards.js';
 import { decide, type OrderEvent, type Shown } from './machine.js';
+import { statusChanged } from './news.js';
 import type { Actor, Order, OrdersDeps } from './ports.js';
 import { checkouts, orderEvents, orderLines, orders } from './schema.js';
 
@@ -61,11 +62,13 @@ export function createTransitions(deps: OrdersDeps) {
     const now = clock.now();
     if (event === 'retry_delivery') await refuseAfterRedeliveryWindow(tx, o, now);
     const set: Partial<Order> = { status: d.to, updatedAt: now };
+    const news: ChangeNews = {};
     for (const effect of d.transition.effects)
-      await effects[effect]({ tx, o, event, actor, extra, now, to: d.to, set });
+      await effects[effect]({ tx, o, event, actor, extra, now, to: d.to, set, news });
     const [updated] = await tx.update(orders).set(set).where(eq(orders.id, o.id)).returning();
+    const eventId = ids.newId();
     await tx.insert(orderEvents).values({
-      id: ids.newId(),
+      id: eventId,
       orderId: o.id,
       event,
       fromStatus: o.status,
@@ -87,8 +90,9 @@ export function createTransitions(deps: OrdersDeps) {
       data: { event, from: o.status },
     });
     await jobs.enqueue(tx, {
-      kind: 'notify.order_status',
-      payload: { orderId: o.id, status: d.to, buyerId: o.buyerId, sellerId: o.sellerId },
+      kind: 'order.status_changed',
+      payload: statusChanged(updated!, { eventId, event, by: actor.role, from: o.status, at: now, news }),
+      dedupeKey: `order.status_changed:${eventId}`,
     });
     return updated!;
   }

@@ -111,8 +111,17 @@ export function createCollections(ctx: PaymentsContext, refunds: Pick<Disburseme
         data: { collection_id: c.id, code: r.code, receipt: r.receipt, source },
       });
       await jobs.enqueue(tx, {
-        kind: 'notify.payment_status',
-        payload: { checkoutId: c.checkoutId, buyerId: c.buyerId, status: r.outcome, usedFor },
+        kind: 'payment.collection_settled',
+        payload: {
+          collectionId: c.id,
+          checkoutId: c.checkoutId,
+          buyerId: c.buyerId,
+          outcome: r.outcome,
+          usedFor,
+          amount: c.amount,
+          reason: r.message.slice(0, 500),
+        },
+        dedupeKey: `payment.collection_settled:${c.id}:${r.outcome}`,
       });
       return { ...u!, usedFor };
     });

@@ -5,8 +5,8 @@ import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { MINUTE } from '../../shared/time.js';
 import type { AuditService } from '../audit/index.js';
-import type { JobService } from '../jobs/index.js';
 import type { LedgerService } from '../ledger/index.js';
+import type { PaymentJobQueue } from './jobs.js';
 import { type CollectionStatus, callbackUrlFor } from './model.js';
 import { type CallbackKind, type PaymentProvider, ProviderError, type ProviderResult } from './port.js';
 import type { paymentCollections, paymentDisbursements } from './schema.js';
@@ -105,7 +105,7 @@ export interface PaymentsServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   audit: AuditService;
-  jobs: JobService;
+  jobs: PaymentJobQueue;
   ledger: LedgerService;
   provider: PaymentProvider;
   checkouts: CheckoutPort;
@@ -140,7 +140,7 @@ export function createPaymentsContext(deps: PaymentsServiceDeps) {
     notFound = 0,
   ) {
     await jobs.enqueue(tx, {
-      kind: `payments.check_${what}`,
+      kind: what === 'collection' ? 'payments.check_collection' : 'payments.check_disbursement',
       payload: { id, n, notFound },
       runAt: new Date(clock.now().getTime() + queryDelayMs(s.firstQueryAfterSeconds, n)),
       dedupeKey: `payments.check:${reference}:${n}`,

@@ -17,6 +17,16 @@ import { referenceOf } from './model.js';
 import type { ProviderResult } from './port.js';
 import { paymentCollections, paymentDisbursements } from './schema.js';
 
+/** What a failed send tells others (`payment.disbursement_failed`), less whether it is retried. */
+const failed = (d: Disbursement, reason: string) => ({
+  disbursementId: d.id,
+  kind: d.kind,
+  partyId: d.partyId,
+  orderId: d.orderId,
+  amount: d.amount,
+  reason: reason.slice(0, 500),
+});
+
 export function createDisbursements(ctx: PaymentsContext) {
   const { db, clock, ids, audit, jobs, ledger, provider, s, log, callbackUrl, scheduleCheck } = ctx;
 
@@ -169,8 +179,16 @@ export function createDisbursements(ctx: PaymentsContext) {
           data: { disbursement_id: d.id, receipt: r.receipt, amount: d.amount },
         });
         await jobs.enqueue(tx, {
-          kind: 'notify.disbursement_status',
-          payload: { id: d.id, kind: d.kind, partyId: d.partyId, status: 'succeeded' },
+          kind: 'payment.disbursement_sent',
+          payload: {
+            disbursementId: d.id,
+            kind: d.kind,
+            partyId: d.partyId,
+            orderId: d.orderId,
+            amount: d.amount,
+            phone: d.msisdn,
+          },
+          dedupeKey: `payment.disbursement_sent:${d.id}`,
         });
         return u!;
       }
@@ -191,6 +209,11 @@ export function createDisbursements(ctx: PaymentsContext) {
           .where(eq(paymentDisbursements.id, id))
           .returning();
         await enqueueSend(tx, u!);
+        await jobs.enqueue(tx, {
+          kind: 'payment.disbursement_failed',
+          payload: { ...failed(d, r.message), willRetry: true },
+          dedupeKey: `payment.disbursement_failed:${d.reference}`,
+        });
         return u!;
       }
       const [u] = await tx
@@ -210,8 +233,9 @@ export function createDisbursements(ctx: PaymentsContext) {
         data: { disbursement_id: d.id, code: r.code, source, needs_review: unconfirmed },
       });
       await jobs.enqueue(tx, {
-        kind: 'notify.disbursement_status',
-        payload: { id: d.id, kind: d.kind, partyId: d.partyId, status: 'failed' },
+        kind: 'payment.disbursement_failed',
+        payload: { ...failed(d, r.message), willRetry: false },
+        dedupeKey: `payment.disbursement_failed:${d.reference}`,
       });
       return u!;
     });

@@ -5,8 +5,10 @@ import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { HOUR } from '../../shared/time.js';
 import type { AuditService } from '../audit/index.js';
-import type { JobService } from '../jobs/index.js';
+import type { JobHandlers } from '../jobs/index.js';
 import type { LedgerService } from '../ledger/index.js';
+import type { OrderJobs } from '../orders/index.js';
+import type { PaymentJobQueue, PaymentJobs } from './jobs.js';
 import type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 import { adminPaymentRoutes, paymentRoutes } from './routes.js';
 import { paymentProviderCalls } from './schema.js';
@@ -15,6 +17,7 @@ import type { PaymentsSettings } from './settings.js';
 import { createSimulatorProvider, type SimulatorCallback } from './simulator.js';
 
 export { createDarajaProvider, type DarajaConfig } from './daraja.js';
+export { type PaymentJobs, paymentJobs } from './jobs.js';
 export { callbackUrlFor, PROVIDER_NAMES, publicBaseUrl } from './model.js';
 export type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 export { type ProviderEnv, providerFromEnv } from './provider-choice.js';
@@ -37,7 +40,8 @@ export interface PaymentsDeps {
   clock: Clock;
   ids: IdGenerator;
   audit: AuditService;
-  jobs: JobService;
+  /** the payments module's own job kinds only (jobs.ts) */
+  jobs: PaymentJobQueue;
   ledger: LedgerService;
   /** the module's slice of the configuration (never the app-wide Config) */
   settings: PaymentsSettings;
@@ -109,49 +113,26 @@ export function createPaymentsModule(deps: PaymentsDeps) {
     });
 
   // Every handler is idempotent: settling takes the row lock and does nothing to a decided row.
-  const id = (p: Record<string, unknown>) => String(p.id);
-  jobs.handle('payments.check_collection', (j) =>
-    service.checkCollection(id(j.payload), Number(j.payload.n)),
-  );
-  jobs.handle('payments.check_disbursement', (j) =>
-    service.checkDisbursement(id(j.payload), Number(j.payload.n), Number(j.payload.notFound ?? 0)),
-  );
-  jobs.handle('payments.send', (j) => service.send(id(j.payload)));
-  jobs.handle('payments.verify_collection', (j) =>
-    service.verifyCollection(id(j.payload), { receipt: (j.payload.receipt as string | null) ?? null }),
-  );
-  jobs.handle('payments.verify_disbursement', (j) =>
-    service.verifyDisbursement(id(j.payload), j.payload.callback as unknown as ProviderResult),
-  );
-  jobs.handle('payments.refund', async (j) => {
-    const p = j.payload;
-    await service.requestOrderRefund({
-      purposeKey: String(p.purposeKey),
-      orderId: String(p.orderId),
-      checkoutId: String(p.checkoutId),
-      buyerId: String(p.buyerId),
-      amount: Number(p.amount),
-      currency: String(p.currency),
-      payerPhone: (p.payerPhone as string | null) ?? null,
-      reason: String(p.reason),
-    });
-  });
-  jobs.handle('payments.simulator_callback', async (j) => {
-    await postToSelf(String(j.payload.url), j.payload.body as unknown as SimulatorCallback);
-  });
-  jobs.handle('payments.sweep', async (j) => {
-    await service.sweep();
-    await scheduleSweep(Number(j.payload.bucket) + 1);
-  });
-  jobs.handle('payments.payout_run', async (j) => {
-    await service.runPayouts();
-    await schedulePayoutRun(Number(j.payload.bucket) + 1);
-  });
-  for (const kind of ['notify.payment_status', 'notify.disbursement_status']) {
-    jobs.handle(kind, async () => {
-      // Consumed until the notifications module sends them (see app.ts).
-    });
-  }
+  const jobHandlers: JobHandlers<PaymentJobs & Pick<OrderJobs, 'order.refund_owed'>> = {
+    'payments.check_collection': (p) => service.checkCollection(p.id, p.n),
+    'payments.check_disbursement': (p) => service.checkDisbursement(p.id, p.n, p.notFound ?? 0),
+    'payments.send': (p) => service.send(p.id),
+    'payments.verify_collection': (p) => service.verifyCollection(p.id, { receipt: p.receipt }),
+    // The callback was screened and logged before this job was written; its shape is the provider's.
+    'payments.verify_disbursement': (p) =>
+      service.verifyDisbursement(p.id, p.callback as unknown as ProviderResult),
+    'payments.simulator_callback': (p) => postToSelf(p.url, p.body as unknown as SimulatorCallback),
+    'payments.sweep': async (p) => {
+      await service.sweep();
+      await scheduleSweep(p.bucket + 1);
+    },
+    'payments.payout_run': async (p) => {
+      await service.runPayouts();
+      await schedulePayoutRun(p.bucket + 1);
+    },
+    // Orders owes the buyer money: payments decides how it is sent.
+    'order.refund_owed': (p) => service.requestOrderRefund(p),
+  };
 
   const SWEEP_EVERY = 10 * 60_000;
   async function scheduleSweep(bucket: number) {
@@ -185,6 +166,8 @@ export function createPaymentsModule(deps: PaymentsDeps) {
   return {
     service,
     provider,
+    /** its own jobs and the orders' refunds it sends */
+    jobHandlers,
     /** Long-running processes call this once: the next payout run and sweep (deduplicated across processes). */
     startSchedules: async () => {
       await schedulePayoutRun(Math.floor(clock.now().getTime() / (settings.payoutIntervalHours * HOUR)) + 1);

@@ -836,13 +836,13 @@ describe('schedules of long-running processes', () => {
         await t.handle.db
           .select()
           .from(jobsTable)
-          .where(inA(jobsTable.kind, ['payments.sweep', 'payments.payout_run', 'logistics.sweep']))
+          .where(inA(jobsTable.kind, ['payments.sweep', 'payments.payout_run', 'riders.sweep']))
       ).filter((j) => j.status === 'pending');
     const before = await pendingOf();
     expect(before.map((j) => j.kind).sort()).toEqual([
-      'logistics.sweep',
       'payments.payout_run',
       'payments.sweep',
+      'riders.sweep',
     ]);
     t.clock.advanceSeconds(11 * 60);
     await jobs().drain();

@@ -229,7 +229,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
           })
           .returning();
         await jobs.enqueue(tx, {
-          kind: 'logistics.offer_expire',
+          kind: 'riders.expire_offer',
           payload: { offer_id: row!.id },
           runAt: row!.expiresAt,
           dedupeKey: `logistics.offer_expire:${row!.id}`,
@@ -297,7 +297,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
   ): Promise<OrderAssignment> {
     // The rider's clock to collect the parcel starts now; a no-show is released and the order re-offered.
     await jobs.enqueue(tx, {
-      kind: 'logistics.pickup_deadline',
+      kind: 'riders.enforce_pickup_deadline',
       payload: { order_id: a.orderId, rider_id: a.riderId },
       runAt: new Date(a.now.getTime() + settings.pickupMinutes * 60_000),
       dedupeKey: `logistics.pickup_deadline:${a.orderId}:${a.riderId}:${a.now.getTime()}`,
@@ -371,7 +371,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
    * job's row (order_assignments, FOR UPDATE) first, then the rider's row (rider_profiles, the
    * capacity UPDATE), then the order's row (orders, FOR UPDATE inside the orders service) and what
    * its transition touches. The orders side never locks a job or a rider's row (it tells logistics
-   * through a 'logistics.order_moved' job, and its reads of the job take no lock), so nothing takes
+   * through an 'order.moved_without_rider' job, and its reads of the job take no lock), so nothing takes
    * the order's row before them. (Accepting an offer and an admin's assignment take the rider's row
    * before a job's row, but only for an order nobody holds, whose job row no rider action gets past
    * locking: the status check after the lock refuses it first.)
@@ -435,7 +435,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
 
     /**
      * Expires one offer if it is still open and due, then offers the order to the next rider.
-     * For the 'logistics.offer_expire' job (at expires_at). A job that runs early throws, to retry.
+     * For the 'riders.expire_offer' job (at expires_at). A job that runs early throws, to retry.
      */
     async expireOffer(offerId: string): Promise<OfferNextResult | null> {
       const now = clock.now();
@@ -524,7 +524,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
           .where(eq(riderOffers.id, offerId))
           .returning();
         await jobs.enqueue(tx, {
-          kind: 'logistics.assign',
+          kind: 'riders.assign',
           payload: { order_id: offer.orderId },
           dedupeKey: `logistics.assign:${offer.orderId}:after:${offer.id}`,
         });
@@ -562,7 +562,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
           data: { order_id: orderId },
         });
         await jobs.enqueue(tx, {
-          kind: 'logistics.assign',
+          kind: 'riders.assign',
           payload: { order_id: orderId },
           dedupeKey: `logistics.assign:${orderId}:no-show:${riderId}`,
         });
@@ -750,7 +750,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
     },
 
     /**
-     * The order moved on without the rider's own call (job 'logistics.order_moved', written by the
+     * The order moved on without the rider's own call (job 'order.moved_without_rider', written by the
      * orders side in the transition's transaction): refunded by an admin or when the re-attempt
      * window closed → the job is 'returning'; the return recorded by an admin → 'returned'. A job
      * still 'picked_up' (the attempt failed by an admin's hand, not the rider's; or a job left

@@ -5,12 +5,13 @@
 export { haversineMeters, type RiderSettings, type Vehicle } from './assignment.js';
 export type { AssignmentService } from './assignment-service.js';
 export { etaMinutes, type RidersForOthers, ridersForOthers } from './for-others.js';
+export { type RiderJobs, riderJobs } from './jobs.js';
 export {
   createRidersModule,
+  type RiderJobHandlers,
   type RidersModule,
   type RidersModuleDeps,
   type RidersModuleService,
-  riderSchedules,
 } from './module.js';
 export type { DeliveryProof, FailureEvidence, JobsPort, RiderOrdersPort, RiderZonesPort } from './ports.js';
 export type { RiderApplication, RiderProfile, RidersService } from './service.js';

@@ -5,10 +5,11 @@ import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import type { AuditService } from '../audit/index.js';
-import type { Job, JobService } from '../jobs/index.js';
+import type { JobHandlers, MessageHandlers } from '../jobs/index.js';
 import { DEFAULT_RIDER_SETTINGS, type RiderSettings } from './assignment.js';
 import { type AssignmentService, createAssignmentService } from './assignment-service.js';
 import { type RiderPerson, type RidersForOthers, ridersForOthers } from './for-others.js';
+import type { RiderJobs } from './jobs.js';
 import type { JobsPort, RiderOrdersPort, RiderZonesPort } from './ports.js';
 import { riderAdminRoutes, riderRoutes } from './routes.js';
 import { createRidersService, type RidersService } from './service.js';
@@ -48,6 +49,7 @@ export function createRidersModule(deps: RidersModuleDeps) {
   const orders = typeof deps.orders === 'function' ? deps.orders(forOthers) : deps.orders;
   const assignment = createAssignmentService({ ...deps, orders, settings });
   const service: RidersModuleService = { ...riders, ...assignment };
+  const housekeeping = riderSchedules({ jobs: deps.jobs, db: deps.db, clock: deps.clock });
   return {
     service,
     /** What other modules ask about riders: position, the buyer's view, the payout destination. */
@@ -55,7 +57,9 @@ export function createRidersModule(deps: RidersModuleDeps) {
     settings,
     routes: riderRoutes({ riders: service }),
     adminRoutes: riderAdminRoutes({ riders: service }),
-    jobHandlers: riderJobHandlers(service),
+    jobHandlers: riderJobHandlers(service, housekeeping.schedule),
+    /** Long-running processes call this once: the next housekeeping sweep. */
+    startSchedules: housekeeping.start,
   };
 }
 
@@ -67,53 +71,45 @@ const SWEEP_EVERY_MS = 10 * 60_000;
  * The riders' housekeeping, every 10 minutes (deduplicated across processes): offers whose expiry
  * job was missed move on, and old pings are pruned. Long-running processes call `start` once.
  */
-export function riderSchedules(
-  deps: { jobs: Pick<JobService, 'enqueue' | 'handle'>; db: Database; clock: Clock },
-  service: RidersModuleService,
-) {
+export function riderSchedules(deps: { jobs: JobsPort; db: Database; clock: Clock }) {
   const schedule = (bucket: number) =>
     deps.jobs.enqueue(deps.db, {
-      kind: 'logistics.sweep',
+      kind: 'riders.sweep',
       payload: { bucket },
       runAt: new Date(bucket * SWEEP_EVERY_MS),
       dedupeKey: `logistics.sweep:${bucket}`,
     });
-  deps.jobs.handle('logistics.sweep', async (job) => {
-    await service.expireDue();
-    await service.prunePings();
-    await schedule(Number((job.payload as { bucket: number }).bucket) + 1);
-  });
-  return { start: () => schedule(Math.floor(deps.clock.now().getTime() / SWEEP_EVERY_MS) + 1) };
+  return { schedule, start: () => schedule(Math.floor(deps.clock.now().getTime() / SWEEP_EVERY_MS) + 1) };
 }
 
 /**
- * Handlers for the worker: `jobs.handle(kind, handler)` for each. 'logistics.assign' {order_id}
- * (enqueue it when an order becomes ready_for_pickup), 'logistics.offer_expire' {offer_id}
- * (enqueued by offerNext at expires_at), 'logistics.prune_pings' {} (schedule it daily),
- * 'logistics.order_moved' {order_id, status} (the orders side, when an order with a rider starts
- * going back or is back at the seller without the rider's own call).
+ * The orders' messages riders acts on, as riders needs them (orders declares them in its jobs.ts;
+ * importing orders here would close a cycle, so the composition checks that they fit).
  */
-export function riderJobHandlers(service: RidersModuleService): Record<string, (job: Job) => Promise<void>> {
-  const str = (job: Job, key: string) => {
-    const v = (job.payload as Record<string, unknown>)[key];
-    if (typeof v !== 'string') throw new Error(`${job.kind} job ${job.id} has no ${key}`);
-    return v;
-  };
+export type OrderMessagesForRiders = {
+  'order.ready_for_pickup': { order_id: string };
+  'order.moved_without_rider': { order_id: string; status: string };
+};
+
+/** What riders acts on: its own timers, and the orders' messages about parcels that need (no more) rider. */
+export type RiderJobHandlers = JobHandlers<RiderJobs> & MessageHandlers<OrderMessagesForRiders>;
+
+/** The handlers for the worker; `schedule` writes the next sweep (the sweep's own job does). */
+export function riderJobHandlers(
+  service: RidersModuleService,
+  schedule: (bucket: number) => Promise<void>,
+): RiderJobHandlers {
   return {
-    'logistics.assign': async (job) => {
-      await service.offerNext(str(job, 'order_id'));
-    },
-    'logistics.pickup_deadline': async (job) => {
-      await service.pickupDeadline(str(job, 'order_id'), str(job, 'rider_id'));
-    },
-    'logistics.offer_expire': async (job) => {
-      await service.expireOffer(str(job, 'offer_id'));
-    },
-    'logistics.prune_pings': async () => {
+    // An order ready at the seller: offer it to the nearest rider.
+    'order.ready_for_pickup': (p) => service.offerNext(p.order_id),
+    'riders.assign': (p) => service.offerNext(p.order_id),
+    'riders.enforce_pickup_deadline': (p) => service.pickupDeadline(p.order_id, p.rider_id),
+    'riders.expire_offer': (p) => service.expireOffer(p.offer_id),
+    'order.moved_without_rider': (p) => service.orderMoved(p.order_id, p.status),
+    'riders.sweep': async (p) => {
+      await service.expireDue();
       await service.prunePings();
-    },
-    'logistics.order_moved': async (job) => {
-      await service.orderMoved(str(job, 'order_id'), str(job, 'status'));
+      await schedule(p.bucket + 1);
     },
   };
 }

@@ -2,8 +2,8 @@
 // in a file of their own, imported by the services and by index.ts alike, so that no service has
 // to import the module's face (that was the import loop of logistics/riders.ts).
 import type { Database } from '../../db/client.js';
-import type { JobService } from '../jobs/index.js';
 import type { LatLng } from '../zones/index.js';
+import type { RiderJobQueue } from './jobs.js';
 
 /** Proof of delivery, as the orders issue defines it: the buyer's code, or a photo with place and note. */
 export type DeliveryProof =
@@ -80,4 +80,5 @@ export interface RiderZonesPort {
   getZone(id: string): Promise<{ zone: { id: string; name: string; active: boolean } }>;
 }
 
-export type JobsPort = Pick<JobService, 'enqueue'>;
+/** the riders module's own job kinds only (jobs.ts) */
+export type JobsPort = Pick<RiderJobQueue, 'enqueue'>;

@@ -67,7 +67,7 @@ describe('the rider journey through the routes', () => {
 
     const order = randomIds.newId();
     orders.pickups.set(order, KARIAKOO);
-    // (the 'logistics.assign' job would run offerNext)
+    // (the 'order.ready_for_pickup' job would run offerNext)
     const offers0 = await call('GET', '/rider/offers', as('rider'));
     expect(offers0.json().items).toEqual([]);
     await offerNext(order);

@@ -10,9 +10,10 @@ import { randomIds } from '../../shared/ids.js';
 import { createAuditService } from '../audit/index.js';
 import { users } from '../identity/schema.js';
 import { createJobService } from '../jobs/index.js';
+import { orderJobs } from '../orders/index.js';
 import { cellOf, neighbourCells } from '../zones/index.js';
 import { candidateSql } from './assignment-service.js';
-import { createRidersModule, type RidersModuleService } from './index.js';
+import { createRidersModule, type RidersModuleService, riderJobs } from './index.js';
 
 // Riders and assignment on the database: PGlite, or PostgreSQL with TEST_DATABASE_URL (where the
 // races really run in parallel, and the EXPLAIN test checks the candidate query's plan). The tables
@@ -233,7 +234,7 @@ describe('offerNext', () => {
     expect(r.offer.distanceM).toBe(300);
     expect(r.offer.expiresAt.getTime() - r.offer.offeredAt.getTime()).toBe(60_000);
     expect(stale).not.toBe(r.offer.riderId);
-    const jobs = await jobsOfKind('logistics.offer_expire');
+    const jobs = await jobsOfKind('riders.expire_offer');
     expect(jobs.map((j) => j.payload.offer_id)).toEqual([r.offer.id]);
     expect(new Date(jobs[0]!.run_at)).toEqual(r.offer.expiresAt);
     // Idempotent: the open offer stands.
@@ -303,7 +304,7 @@ describe('expiry, decline and the dispatch queue', () => {
     expect(r.offer.riderId).toBe(riders[0]);
     const declined = await svc.decline(riders[0]!, r.offer.id);
     expect(declined.status).toBe('declined');
-    expect((await jobsOfKind('logistics.assign')).map((j) => j.payload.order_id)).toEqual([order]);
+    expect((await jobsOfKind('riders.assign')).map((j) => j.payload.order_id)).toEqual([order]);
     r = await svc.offerNext(order);
     if (r.outcome !== 'offered') throw new Error(r.outcome);
     expect(r.offer.riderId).toBe(riders[1]);
@@ -532,23 +533,30 @@ describe('jobs: pick up, deliver, fail', () => {
 });
 
 describe('job handlers', () => {
-  it('logistics.assign and logistics.offer_expire drive offerNext and expireOffer', async () => {
+  it('order.ready_for_pickup and riders.expire_offer drive offerNext and expireOffer', async () => {
     const a = await riderAt(north(100));
     const b = await riderAt(north(300));
     const order = newOrder();
-    const job = (kind: string, payload: Record<string, unknown>) =>
-      ({ id: randomIds.newId(), kind, payload }) as unknown as Parameters<
-        (typeof mod.jobHandlers)[string]
-      >[0];
-    await mod.jobHandlers['logistics.assign']!(job('logistics.assign', { order_id: order }));
+    // The handlers as the worker runs them: registered with the declared kinds, payloads parsed.
+    await db.execute(sql`delete from jobs`); // what earlier tests left is theirs, not this test's
+    const worker = createJobService({ db, clock, ids: randomIds, log: { info() {}, error() {} } });
+    worker.register({ ...riderJobs, ...orderJobs }, mod.jobHandlers);
+    await worker.enqueue(db, { kind: 'order.ready_for_pickup', payload: { order_id: order } });
+    await worker.drain();
     const [offer] = await svc.offersOf(a);
     expect(offer?.orderId).toBe(order);
     clock.advanceSeconds(61);
-    await mod.jobHandlers['logistics.offer_expire']!(job('logistics.offer_expire', { offer_id: offer!.id }));
+    await worker.drain(); // the offer's expiry job, written by offerNext
     expect((await svc.offersOf(b)).map((o) => o.orderId)).toEqual([order]);
-    await expect(mod.jobHandlers['logistics.assign']!(job('logistics.assign', {}))).rejects.toThrow(
-      /order_id/,
-    );
+    // A payload without its order fails for good at once, with the field named, never a cast.
+    const bad = randomIds.newId();
+    await worker.enqueue(db, { kind: 'riders.assign', payload: {}, dedupeKey: bad });
+    await worker.drain();
+    const r = await db.execute(sql`select status, last_error, attempts from jobs where dedupe_key = ${bad}`);
+    const [row] = (r as unknown as { rows: Array<{ status: string; last_error: string; attempts: number }> })
+      .rows;
+    expect(row).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(row!.last_error).toMatch(/order_id/);
   });
 });
 

@@ -105,7 +105,7 @@ export function createRidersService(deps: RidersServiceDeps) {
     await deps.jobs.enqueue(
       tx,
       ...withdrawn.map((o) => ({
-        kind: 'logistics.assign',
+        kind: 'riders.assign' as const,
         payload: { order_id: o.orderId },
         dedupeKey: `logistics.assign:${o.orderId}:after:${o.id}`,
       })),
@@ -141,7 +141,7 @@ export function createRidersService(deps: RidersServiceDeps) {
       await deps.jobs.enqueue(
         tx,
         ...released.map((r) => ({
-          kind: 'logistics.assign',
+          kind: 'riders.assign' as const,
           payload: { order_id: r.orderId },
           dedupeKey: `logistics.assign:${r.orderId}:${why}:${riderId}:${now.getTime()}`,
         })),
@@ -423,7 +423,7 @@ export function createRidersService(deps: RidersServiceDeps) {
 
     /**
      * Deletes pings older than the retention (default settings.pingRetentionDays), in batches so no
-     * statement holds locks for long. Returns how many went. For the 'logistics.prune_pings' job.
+     * statement holds locks for long. Returns how many went. For the 'riders.sweep' job.
      */
     async prunePings(olderThanDays = settings.pingRetentionDays, batch = 5000): Promise<number> {
       const cutoff = new Date(clock.now().getTime() - olderThanDays * DAY);

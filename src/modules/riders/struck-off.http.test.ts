@@ -79,7 +79,7 @@ async function assignStatus(orderId: string): Promise<string | undefined> {
 
 async function assignJobsFor(orderId: string): Promise<number> {
   const r = (await h.db.execute(
-    sql`select count(*)::int as n from jobs where kind = 'logistics.assign' and payload->>'order_id' = ${orderId}`,
+    sql`select count(*)::int as n from jobs where kind = 'riders.assign' and payload->>'order_id' = ${orderId}`,
   )) as unknown as { rows: Array<{ n: number }> };
   return r.rows[0]!.n;
 }

@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ConsumedMessages,
+  collectionEvents,
+  disbursementFailedEvents,
+  disbursementSentEvents,
+  orderChangeEvents,
+  REFUND_PROMISE_HOURS,
+} from './consumers.js';
+import { deliveriesOf, notificationEventSchema } from './events.js';
+import { formatBasisPoints } from './format.js';
+import { render } from './render.js';
+import { maskPhone } from './rules.js';
+
+// Pure: each message another module sends → the notification events it causes → who gets which
+// template. Every produced event must pass the events' own schema (what notify() parses).
+
+const ORDER = '0190a0b0-0000-7000-8000-000000000001';
+const BUYER = '0190a0b0-0000-7000-8000-0000000000b1';
+const SELLER = '0190a0b0-0000-7000-8000-0000000000c1';
+const CHECKOUT = '0190a0b0-0000-7000-8000-0000000000d1';
+const AT = '2026-12-04T09:00:00.000Z';
+
+const change = (over: Partial<ConsumedMessages['order.status_changed']>) => ({
+  eventId: 'ev-1',
+  orderId: ORDER,
+  buyerId: BUYER,
+  sellerId: SELLER,
+  event: 'confirm_payment',
+  by: 'system',
+  from: 'pending_payment',
+  to: 'paid',
+  at: AT,
+  amount: 1_250_000,
+  sellerAmount: 1_300_000,
+  acceptBy: '2026-12-04T09:30:00.000Z',
+  readyBy: '2026-12-04T11:30:00.000Z',
+  disputeUntil: null,
+  deliveryCode: null,
+  refund: null,
+  latePoints: null,
+  loyaltyPoints: null,
+  ...over,
+});
+
+/** (type, recipient, template) of every message the events make, the events checked by their schema. */
+function told(events: ReturnType<typeof orderChangeEvents>) {
+  return events.flatMap((e) => {
+    const parsed = notificationEventSchema.parse(e);
+    return deliveriesOf(parsed).map((d) => [
+      parsed.type,
+      d.to === 'admins' ? 'admins' : d.to.userIds.join(','),
+      d.template,
+    ]);
+  });
+}
+
+describe('an order change → what buyer and seller hear', () => {
+  it('paid: the buyer hears the payment, the seller the new order with its deadlines, the buyer the code', () => {
+    const events = orderChangeEvents(change({ deliveryCode: '4821' }));
+    expect(told(events)).toEqual([
+      ['order.paid', BUYER, 'buyer.payment_received'],
+      ['order.paid', SELLER, 'seller.new_order'],
+      ['order.delivery_code_issued', BUYER, 'buyer.delivery_code'],
+    ]);
+    // One id per change: a retried job notifies the same event, which writes nothing twice.
+    expect(new Set(events.map((e) => e.id))).toEqual(new Set(['order-event:ev-1']));
+    const seller = deliveriesOf(notificationEventSchema.parse(events[0]))[1]!;
+    const sw = render(seller.template, 'sw', seller.values).body;
+    expect(sw).toContain('TZS 13,000');
+    expect(sw).toContain('12:30 04/12/2026'); // accept by, in Dar es Salaam time
+    expect(sw).toContain('14:30 04/12/2026'); // ready by
+    expect(render(seller.template, 'en', seller.values).body).toMatch(/^K'KOO: New paid order/);
+  });
+
+  it('accepted, ready, delivered (and late), disputed, resolved and completed each tell the buyer', () => {
+    expect(told(orderChangeEvents(change({ event: 'accept', from: 'paid', to: 'accepted' })))).toEqual([
+      ['order.accepted', BUYER, 'buyer.order_accepted'],
+    ]);
+    expect(
+      told(orderChangeEvents(change({ event: 'mark_ready', from: 'accepted', to: 'ready_for_pickup' }))),
+    ).toEqual([['order.ready', BUYER, 'buyer.order_ready']]);
+    expect(
+      told(
+        orderChangeEvents(
+          change({
+            event: 'deliver',
+            from: 'out_for_delivery',
+            to: 'delivered',
+            disputeUntil: '2026-12-06T09:00:00.000Z',
+            latePoints: 50,
+          }),
+        ),
+      ),
+    ).toEqual([
+      ['order.delivered', BUYER, 'buyer.order_delivered'],
+      ['order.delivered_late', BUYER, 'buyer.order_late'],
+    ]);
+    expect(
+      told(orderChangeEvents(change({ event: 'open_dispute', from: 'delivered', to: 'disputed' }))),
+    ).toEqual([
+      ['dispute.opened', BUYER, 'buyer.dispute_opened'],
+      ['dispute.opened', SELLER, 'seller.dispute_opened'],
+    ]);
+    expect(
+      told(
+        orderChangeEvents(
+          change({
+            event: 'resolve_partial_refund',
+            from: 'disputed',
+            to: 'resolved',
+            refund: { amount: 500_000, phone: '+255712000001' },
+          }),
+        ),
+      ),
+    ).toEqual([['dispute.resolved', BUYER, 'buyer.dispute_resolved']]);
+    expect(
+      told(
+        orderChangeEvents(
+          change({ event: 'confirm_receipt', from: 'delivered', to: 'completed', loyaltyPoints: 12 }),
+        ),
+      ),
+    ).toEqual([['loyalty.points_earned', BUYER, 'buyer.loyalty_earned']]);
+    // No points, nothing to say; a move nobody needs to hear of says nothing.
+    expect(orderChangeEvents(change({ event: 'auto_complete', from: 'delivered', to: 'completed' }))).toEqual(
+      [],
+    );
+    expect(
+      orderChangeEvents(change({ event: 'pick_up', from: 'ready_for_pickup', to: 'out_for_delivery' })),
+    ).toEqual([]);
+  });
+
+  it('cancelled or rejected with a refund: the buyer hears amount, number and when; a no-show seller its strike', () => {
+    const refund = { amount: 1_250_000, phone: '+255712000001' };
+    expect(
+      told(
+        orderChangeEvents(change({ event: 'cancel', by: 'buyer', from: 'paid', to: 'cancelled', refund })),
+      ),
+    ).toEqual([['order.cancelled', BUYER, 'buyer.order_cancelled']]);
+    expect(
+      told(
+        orderChangeEvents(change({ event: 'reject', by: 'seller', from: 'paid', to: 'rejected', refund })),
+      ),
+    ).toEqual([['order.cancelled', BUYER, 'buyer.order_rejected']]);
+    const noShow = orderChangeEvents(
+      change({ event: 'seller_no_show', from: 'paid', to: 'cancelled', refund }),
+    );
+    expect(told(noShow)).toEqual([
+      ['order.cancelled', BUYER, 'buyer.order_rejected'],
+      ['order.cancelled', SELLER, 'seller.order_auto_cancelled'],
+    ]);
+    const buyerMsg = deliveriesOf(notificationEventSchema.parse(noShow[0]))[0]!;
+    const en = render(buyerMsg.template, 'en', buyerMsg.values).body;
+    expect(en).toContain('TZS 12,500');
+    expect(en).toContain(maskPhone('+255712000001')!); // the number, masked
+    expect(en).not.toContain('+255712000001');
+    // Promised within REFUND_PROMISE_HOURS of the change, in Dar es Salaam time.
+    expect(REFUND_PROMISE_HOURS).toBe(24);
+    expect(en).toContain('12:00 05/12/2026');
+    // An unpaid order cancelled owes nothing and says nothing.
+    expect(orderChangeEvents(change({ event: 'expire', from: 'pending_payment', to: 'cancelled' }))).toEqual(
+      [],
+    );
+  });
+});
+
+describe('payments → what payer and payee hear', () => {
+  it('a failed or timed-out push tells the buyer why; a success says nothing here (the order does)', () => {
+    const base = {
+      collectionId: 'c-1',
+      checkoutId: CHECKOUT,
+      buyerId: BUYER,
+      amount: 1_250_000,
+      reason: 'Insufficient balance',
+    };
+    expect(told(collectionEvents({ ...base, outcome: 'failed' }))).toEqual([
+      ['payment.push_failed', BUYER, 'buyer.payment_failed'],
+    ]);
+    expect(collectionEvents({ ...base, outcome: 'timeout', reason: '' })[0]).toMatchObject({
+      reason: 'the payment timed out',
+    });
+    expect(collectionEvents({ ...base, outcome: 'succeeded' })).toEqual([]);
+  });
+
+  it('refunds and payouts sent or failed reach the buyer, the payee or operations', () => {
+    const sent = {
+      disbursementId: 'd-1',
+      partyId: BUYER,
+      orderId: ORDER,
+      amount: 900_000,
+      phone: '+255712000001',
+    };
+    expect(told(disbursementSentEvents({ ...sent, kind: 'refund' }))).toEqual([
+      ['refund.sent', BUYER, 'buyer.refund_sent'],
+    ]);
+    expect(told(disbursementSentEvents({ ...sent, kind: 'payout', partyId: SELLER, orderId: null }))).toEqual(
+      [['payout.sent', SELLER, 'payee.payout_sent']],
+    );
+    // Money that bought nothing (no order) has no order to name.
+    expect(disbursementSentEvents({ ...sent, kind: 'refund', orderId: null })).toEqual([]);
+    const failed = {
+      disbursementId: 'd-2',
+      partyId: BUYER,
+      orderId: ORDER,
+      amount: 900_000,
+      reason: 'timeout',
+    };
+    expect(told(disbursementFailedEvents({ ...failed, kind: 'refund', willRetry: true }))).toEqual([
+      ['refund.delayed', BUYER, 'buyer.refund_delayed'],
+    ]);
+    expect(told(disbursementFailedEvents({ ...failed, kind: 'refund', willRetry: false }))).toEqual([
+      ['refund.failed', 'admins', 'ops.refund_failed'],
+    ]);
+    expect(
+      told(disbursementFailedEvents({ ...failed, kind: 'payout', partyId: SELLER, willRetry: false })),
+    ).toEqual([['payout.failed', SELLER, 'payee.payout_failed']]);
+    expect(disbursementFailedEvents({ ...failed, kind: 'payout', willRetry: true })).toEqual([]);
+  });
+});
+
+describe('basis points shown as a percentage, in integers', () => {
+  it.each([
+    [1234, '12.3%'],
+    [1235, '12.4%'],
+    [0, '0.0%'],
+    [5, '0.1%'],
+    [4, '0.0%'],
+    [999, '10.0%'],
+    [10_000, '100.0%'],
+  ])('%i bp → %s', (bp, shown) => {
+    expect(formatBasisPoints(bp)).toBe(shown);
+  });
+
+  it('refuses what is not a whole number of basis points', () => {
+    for (const bad of [12.5, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => formatBasisPoints(bad)).toThrow(RangeError);
+  });
+
+  it('the provider-failure alert uses it', () => {
+    const [d] = deliveriesOf(
+      notificationEventSchema.parse({
+        type: 'provider.failure_rate_crossed',
+        id: 'p-1',
+        provider: 'mpesa',
+        rate_bp: 1234,
+      }),
+    );
+    expect(d!.values.rate).toBe('12.3%');
+  });
+});
