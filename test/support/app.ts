@@ -12,14 +12,19 @@ import { ManualClock } from '../../src/shared/clock.js';
 import { enforceOpenApiContract, takeContractMismatches } from './contract.js';
 import { createTestDatabase } from './db.js';
 
-/** An SMS adapter that keeps what it was asked to send, and can be told to fail. */
+/**
+ * An SMS adapter that keeps what it was asked to send, and can be told to fail. Given a real
+ * adapter (`forward`), it also hands each message to it and answers with its receipt.
+ */
 export class RecordingSms implements SmsSender {
   readonly name = 'recording';
   readonly sent: Array<{ to: string; message: string }> = [];
   failWith: Error | null = null;
+  constructor(private readonly forward?: SmsSender) {}
   async send(to: string, message: string): Promise<SmsReceipt> {
     if (this.failWith) throw this.failWith;
     this.sent.push({ to, message });
+    if (this.forward) return this.forward.send(to, message);
     return { messageId: `rec-${this.sent.length}`, status: 'Success' };
   }
   /** The OTP in the last message to `to`. */
@@ -50,6 +55,8 @@ export async function createTestApp(
     handle?: DatabaseHandle;
     paymentProvider?: (record: ProviderCallRecorder) => PaymentProvider;
     clock?: ManualClock;
+    /** a real SMS adapter (pointed at a fake) that every message also goes through */
+    sms?: SmsSender;
   } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kkoo-test-'));
@@ -64,7 +71,7 @@ export async function createTestApp(
   });
   const handle = opts.handle ?? (await createTestDatabase());
   const clock = opts.clock ?? new ManualClock();
-  const sms = new RecordingSms();
+  const sms = new RecordingSms(opts.sms);
   // The payment simulator's callbacks reach the app through its real routes, without a socket.
   const postToSelf = async (url: string, body: unknown) => {
     const res = await app.inject({ method: 'POST', url: new URL(url).pathname, payload: body as object });
