@@ -272,7 +272,7 @@ export function compose(deps: ComposeDeps): Services {
     notifications.jobHandlers,
     identityHousekeeping.jobHandlers,
   ]);
-  const ussd = wireUssd({ db, config, clock, log, orders, identity, notifications, sms });
+  const ussd = wireUssd({ db, config, clock, log, orders, identity, notifications, jobs });
 
   return {
     identity,

@@ -8,6 +8,7 @@ import { notificationJobs } from '../modules/notifications/index.js';
 import { orderJobs } from '../modules/orders/index.js';
 import { paymentJobs } from '../modules/payments/index.js';
 import { riderJobs } from '../modules/riders/index.js';
+import { ussdJobs } from '../modules/ussd/index.js';
 
 /** Merges declarations, refusing one kind declared by two modules (a spread would hide it). */
 function merge<const L extends readonly JobDefinitions[]>(...list: L): UnionToIntersection<L[number]> {
@@ -24,7 +25,14 @@ type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) exten
   ? I
   : never;
 
-export const JOB_DEFINITIONS = merge(identityJobs, orderJobs, paymentJobs, riderJobs, notificationJobs);
+export const JOB_DEFINITIONS = merge(
+  identityJobs,
+  orderJobs,
+  paymentJobs,
+  riderJobs,
+  notificationJobs,
+  ussdJobs,
+);
 export type AllJobs = typeof JOB_DEFINITIONS;
 
 /** Registers each module's one handler map; the job service refuses a kind handled twice. */

@@ -3,9 +3,10 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { IdentityModule } from '../modules/identity/index.js';
-import type { NotificationsModule, SmsSender } from '../modules/notifications/index.js';
+import type { JobService } from '../modules/jobs/index.js';
+import type { NotificationsModule } from '../modules/notifications/index.js';
 import { buyerOrderSummaries, type OrdersModule } from '../modules/orders/index.js';
-import { createUssdModule, type UssdOrdersPort, UssdRefused } from '../modules/ussd/index.js';
+import { createUssdModule, type UssdOrdersPort, UssdRefused, ussdJobs } from '../modules/ussd/index.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 
@@ -21,9 +22,9 @@ export function wireUssd(deps: {
   orders: OrdersModule;
   identity: IdentityModule;
   notifications: NotificationsModule;
-  sms: SmsSender;
+  jobs: Pick<JobService, 'queue'>;
 }) {
-  const { orders, config, notifications, sms, log } = deps;
+  const { orders, config, notifications, log } = deps;
   const ussdBuyer = (userId: string) => ({ userId, role: 'buyer' as const });
   /** The order module's refusal, with the order's status now, as the USSD port reports it. */
   const refusedAs = async (err: unknown, orderId: string, userId: string): Promise<never> => {
@@ -61,12 +62,8 @@ export function wireUssd(deps: {
       getLanguage: (userId) => notifications.service.getLanguage(userId),
       setLanguage: (userId, language) => notifications.service.setLanguage(userId, language),
     },
-    // Receipts: sent straight through the SMS adapter, not awaited: the caller's screen must not wait on it.
-    receipts: {
-      send: (to, message) => {
-        sms.send(to, message).catch((err) => log.warn({ err }, 'USSD receipt SMS not sent'));
-      },
-    },
+    // Receipts: a typed message notifications turns into the buyer's SMS (the screen never waits on it).
+    receipts: deps.jobs.queue(ussdJobs),
     settings: {
       recentOrders: 4,
       requestsPerMinute: config.USSD_REQUESTS_PER_MINUTE,

@@ -231,6 +231,35 @@ export const CATALOGUE = {
       text: "K'KOO: Malalamiko yako kuhusu oda {order} yametatuliwa. Kiasi ulichorudishiwa: {amount}.",
     },
   }),
+  // The receipts of what a buyer did from a feature phone (USSD): the words the USSD menu uses.
+  'buyer.receipt_confirmed': t({
+    audience: 'buyer',
+    category: 'transactional',
+    critical: false,
+    placeholders: { order: 'text', amount: 'money' },
+    en: {
+      title: 'Receipt confirmed',
+      text: "K'KOO: You confirmed receipt of order {order} ({amount}). The seller has been paid. Thank you!",
+    },
+    sw: {
+      title: 'Umethibitisha kupokea',
+      text: "K'KOO: Umethibitisha kupokea oda {order} ({amount}). Malipo yametolewa kwa muuzaji. Asante!",
+    },
+  }),
+  'buyer.problem_reported': t({
+    audience: 'buyer',
+    category: 'transactional',
+    critical: false,
+    placeholders: { order: 'text', reason: 'text' },
+    en: {
+      title: 'Problem reported',
+      text: "K'KOO: We received your problem report on order {order} ({reason}). Your money is held until we resolve it.",
+    },
+    sw: {
+      title: 'Tatizo limeripotiwa',
+      text: "K'KOO: Tumepokea tatizo la oda {order} ({reason}). Pesa yako imeshikiliwa hadi tutatue.",
+    },
+  }),
   'buyer.loyalty_earned': t({
     audience: 'buyer',
     category: 'loyalty',

@@ -12,6 +12,21 @@ import type { NotificationEvent } from './events.js';
 // codes through this module), so the composition registers these handlers against the senders'
 // declarations and the compiler checks each sender's payload fits.
 type Iso = string;
+/** A USSD confirmation or dispute → the buyer's receipt, once per (session, order). */
+export function ussdReceiptEvents(p: In<'ussd.action_taken'>): NotificationEvent[] {
+  return [
+    {
+      type: 'ussd.receipt',
+      id: `ussd:${p.sessionId}:${p.orderId}`,
+      order_id: p.orderId,
+      buyer_id: p.buyerId,
+      action: p.action,
+      amount: p.amount,
+      reason: p.reason,
+    },
+  ];
+}
+
 export type ConsumedMessages = {
   'checkout.created': {
     checkoutId: string;
@@ -55,6 +70,14 @@ export type ConsumedMessages = {
     orderId: string | null;
     amount: number;
     phone: string;
+  };
+  'ussd.action_taken': {
+    sessionId: string;
+    orderId: string;
+    buyerId: string;
+    action: 'confirmed' | 'disputed';
+    amount: number;
+    reason: string | null;
   };
   'payment.disbursement_failed': {
     disbursementId: string;
@@ -201,5 +224,6 @@ export function consumerHandlers(deps: {
     'payment.collection_settled': (p) => tell(collectionEvents(p)),
     'payment.disbursement_sent': (p) => tell(disbursementSentEvents(p)),
     'payment.disbursement_failed': (p) => tell(disbursementFailedEvents(p)),
+    'ussd.action_taken': (p) => tell(ussdReceiptEvents(p)),
   };
 }

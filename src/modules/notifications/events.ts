@@ -63,6 +63,14 @@ export const notificationEventSchema = z.discriminatedUnion('type', [
   ev('refund.failed', { order_id: uuid, amount, reason: text }),
   ev('dispute.opened', { order_id: uuid, buyer_id: uuid, seller_id: uuid }),
   ev('dispute.resolved', { order_id: uuid, buyer_id: uuid, refunded_amount: amount }),
+  /** a buyer's confirmation or dispute from a feature phone: their receipt */
+  ev('ussd.receipt', {
+    order_id: uuid,
+    buyer_id: uuid,
+    action: z.enum(['confirmed', 'disputed']),
+    amount,
+    reason: text.nullable(),
+  }),
   ev('loyalty.points_earned', { order_id: uuid, buyer_id: uuid, points: count }),
   ev('product.verified', { seller_id: uuid, product_name: text }),
   ev('product.rejected', { seller_id: uuid, product_name: text, reason: text }),
@@ -180,6 +188,12 @@ export function deliveriesOf(e: Parsed): Delivery[] {
       ];
     case 'dispute.resolved':
       return [withOrder(one(e.buyer_id), 'buyer.dispute_resolved', { amount: e.refunded_amount })];
+    case 'ussd.receipt':
+      return [
+        e.action === 'confirmed'
+          ? withOrder(one(e.buyer_id), 'buyer.receipt_confirmed', { amount: e.amount })
+          : withOrder(one(e.buyer_id), 'buyer.problem_reported', { reason: e.reason ?? '-' }),
+      ];
     case 'loyalty.points_earned':
       return [withOrder(one(e.buyer_id), 'buyer.loyalty_earned', { points: e.points })];
     case 'product.verified':

@@ -7,6 +7,7 @@ import { ussdRoutes } from './routes.js';
 import { createUssdService, type UssdSettings } from './service.js';
 
 export { gsm7Length, isGsm7 } from './gsm7.js';
+export { type UssdJobs, ussdJobs } from './jobs.js';
 export { MAX_SCREEN } from './menu.js';
 export {
   type UssdActor,

@@ -37,15 +37,3 @@ export function outcomeScreen(language: UssdLanguage, o: UssdOutcome): string {
       return t.failed;
   }
 }
-
-export function receiptSms(
-  language: UssdLanguage,
-  r:
-    | { kind: 'confirmed'; order: UssdOrder }
-    | { kind: 'disputed'; order: UssdOrder; reason: UssdDisputeReason },
-): string {
-  const t = TEXTS[language];
-  return r.kind === 'confirmed'
-    ? t.smsConfirmed(orderLabel(r.order), formatAmount(r.order.total, r.order.currency))
-    : t.smsDisputed(orderLabel(r.order), t.reasons[r.reason]);
-}

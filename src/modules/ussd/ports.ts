@@ -71,7 +71,5 @@ export interface UssdLanguagePort {
   setLanguage(userId: string, language: UssdLanguage): Promise<void>;
 }
 
-export interface UssdReceiptsPort {
-  /** an SMS receipt after a confirmation or a dispute; must not hold up the USSD reply */
-  send(to: string, message: string): void;
-}
+/** The receipt after a confirmation or a dispute goes through notifications, as a typed message. */
+export type { UssdJobQueue as UssdReceiptsPort } from './jobs.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { type MenuAction, type MenuContext, menu } from './menu.js';
-import { outcomeScreen, receiptSms, type UssdOutcome } from './outcome.js';
+import { outcomeScreen, type UssdOutcome } from './outcome.js';
 import { createPhoneLimiter } from './phone-limiter.js';
 import {
   type UssdLanguagePort,
@@ -134,6 +134,30 @@ export function createUssdService(deps: {
     return { kind: 'not_now', order, status: err.status ?? order.status };
   }
 
+  /**
+   * The receipt, sent by notifications: one per (session, order) however often the telco replays
+   * the request (the dedupe key here and the event id there are both built from the pair).
+   */
+  async function receipt(
+    ctx: { sessionId: string; userId: string },
+    order: UssdOrder,
+    action: 'confirmed' | 'disputed',
+    reason: string | null,
+  ) {
+    await deps.receipts.enqueue(db, {
+      kind: 'ussd.action_taken',
+      payload: {
+        sessionId: ctx.sessionId,
+        orderId: order.id,
+        buyerId: ctx.userId,
+        action,
+        amount: order.total,
+        reason,
+      },
+      dedupeKey: `ussd.action_taken:${ctx.sessionId}:${order.id}`,
+    });
+  }
+
   async function act(
     action: MenuAction,
     ctx: { sessionId: string; userId: string; phone: string; language: 'sw' | 'en' },
@@ -153,10 +177,7 @@ export function createUssdService(deps: {
             } catch (err) {
               return refusal(err, action.order);
             }
-            deps.receipts.send(
-              ctx.phone,
-              receiptSms(ctx.language, { kind: 'confirmed', order: action.order }),
-            );
+            await receipt(ctx, action.order, 'confirmed', null);
             return { kind: 'confirmed', order: action.order };
           },
           ctx.language,
@@ -173,10 +194,7 @@ export function createUssdService(deps: {
             } catch (err) {
               return refusal(err, action.order);
             }
-            deps.receipts.send(
-              ctx.phone,
-              receiptSms(ctx.language, { kind: 'disputed', order: action.order, reason: action.reason }),
-            );
+            await receipt(ctx, action.order, 'disputed', TEXTS[ctx.language].reasons[action.reason]);
             return { kind: 'disputed', order: action.order };
           },
           ctx.language,

@@ -28,8 +28,6 @@ export interface UssdTexts {
   alreadyDone: string;
   inProgress: string;
   failed: string;
-  smsConfirmed: (label: string, amount: string) => string;
-  smsDisputed: (label: string, reason: string) => string;
   status: Record<string, string>;
 }
 
@@ -66,10 +64,6 @@ const sw: UssdTexts = {
   alreadyDone: 'Oda hii imeshashughulikiwa katika kikao hiki.',
   inProgress: 'Ombi lako linashughulikiwa. Angalia tena baadaye.',
   failed: 'Samahani, huduma haipatikani sasa. Jaribu tena baadaye.',
-  smsConfirmed: (label, amount) =>
-    `K'KOO: Umethibitisha kupokea ${label} (${amount}). Malipo yametolewa kwa muuzaji. Asante!`,
-  smsDisputed: (label, reason) =>
-    `K'KOO: Tumepokea tatizo la ${label} (${reason}). Pesa yako imeshikiliwa hadi tutatue.`,
   status: {
     pending_payment: 'Inasubiri malipo',
     paid: 'Imelipwa',
@@ -123,10 +117,6 @@ const en: UssdTexts = {
   alreadyDone: 'This order was already handled in this session.',
   inProgress: 'Your request is being handled. Check again later.',
   failed: 'Sorry, the service is unavailable now. Please try again later.',
-  smsConfirmed: (label, amount) =>
-    `K'KOO: You confirmed receipt of ${label} (${amount}). The seller has been paid. Thank you!`,
-  smsDisputed: (label, reason) =>
-    `K'KOO: We received your problem report on ${label} (${reason}). Your money is held until we resolve it.`,
   status: {
     pending_payment: 'Awaiting payment',
     paid: 'Paid',
