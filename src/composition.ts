@@ -112,6 +112,7 @@ export function compose(deps: ComposeDeps): Services {
   const sms = deps.sms ?? smsFromEnv(config, log);
   const storage = deps.storage ?? storageFromConfig(config, resolve(config.DATA_DIR, 'media'));
   const audit = createAuditService({ db, clock, ids });
+  const jobs = createJobService({ db, clock, ids, log });
   const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
   const disabledAccounts = disabledAccountsPort(); // bans reach riders and orders, built below
   const identity = createIdentityModule({
@@ -123,6 +124,7 @@ export function compose(deps: ComposeDeps): Services {
     audit,
     media,
     log,
+    jobs: jobs.queue(identityJobs),
     settings: identitySettings(config),
   });
   const catalog = createCatalogModule({
@@ -149,7 +151,6 @@ export function compose(deps: ComposeDeps): Services {
       currency: 'TZS',
     },
   });
-  const jobs = createJobService({ db, clock, ids, log });
   // Producers call notifications.service.notify(tx, event); the worker runs its jobs.
   const notifications = wireNotifications({
     db,

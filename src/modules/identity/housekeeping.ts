@@ -1,16 +1,9 @@
-import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { HOUR } from '../../shared/time.js';
-import { defineJobs, type JobHandlers, type JobQueue } from '../jobs/index.js';
+import type { JobHandlers, JobQueue } from '../jobs/index.js';
 import type { AuthService } from './auth-service.js';
-
-/** The identity module's jobs: its own hourly purge (`identity.<imperative>`). */
-export const identityJobs = defineJobs({
-  'identity.purge_spent_codes': z.object({ bucket: z.number().int().min(0) }),
-});
-
-export type IdentityJobs = typeof identityJobs;
+import type { IdentityJobs } from './jobs.js';
 
 /**
  * Spent and expired sign-in codes are purged once an hour by a job. Each run schedules the next
@@ -28,7 +21,7 @@ export function identitySchedules(
       // The key of the kind's former name, so a process of the previous version writes no second run.
       dedupeKey: `identity.otp_purge:${bucket}`,
     });
-  const jobHandlers: JobHandlers<IdentityJobs> = {
+  const jobHandlers: JobHandlers<Pick<IdentityJobs, 'identity.purge_spent_codes'>> = {
     'identity.purge_spent_codes': async (p) => {
       await auth.purgeSpentCodes();
       await schedule(p.bucket + 1);

@@ -17,9 +17,11 @@ export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
 export { activeAdminIds, type Contact, contactsOf, userIdByPhone } from './contacts.js';
 export type { AccountDisabledPort } from './governance-service.js';
-export { type IdentityJobs, identityJobs, identitySchedules } from './housekeeping.js';
+export { identitySchedules } from './housekeeping.js';
+export { type IdentityJobs, identityJobs } from './jobs.js';
 export type { Role } from './model.js';
 
+import type { IdentityJobQueue } from './jobs.js';
 import type { Role } from './model.js';
 
 export { ROLES } from './model.js';
@@ -32,6 +34,8 @@ export function createIdentityModule(deps: {
   sms: SmsSender;
   audit: AuditService;
   media: MediaService;
+  /** identity's own job kinds only (jobs.ts) */
+  jobs: IdentityJobQueue;
   settings: AuthSettings & { otpIpMaxPerHour: number };
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Run inside a ban's or suspension's transaction (riders' jobs, a seller's open orders). */

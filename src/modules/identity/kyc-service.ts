@@ -7,6 +7,7 @@ import { type Cursor, pageOf } from '../../shared/pagination.js';
 import type { AuditService } from '../audit/index.js';
 import type { MediaService } from '../media/index.js';
 import { accountBlockedError } from './auth-service.js';
+import type { IdentityJobQueue } from './jobs.js';
 import type { IdType } from './model.js';
 import { normalizeIdNumber } from './rules.js';
 import { kycDocuments, kycSubmissions, sellerProfiles, users } from './schema.js';
@@ -19,6 +20,7 @@ export function createKycService(deps: {
   ids: IdGenerator;
   audit: AuditService;
   media: MediaService;
+  jobs: IdentityJobQueue;
 }) {
   const { db, clock, ids, audit, media } = deps;
 
@@ -181,6 +183,16 @@ export function createKycService(deps: {
           targetId: id,
           reason: decision.reason ?? null,
           data: { seller_user_id: current.sellerUserId },
+        });
+        await deps.jobs.enqueue(tx, {
+          kind: 'kyc.decided',
+          payload: {
+            submissionId: id,
+            userId: current.sellerUserId,
+            outcome: status,
+            reason: decision.approve ? null : decision.reason,
+          },
+          dedupeKey: `kyc.decided:${id}`,
         });
         return updated;
       });

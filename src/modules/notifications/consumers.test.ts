@@ -4,8 +4,10 @@ import {
   collectionEvents,
   disbursementFailedEvents,
   disbursementSentEvents,
+  kycEvents,
   orderChangeEvents,
   REFUND_PROMISE_HOURS,
+  ussdReceiptEvents,
 } from './consumers.js';
 import { deliveriesOf, notificationEventSchema } from './events.js';
 import { formatBasisPoints } from './format.js';
@@ -215,6 +217,37 @@ describe('payments → what payer and payee hear', () => {
       told(disbursementFailedEvents({ ...failed, kind: 'payout', partyId: SELLER, willRetry: false })),
     ).toEqual([['payout.failed', SELLER, 'payee.payout_failed']]);
     expect(disbursementFailedEvents({ ...failed, kind: 'payout', willRetry: true })).toEqual([]);
+  });
+});
+
+describe('identity → what a seller hears of their KYC', () => {
+  it('verified, or rejected with the reason; one event per submission', () => {
+    const base = { submissionId: 's-1', userId: SELLER };
+    expect(told(kycEvents({ ...base, outcome: 'verified', reason: null }))).toEqual([
+      ['kyc.verified', SELLER, 'seller.kyc_verified'],
+    ]);
+    const rejected = kycEvents({ ...base, outcome: 'rejected', reason: 'ID photo unreadable' });
+    expect(told(rejected)).toEqual([['kyc.rejected', SELLER, 'seller.kyc_rejected']]);
+    const [d] = deliveriesOf(notificationEventSchema.parse(rejected[0]));
+    expect(render(d!.template, 'en', d!.values).body).toContain('ID photo unreadable');
+    expect(rejected[0]!.id).toBe('kyc:s-1');
+  });
+});
+
+describe('a USSD confirmation or dispute → the buyer’s receipt', () => {
+  it('confirmed shows the amount, disputed the reason, once per session and order', () => {
+    const base = { sessionId: 'ATsess1', orderId: ORDER, buyerId: BUYER, amount: 1_300_000 };
+    const c = ussdReceiptEvents({ ...base, action: 'confirmed', reason: null });
+    expect(told(c)).toEqual([['ussd.receipt', BUYER, 'buyer.receipt_confirmed']]);
+    expect(c[0]!.id).toBe(`ussd:ATsess1:${ORDER}`);
+    const [dc] = deliveriesOf(notificationEventSchema.parse(c[0]));
+    expect(render(dc!.template, 'sw', dc!.values).body).toMatch(
+      /^K'KOO: Umethibitisha kupokea oda K-.+ \(TZS 13,000\)/,
+    );
+    const d = ussdReceiptEvents({ ...base, action: 'disputed', reason: 'Imeharibika' });
+    expect(told(d)).toEqual([['ussd.receipt', BUYER, 'buyer.problem_reported']]);
+    const [dd] = deliveriesOf(notificationEventSchema.parse(d[0]));
+    expect(render(dd!.template, 'sw', dd!.values).body).toContain('(Imeharibika)');
   });
 });
 

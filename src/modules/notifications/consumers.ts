@@ -12,6 +12,14 @@ import type { NotificationEvent } from './events.js';
 // codes through this module), so the composition registers these handlers against the senders'
 // declarations and the compiler checks each sender's payload fits.
 type Iso = string;
+/** A seller's KYC decided: they hear it, with the reason when rejected. */
+export function kycEvents(p: In<'kyc.decided'>): NotificationEvent[] {
+  const id = `kyc:${p.submissionId}`;
+  return p.outcome === 'verified'
+    ? [{ type: 'kyc.verified', id, user_id: p.userId }]
+    : [{ type: 'kyc.rejected', id, user_id: p.userId, reason: p.reason ?? '-' }];
+}
+
 /** A USSD confirmation or dispute → the buyer's receipt, once per (session, order). */
 export function ussdReceiptEvents(p: In<'ussd.action_taken'>): NotificationEvent[] {
   return [
@@ -70,6 +78,12 @@ export type ConsumedMessages = {
     orderId: string | null;
     amount: number;
     phone: string;
+  };
+  'kyc.decided': {
+    submissionId: string;
+    userId: string;
+    outcome: 'verified' | 'rejected';
+    reason: string | null;
   };
   'ussd.action_taken': {
     sessionId: string;
@@ -225,5 +239,6 @@ export function consumerHandlers(deps: {
     'payment.disbursement_sent': (p) => tell(disbursementSentEvents(p)),
     'payment.disbursement_failed': (p) => tell(disbursementFailedEvents(p)),
     'ussd.action_taken': (p) => tell(ussdReceiptEvents(p)),
+    'kyc.decided': (p) => tell(kycEvents(p)),
   };
 }

@@ -165,6 +165,16 @@ describe('a paid checkout, end to end', () => {
   });
 });
 
+describe('a seller verified by an admin', () => {
+  it('hears it once, in their language, in the feed and by SMS', async () => {
+    await t.app.services.jobs.drain();
+    const rows = await messagesOf(seller.userId, 'seller.kyc_verified');
+    expect(rows.map((r) => r.channel).sort()).toEqual(['in_app', 'sms']);
+    const sms = fakeAt.requests.filter((r) => r.form.to === rows.find((x) => x.channel === 'sms')!.address);
+    expect(sms.filter((r) => /verified|imethibitishwa/i.test(r.form.message ?? ''))).toHaveLength(1);
+  });
+});
+
 describe('the message rows are unique per event, recipient, channel and template', () => {
   it('a direct second insert of the same key is refused by the database', async () => {
     const [row] = await t.handle.db
