@@ -262,17 +262,14 @@ export function compose(deps: ComposeDeps): Services {
   paymentsForOrders.bind({ pushInFlight: payments.service.pushInFlight });
 
   disabledAccounts.bind(riders.service, orders.service);
-  const identityHousekeeping = identitySchedules(
-    { jobs: jobs.queue(identityJobs), db, clock },
-    identity.auth,
+  const identityJobQueue = jobs.queue(identityJobs);
+  const identityHousekeeping = identitySchedules({ jobs: identityJobQueue, db, clock }, identity.auth);
+  // One handler map per module (src/composition/jobs.ts checks them against every declaration).
+  const handlerMaps = [orders, payments, riders, notifications, identityHousekeeping];
+  registerJobHandlers(
+    jobs,
+    handlerMaps.map((m) => m.jobHandlers),
   );
-  registerJobHandlers(jobs, [
-    orders.jobHandlers,
-    payments.jobHandlers,
-    riders.jobHandlers,
-    notifications.jobHandlers,
-    identityHousekeeping.jobHandlers,
-  ]);
   const ussd = wireUssd({ db, config, clock, log, orders, identity, notifications, jobs });
 
   return {
