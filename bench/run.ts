@@ -6,7 +6,7 @@
 // (127.0.0.1:5432, user postgres) that this run creates and drops.
 // The API runs as `src/server.ts` in a child process; this process seeds, generates load, and
 // replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched), BENCH_ONLY=ussd the USSD one,
-// BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes);
+// BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes), BENCH_ONLY=startup `npm start` to the first 200;
 // BENCH_TRACE=1 prints one checkout's statements; BENCH_PROFILE=<dir> profiles the server;
 // BENCH_EXPERIMENT_NO_PROMOS=1 switches promotions off before the checkout runs (a trial, never for the docs).
 import { spawn } from 'node:child_process';
@@ -27,6 +27,7 @@ import { sha256Hex } from '../src/shared/secrets.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
 import { notificationsBench } from './notifications.js';
+import { startupBench } from './startup.js';
 import { inWorkers, pct } from './stats.js';
 import { ussdBench } from './ussd.js';
 
@@ -93,6 +94,13 @@ async function load(
 }
 
 async function main() {
+  // BENCH_ONLY=startup: the start-up section alone (it launches `npm start` itself), docs untouched.
+  if (process.env.BENCH_ONLY === 'startup') {
+    console.log((await startupBench()).markdown);
+    return;
+  }
+  // First, while nothing else of the bench runs: start-up is measured on a quiet machine.
+  const startupSection = process.env.BENCH_ONLY ? undefined : await startupBench();
   let url = process.env.BENCH_DATABASE_URL;
   let dropAfter: string | null = null;
   const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
@@ -490,6 +498,8 @@ ${assignmentSection.markdown}
 ${ussdSection.markdown}
 
 ${notificationsSection.markdown}
+
+${startupSection?.markdown ?? ''}
 ## How far from the targets, and why
 
 Issue 4 asks, at 32 concurrent buyers, for checkout at least 0.5× of its own raw SQL with p99 under 50 ms. This run measured
