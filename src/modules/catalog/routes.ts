@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth, requireAuthOnEveryRoute } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
+import { notModifiedResponse, revalidatedRead } from '../../shared/http-cache.js';
 import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
 import {
   brandSchema,
@@ -33,6 +34,8 @@ export interface CatalogRouteDeps {
   listing: ListingService;
   lowStockThreshold: number;
   publicReadsPerMinute: number;
+  /** Public reads are revalidated by ETag after this many seconds. */
+  cacheMaxAgeSeconds: number;
 }
 
 /** Public browsing and the seller's own catalog. */
@@ -41,6 +44,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
   return async (app) => {
     // ---- buyers (no sign-in needed to browse). Strangers call these: a per-address cap keeps scrapers polite.
     const publicReads = { rateLimit: { max: deps.publicReadsPerMinute, timeWindow: '1 minute' } };
+    const revalidated = revalidatedRead(deps.cacheMaxAgeSeconds);
     app.get(
       '/products',
       {
@@ -73,8 +77,9 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
                 path: ['min_price'],
               },
             ),
-          response: { 200: pageSchema(listingItemSchema), ...problems(400) },
+          response: { 200: pageSchema(listingItemSchema), ...notModifiedResponse, ...problems(400) },
         },
+        onSend: revalidated,
       },
       async (request) => {
         const q = request.query;
@@ -101,8 +106,9 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
           tags: ['catalog'],
           summary: 'A verified product with its variants and stock state',
           params: idParam,
-          response: { 200: productDetailSchema, ...problems(400, 404) },
+          response: { 200: productDetailSchema, ...notModifiedResponse, ...problems(400, 404) },
         },
+        onSend: revalidated,
       },
       async (request) => {
         const d = await listing.detail(request.params.id);
@@ -140,8 +146,9 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ['catalog'],
           summary: 'The category tree, flattened in tree order',
-          response: { 200: z.object({ items: z.array(categorySchema) }) },
+          response: { 200: z.object({ items: z.array(categorySchema) }), ...notModifiedResponse },
         },
+        onSend: revalidated,
       },
       async () => ({ items: (await taxonomy.listCategories()).map(toCategory) }),
     );
@@ -153,8 +160,9 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ['catalog'],
           summary: 'Verified brands',
-          response: { 200: z.object({ items: z.array(brandSchema) }) },
+          response: { 200: z.object({ items: z.array(brandSchema) }), ...notModifiedResponse },
         },
+        onSend: revalidated,
       },
       async () => ({ items: (await taxonomy.listBrands('verified')).map(toBrand) }),
     );
