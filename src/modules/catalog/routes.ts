@@ -14,8 +14,8 @@ import {
   sellerProductSchema,
   toBrand,
   toCategory,
-  toListingItem,
-  toProductDetail,
+  toListingItemFromRow,
+  toProductPage,
   toSellerProduct,
   variantBody,
   variantPatchBody,
@@ -94,7 +94,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
           limit: q.limit,
           cursor: q.cursor,
         });
-        return { items: r.items.map((i) => toListingItem(i.product, i.media)), next_cursor: r.next_cursor };
+        return { items: r.items.map(toListingItemFromRow), next_cursor: r.next_cursor };
       },
     );
 
@@ -111,9 +111,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
         onSend: revalidated,
       },
       async (request) => {
-        const d = await listing.detail(request.params.id);
-        const brand = d.product.brandId ? await taxonomy.getBrand(d.product.brandId) : null;
-        return toProductDetail(d, brand, deps.lowStockThreshold);
+        return toProductPage(await listing.productPage(request.params.id), deps.lowStockThreshold);
       },
     );
 
