@@ -6,7 +6,7 @@
 // (127.0.0.1:5432, user postgres) that this run creates and drops.
 // The API runs as `src/server.ts` in a child process; this process seeds, generates load, and
 // replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched), BENCH_ONLY=ussd the USSD one,
-// BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes);
+// BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes), BENCH_ONLY=startup `npm start` to the first 200, BENCH_ONLY=reads the read paths against their own SQL and open loop;
 // BENCH_TRACE=1 prints one checkout's statements; BENCH_PROFILE=<dir> profiles the server;
 // BENCH_EXPERIMENT_NO_PROMOS=1 switches promotions off before the checkout runs (a trial, never for the docs).
 import { spawn } from 'node:child_process';
@@ -27,6 +27,8 @@ import { sha256Hex } from '../src/shared/secrets.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
 import { notificationsBench } from './notifications.js';
+import { readsBench } from './reads.js';
+import { startupBench } from './startup.js';
 import { inWorkers, pct } from './stats.js';
 import { ussdBench } from './ussd.js';
 
@@ -93,6 +95,13 @@ async function load(
 }
 
 async function main() {
+  // BENCH_ONLY=startup: the start-up section alone (it launches `npm start` itself), docs untouched.
+  if (process.env.BENCH_ONLY === 'startup') {
+    console.log((await startupBench()).markdown);
+    return;
+  }
+  // First, while nothing else of the bench runs: start-up is measured on a quiet machine.
+  const startupSection = process.env.BENCH_ONLY ? undefined : await startupBench();
   let url = process.env.BENCH_DATABASE_URL;
   let dropAfter: string | null = null;
   const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
@@ -351,6 +360,52 @@ async function main() {
       await app.close();
       return;
     }
+    const runReads = () =>
+      readsBench({
+        app,
+        base,
+        url,
+        paths: [
+          {
+            name: 'listing (newest, 20)',
+            target: 0.6,
+            p99Target: 20,
+            request: () => ({ path: '/api/v1/products?limit=20' }),
+          },
+          {
+            name: 'listing (category + price + sort)',
+            target: 0.6,
+            p99Target: 20,
+            request: (i) => ({
+              path: `/api/v1/products?category=${catIds[i % CATEGORIES]}&min_price=5000000&sort=price_asc&limit=20`,
+            }),
+          },
+          {
+            name: 'listing (full-text)',
+            target: 0.6,
+            p99Target: 20,
+            request: (i) => ({ path: `/api/v1/products?q=${words[i % words.length]}&limit=20` }),
+          },
+          {
+            name: 'product detail',
+            target: 0.6,
+            p99Target: 20,
+            request: (i) => ({ path: `/api/v1/products/${productIds[(i * 13) % productIds.length]}` }),
+          },
+          {
+            name: 'cart preview (4 lines, promotions + code)',
+            target: 0.5,
+            p99Target: 25,
+            request: (i) => ({ path: '/api/v1/cart', token: tokens[i % tokens.length] }),
+          },
+        ],
+      });
+    // BENCH_ONLY=reads: the read paths against their own SQL and open loop, printed, docs untouched.
+    if (process.env.BENCH_ONLY === 'reads') {
+      console.log((await runReads()).markdown);
+      await app.close();
+      return;
+    }
     const runUssd = () => ussdBench({ db, base, token: env.USSD_CALLBACK_TOKEN });
     // BENCH_ONLY=ussd: the USSD section alone, printed, docs untouched.
     if (process.env.BENCH_ONLY === 'ussd') {
@@ -402,6 +457,8 @@ async function main() {
         return res.ok || res.status === 422;
       }),
     );
+    console.log('read paths…');
+    const readsSection = await runReads();
     const checkoutSection = await runCheckout();
     console.log('ussd…');
     const ussdSection = await runUssd();
@@ -485,11 +542,15 @@ EXISTS per row, fetches verified images for the page (a second query), and seria
 The cart preview is several queries (cart, lines, SKUs with categories, candidate promotions, burn usage, code) plus the pure pricing
 engine; checkout reuses it inside its transaction, so its cost matters there too.
 
+${readsSection.markdown}
+
 ${checkoutSection.markdown}
 ${assignmentSection.markdown}
 ${ussdSection.markdown}
 
 ${notificationsSection.markdown}
+
+${startupSection?.markdown ?? ''}
 ## How far from the targets, and why
 
 Issue 4 asks, at 32 concurrent buyers, for checkout at least 0.5× of its own raw SQL with p99 under 50 ms. This run measured

@@ -7,6 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { wrapPglite } from '../src/db/client.js';
+import { readPgliteTemplate } from '../src/db/pglite-template.js';
 
 const out = resolve(process.argv[2] ?? 'generated/openapi.json');
 const config = loadConfig({
@@ -15,7 +16,9 @@ const config = loadConfig({
   DATA_DIR: resolve('generated/.openapi-export'),
   OTP_HASH_SECRET: 'openapi-export-only-not-a-real-secret-0001',
 });
-const handle = wrapPglite(new PGlite());
+// Unpacked from the install-time cluster when there is one (no initdb: this runs before every test and typecheck).
+const template = readPgliteTemplate();
+const handle = wrapPglite(new PGlite(template ? { loadDataDir: template } : {}));
 const app = await buildApp({ db: handle.db, config, logger: false });
 await app.ready();
 mkdirSync(dirname(out), { recursive: true });

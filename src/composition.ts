@@ -136,6 +136,7 @@ export function compose(deps: ComposeDeps): Services {
     assertActiveVerifiedSeller: identity.assertActiveVerifiedSeller,
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
     publicReadsPerMinute: config.PUBLIC_READS_PER_MINUTE,
+    cacheMaxAgeSeconds: config.CATALOG_CACHE_MAX_AGE_SECONDS,
   });
   const promotions = createPromotionsModule({
     db,

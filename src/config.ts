@@ -48,6 +48,8 @@ const envSchema = z.object({
   MEDIA_UPLOADS_PER_HOUR: int(1, 10_000).default(60),
   LOW_STOCK_THRESHOLD: int(0, 1000).default(5),
   PUBLIC_READS_PER_MINUTE: int(1, 1_000_000).default(600),
+  /** How long a browser or CDN may reuse a public catalog reply before revalidating it (ETag, 304). */
+  CATALOG_CACHE_MAX_AGE_SECONDS: int(0, 3600).default(15),
   CART_MAX_QUANTITY: int(1, 1000).default(20),
   LOYALTY_POINT_VALUE: int(100, 1_000_000)
     .multipleOf(100, 'must be whole shillings (a multiple of 100)')

@@ -7,6 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { migrateEmbedded, migratePostgres } from './migrate.js';
+import { holdsCluster, readPgliteTemplate } from './pglite-template.js';
 
 /**
  * A database handle or a transaction: every query function takes one, so it fits inside a caller's
@@ -83,7 +84,9 @@ export async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   try {
     const dir = resolve(dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
-    const client = await PGlite.create({ dataDir: dir });
+    // A new folder is unpacked from the install-time template instead of running initdb.
+    const template = holdsCluster(dir) ? undefined : readPgliteTemplate();
+    const client = await PGlite.create({ dataDir: dir, ...(template ? { loadDataDir: template } : {}) });
     const handle = wrapPglite(client);
     return {
       ...handle,

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { AppError } from './errors.js';
 
 // Where the per-address rate limits count. In memory they are per process, so with several API
@@ -24,7 +25,9 @@ export function rateLimitStoreFromConfig(
 ): RateLimitStore {
   if (!config.REDIS_URL)
     return { options: { skipOnError: true }, ready: async () => {}, close: async () => {} };
-  const redis = new Redis(config.REDIS_URL, {
+  // Loaded only when configured: a process without Redis never pays ioredis's start-up cost.
+  const { Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+  const redis = new RedisClient(config.REDIS_URL, {
     // Fail fast instead of queueing commands while Redis is away, so a request is never held up by it.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { type DatabaseHandle, openPostgres, wrapPglite } from '../../src/db/client.js';
 import { migrateEmbedded } from '../../src/db/migrate.js';
+import { readPgliteTemplate } from '../../src/db/pglite-template.js';
 
 export const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
@@ -12,7 +13,8 @@ let pgliteTemplate: Promise<PGlite> | undefined;
 /** A migrated PGlite per worker process; files get clones of it (about 0.5 s instead of 3 s fresh). */
 function migratedPglite(): Promise<PGlite> {
   pgliteTemplate ??= (async () => {
-    const db = await PGlite.create();
+    const template = readPgliteTemplate();
+    const db = await PGlite.create(template ? { loadDataDir: template } : {});
     await migrateEmbedded(db);
     return db;
   })();

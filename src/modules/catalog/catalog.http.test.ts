@@ -588,7 +588,7 @@ describe('listing', () => {
     expect(ids(await get(`/api/v1/products?category=${root}&sort=price_asc`))).toEqual([a.id, b.id, c.id]);
     expect(ids(await get(`/api/v1/products?category=${root}&sort=price_desc`))).toEqual([c.id, b.id, a.id]);
 
-    for (const sort of ['newest', 'price_asc']) {
+    for (const sort of ['newest', 'price_asc', 'price_desc']) {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
-import { BRAND_STATUSES, CURRENCIES, MEDIA_REVIEW_STATUSES, PRODUCT_STATUSES } from './model.js';
+import type { ProductPageRow } from './listing-query.js';
+import {
+  BRAND_STATUSES,
+  CURRENCIES,
+  type Currency,
+  MEDIA_REVIEW_STATUSES,
+  PRODUCT_STATUSES,
+} from './model.js';
 import type { Product, ProductMediaRow, Variant } from './products.js';
 import { stockState } from './rules.js';
 import type { Brand, Category } from './taxonomy.js';
@@ -175,6 +182,24 @@ export const listingItemSchema = z
     image_url: z.string().nullable(),
   })
   .meta({ id: 'ProductListItem' });
+/** A listing row (its cover image read with it) as a buyer sees it. */
+export const toListingItemFromRow = (r: {
+  id: string;
+  title: string;
+  sellerId: string;
+  categoryId: string;
+  brandId: string | null;
+  minPrice: number | null;
+  coverMediaId: string | null;
+}) => ({
+  id: r.id,
+  title: r.title,
+  seller_id: r.sellerId,
+  category_id: r.categoryId,
+  brand_id: r.brandId,
+  price_from: r.minPrice ?? 0,
+  image_url: r.coverMediaId ? imageUrl(r.id, r.coverMediaId) : null,
+});
 export const toListingItem = (p: Product, media: ProductMediaRow[]) => ({
   id: p.id,
   title: p.title,
@@ -206,24 +231,21 @@ export const productDetailSchema = z
     image_urls: z.array(z.string()),
   })
   .meta({ id: 'ProductDetail' });
-export const toProductDetail = (
-  d: { product: Product; variants: Variant[]; media: ProductMediaRow[] },
-  brand: Brand | null,
-  lowStock: number,
-) => ({
-  id: d.product.id,
-  title: d.product.title,
-  description: d.product.description,
-  seller_id: d.product.sellerId,
-  category_id: d.product.categoryId,
-  brand: brand ? { id: brand.id, name: brand.name, verified: brand.status === 'verified' } : null,
-  specs: d.product.specs,
-  variants: d.variants.map((v) => ({
+/** The one-statement product page (listing-query.ts) as a buyer sees it. */
+export const toProductPage = (p: ProductPageRow, lowStock: number) => ({
+  id: p.id,
+  title: p.title,
+  description: p.description,
+  seller_id: p.sellerId,
+  category_id: p.categoryId,
+  brand: p.brand ? { id: p.brand.id, name: p.brand.name, verified: p.brand.status === 'verified' } : null,
+  specs: p.specs,
+  variants: p.variants.map((v) => ({
     sku_id: v.id,
     attributes: v.attributes,
     price: v.price,
-    currency: v.currency,
+    currency: v.currency as Currency,
     stock_state: stockState(v.stock, lowStock),
   })),
-  image_urls: d.media.map((m) => imageUrl(d.product.id, m.mediaId)),
+  image_urls: p.mediaIds.map((m) => imageUrl(p.id, m)),
 });

@@ -25,6 +25,7 @@ export function createCatalogModule(deps: {
   assertActiveVerifiedSeller: (userId: string, tx?: Database) => Promise<void>;
   lowStockThreshold: number;
   publicReadsPerMinute: number;
+  cacheMaxAgeSeconds: number;
 }) {
   const taxonomy = createTaxonomyService(deps);
   const products = createProductService({ ...deps, taxonomy });
@@ -35,6 +36,7 @@ export function createCatalogModule(deps: {
     listing,
     lowStockThreshold: deps.lowStockThreshold,
     publicReadsPerMinute: deps.publicReadsPerMinute,
+    cacheMaxAgeSeconds: deps.cacheMaxAgeSeconds,
   };
   return {
     stock: createStockService(),

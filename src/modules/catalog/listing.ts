@@ -1,19 +1,4 @@
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  gt,
-  gte,
-  inArray,
-  like,
-  lt,
-  lte,
-  or,
-  type Placeholder,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { and, asc, eq, inArray, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { compileSelect } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
@@ -21,10 +6,9 @@ import type { Clock } from '../../shared/clock.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import { isPlausibleInstant } from '../../shared/time.js';
 import type { MediaService } from '../media/index.js';
+import { createListingStatements, createProductPageStatement, type ListingSort } from './listing-query.js';
 import type { Currency } from './model.js';
 import { brands, categories, productMedia, products, productVariants } from './schema.js';
-
-export type ListingSort = 'newest' | 'price_asc' | 'price_desc';
 
 export interface ListingQuery {
   category?: string | undefined;
@@ -93,6 +77,8 @@ export function createListingService(deps: {
   const { db, clock, media } = deps;
   const visible = (now: Date | Placeholder, opts?: { perRow?: boolean }) =>
     and(eq(products.status, 'verified'), deps.sellerVisible(products.sellerId, now, opts))!;
+  const listingPage = createListingStatements(db, (now) => visible(now));
+  const productPage = createProductPageStatement(db, (now) => visible(now));
 
   // The cart and checkout read SKUs on every call: compiled once per number of SKUs (an IN list
   // of exactly that many, so PostgreSQL soon keeps one plan for it instead of planning each run).
@@ -146,59 +132,24 @@ export function createListingService(deps: {
 
   return {
     async list(q: ListingQuery) {
-      const now = clock.now();
-      const where: SQL[] = [visible(now), sql`${products.minPrice} is not null`];
-      if (q.category) {
-        const [cat] = await db.select().from(categories).where(eq(categories.id, q.category));
-        if (!cat) return { items: [], next_cursor: null };
-        const sub = db
-          .select({ id: categories.id })
-          .from(categories)
-          .where(or(eq(categories.id, cat.id), like(categories.path, `${cat.path}/%`)));
-        where.push(inArray(products.categoryId, sub));
-      }
-      if (q.brand) where.push(eq(products.brandId, q.brand));
-      if (q.seller) where.push(eq(products.sellerId, q.seller));
-      // A product matches a price range when any of its active variants does.
-      if (q.minPrice !== undefined || q.maxPrice !== undefined) {
-        const conds = [eq(productVariants.productId, products.id), eq(productVariants.active, true)];
-        if (q.minPrice !== undefined) conds.push(gte(productVariants.price, q.minPrice));
-        if (q.maxPrice !== undefined) conds.push(lte(productVariants.price, q.maxPrice));
-        where.push(sql`exists (select 1 from ${productVariants} where ${and(...conds)})`);
-      }
-      if (q.q) where.push(sql`${products.search} @@ websearch_to_tsquery('simple', ${q.q})`);
-
-      let order: SQL[];
-      if (q.sort === 'newest') {
-        order = [desc(products.verifiedAt), desc(products.id)];
-        if (q.cursor) {
-          const c = decodeCursor('newest', q.cursor);
-          const at = new Date(String(c.key));
-          where.push(
-            or(lt(products.verifiedAt, at), and(eq(products.verifiedAt, at), lt(products.id, c.id)))!,
-          );
-        }
-      } else {
-        const up = q.sort === 'price_asc';
-        order = up
-          ? [asc(products.minPrice), asc(products.id)]
-          : [desc(products.minPrice), desc(products.id)];
-        if (q.cursor) {
-          const c = decodeCursor(q.sort, q.cursor);
-          const key = Number(c.key);
-          where.push(
-            up
-              ? or(gt(products.minPrice, key), and(eq(products.minPrice, key), gt(products.id, c.id)))!
-              : or(lt(products.minPrice, key), and(eq(products.minPrice, key), lt(products.id, c.id)))!,
-          );
-        }
-      }
-      const rows = await db
-        .select()
-        .from(products)
-        .where(and(...where))
-        .orderBy(...order)
-        .limit(q.limit + 1);
+      const after = q.cursor ? decodeCursor(q.sort, q.cursor) : undefined;
+      const rows = await listingPage(
+        {
+          sort: q.sort,
+          category: q.category,
+          brand: q.brand,
+          seller: q.seller,
+          minPrice: q.minPrice,
+          maxPrice: q.maxPrice,
+          q: q.q,
+          after: after && {
+            key: q.sort === 'newest' ? new Date(String(after.key)).toISOString() : Number(after.key),
+            id: after.id,
+          },
+          limit: q.limit,
+        },
+        clock.now(),
+      );
       const items = rows.slice(0, q.limit);
       const last = items.at(-1);
       const next =
@@ -209,8 +160,7 @@ export function createListingService(deps: {
               last.id,
             )
           : null;
-      const covers = await this.verifiedMedia(items.map((p) => p.id));
-      return { items: items.map((p) => ({ product: p, media: covers.get(p.id) ?? [] })), next_cursor: next };
+      return { items, next_cursor: next };
     },
 
     async verifiedMedia(productIds: string[]) {
@@ -225,19 +175,11 @@ export function createListingService(deps: {
       return out;
     },
 
-    async detail(productId: string) {
-      const [product] = await db
-        .select()
-        .from(products)
-        .where(and(eq(products.id, productId), visible(clock.now())));
-      if (!product) throw notFound('Product');
-      const variants = await db
-        .select()
-        .from(productVariants)
-        .where(and(eq(productVariants.productId, productId), eq(productVariants.active, true)))
-        .orderBy(asc(productVariants.price), asc(productVariants.id));
-      const images = (await this.verifiedMedia([productId])).get(productId) ?? [];
-      return { product, variants, media: images };
+    /** What a buyer's product page shows, in one statement; 404 when buyers may not see it now. */
+    async productPage(productId: string) {
+      const page = await productPage(productId, clock.now());
+      if (!page) throw notFound('Product');
+      return page;
     },
 
     /** The bytes of a verified image of a product buyers can see. */

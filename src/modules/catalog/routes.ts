@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth, requireAuthOnEveryRoute } from '../../shared/auth.js';
 import { problems } from '../../shared/errors.js';
+import { notModifiedResponse, revalidatedRead } from '../../shared/http-cache.js';
 import { decodeCursor, idParam, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
 import {
   brandSchema,
@@ -13,8 +14,8 @@ import {
   sellerProductSchema,
   toBrand,
   toCategory,
-  toListingItem,
-  toProductDetail,
+  toListingItemFromRow,
+  toProductPage,
   toSellerProduct,
   variantBody,
   variantPatchBody,
@@ -33,6 +34,8 @@ export interface CatalogRouteDeps {
   listing: ListingService;
   lowStockThreshold: number;
   publicReadsPerMinute: number;
+  /** Public reads are revalidated by ETag after this many seconds. */
+  cacheMaxAgeSeconds: number;
 }
 
 /** Public browsing and the seller's own catalog. */
@@ -41,6 +44,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
   return async (app) => {
     // ---- buyers (no sign-in needed to browse). Strangers call these: a per-address cap keeps scrapers polite.
     const publicReads = { rateLimit: { max: deps.publicReadsPerMinute, timeWindow: '1 minute' } };
+    const revalidated = revalidatedRead(deps.cacheMaxAgeSeconds);
     app.get(
       '/products',
       {
@@ -73,8 +77,9 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
                 path: ['min_price'],
               },
             ),
-          response: { 200: pageSchema(listingItemSchema), ...problems(400) },
+          response: { 200: pageSchema(listingItemSchema), ...notModifiedResponse, ...problems(400) },
         },
+        onSend: revalidated,
       },
       async (request) => {
         const q = request.query;
@@ -89,7 +94,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
           limit: q.limit,
           cursor: q.cursor,
         });
-        return { items: r.items.map((i) => toListingItem(i.product, i.media)), next_cursor: r.next_cursor };
+        return { items: r.items.map(toListingItemFromRow), next_cursor: r.next_cursor };
       },
     );
 
@@ -101,13 +106,12 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
           tags: ['catalog'],
           summary: 'A verified product with its variants and stock state',
           params: idParam,
-          response: { 200: productDetailSchema, ...problems(400, 404) },
+          response: { 200: productDetailSchema, ...notModifiedResponse, ...problems(400, 404) },
         },
+        onSend: revalidated,
       },
       async (request) => {
-        const d = await listing.detail(request.params.id);
-        const brand = d.product.brandId ? await taxonomy.getBrand(d.product.brandId) : null;
-        return toProductDetail(d, brand, deps.lowStockThreshold);
+        return toProductPage(await listing.productPage(request.params.id), deps.lowStockThreshold);
       },
     );
 
@@ -140,8 +144,9 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ['catalog'],
           summary: 'The category tree, flattened in tree order',
-          response: { 200: z.object({ items: z.array(categorySchema) }) },
+          response: { 200: z.object({ items: z.array(categorySchema) }), ...notModifiedResponse },
         },
+        onSend: revalidated,
       },
       async () => ({ items: (await taxonomy.listCategories()).map(toCategory) }),
     );
@@ -153,8 +158,9 @@ export function catalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ['catalog'],
           summary: 'Verified brands',
-          response: { 200: z.object({ items: z.array(brandSchema) }) },
+          response: { 200: z.object({ items: z.array(brandSchema) }), ...notModifiedResponse },
         },
+        onSend: revalidated,
       },
       async () => ({ items: (await taxonomy.listBrands('verified')).map(toBrand) }),
     );

