@@ -90,7 +90,8 @@ length; \`CHAOS_FAULTS=short\` the CI round (one kill of each kind, one database
 - Orders: ${stats.delivered} delivered, ${stats.confirmed} confirmed, ${stats.disputes} disputed (resolved by an admin);
   ${stats.payouts} payouts requested by admins.
 - Flash sale: ${stats.flash.buyers} buyers, ${stats.flash.won} checkouts won, ${stats.flash.refused} refused.
-- Client steps that gave up after retrying for 90 s: ${stats.gaveUp}.
+- Client steps that gave up after retrying for 90 s: ${stats.gaveUp}. Notifications: the order flow
+  does not write notification messages yet, so that invariant counts over an empty table.
 - Database at the end: checkouts ${fig('checkouts')}; orders ${fig('orders')}; collections ${fig('collections')};
   disbursements ${fig('disbursements')}; callbacks ${fig('callbacks')}; jobs ${fig('jobs')}; notifications ${fig('notifications')}.
 
@@ -107,6 +108,20 @@ healthy (kills, SIGTERM), every job claimed at the kill has finished or been swe
 expected answer while the database is away).
 
 ${table(['fault', 'at', 'what', 'recovery', 'errors seen by clients', 'errors for'], faultRows)}
+
+## Defects the harness found (fixed, each with a regression test in the suite)
+
+- **A database restart killed API processes.** \`pg_ctl stop -m immediate\` under load: a connection
+  lost while checked out of the pool (inside a transaction, between two queries) emitted \`error\` on
+  its pg client, where the pool's idle listener no longer was, and Node exited on the unhandled
+  event. Every pooled client now has a listener (src/db/client.ts); the request in hand gets its 503
+  and the pool reconnects. Test: src/db/client.test.ts (PostgreSQL, \`pg_terminate_backend\`).
+  Before the fix, recovery from the immediate restart took 150 s (one API process was dead).
+- **A job could run twice.** The job loop claims a batch and runs it one job at a time, so a job
+  could wait behind slow ones past its lease, be swept and run by another worker, and then be run
+  again by the first (the lock token guarded only the completion). Each job now renews its claim as
+  it starts and is skipped when the claim is no longer its worker's (src/modules/jobs/service.ts).
+  Test: "a job that waited in a batch past its lease …" in src/modules/jobs/jobs.http.test.ts.
 
 ## Invariants (checked from the database after settling)
 
