@@ -46,8 +46,10 @@ export function renderReport(o: {
   const statusRows = [...o.byStatus.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([s, n]) => [s === 0 ? 'no reply (reset/refused/timeout)' : s, n]);
-  const faultRows = faults.map((f) => {
-    const e = errorsIn(o.samples, f.startedMs, f.endedMs + 5000);
+  const faultRows = faults.map((f, i) => {
+    // Up to 5 s after the fault, but never into the next one's window (its errors are its own).
+    const next = faults[i + 1]?.startedMs ?? Number.POSITIVE_INFINITY;
+    const e = errorsIn(o.samples, f.startedMs, Math.min(f.endedMs + 5000, next - 1));
     const detail =
       [...e.byStatus.entries()].map(([s, n]) => `${n}×${s === 0 ? 'no reply' : s}`).join(', ') || '0';
     return [
@@ -104,7 +106,7 @@ ${table(['status', 'replies'], statusRows)}
 Recovery: until every API process answers \`/ready\` again (database faults), the process is back and
 healthy (kills, SIGTERM), every job claimed at the kill has finished or been swept and re-run
 (worker kill), or Redis answers again. Errors: replies with no answer or a 5xx from the fault until
-5 s after it ended, and how long they went on (a 503 \`DATABASE_UNAVAILABLE\` with \`Retry-After\` is the
+5 s after it ended (or until the next fault began), and how long they went on (a 503 \`DATABASE_UNAVAILABLE\` with \`Retry-After\` is the
 expected answer while the database is away).
 
 ${table(['fault', 'at', 'what', 'recovery', 'errors seen by clients', 'errors for'], faultRows)}
