@@ -50,6 +50,17 @@ export function openPostgres(url: string, poolMax = 10): DatabaseHandle {
       `postgres: idle connection lost (${(err as { code?: string }).code ?? err.message}); the pool will reconnect`,
     );
   });
+  // The pool listens only to idle clients: a connection lost while checked out (inside a
+  // transaction, between two queries) emits 'error' on its client alone, and without this listener
+  // Node exits (a database restart killed API processes under `npm run chaos`). The query in hand
+  // fails, the request gets its 503, and the pool drops the dead client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      console.error(
+        `postgres: connection lost while in use (${(err as { code?: string }).code ?? err.message}); its request fails, the pool will reconnect`,
+      );
+    });
+  });
   const db = drizzlePg({ client: pool }) as unknown as Database;
   return {
     db,

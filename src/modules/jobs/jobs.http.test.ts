@@ -122,6 +122,46 @@ describe('jobs', () => {
     await alive.drain();
     expect(runs).toBe(1);
   });
+
+  it('a job that waited in a batch past its lease and was swept is not run again by the first worker', async () => {
+    // Regression (issue 17, the job loop): a worker claims a batch and runs it one job at a time; a
+    // slow first job let the others' leases run out, another worker swept and ran them, and the
+    // first worker then ran them a second time. Each job now renews its claim as it starts.
+    const a = worker(60_000);
+    const b = worker(60_000);
+    const runs: string[] = [];
+    a.handle('test.slow', async () => {
+      runs.push('slow by a');
+      // Longer than the lease; meanwhile the other worker sweeps and runs what is due.
+      t.clock.advanceSeconds(61);
+      await b.sweep();
+      await b.runDue();
+    });
+    a.handle('test.behind', async () => {
+      runs.push('behind by a');
+    });
+    b.handle('test.behind', async () => {
+      runs.push('behind by b');
+    });
+    const now = t.clock.now().getTime();
+    await t.handle.db.transaction((tx) =>
+      a.enqueue(
+        tx,
+        { kind: 'test.slow', payload: {}, runAt: new Date(now - 2000), dedupeKey: 'batch-slow' },
+        { kind: 'test.behind', payload: {}, runAt: new Date(now - 1000), dedupeKey: 'batch-behind' },
+      ),
+    );
+    await a.runDue();
+    expect(runs).toEqual(['slow by a', 'behind by b']);
+    const [row] = (
+      (await t.handle.db.execute(
+        sql`select status from jobs where dedupe_key = 'batch-behind'`,
+      )) as unknown as {
+        rows: Array<{ status: string }>;
+      }
+    ).rows;
+    expect(row?.status).toBe('done');
+  });
 });
 
 if (!onPostgres)

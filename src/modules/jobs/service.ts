@@ -163,6 +163,15 @@ export function createJobService(deps: {
       let done = 0;
       let failed = 0;
       for (const job of claimed) {
+        // The batch runs one job at a time, so a job may wait behind slow ones past its lease, be
+        // swept and run by another worker. Renew the claim as the job starts, and skip it if the
+        // claim is no longer ours (the fault harness's known case: it would otherwise run twice).
+        const [mine] = await db
+          .update(jobs)
+          .set({ lockedUntil: new Date(clock.now().getTime() + leaseMs) })
+          .where(and(eq(jobs.id, job.id), eq(jobs.lockedBy, token), eq(jobs.status, 'running')))
+          .returning({ id: jobs.id });
+        if (!mine) continue;
         try {
           await handlers.get(job.kind)!(job);
           await db
