@@ -1,5 +1,7 @@
 // Driving the admin console over HTTP in tests: sign in by OTP through its forms, keep the session
 // cookie and CSRF token, and build the states its screens work on (a pending KYC, a delivered order).
+import type { SQL } from 'drizzle-orm';
+import type { LightMyRequestResponse as Response } from 'fastify';
 import { expect } from 'vitest';
 import type { TestApp } from './app.js';
 import { type Actor, nextPhone, upload } from './fixtures.js';
@@ -9,13 +11,8 @@ export const CSRF_FIELD = /name="_csrf" value="([0-9a-f]{64})"/;
 export interface ConsoleSession {
   cookie: string;
   csrf: string;
-  userId: string;
-  get(url: string): ReturnType<TestApp['app']['inject']>;
-  post(
-    url: string,
-    form: Record<string, string>,
-    opts?: { csrf?: string | null },
-  ): ReturnType<TestApp['app']['inject']>;
+  get(url: string): Promise<Response>;
+  post(url: string, form: Record<string, string>, opts?: { csrf?: string | null }): Promise<Response>;
 }
 
 const cookieOf = (res: { cookies: Array<{ name: string; value: string }> }, name: string) =>
@@ -67,11 +64,10 @@ export async function sessionFor(t: TestApp, cookie: string, knownCsrf?: string)
   const s: ConsoleSession = {
     cookie,
     csrf,
-    userId: '',
-    get: (url) => t.app.inject({ method: 'GET', url, headers }),
-    post: (url, form, opts = {}) => {
+    get: async (url) => await t.app.inject({ method: 'GET', url, headers }),
+    post: async (url, form, opts = {}) => {
       const token = opts.csrf === undefined ? s.csrf : opts.csrf;
-      return t.app.inject({
+      return await t.app.inject({
         method: 'POST',
         url,
         headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
@@ -159,4 +155,51 @@ export async function disputeOf(t: TestApp, buyer: Actor, orderId: string, descr
   });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().id as string;
+}
+
+/** A product with one image, submitted for review (not yet decided). */
+export async function submittedProduct(
+  t: TestApp,
+  seller: Actor,
+  categoryId: string,
+  title: string,
+  price = 20_000_00,
+) {
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/seller/products',
+    headers: seller.auth,
+    payload: {
+      title,
+      description: 'Cotton, 6 yards',
+      category_id: categoryId,
+      brand_id: null,
+      specs: { material: 'cotton' },
+      variants: [
+        { seller_sku: `C-${nextPhone().slice(-6)}`, price, stock: 20, attributes: { colour: 'blue' } },
+      ],
+    },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  const id = created.json().id as string;
+  const image = await upload(t, seller.auth, 'product_image');
+  const attach = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/seller/products/${id}/media`,
+    headers: seller.auth,
+    payload: { media_id: image },
+  });
+  expect(attach.statusCode, attach.body).toBe(201);
+  const submit = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/seller/products/${id}/submit`,
+    headers: seller.auth,
+  });
+  expect(submit.statusCode, submit.body).toBe(200);
+  return { id, image, skuIds: (submit.json().variants as Array<{ id: string }>).map((v) => v.id) };
+}
+
+/** The rows of a raw query (the driver's result type is not narrowed for raw SQL). */
+export async function rowsOf<T = Record<string, unknown>>(t: TestApp, q: SQL): Promise<T[]> {
+  return ((await t.handle.db.execute(q)) as unknown as { rows: T[] }).rows;
 }

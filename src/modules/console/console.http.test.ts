@@ -6,6 +6,7 @@ import {
   consoleSignIn,
   consoleSignInAttempt,
   formBody,
+  rowsOf,
   sessionFor,
 } from '../../../test/support/console.js';
 import { nextPhone } from '../../../test/support/fixtures.js';
@@ -27,7 +28,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const db = () => t.handle.db;
 const ANY_ID = '0b0f8f43-8c1e-4f8e-9b55-0a3c2b1d4e5f';
 /** Every registered console page and form, with ids filled in, except the public sign-in and assets. */
 function guardedRoutes() {
@@ -44,7 +44,7 @@ async function nonAdminSession(roles: string[]): Promise<ConsoleSession> {
   const phone = nextPhone();
   await t.app.services.identity.governance.createAdmin(phone);
   const s = await consoleSignIn(t, phone);
-  await db().execute(sql`update users set roles = ${`{${roles.join(',')}}`}::text[] where phone = ${phone}`);
+  await rowsOf(t, sql`update users set roles = ${`{${roles.join(',')}}`}::text[] where phone = ${phone}`);
   expect(s.csrf).toMatch(/^[0-9a-f]{64}$/);
   // Its own valid CSRF token: the 403 is for the role, not for the token.
   return sessionFor(t, s.cookie, s.csrf);
@@ -184,10 +184,11 @@ describe('the session cookie', () => {
     expect(c.secure).toBeFalsy();
     expect(c.value).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     // Stored only as its hash.
-    const rows = await db().execute(
+    const rows = await rowsOf(
+      t,
       sql`select count(*)::int as n from console_sessions where token_hash = ${c.value}`,
     );
-    expect((rows.rows[0] as { n: number }).n).toBe(0);
+    expect((rows[0] as { n: number }).n).toBe(0);
   });
 
   it('is Secure in production', () => {
@@ -203,7 +204,7 @@ describe('the session cookie', () => {
 
 describe('CSRF', () => {
   it('refuses a form posted without the token, or with a wrong one (403), and changes nothing', async () => {
-    const before = await db().execute(sql`select count(*)::int as n from brands`);
+    const before = await rowsOf(t, sql`select count(*)::int as n from brands`);
     const none = await admin.post('/admin/catalog/brands', { name: 'No Token Brand' }, { csrf: null });
     expect(none.statusCode).toBe(403);
     const wrong = await admin.post(
@@ -212,8 +213,8 @@ describe('CSRF', () => {
       { csrf: 'a'.repeat(64) },
     );
     expect(wrong.statusCode).toBe(403);
-    const after = await db().execute(sql`select count(*)::int as n from brands`);
-    expect(after.rows[0]).toEqual(before.rows[0]);
+    const after = await rowsOf(t, sql`select count(*)::int as n from brands`);
+    expect(after[0]).toEqual(before[0]);
     const ok = await admin.post('/admin/catalog/brands', { name: 'Token Brand' });
     expect(ok.statusCode, ok.body).toBe(303);
   });
@@ -280,15 +281,15 @@ describe('the session ends', () => {
   it('at once when the admin is banned (or suspended) by another admin', async () => {
     const { s, userId } = await freshAdmin();
     expect((await s.get('/admin/kyc')).statusCode).toBe(200);
-    const me = (await db().execute(sql`select id from users where phone = ${ADMIN_PHONE}`)).rows[0] as {
+    const me = (await rowsOf(t, sql`select id from users where phone = ${ADMIN_PHONE}`))[0] as {
       id: string;
     };
     await t.app.services.identity.governance.ban(me.id, userId, { reason: 'compromised phone' });
     const res = await s.get('/admin/kyc');
     expect(res.statusCode).toBe(403);
     const row = (
-      await db().execute(sql`select revoked_reason from console_sessions where user_id = ${userId}`)
-    ).rows[0];
+      await rowsOf(t, sql`select revoked_reason from console_sessions where user_id = ${userId}`)
+    )[0];
     expect(row).toMatchObject({ revoked_reason: 'account_banned' });
     expect((await s.get('/admin/kyc')).statusCode).toBe(303);
 
