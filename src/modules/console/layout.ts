@@ -15,6 +15,13 @@ export const NAV = [
   ['/admin/analytics', 'Analytics'],
 ] as const;
 
+// htmx must not inject its indicator <style> (the CSP allows no inline style) nor evaluate code.
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
+});
+
 export interface PageUser {
   phone: string;
   csrf: string;
@@ -28,15 +35,16 @@ export function page(title: string, user: PageUser | null, body: Html, flash?: s
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · K'KOO admin</title>
+<meta name="htmx-config" content="${HTMX_CONFIG}">
 <link rel="stylesheet" href="/admin/assets/console.css">
 <script src="/admin/assets/htmx.min.js" defer></script>
 </head>
-<body hx-boost="true">
+<body>
 <header class="top">
 <strong class="brand">K'KOO admin</strong>
 ${
   user
-    ? html`<nav>${NAV.map(([href, label]) => html`<a href="${href}">${label}</a>`)}</nav>
+    ? html`<nav hx-boost="true">${NAV.map(([href, label]) => html`<a href="${href}">${label}</a>`)}</nav>
 <form method="post" action="/admin/sign-out" class="inline">${csrfField(user.csrf)}<span class="who">${user.phone}</span> <button type="submit">Sign out</button></form>`
     : ''
 }
