@@ -79,7 +79,7 @@ export function wireConsole(deps: {
         ...ord.acceptSoon,
         note: `within ${ACCEPT_DEADLINE_WITHIN / MINUTE} min`,
       },
-      { key: 'riders', label: 'Riders pending verification', href: null, ...riders },
+      { key: 'riders', label: 'Riders pending verification', href: '/admin/riders', ...riders },
     ];
   }
 
@@ -93,6 +93,7 @@ export function wireConsole(deps: {
     promotions: services.promotions.service,
     orders: services.orders,
     payments: services.payments.service,
+    riders: services.riders.service,
     audit,
     approvals: createConsoleApprovals({
       db,

@@ -151,6 +151,10 @@ describe('every reply', () => {
       '/admin/approvals',
       '/admin/audit',
       '/admin/analytics',
+      '/admin/people',
+      '/admin/riders',
+      '/admin/catalog/brands',
+      '/admin/catalog/categories',
     ]) {
       const res = await admin.get(url);
       expect(res.statusCode, url).toBe(200);

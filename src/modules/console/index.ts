@@ -15,6 +15,7 @@ import { html } from './html.js';
 import { kycRoutes } from './kyc.js';
 import { page } from './layout.js';
 import { moneyRoutes } from './money.js';
+import { peopleRoutes } from './people.js';
 import type { ConsoleDeps } from './ports.js';
 import { promotionRoutes } from './promotions.js';
 import { createConsoleSessions } from './sessions.js';
@@ -107,6 +108,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       disputeRoutes(secured, deps);
       moneyRoutes(secured, deps);
       approvalRoutes(secured, deps);
+      peopleRoutes(secured, deps);
     });
   };
 }

@@ -10,6 +10,7 @@ export const NAV = [
   ['/admin/promotions', 'Promotions'],
   ['/admin/disputes', 'Disputes'],
   ['/admin/money', 'Money'],
+  ['/admin/people', 'People'],
   ['/admin/approvals', 'Approvals'],
   ['/admin/audit', 'Audit'],
   ['/admin/analytics', 'Analytics'],

@@ -10,6 +10,7 @@ import type { MediaService } from '../media/index.js';
 import type { OrdersModule } from '../orders/index.js';
 import type { PaymentsService } from '../payments/index.js';
 import type { PromotionsService } from '../promotions/index.js';
+import type { RidersModuleService } from '../riders/index.js';
 import type { ConsoleApprovals } from './approvals-service.js';
 import type { ConsoleSessionSettings } from './sessions.js';
 
@@ -35,6 +36,7 @@ export interface ConsoleDeps {
   promotions: PromotionsService;
   orders: Pick<OrdersModule, 'service'>;
   payments: PaymentsService;
+  riders: Pick<RidersModuleService, 'list' | 'verify' | 'reject'>;
   approvals: ConsoleApprovals;
   audit: Pick<AuditService, 'list'>;
   /** Every queue of the home page, read by the modules that own them. */

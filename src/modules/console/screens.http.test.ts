@@ -351,3 +351,31 @@ describe('four eyes on money', () => {
     ).rejects.toThrow();
   });
 });
+
+describe('people', () => {
+  it('finds a user by phone, bans and reinstates with a reason through governance (audited)', async () => {
+    const buyer = await t.login('+255754930001');
+    const found = await admin.get('/admin/people?phone=0754930001');
+    expect(found.statusCode).toBe(200);
+    expect(found.body).toContain(`/admin/people/${buyer.userId}`);
+    expect((await admin.get('/admin/people?phone=not-a-phone')).statusCode).toBe(422);
+
+    expect((await admin.post(`/admin/people/${buyer.userId}/ban`, { reason: '' })).statusCode).toBe(422);
+    expect(await one(sql`select status from users where id = ${buyer.userId}`)).toEqual({ status: 'active' });
+    expect((await admin.post(`/admin/people/${buyer.userId}/ban`, { reason: 'fraud ring' })).statusCode).toBe(
+      303,
+    );
+    expect(await one(sql`select status from users where id = ${buyer.userId}`)).toEqual({ status: 'banned' });
+    // The ban ends the user's API sessions too (identity's own rule).
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: buyer.auth })).statusCode).toBe(
+      403,
+    );
+    const page = await admin.get(`/admin/people/${buyer.userId}`);
+    expect(/class="user-status">([^<]*)</.exec(page.body)![1]).toContain('banned');
+    expect(
+      (await admin.post(`/admin/people/${buyer.userId}/reinstate`, { reason: 'cleared' })).statusCode,
+    ).toBe(303);
+    expect(await one(sql`select status from users where id = ${buyer.userId}`)).toEqual({ status: 'active' });
+    expect((await auditRows('user.banned', buyer.userId)).map((r) => r.reason)).toEqual(['fraud ring']);
+  });
+});
