@@ -8,7 +8,7 @@ import { createAuditService } from '../modules/audit/index.js';
 import { reviewAttention } from '../modules/catalog/index.js';
 import { type AttentionQueue, consoleRoutes, createConsoleApprovals } from '../modules/console/index.js';
 import { kycAttention } from '../modules/identity/index.js';
-import { ordersAttention } from '../modules/orders/index.js';
+import { ordersAttention, searchOrders } from '../modules/orders/index.js';
 import { moneyAttention } from '../modules/payments/index.js';
 import { ridersAttention } from '../modules/riders/index.js';
 import type { Clock } from '../shared/clock.js';
@@ -68,14 +68,14 @@ export function wireConsole(deps: {
       {
         key: 'dispatch',
         label: 'Orders waiting for a rider',
-        href: null,
+        href: '/admin/orders?status=ready_for_pickup',
         ...ord.dispatch,
         note: 'ready for pickup, no rider',
       },
       {
         key: 'accept',
         label: 'Sellers near their accept deadline',
-        href: null,
+        href: '/admin/orders?status=paid',
         ...ord.acceptSoon,
         note: `within ${ACCEPT_DEADLINE_WITHIN / MINUTE} min`,
       },
@@ -95,6 +95,8 @@ export function wireConsole(deps: {
     payments: services.payments.service,
     riders: services.riders.service,
     audit,
+    ledger: services.ledger,
+    searchOrders: (q) => searchOrders(db, q),
     approvals: createConsoleApprovals({
       db,
       clock,

@@ -106,8 +106,8 @@ export async function pendingKycSeller(t: TestApp, shop: string) {
   return { seller: me, submissionId: sub.json().id as string, documentId: doc };
 }
 
-/** A paid order of one unit of `skuId`, carried by the seller and delivered with the buyer's code. */
-export async function deliveredOrder(t: TestApp, seller: Actor, skuId: string) {
+/** A paid order of one unit of `skuId` (payment confirmed as the provider's callback would). */
+export async function paidOrder(t: TestApp, skuId: string) {
   const api = (method: 'GET' | 'POST', url: string, auth: object, payload?: object, headers: object = {}) =>
     t.app.inject({ method, url, headers: { ...auth, ...headers }, ...(payload ? { payload } : {}) });
   const buyer = await t.login(nextPhone());
@@ -131,6 +131,12 @@ export async function deliveredOrder(t: TestApp, seller: Actor, skuId: string) {
   expect(co.statusCode, co.body).toBe(201);
   await t.app.services.orders.service.confirmPayment(co.json().checkout_id, `REF${Date.now()}`);
   const orderId = co.json().orders[0].id as string;
+  return { buyer, orderId, api };
+}
+
+/** A paid order of one unit of `skuId`, carried by the seller and delivered with the buyer's code. */
+export async function deliveredOrder(t: TestApp, seller: Actor, skuId: string) {
+  const { buyer, orderId, api } = await paidOrder(t, skuId);
   for (const step of ['accept', 'ready', 'pick-up'])
     expect((await api('POST', `/api/v1/seller/orders/${orderId}/${step}`, seller.auth, {})).statusCode).toBe(
       200,

@@ -153,6 +153,7 @@ describe('every reply', () => {
       '/admin/analytics',
       '/admin/people',
       '/admin/riders',
+      '/admin/orders',
       '/admin/catalog/brands',
       '/admin/catalog/categories',
     ]) {

@@ -15,6 +15,7 @@ import { html } from './html.js';
 import { kycRoutes } from './kyc.js';
 import { page } from './layout.js';
 import { moneyRoutes } from './money.js';
+import { orderRoutes } from './orders.js';
 import { peopleRoutes } from './people.js';
 import type { ConsoleDeps } from './ports.js';
 import { promotionRoutes } from './promotions.js';
@@ -109,6 +110,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       moneyRoutes(secured, deps);
       approvalRoutes(secured, deps);
       peopleRoutes(secured, deps);
+      orderRoutes(secured, deps);
     });
   };
 }

@@ -8,6 +8,7 @@ export const NAV = [
   ['/admin/kyc', 'KYC'],
   ['/admin/catalog', 'Catalog'],
   ['/admin/promotions', 'Promotions'],
+  ['/admin/orders', 'Orders'],
   ['/admin/disputes', 'Disputes'],
   ['/admin/money', 'Money'],
   ['/admin/people', 'People'],

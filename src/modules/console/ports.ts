@@ -6,8 +6,9 @@ import type { IdGenerator } from '../../shared/ids.js';
 import type { AuditService } from '../audit/index.js';
 import type { CatalogModule } from '../catalog/index.js';
 import type { IdentityModule } from '../identity/index.js';
+import type { LedgerService } from '../ledger/index.js';
 import type { MediaService } from '../media/index.js';
-import type { OrdersModule } from '../orders/index.js';
+import type { OrdersModule, searchOrders } from '../orders/index.js';
 import type { PaymentsService } from '../payments/index.js';
 import type { PromotionsService } from '../promotions/index.js';
 import type { RidersModuleService } from '../riders/index.js';
@@ -39,6 +40,9 @@ export interface ConsoleDeps {
   riders: Pick<RidersModuleService, 'list' | 'verify' | 'reject'>;
   approvals: ConsoleApprovals;
   audit: Pick<AuditService, 'list'>;
+  ledger: Pick<LedgerService, 'transfersOf'>;
+  /** The orders module's admin search (a read). */
+  searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
   /** Every queue of the home page, read by the modules that own them. */
   attention: () => Promise<AttentionQueue[]>;
   settings: ConsoleSessionSettings & {

@@ -6,6 +6,7 @@ import {
   consoleSignIn,
   deliveredOrder,
   disputeOf,
+  paidOrder,
   pendingKycSeller,
   rowsOf,
   submittedProduct,
@@ -377,5 +378,45 @@ describe('people', () => {
     ).toBe(303);
     expect(await one(sql`select status from users where id = ${buyer.userId}`)).toEqual({ status: 'active' });
     expect((await auditRows('user.banned', buyer.userId)).map((r) => r.reason)).toEqual(['fraud ring']);
+  });
+});
+
+describe('orders', () => {
+  it('finds an order by buyer phone and status, shows its timeline, payments and ledger, and cancels it with a reason', async () => {
+    const p = await submittedProduct(t, seller, cat, 'Order lamp');
+    await t.app.services.catalog.products.reviewMedia(apiAdmin.userId, p.id, p.image, true);
+    await t.app.services.catalog.products.act(apiAdmin.userId, p.id, 'verify');
+    const { buyer, orderId } = await paidOrder(t, p.skuIds[0]!);
+    const { phone } = await one<{ phone: string }>(sql`select phone from users where id = ${buyer.userId}`);
+
+    const byBuyer = await admin.get(`/admin/orders?buyer=${encodeURIComponent(phone)}&status=paid`);
+    expect(byBuyer.statusCode).toBe(200);
+    expect(byBuyer.body).toContain(`/admin/orders/${orderId}`);
+    const otherStatus = await admin.get(`/admin/orders?buyer=${encodeURIComponent(phone)}&status=completed`);
+    expect(otherStatus.body).not.toContain(`/admin/orders/${orderId}`);
+    expect((await admin.get(`/admin/orders?id=${orderId}`)).body).toContain(`/admin/orders/${orderId}`);
+    expect((await admin.get('/admin/orders?status=nonsense')).statusCode).toBe(422);
+    expect((await admin.get('/admin/orders?from=yesterday')).statusCode).toBe(422);
+    const today = await admin.get('/admin/orders?from=2026-11-20&to=2026-12-31');
+    expect(today.body).toContain(`/admin/orders/${orderId}`);
+
+    const detail = await admin.get(`/admin/orders/${orderId}`);
+    expect(detail.statusCode).toBe(200);
+    expect(detail.body).toContain('ESCROW_HOLD');
+    expect(/class="order-status">([^<]*)</.exec(detail.body)![1]).toBe('paid');
+
+    expect((await admin.post(`/admin/orders/${orderId}/cancel`, { reason: '' })).statusCode).toBe(422);
+    expect(
+      (await admin.post(`/admin/orders/${orderId}/return-received`, { reason: 'nothing to return' }))
+        .statusCode,
+    ).toBe(409);
+    const ok = await admin.post(`/admin/orders/${orderId}/cancel`, { reason: 'seller closed for Eid' });
+    expect(ok.statusCode, ok.body).toBe(303);
+    expect(await one(sql`select status from orders where id = ${orderId}`)).toEqual({ status: 'cancelled' });
+    const event = await one<{ note: string; actor_role: string }>(
+      sql`select note, actor_role from order_events where order_id = ${orderId} and event = 'cancel'`,
+    );
+    expect(event).toEqual({ note: 'seller closed for Eid', actor_role: 'admin' });
+    expect(await t.app.services.orders.service.reconcile()).toEqual([]);
   });
 });
