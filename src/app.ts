@@ -12,6 +12,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { wireConsole } from './composition/console.js';
 import { type ComposeDeps, compose, type Services } from './composition.js';
 import { CALLBACK_TOKEN_MAX_LENGTH, type Config } from './config.js';
 import { mediaRoutes } from './modules/media/index.js';
@@ -240,6 +241,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(services.notifications.routes, { prefix: '/api/v1' });
   await app.register(services.notifications.callbackRoutes, { prefix: '/api/v1' });
   await app.register(services.notifications.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(wireConsole({ db, config, clock, ids, services }), { prefix: '/admin' });
 
   return app;
 }

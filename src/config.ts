@@ -98,6 +98,11 @@ const envSchema = z.object({
   OTP_MAX_PER_HOUR: int(1, 100).default(5),
   OTP_IP_MAX_PER_HOUR: int(1, 100_000).default(30),
   SESSION_TTL_DAYS: int(1, 365).default(30),
+  /** Admin console (/admin) sessions: ended after this long without a request, and this long after sign-in whatever happens. */
+  CONSOLE_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  CONSOLE_ABSOLUTE_HOURS: int(1, 7 * 24).default(12),
+  /** Four eyes: a console refund or payout above this amount (minor units) waits for a second admin's approval. */
+  FOUR_EYES_ABOVE_MINOR: int(0, 1_000_000_000_000).default(500_000),
 
   SMS_PROVIDER: z.enum(['console', 'africastalking']).default('console'),
   AT_BASE_URL: z.url().default('https://api.africastalking.com'),

@@ -3,6 +3,7 @@
 export * from '../modules/audit/schema.js';
 export * from '../modules/cart/schema.js';
 export * from '../modules/catalog/schema.js';
+export * from '../modules/console/schema.js';
 export * from '../modules/identity/schema.js';
 export * from '../modules/jobs/schema.js';
 export * from '../modules/ledger/schema.js';

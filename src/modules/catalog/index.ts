@@ -11,6 +11,7 @@ import { adminCatalogRoutes, catalogRoutes } from './routes.js';
 import { createStockService } from './stock.js';
 import { createTaxonomyService } from './taxonomy.js';
 
+export { reviewAttention } from './attention.js';
 export type { SellableSku } from './listing.js';
 export { CURRENCIES, type Currency } from './model.js';
 export { stockState } from './rules.js';

@@ -13,6 +13,7 @@ import { createPhoneLookup } from './phone-lookup.js';
 import { createProfileService } from './profile-service.js';
 import { identityRoutes } from './routes.js';
 
+export { kycAttention } from './attention.js';
 export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
 export { activeAdminIds, type Contact, contactsOf, userIdByPhone } from './contacts.js';
@@ -25,6 +26,7 @@ import type { IdentityJobQueue } from './jobs.js';
 import type { Role } from './model.js';
 
 export { ROLES } from './model.js';
+export { effectiveStatus } from './rules.js';
 export { activeVerifiedSellerCondition } from './seller-filter.js';
 
 export function createIdentityModule(deps: {

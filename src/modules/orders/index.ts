@@ -14,9 +14,12 @@ import { adminOrderRoutes, orderRoutes, type RiderView } from './routes.js';
 import { createOrdersService, type OrderSettings } from './service.js';
 import { type DeliveryAddress, type DeliveryQuote, flatDelivery } from './snapshot.js';
 
+export { searchOrders } from './admin-search.js';
+export { ordersAttention } from './attention.js';
 export { type BuyerOrderSummary, buyerOrderSummaries } from './buyer-summaries.js';
 export { type OrderJobs, orderJobs } from './jobs.js';
 export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
+export { DISPUTE_FAULTS, DISPUTE_RESOLUTIONS, ORDER_STATUSES } from './model.js';
 export { type RiderOrdersAdapterDeps, riderOrdersAdapter } from './rider-adapter.js';
 export type { Order, OrderSettings, OrdersService } from './service.js';
 export { type DeliveryAddress, type DeliveryQuote, flatDelivery, type OrderSnapshot } from './snapshot.js';

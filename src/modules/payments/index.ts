@@ -16,6 +16,7 @@ import { type CheckoutPort, createPaymentsService, type PayoutDestinationPort } 
 import type { PaymentsSettings } from './settings.js';
 import { createSimulatorProvider, type SimulatorCallback } from './simulator.js';
 
+export { moneyAttention } from './attention.js';
 export { createDarajaProvider, type DarajaConfig } from './daraja.js';
 export { type PaymentJobs, paymentJobs } from './jobs.js';
 export { callbackUrlFor, PROVIDER_NAMES, publicBaseUrl } from './model.js';

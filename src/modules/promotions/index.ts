@@ -4,6 +4,9 @@ import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import type { AuditService } from '../audit/index.js';
 import { adminPromotionRoutes, promotionRoutes } from './routes.js';
+
+export { promotionInputSchemas } from './routes.js';
+
 import { createPromotionsService, type LoyaltyRules } from './service.js';
 
 export { splitBudget } from './budget-slices.js';

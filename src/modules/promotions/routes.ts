@@ -80,6 +80,9 @@ const codePatch = z
   .extend({ reason: z.string().trim().min(1).max(500).describe('Why: kept in the audit trail') })
   .refine((v) => Object.keys(v).length > 1, 'send at least one field besides the reason');
 
+/** The admin input rules, shared with the console so a form is held to exactly what the API holds a body to. */
+export const promotionInputSchemas = { promotionBody, promotionPatch, codeBody, codePatch };
+
 const valueOut = z.union([
   z.object({
     type: z.literal('percentage'),

@@ -1,0 +1,90 @@
+// People: users found by phone, one user's roles and status with ban / suspend / reinstate (with a
+// reason, through identity's governance commands), and riders waiting for verification.
+import type { FastifyInstance } from 'fastify';
+import { effectiveStatus } from '../identity/index.js';
+import { cursorOf, doneUrl, flashOf, idParam, pick, queryValue, requireReason } from './forms.js';
+import { adminOf } from './guard.js';
+import { html } from './html.js';
+import { csrfField, darTime, nextLink, page, reasonField, table } from './layout.js';
+import type { ConsoleDeps } from './ports.js';
+
+const RIDER_STATUSES = ['pending', 'verified', 'rejected'] as const;
+
+export function peopleRoutes(app: FastifyInstance, deps: ConsoleDeps) {
+  const { governance } = deps.identity;
+  const hide = { schema: { hide: true } };
+
+  app.get('/people', hide, async (request, reply) => {
+    const admin = adminOf(request);
+    const phone = queryValue(request, 'phone')?.slice(0, 30);
+    const r = await governance.listUsers({
+      limit: 25,
+      cursor: cursorOf(request),
+      ...(phone ? { phone } : {}),
+    });
+    const now = deps.clock.now();
+    const rows = r.items.map(
+      (u) =>
+        html`<tr><td><a href="/admin/people/${u.id}">${u.phone}</a></td><td>${u.displayName ?? ''}</td><td>${u.roles.join(', ')}</td><td>${effectiveStatus(u, now)}</td><td>${darTime(u.createdAt)}</td></tr>`,
+    );
+    const body = html`<p><a href="/admin/riders">Riders</a></p>
+<form method="get" action="/admin/people" class="filters"><label>Phone <input name="phone" type="tel" value="${phone ?? ''}"></label><button type="submit">Search</button></form>
+${table(['Phone', 'Name', 'Roles', 'Status', 'Joined'], rows, 'No users.')}
+${nextLink('/admin/people', { phone }, r.next_cursor)}`;
+    return reply.type('text/html').send(page('People', admin, body, flashOf(request)).value);
+  });
+
+  app.get('/people/:id', hide, async (request, reply) => {
+    const admin = adminOf(request);
+    const { user: u, seller } = await governance.getUser(idParam(request));
+    const status = effectiveStatus(u, deps.clock.now());
+    const action = (name: string, label: string, danger = false) =>
+      html`<form method="post" action="/admin/people/${u.id}/${name}" class="card">${csrfField(admin.csrf)}${reasonField()}<button type="submit"${danger ? html` class="danger"` : ''}>${label}</button></form>`;
+    const body = html`<table><tbody>
+<tr><th>Phone</th><td>${u.phone}</td></tr>
+<tr><th>Name</th><td>${u.displayName ?? '—'}</td></tr>
+<tr><th>Roles</th><td>${u.roles.join(', ')}</td></tr>
+<tr><th>Status</th><td class="user-status">${status}${u.statusReason ? html` — ${u.statusReason}` : ''}</td></tr>
+<tr><th>Shop</th><td>${seller?.shopName ?? '—'}</td></tr>
+</tbody></table>
+<div class="side-by-side">${
+      status === 'active'
+        ? html`${action('suspend', 'Suspend', true)}${action('ban', 'Ban', true)}`
+        : action('reinstate', 'Reinstate')
+    }</div>`;
+    return reply.type('text/html').send(page('User', admin, body, flashOf(request)).value);
+  });
+
+  for (const name of ['suspend', 'ban', 'reinstate'] as const) {
+    app.post(`/people/:id/${name}`, hide, async (request, reply) => {
+      const id = idParam(request);
+      await governance[name](adminOf(request).userId, id, { reason: requireReason(request) });
+      return reply.redirect(doneUrl(`/admin/people/${id}`, 'saved'), 303);
+    });
+  }
+
+  app.get('/riders', hide, async (request, reply) => {
+    const admin = adminOf(request);
+    const status = pick(queryValue(request, 'status'), RIDER_STATUSES, 'pending');
+    const riders = await deps.riders.list({ status });
+    const rows = riders.map(
+      (r) =>
+        html`<tr><td><a href="/admin/people/${r.userId}">${r.userId}</a></td><td>${r.vehicle} ${r.plate ?? ''}</td><td>${r.status}${r.statusReason ? html` — ${r.statusReason}` : ''}</td><td>${darTime(r.createdAt)}</td><td>${
+          r.status === 'pending'
+            ? html`<form method="post" action="/admin/riders/${r.userId}/verify" class="inline">${csrfField(admin.csrf)}<input name="reason" placeholder="reason" required minlength="3"><button type="submit">Verify</button></form>
+<form method="post" action="/admin/riders/${r.userId}/reject" class="inline">${csrfField(admin.csrf)}<input name="reason" placeholder="reason" required minlength="3"><button type="submit" class="danger">Reject</button></form>`
+            : ''
+        }</td></tr>`,
+    );
+    const body = html`<p>${RIDER_STATUSES.map((s) => html`<a href="/admin/riders?status=${s}">${s}</a> `)}</p>
+${table(['Rider', 'Vehicle', 'Status', 'Applied', ''], rows, 'No riders.')}`;
+    return reply.type('text/html').send(page(`Riders (${status})`, admin, body, flashOf(request)).value);
+  });
+
+  for (const name of ['verify', 'reject'] as const) {
+    app.post(`/riders/:id/${name}`, hide, async (request, reply) => {
+      await deps.riders[name](adminOf(request).userId, idParam(request), requireReason(request));
+      return reply.redirect(doneUrl('/admin/riders', name === 'verify' ? 'verified' : 'rejected'), 303);
+    });
+  }
+}

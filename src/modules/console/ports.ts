@@ -1,0 +1,53 @@
+// What the console needs from the other modules: the same services the admin API calls (so every
+// rule and audit row is theirs), named by type only. Wired in src/composition/console.ts.
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdGenerator } from '../../shared/ids.js';
+import type { AuditService } from '../audit/index.js';
+import type { CatalogModule } from '../catalog/index.js';
+import type { IdentityModule } from '../identity/index.js';
+import type { LedgerService } from '../ledger/index.js';
+import type { MediaService } from '../media/index.js';
+import type { OrdersModule, searchOrders } from '../orders/index.js';
+import type { PaymentsService } from '../payments/index.js';
+import type { PromotionsService } from '../promotions/index.js';
+import type { RidersModuleService } from '../riders/index.js';
+import type { ConsoleApprovals } from './approvals-service.js';
+import type { ConsoleSessionSettings } from './sessions.js';
+
+/** One "needs attention" queue on the home page: how many, and since when the oldest waits. */
+export interface AttentionQueue {
+  key: string;
+  label: string;
+  /** The screen where it is worked (null until that screen exists). */
+  href: string | null;
+  count: number;
+  oldest: Date | null;
+  /** Optional second figure, e.g. disputes near their deadline. */
+  note?: string;
+}
+
+export interface ConsoleDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  identity: Pick<IdentityModule, 'auth' | 'kyc' | 'governance'>;
+  media: Pick<MediaService, 'getReadable' | 'content'>;
+  catalog: Pick<CatalogModule, 'products' | 'taxonomy'>;
+  promotions: PromotionsService;
+  orders: Pick<OrdersModule, 'service'>;
+  payments: PaymentsService;
+  riders: Pick<RidersModuleService, 'list' | 'verify' | 'reject'>;
+  approvals: ConsoleApprovals;
+  audit: Pick<AuditService, 'list'>;
+  ledger: Pick<LedgerService, 'transfersOf'>;
+  /** The orders module's admin search (a read). */
+  searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
+  /** Every queue of the home page, read by the modules that own them. */
+  attention: () => Promise<AttentionQueue[]>;
+  settings: ConsoleSessionSettings & {
+    production: boolean;
+    otpIpMaxPerHour: number;
+    fourEyesAboveMinor: number;
+  };
+}

@@ -1,0 +1,223 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { deliveredOrder, disputeOf, pendingKycSeller, rowsOf, submittedProduct } from '../support/console.js';
+import { type Actor, category, verifiedSeller } from '../support/fixtures.js';
+
+// The admin console in a real browser (Debian's Chromium, driven by playwright-core) against the
+// app listening on 127.0.0.1: sign in by OTP, then the operator's main jobs, each checked on the
+// page and in the database. Screenshots of the main pages go to .test-output/screenshots/.
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = '.test-output/screenshots';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium)
+  console.log(`[browser tests] skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+const ADMIN = '+255754920001';
+const SECOND = '+255754920002';
+
+describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let ctx: BrowserContext;
+  let page: Page;
+  let apiAdmin: Actor;
+  let seller: Actor;
+  let cat: string;
+  const cspViolations: string[] = [];
+
+  const one = async <T>(q: ReturnType<typeof sql>) => (await rowsOf<T>(t, q))[0] as T;
+  const shot = (name: string, p: Page = page) =>
+    p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+
+  async function signIn(p: Page, phone: string) {
+    await p.goto(`${base}/admin`);
+    expect(new URL(p.url()).pathname).toBe('/admin/sign-in');
+    await p.fill('input[name=phone]', phone);
+    await p.click('button[type=submit]');
+    await p.waitForSelector('input[name=code]');
+    const e164 = t.sms.sent.at(-1)!.to;
+    await p.fill('input[name=code]', t.sms.lastCode(e164));
+    await p.click('button[type=submit]');
+    await p.waitForSelector('h1:has-text("What needs attention")');
+    t.clock.advanceSeconds(61);
+  }
+
+  async function newPage(c: BrowserContext) {
+    const p = await c.newPage();
+    p.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    return p;
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    t = await createTestApp({
+      FOUR_EYES_ABOVE_MINOR: '1500000',
+      PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE: '0',
+      CONSOLE_IDLE_MINUTES: '1440',
+      CONSOLE_ABSOLUTE_HOURS: '168',
+    });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    apiAdmin = await t.loginAdmin(ADMIN);
+    await t.app.services.identity.governance.createAdmin(SECOND);
+    seller = await verifiedSeller(t, apiAdmin, 'Mama Browser');
+    cat = await category(t, apiAdmin, 'Browser goods');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+    ctx = await browser.newContext();
+    page = await newPage(ctx);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('signs in by OTP and lands on the queues', async () => {
+    await signIn(page, ADMIN);
+    expect(await page.locator('tr[data-queue]').count()).toBe(8);
+    const cookie = (await ctx.cookies()).find((c) => c.name === 'kkoo_console')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
+    await shot('home');
+  }, 60_000);
+
+  it('works the KYC queue: the document shows, the seller is verified', async () => {
+    const k = await pendingKycSeller(t, 'Duka la Browser');
+    await page.goto(`${base}/admin/kyc`);
+    await page.click('a:has-text("Duka la Browser")');
+    const img = page.locator('.docs img');
+    await img.waitFor();
+    expect(
+      await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBeGreaterThan(0);
+    await shot('kyc-submission');
+    await page.locator('form[action$="/approve"] input[name=reason]').fill('ID matches');
+    await page.click('button:has-text("Verify seller")');
+    await page.waitForSelector('.flash:has-text("Approved.")');
+    expect(await one(sql`select status from kyc_submissions where id = ${k.submissionId}`)).toEqual({
+      status: 'verified',
+    });
+  }, 60_000);
+
+  it('verifies a product and its image', async () => {
+    const p = await submittedProduct(t, seller, cat, 'Browser kitenge');
+    await page.goto(`${base}/admin/catalog`);
+    await page.click('a:has-text("Browser kitenge")');
+    await shot('product-review');
+    await page.click('button:has-text("Verify image")');
+    await page.waitForSelector('.flash:has-text("Verified.")');
+    await page
+      .locator('form[action$="/verify"]:has(button:has-text("Verify product")) input[name=reason]')
+      .fill('all good');
+    await page.click('button:has-text("Verify product")');
+    await page.waitForSelector('.flash:has-text("Verified.")');
+    expect(await one(sql`select status from products where id = ${p.id}`)).toEqual({ status: 'verified' });
+    expect(await one(sql`select status from product_media where media_id = ${p.image}`)).toEqual({
+      status: 'verified',
+    });
+  }, 60_000);
+
+  it('creates a promotion', async () => {
+    await page.goto(`${base}/admin/promotions`);
+    await page.fill('input[name=name]', 'Browser week');
+    await page.fill('input[name=percent]', '15');
+    await page.fill('input[name=starts_at]', '2026-11-25T08:00');
+    await page.fill('input[name=ends_at]', '2026-12-02T08:00');
+    await page.fill('input[name=budget]', '100000');
+    await page.click('button:has-text("Create promotion")');
+    await page.waitForSelector('.flash:has-text("Created.")');
+    expect(await page.textContent('.budget-left')).toBe('TZS 100,000');
+    await page.goto(`${base}/admin/promotions`);
+    await shot('promotions');
+    expect(
+      await one(
+        sql`select percent_bp, budget_amount::int as budget, active from promotions where name = 'Browser week'`,
+      ),
+    ).toEqual({ percent_bp: 1500, budget: 100_000_00, active: true });
+  }, 60_000);
+
+  it('resolves a dispute with a partial refund', async () => {
+    const p = await submittedProduct(t, seller, cat, 'Browser radio');
+    await t.app.services.catalog.products.reviewMedia(apiAdmin.userId, p.id, p.image, true);
+    await t.app.services.catalog.products.act(apiAdmin.userId, p.id, 'verify');
+    const { buyer, orderId } = await deliveredOrder(t, seller, p.skuIds[0]!);
+    const disputeId = await disputeOf(t, buyer, orderId, 'The dial came off');
+    await page.goto(`${base}/admin/disputes`);
+    await page.click(`a[href="/admin/disputes/${disputeId}"]`);
+    await page.waitForSelector('text=The dial came off');
+    await shot('dispute');
+    await page.selectOption('select[name=resolution]', 'partial_refund');
+    await page.fill('input[name=amount]', '4000');
+    await page.selectOption('select[name=fault]', 'seller');
+    await page.fill('form[action$="/resolve"] input[name=reason]', 'dial repair cost');
+    await page.click('button:has-text("Resolve")');
+    await page.waitForSelector('.flash:has-text("Dispute resolved.")');
+    expect(await page.textContent('main')).toContain('partial_refund');
+    expect(
+      await one(
+        sql`select status, resolution, refund_amount::int as refund from disputes where id = ${disputeId}`,
+      ),
+    ).toEqual({ status: 'resolved', resolution: 'partial_refund', refund: 4_000_00 });
+  }, 90_000);
+
+  it('runs a payout that needs a second admin, who approves it in another browser', async () => {
+    const p = await submittedProduct(t, seller, cat, 'Browser payout', 20_000_00);
+    await t.app.services.catalog.products.reviewMedia(apiAdmin.userId, p.id, p.image, true);
+    await t.app.services.catalog.products.act(apiAdmin.userId, p.id, 'verify');
+    const { buyer, orderId } = await deliveredOrder(t, seller, p.skuIds[0]!);
+    const confirm = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${orderId}/confirm-receipt`,
+      headers: buyer.auth,
+      payload: {},
+    });
+    expect(confirm.statusCode, confirm.body).toBe(200);
+    const { phone } = await one<{ phone: string }>(sql`select phone from users where id = ${seller.userId}`);
+
+    await page.goto(`${base}/admin/money`);
+    await shot('money');
+    await page.fill('input[name=phone]', phone);
+    await page.fill('form[action="/admin/money/payouts"] input[name=reason]', 'weekly run');
+    await page.click('button:has-text("Pay available balance")');
+    await page.waitForSelector('text=waiting for a second admin');
+    const payouts = () =>
+      t.app.services.payments.service.disbursementsOf({ kind: 'payout', partyId: seller.userId });
+    expect(await payouts()).toEqual([]);
+    expect(await page.locator('button:has-text("Approve and execute")').count()).toBe(0);
+
+    const other = await browser.newContext();
+    const p2 = await newPage(other);
+    await signIn(p2, SECOND);
+    await p2.goto(`${base}/admin/approvals`);
+    await shot('approvals', p2);
+    await p2.click('button:has-text("Approve and execute")');
+    await p2.waitForSelector('.flash:has-text("Approved and executed.")');
+    const paid = await payouts();
+    expect(paid).toHaveLength(1);
+    expect(await one(sql`select status from console_approvals where target_id = ${seller.userId}`)).toEqual({
+      status: 'executed',
+    });
+    await other.close();
+  }, 90_000);
+
+  it('raised no Content-Security-Policy violation on any page', () => {
+    expect(cspViolations).toEqual([]);
+  });
+});
