@@ -273,7 +273,6 @@ export function compose(deps: ComposeDeps): Services {
   const identityHousekeeping = identitySchedules({ jobs, db, clock }, identity.auth);
   notificationsPending(jobs, log);
   const ussd = wireUssd({ db, config, clock, log, orders, identity, notifications, sms });
-
   return {
     identity,
     media,
