@@ -197,15 +197,15 @@ export async function analyticsBench(db: Database) {
   });
   const loadBefore = loadavg();
   const cases = [
-    { name: 'analytics page, last 30 days by day (default)', runs: 40, query: {} },
+    { name: 'analytics page, last 30 days by day (default)', runs: 20, query: {} },
     {
       name: 'analytics page, last 90 days by week',
-      runs: 20,
+      runs: 10,
       query: { grain: 'week' as const, from: dayBefore(89) },
     },
     {
       name: 'analytics page, last 366 days by month (every order)',
-      runs: 10,
+      runs: 5,
       query: { grain: 'month' as const, from: dayBefore(365) },
     },
   ];

@@ -37,7 +37,6 @@ function fact(over: Partial<OrderFact> = {}): OrderFact {
     codeDiscount: 0,
     loyaltyDiscount: 0,
     referralRewards: 0,
-    promotionIds: ['p1'],
     riderId: 'r1',
     promisedBy: null,
     deliveredAt: null,

@@ -35,7 +35,6 @@ export interface OrderFact {
   loyaltyDiscount: number;
   /** platform-paid referral rewards attributed to this order (no referrals module yet: 0) */
   referralRewards: number;
-  promotionIds: string[];
   riderId: string | null;
   promisedBy: Date | null;
   deliveredAt: Date | null;

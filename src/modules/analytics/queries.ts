@@ -27,10 +27,6 @@ const nums = (v: unknown): number[] => {
   const arr = typeof v === 'string' ? (JSON.parse(v) as unknown[]) : (v as unknown[]);
   return arr.map(Number);
 };
-const strings = (v: unknown): string[] => {
-  if (v === null || v === undefined) return [];
-  return typeof v === 'string' ? (JSON.parse(v) as string[]) : (v as string[]);
-};
 
 /** The orders of the filter (paid in the range, then zone, seller, category, promotion). */
 function scoped(f: FactFilter): SQL {
@@ -47,65 +43,86 @@ function scoped(f: FactFilter): SQL {
 
 /** One row per paid order of the filter: every fact the pure rules need. */
 export async function loadFacts(db: Database, f: FactFilter): Promise<OrderFact[]> {
-  const res = await db.execute(sql`
-    with base as (
-      select o.* from orders o where ${scoped(f)}
-    ), facts as (
-      select b.id, b.checkout_id, b.buyer_id, b.seller_id, b.status, b.paid_at, b.final_amount,
-        b.original_amount, b.delivery_fee, b.rider_id, b.promised_by, b.delivered_at,
-        coalesce((b.snapshot->>'promotion_discount')::bigint, 0) as promotion_discount,
-        coalesce((b.snapshot->>'code_discount')::bigint, 0) as code_discount,
-        coalesce((b.snapshot->>'loyalty_discount')::bigint, 0) as loyalty_discount,
-        coalesce((b.snapshot->>'buyer_fee')::bigint, 0) as buyer_fee,
-        b.snapshot->'delivery'->>'to_zone' as zone,
-        (select coalesce(json_agg(distinct l->'promotion'->>'id'), '[]'::json)
-           from jsonb_array_elements(b.snapshot->'lines') l
-           where jsonb_typeof(l->'promotion') = 'object') as promotion_ids,
-        main.category_id, main.category_path,
-        (select min(o2.paid_at) from orders o2 where o2.buyer_id = b.buyer_id and o2.paid_at is not null)
-          as buyer_first_paid_at,
-        d.id is not null as disputed, d.resolution, d.refund_amount as dispute_refund, d.fault,
-        ev.accepted, (ev.rejected or (ev.no_show and not ev.accepted)) as refused,
-        sib.totals as checkout_order_totals, sib.idx as checkout_index,
-        (select coalesce(json_agg(pd.amount), '[]'::json) from payment_disbursements pd
-           where pd.order_id = b.id and pd.kind = 'refund' and pd.status = 'succeeded') as refund_sends,
-        msg.recorded as message_cost_recorded, msg.sms as sms_uncosted, msg.wa as whatsapp_uncosted
-      from base b
-      left join lateral (
-        select p.category_id, c.path as category_path
-        from order_lines ol
-        join product_variants v on v.id = ol.sku_id
-        join products p on p.id = v.product_id
-        left join categories c on c.id = p.category_id
-        where ol.order_id = b.id
-        order by ol.final_amount desc, p.id
-        limit 1
-      ) main on true
-      left join disputes d on d.order_id = b.id
-      left join lateral (
-        select coalesce(bool_or(e.event = 'accept'), false) as accepted,
-          coalesce(bool_or(e.event = 'reject'), false) as rejected,
-          coalesce(bool_or(e.event = 'seller_no_show'), false) as no_show
-        from order_events e where e.order_id = b.id
-      ) ev on true
-      left join lateral (
-        select json_agg(s.final_amount + s.delivery_fee order by s.id) as totals,
-          array_position(array_agg(s.id order by s.id), b.id) - 1 as idx
-        from orders s where s.checkout_id = b.checkout_id
-      ) sib on true
-      left join lateral (
-        select coalesce(sum(m.cost_minor), 0)::bigint as recorded,
-          (count(*) filter (where m.cost_minor is null and m.channel = 'sms'
-            and m.status in ('sent', 'delivered', 'read')))::int as sms,
-          (count(*) filter (where m.cost_minor is null and m.channel = 'whatsapp'
-            and m.status in ('sent', 'delivered', 'read')))::int as wa
-        from notification_messages m where m.order_id = b.id
-      ) msg on true
+  // Set-based: each side table is read once for the whole range and joined by hash, not probed
+  // once per order (8,000 orders took ~0.9 s as lateral probes on a loaded machine).
+  // JIT off: the planner's row guesses for these joins are huge, so PostgreSQL would JIT-compile
+  // the query, which cost 2–3 s here against ~100 ms of work (measured with explain analyze).
+  const res = await db.transaction(async (tx) => {
+    await tx.execute(sql`set local jit = off`);
+    return tx.execute(factsSql(f));
+  });
+  return rowsOf(res).map(factOf);
+}
+
+function factsSql(f: FactFilter): SQL {
+  return sql`
+    with base as materialized (
+      select o.id, o.checkout_id, o.buyer_id, o.seller_id, o.status, o.paid_at, o.final_amount,
+        o.original_amount, o.delivery_fee, o.rider_id, o.promised_by, o.delivered_at,
+        coalesce((o.snapshot->>'promotion_discount')::bigint, 0) as promotion_discount,
+        coalesce((o.snapshot->>'code_discount')::bigint, 0) as code_discount,
+        coalesce((o.snapshot->>'loyalty_discount')::bigint, 0) as loyalty_discount,
+        coalesce((o.snapshot->>'buyer_fee')::bigint, 0) as buyer_fee,
+        o.snapshot->'delivery'->>'to_zone' as zone
+      from orders o where ${scoped(f)}
+    ), main as (
+      select distinct on (ol.order_id) ol.order_id, p.category_id, c.path as category_path
+      from order_lines ol
+      join base b on b.id = ol.order_id
+      join product_variants v on v.id = ol.sku_id
+      join products p on p.id = v.product_id
+      left join categories c on c.id = p.category_id
+      order by ol.order_id, ol.final_amount desc, p.id
+    ), firsts as (
+      select o2.buyer_id, min(o2.paid_at) as first_paid_at from orders o2
+      where o2.paid_at is not null and o2.buyer_id in (select buyer_id from base)
+      group by o2.buyer_id
+    ), ev as (
+      select e.order_id, bool_or(e.event = 'accept') as accepted, bool_or(e.event = 'reject') as rejected,
+        bool_or(e.event = 'seller_no_show') as no_show
+      from order_events e where e.order_id in (select id from base)
+        and e.event in ('accept', 'reject', 'seller_no_show')
+      group by e.order_id
+    ), sib as (
+      select s.checkout_id, json_agg(s.final_amount + s.delivery_fee order by s.id) as totals,
+        array_agg(s.id order by s.id) as ids
+      from orders s where s.checkout_id in (select checkout_id from base)
+      group by s.checkout_id
+    ), rs as (
+      select pd.order_id, json_agg(pd.amount) as amounts from payment_disbursements pd
+      where pd.order_id in (select id from base) and pd.kind = 'refund' and pd.status = 'succeeded'
+      group by pd.order_id
+    ), msg as (
+      select m.order_id, coalesce(sum(m.cost_minor), 0)::bigint as recorded,
+        (count(*) filter (where m.cost_minor is null and m.channel = 'sms'
+          and m.status in ('sent', 'delivered', 'read')))::int as sms,
+        (count(*) filter (where m.cost_minor is null and m.channel = 'whatsapp'
+          and m.status in ('sent', 'delivered', 'read')))::int as wa
+      from notification_messages m where m.order_id in (select id from base)
+      group by m.order_id
     )
-    select * from facts
-    ${f.categoryPath ? sql`where category_path like ${`${f.categoryPath}%`}` : sql``}
-    order by paid_at, id`);
-  return rowsOf(res).map((r) => ({
+    select b.*, main.category_id, main.category_path, firsts.first_paid_at as buyer_first_paid_at,
+      d.id is not null as disputed, d.resolution, d.refund_amount as dispute_refund, d.fault,
+      coalesce(ev.accepted, false) as accepted,
+      (coalesce(ev.rejected, false) or (coalesce(ev.no_show, false) and not coalesce(ev.accepted, false))) as refused,
+      sib.totals as checkout_order_totals, array_position(sib.ids, b.id) - 1 as checkout_index,
+      coalesce(rs.amounts, '[]'::json) as refund_sends,
+      coalesce(msg.recorded, 0) as message_cost_recorded, coalesce(msg.sms, 0) as sms_uncosted,
+      coalesce(msg.wa, 0) as whatsapp_uncosted
+    from base b
+    left join main on main.order_id = b.id
+    join firsts on firsts.buyer_id = b.buyer_id
+    left join disputes d on d.order_id = b.id
+    left join ev on ev.order_id = b.id
+    join sib on sib.checkout_id = b.checkout_id
+    left join rs on rs.order_id = b.id
+    left join msg on msg.order_id = b.id
+    ${f.categoryPath ? sql`where main.category_path like ${`${f.categoryPath}%`}` : sql``}
+    order by b.paid_at, b.id`;
+}
+
+function factOf(r: Record<string, unknown>): OrderFact {
+  return {
     id: String(r.id),
     checkoutId: String(r.checkout_id),
     buyerId: String(r.buyer_id),
@@ -123,7 +140,6 @@ export async function loadFacts(db: Database, f: FactFilter): Promise<OrderFact[
     codeDiscount: num(r.code_discount),
     loyaltyDiscount: num(r.loyalty_discount),
     referralRewards: 0,
-    promotionIds: strings(r.promotion_ids),
     riderId: (r.rider_id as string | null) ?? null,
     promisedBy: date(r.promised_by),
     deliveredAt: date(r.delivered_at),
@@ -139,7 +155,7 @@ export async function loadFacts(db: Database, f: FactFilter): Promise<OrderFact[
     messageCostRecorded: num(r.message_cost_recorded),
     smsUncosted: num(r.sms_uncosted),
     whatsappUncosted: num(r.whatsapp_uncosted),
-  }));
+  };
 }
 
 /** Top products of the filter's orders by what buyers paid for them (goods after discounts). */
