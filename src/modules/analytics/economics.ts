@@ -1,5 +1,6 @@
 // Pure: what one paid order earned and cost the platform. Sellers always get their full base
 // price, so every discount, compensation, absorbed refund, fee and message is the platform's.
+import { MONEY_UNIT } from '../../shared/money.js';
 import { collectionShare, tariffFee } from './fees.js';
 import {
   type AnalyticsSettings,
@@ -8,8 +9,6 @@ import {
   type OrderEconomics,
   type OrderFact,
 } from './model.js';
-
-const MONEY_UNIT = 100;
 
 export const fullyRefunded = (o: Pick<OrderFact, 'status'>) =>
   (FULL_REFUND_STATUSES as readonly string[]).includes(o.status);
