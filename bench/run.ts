@@ -7,6 +7,8 @@
 // The API runs as `src/server.ts` in a child process; this process seeds, generates load, and
 // replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched), BENCH_ONLY=ussd the USSD one,
 // BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes), BENCH_ONLY=startup `npm start` to the first 200, BENCH_ONLY=reads the read paths against their own SQL and open loop;
+// BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes),
+// BENCH_ONLY=analytics the analytics one (100,000 orders);
 // BENCH_TRACE=1 prints one checkout's statements; BENCH_PROFILE=<dir> profiles the server;
 // BENCH_EXPERIMENT_NO_PROMOS=1 switches promotions off before the checkout runs (a trial, never for the docs).
 import { spawn } from 'node:child_process';
@@ -24,6 +26,7 @@ import { openPostgres } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
 import { splitBudget } from '../src/modules/promotions/index.js';
 import { sha256Hex } from '../src/shared/secrets.js';
+import { analyticsBench } from './analytics.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
 import { notificationsBench } from './notifications.js';
@@ -120,6 +123,11 @@ async function main() {
     // BENCH_ONLY=notifications: that section alone on the fresh database, printed, docs untouched.
     if (process.env.BENCH_ONLY === 'notifications') {
       console.log((await notificationsBench({ db, url })).markdown);
+      return;
+    }
+    // BENCH_ONLY=analytics: the analytics page's data over 100,000 orders, printed, docs untouched.
+    if (process.env.BENCH_ONLY === 'analytics') {
+      console.log((await analyticsBench(db)).markdown);
       return;
     }
     const now = new Date();
@@ -467,6 +475,8 @@ async function main() {
     await app.close();
     console.log('rider assignment…');
     const assignmentSection = await assignmentBench(db);
+    console.log('analytics…');
+    const analyticsSection = await analyticsBench(db);
     const at32 = checkoutSection.at32;
 
     // ---- the raw limit: the listing query alone through pg, no HTTP, no framework
@@ -551,6 +561,7 @@ ${ussdSection.markdown}
 ${notificationsSection.markdown}
 
 ${startupSection?.markdown ?? ''}
+${analyticsSection.markdown}
 ## How far from the targets, and why
 
 Issue 4 asks, at 32 concurrent buyers, for checkout at least 0.5× of its own raw SQL with p99 under 50 ms. This run measured

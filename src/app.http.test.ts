@@ -254,6 +254,12 @@ describe('OpenAPI document', () => {
       ['post', '/api/v1/notifications/callbacks/whatsapp', {}],
       ['get', '/api/v1/admin/notifications', { query: true }],
       ['get', '/api/v1/admin/notifications/report', { query: true }],
+      ['get', '/api/v1/admin/analytics/summary', { query: true }],
+      ['get', '/api/v1/admin/analytics/unit-economics', { query: true }],
+      ['get', '/api/v1/admin/analytics/cohorts', { query: true }],
+      ['get', '/api/v1/admin/analytics/top', { query: true }],
+      ['get', '/api/v1/admin/analytics/orders', { query: true }],
+      ['get', '/api/v1/admin/analytics/reconciliation', { query: true }],
     ];
     for (const [method, path, want] of expected) {
       const op = doc.paths[path]?.[method];

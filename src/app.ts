@@ -242,6 +242,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(services.notifications.callbackRoutes, { prefix: '/api/v1' });
   await app.register(services.notifications.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(wireConsole({ db, config, clock, ids, services }), { prefix: '/admin' });
+  await app.register(services.analytics.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }

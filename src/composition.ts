@@ -2,6 +2,7 @@
 // here: the server and the tests (app.ts registers the routes over these services), the worker
 // (registers the job handlers) and the CLI all compose the same way.
 import { resolve } from 'node:path';
+import { type AnalyticsServices, wireAnalytics } from './composition/analytics.js';
 import { disabledAccountsPort } from './composition/disabled-accounts.js';
 import { registerJobHandlers } from './composition/jobs.js';
 import { latePort } from './composition/late.js';
@@ -86,7 +87,7 @@ export interface ComposeDeps {
   postToSelf?: ((url: string, body: unknown) => Promise<void>) | undefined;
 }
 
-export interface Services {
+export interface Services extends AnalyticsServices {
   identity: IdentityModule;
   catalog: CatalogModule;
   promotions: PromotionsModule;
@@ -288,6 +289,7 @@ export function compose(deps: ComposeDeps): Services {
     riders,
     ussd,
     notifications,
+    ...wireAnalytics({ db, config, clock }),
     startSchedules: async () => {
       await payments.startSchedules();
       await riders.startSchedules();

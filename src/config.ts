@@ -70,6 +70,21 @@ const envSchema = z.object({
   RIDER_PICKUP_MINUTES: int(5, 24 * 60).default(30),
   /** the rider's share of a delivery fee, in basis points (8000 = 80%) */
   RIDER_FEE_SHARE_BP: int(0, 10_000).default(8000),
+  /**
+   * Analytics' estimate of what the mobile-money provider charges when its replies do not say
+   * (none of ours do): JSON bands `[{"up_to": minor|null, "fixed": minor, "bp": 0..10000}]`, the
+   * first band covering the amount applies. Defaults are placeholders (1% to collect; TZS 300 /
+   * 600 / 1,000 to send up to TZS 10,000 / 100,000 / above): set them from the provider contract.
+   */
+  PAYMENT_FEE_TARIFF_COLLECTION: z.string().default('[{"up_to":null,"fixed":0,"bp":100}]'),
+  PAYMENT_FEE_TARIFF_DISBURSEMENT: z
+    .string()
+    .default(
+      '[{"up_to":1000000,"fixed":30000,"bp":0},{"up_to":10000000,"fixed":60000,"bp":0},{"up_to":null,"fixed":100000,"bp":0}]',
+    ),
+  /** analytics' cost of one SMS / WhatsApp message when the provider recorded none (minor units; TZS 25 / 40) */
+  SMS_COST_MINOR: int(0, 10_000_000).default(2_500),
+  WHATSAPP_COST_MINOR: int(0, 10_000_000).default(4_000),
   DELIVERY_FEE: int(0, 100_000_000)
     .multipleOf(100, 'must be whole shillings (a multiple of 100)')
     .default(300_000),

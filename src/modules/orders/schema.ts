@@ -88,6 +88,9 @@ export const orders = pgTable(
     index('orders_buyer_idx').on(t.buyerId, t.createdAt),
     index('orders_seller_idx').on(t.sellerId, t.createdAt),
     index('orders_checkout_idx').on(t.checkoutId),
+    // Analytics reads paid orders by payment time, and each buyer's first paid order.
+    index('orders_paid_idx').on(t.paidAt).where(sql`${t.paidAt} is not null`),
+    index('orders_buyer_paid_idx').on(t.buyerId, t.paidAt).where(sql`${t.paidAt} is not null`),
     check(
       'orders_amounts',
       sql`${t.finalAmount} = ${t.originalAmount} - ${t.discountAmount} and ${t.finalAmount} >= 0`,

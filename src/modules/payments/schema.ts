@@ -83,6 +83,8 @@ export const paymentDisbursements = pgTable(
     uniqueIndex('payment_disbursements_purpose_idx').on(t.purposeKey),
     uniqueIndex('payment_disbursements_reference_idx').on(t.reference),
     index('payment_disbursements_party_idx').on(t.partyId, t.createdAt),
+    // Refunds of an order (the order view, analytics' payment fees).
+    index('payment_disbursements_order_idx').on(t.orderId),
     index('payment_disbursements_due_idx')
       .on(t.nextAttemptAt)
       .where(sql`${t.status} in ('queued', 'sending')`),

@@ -1,0 +1,25 @@
+// Analytics and unit economics: read-only figures over orders, payments, notifications and the
+// ledger, every money figure computed by the pure rules here and reconciled with the ledger.
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import type { AnalyticsSettings } from './model.js';
+import { analyticsPage } from './page.js';
+import { analyticsAdminRoutes } from './routes.js';
+import { type AnalyticsQuery, createAnalyticsService } from './service.js';
+
+export { renderChart, type SeriesChart } from './chart.js';
+export { parseTariff, tariffFee } from './fees.js';
+export type { AnalyticsSettings, OrderEconomics, OrderFact, TariffBand } from './model.js';
+export { analyticsPage } from './page.js';
+export type { AnalyticsQuery, AnalyticsService } from './service.js';
+
+export function createAnalyticsModule(deps: { db: Database; clock: Clock; settings: AnalyticsSettings }) {
+  const service = createAnalyticsService(deps);
+  return {
+    service,
+    /** figures and SVG charts of the console's analytics page, unit economics first */
+    page: (query: AnalyticsQuery) => analyticsPage(service, query),
+    adminRoutes: analyticsAdminRoutes({ analytics: service }),
+  };
+}
+export type AnalyticsModule = ReturnType<typeof createAnalyticsModule>;
