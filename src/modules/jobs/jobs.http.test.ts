@@ -130,17 +130,17 @@ describe('jobs', () => {
     const a = worker(60_000);
     const b = worker(60_000);
     const runs: string[] = [];
-    a.handle('test.slow', async () => {
+    handle(a, 'test.slow', async () => {
       runs.push('slow by a');
       // Longer than the lease; meanwhile the other worker sweeps and runs what is due.
       t.clock.advanceSeconds(61);
       await b.sweep();
       await b.runDue();
     });
-    a.handle('test.behind', async () => {
+    handle(a, 'test.behind', async () => {
       runs.push('behind by a');
     });
-    b.handle('test.behind', async () => {
+    handle(b, 'test.behind', async () => {
       runs.push('behind by b');
     });
     const now = t.clock.now().getTime();
