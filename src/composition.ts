@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { disabledAccountsPort } from './composition/disabled-accounts.js';
 import { latePort } from './composition/late.js';
 import { wireNotifications } from './composition/notifications.js';
+import { wireReferrals } from './composition/referrals.js';
 import { orderSettings, paymentsSettings } from './composition/settings.js';
 import { wireUssd } from './composition/ussd.js';
 import type { Config } from './config.js';
@@ -96,6 +97,7 @@ export interface Services {
   sms: SmsSender;
   ussd: UssdModule;
   notifications: NotificationsModule;
+  referrals: ReturnType<typeof wireReferrals>;
 }
 
 /** Builds every module and wires their ports; registers every job handler on `jobs`. */
@@ -152,18 +154,10 @@ export function compose(deps: ComposeDeps): Services {
   });
   const jobs = createJobService({ db, clock, ids, log });
   // Producers call notifications.service.notify(tx, event); the worker runs its jobs.
-  const notifications = wireNotifications({
-    db,
-    config,
-    clock,
-    ids,
-    jobs,
-    sms,
-    whatsapp: deps.whatsapp,
-    log,
-  });
+  const notifications = wireNotifications({ ...deps, jobs, sms, whatsapp: deps.whatsapp }); // + db, config, clock, ids, log
   const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
   const zones = createZonesModule({ db, clock, ids, audit });
+  const referrals = wireReferrals({ db, config, clock, ids, audit, ledger }); // orders calls it on completion
   // GET /cart?address_id= shows each seller order's delivery as checkout will charge it: the cart
   // asks orders, which is built after it (orders reads the cart at checkout).
   const ordersForCart = latePort<Pick<OrdersModule, 'previewDelivery'>>('orders (for the cart)');
@@ -188,9 +182,10 @@ export function compose(deps: ComposeDeps): Services {
     viewForBuyer: RidersModule['forOthers']['viewForBuyer'];
   }>('riders (for orders)');
   const orders: OrdersModule = createOrdersModule({
-    // The whole-ledger check spans ledger, promotions and orders, so it is composed here.
+    // The whole-ledger check spans ledger, promotions, orders and referrals, so it is composed here.
     reconcileLedger: () =>
-      reconcileLedger({ ledger, promotions: promotions.service, orders: orders.service }),
+      reconcileLedger({ ledger, promotions: promotions.service, orders: orders.service, referrals }),
+    onCompleted: referrals.service.onOrderCompleted,
     paymentInFlight: (tx, checkoutId) => paymentsForOrders.port.pushInFlight(tx, checkoutId),
     openDeadline: zonesQuote ? (start, minutes) => zones.service.openDeadline(start, minutes) : undefined,
     riderAssigned: async (tx, orderId) =>
@@ -288,6 +283,7 @@ export function compose(deps: ComposeDeps): Services {
     riders,
     ussd,
     notifications,
+    referrals,
     startSchedules: async () => {
       await payments.startSchedules();
       await riderHousekeeping.start();

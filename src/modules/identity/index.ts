@@ -15,7 +15,7 @@ import { identityRoutes } from './routes.js';
 
 export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
-export { activeAdminIds, type Contact, contactsOf, userIdByPhone } from './contacts.js';
+export { activeAdminIds, type Contact, contactsOf, savedPlacesOf, userIdByPhone } from './contacts.js';
 export type { AccountDisabledPort } from './governance-service.js';
 export { identitySchedules, OTP_PURGE_KIND } from './housekeeping.js';
 export type { Role } from './model.js';

@@ -9,12 +9,15 @@ import type { JobService } from '../jobs/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { MediaService } from '../media/index.js';
 import type { PromotionsService } from '../promotions/index.js';
+import type { OrderCompletionHook } from './ports.js';
 import { adminOrderRoutes, orderRoutes, type RiderView } from './routes.js';
 import { createOrdersService, type OrderSettings } from './service.js';
 import { type DeliveryAddress, type DeliveryQuote, flatDelivery } from './snapshot.js';
 
 export { type BuyerOrderSummary, buyerOrderSummaries } from './buyer-summaries.js';
+export { type BuyerFootprint, buyerFootprint } from './footprint.js';
 export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
+export type { CompletedOrder, OrderCompletionHook } from './ports.js';
 export { type RiderOrdersAdapterDeps, riderOrdersAdapter } from './rider-adapter.js';
 export type { Order, OrderSettings, OrdersService } from './service.js';
 export { type DeliveryAddress, type DeliveryQuote, flatDelivery, type OrderSnapshot } from './snapshot.js';
@@ -33,6 +36,7 @@ export function createOrdersModule(deps: {
   settings: OrderSettings;
   paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
   reconcileLedger: () => Promise<string[]>;
+  onCompleted?: OrderCompletionHook;
   riderAssigned?: (tx: Database, orderId: string) => Promise<boolean>;
   openDeadline?: (start: Date, minutes: number) => Promise<Date>;
   addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;
