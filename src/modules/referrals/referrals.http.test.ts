@@ -1,0 +1,584 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.js';
+import {
+  type Actor,
+  category,
+  nextPhone,
+  upload,
+  verifiedProduct,
+  verifiedSeller,
+} from '../../../test/support/fixtures.js';
+import { account } from '../ledger/index.js';
+
+// Referrals end to end over HTTP: codes and attribution, a referee's first order paid through the
+// payment simulator and completed by the dispute-window timer (injected clock), the rewards in the
+// ledger and the report, the fraud holds, the admin queue and clawback, and bad input per route.
+
+let t: TestApp;
+let admin: Actor;
+let seller: Actor;
+let sku: string;
+let cheapSku: string;
+
+beforeAll(async () => {
+  t = await createTestApp({
+    DELIVERY_FEE: '300000',
+    DISPUTE_WINDOW_HOURS: '48',
+    SIMULATOR_DELAY_MS: '5000',
+    PAYMENT_PUSHES_PER_HOUR: '100000',
+    REFERRAL_LINK_BASE_URL: 'https://kkoo.example/r',
+    REFERRAL_ATTRIBUTIONS_PER_HOUR: '100000',
+  });
+  admin = await t.loginAdmin('+255754500001');
+  seller = await verifiedSeller(t, admin, 'Mama Rafiki');
+  const cat = await category(t, admin, 'Referrals');
+  const p = await verifiedProduct(t, admin, seller, {
+    categoryId: cat,
+    variants: [
+      { seller_sku: 'R-KANGA', price: 20_000_00, stock: 1000 },
+      { seller_sku: 'R-PIN', price: 1_000_00, stock: 1000 },
+    ],
+  });
+  [sku, cheapSku] = p.skuIds as [string, string];
+  await setCampaign({});
+});
+afterAll(() => t.close());
+
+// Every scenario leaves the books reconciled, the referral burn included.
+afterEach(async () => {
+  expect(await t.app.services.orders.service.reconcile()).toEqual([]);
+});
+
+const api = (
+  method: 'GET' | 'POST' | 'PUT',
+  url: string,
+  auth: Record<string, string> = {},
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) =>
+  t.app.inject({
+    method,
+    url,
+    headers: { ...auth, ...headers },
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
+
+const CAMPAIGN = {
+  active: true,
+  referrer_reward: 3_000_00,
+  referee_reward: 2_000_00,
+  min_order_amount: 10_000_00,
+  budget_amount: 1_000_000_00,
+  per_referrer_daily_cap: 5,
+  per_referrer_total_cap: 50,
+  nearby_radius_meters: 50,
+};
+async function setCampaign(over: object, reason = 'test setup') {
+  const res = await api('PUT', '/api/v1/admin/referrals/campaign', admin.auth, {
+    ...CAMPAIGN,
+    ...over,
+    reason,
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+let keys = 0;
+let places = 0;
+/** A signed-in user with a saved address of their own (a distinct place unless given). */
+async function person(place?: { ward: string; landmark: string; location?: { lat: number; lng: number } }) {
+  const phone = nextPhone();
+  const u = await t.login(phone);
+  const n = places++;
+  const addr = await api('POST', '/api/v1/me/addresses', u.auth, {
+    label: 'Home',
+    ...(place ?? {
+      ward: `Ward ${n}`,
+      landmark: `Landmark ${n}`,
+      location: { lat: -6.7 - n * 0.01, lng: 39.2 },
+    }),
+  });
+  expect(addr.statusCode, addr.body).toBe(201);
+  return { ...u, phone, addressId: addr.json().id as string };
+}
+type Person = Awaited<ReturnType<typeof person>>;
+
+const codeOf = async (u: Actor) =>
+  (await api('GET', '/api/v1/me/referral-code', u.auth)).json().code as string;
+const attribute = (u: Actor, code: unknown) => api('POST', '/api/v1/me/referral', u.auth, { code });
+
+async function checkout(b: Person, payerPhone: string, skuId = sku) {
+  await api('POST', '/api/v1/cart/items', b.auth, { sku_id: skuId, quantity: 1 });
+  const preview = (await api('GET', '/api/v1/cart', b.auth)).json();
+  const res = await api(
+    'POST',
+    '/api/v1/orders/checkout',
+    b.auth,
+    { address_id: b.addressId, payer_phone: payerPhone, preview_token: preview.preview_token },
+    { 'idempotency-key': `ref-key-${keys++}` },
+  );
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json() as { checkout_id: string; orders: Array<{ id: string }> };
+}
+
+/** Paid through the simulator: push, the simulated customer answers, the callback settles it. */
+async function payWithSimulator(b: Person, checkoutId: string) {
+  const push = await api('POST', `/api/v1/payments/checkouts/${checkoutId}/collections`, b.auth, {});
+  expect(push.statusCode, push.body).toBe(202);
+  t.clock.advanceSeconds(5);
+  await t.app.services.jobs.drain();
+}
+
+/** Seller delivers with the buyer's code; the order then sits in its dispute window. */
+async function deliver(b: Person, orderId: string) {
+  const code = (await api('GET', `/api/v1/orders/${orderId}`, b.auth)).json().delivery_code;
+  for (const step of ['accept', 'ready', 'pick-up']) {
+    const r = await api('POST', `/api/v1/seller/orders/${orderId}/${step}`, seller.auth);
+    expect(r.statusCode, `${step}: ${r.body}`).toBe(200);
+  }
+  const d = await api('POST', `/api/v1/seller/orders/${orderId}/deliver`, seller.auth, {
+    code,
+    location: { lat: -6.77, lng: 39.27 },
+  });
+  expect(d.json().status).toBe('delivered');
+}
+
+/** The dispute window passes (injected clock) and the auto-complete timer runs. */
+async function windowPasses() {
+  t.clock.advanceSeconds(49 * 3600);
+  await t.app.services.jobs.drain();
+}
+
+async function firstOrder(b: Person, payerPhone = b.phone, skuId = sku) {
+  const co = await checkout(b, payerPhone, skuId);
+  await t.app.services.orders.service.confirmPayment(co.checkout_id, `MPESA-${keys}`);
+  await deliver(b, co.orders[0]!.id);
+  return co.orders[0]!.id;
+}
+
+const mine = async (u: Actor) => (await api('GET', '/api/v1/me/referrals', u.auth)).json();
+const report = async () => (await api('GET', '/api/v1/admin/referrals/report', admin.auth)).json();
+const held = async () =>
+  (await api('GET', '/api/v1/admin/referrals?state=held&limit=100', admin.auth)).json().items;
+const credit = async (userId: string) =>
+  (await t.app.services.ledger.balance(account.referralCredit(userId))).posted;
+const referralTransfers = async (orderId: string) =>
+  (await t.app.services.ledger.transfersOf({ orderId })).filter((x) => x.kind.startsWith('REFERRAL'));
+
+/** A referrer and a referee attributed to them; the referee's own phone pays unless told otherwise. */
+async function pair() {
+  const referrer = await person();
+  const referee = await person();
+  const res = await attribute(referee, await codeOf(referrer));
+  expect(res.statusCode, res.body).toBe(201);
+  return {
+    referrer,
+    referee: { ...referee, phone: (await api('GET', '/api/v1/me', referee.auth)).json().phone },
+  };
+}
+
+describe('done when: a referred buyer completes a first order through the simulator', () => {
+  it('after the dispute window both rewards are in the ledger and the report', async () => {
+    const before = await report();
+    const referrer = await person();
+    const { code, link } = (await api('GET', '/api/v1/me/referral-code', referrer.auth)).json();
+    expect(code).toMatch(/^[23456789ABCDEFGHJKMNPQRSTVWXYZ]{7}$/);
+    expect(link).toBe(`https://kkoo.example/r/${code}`);
+    // Asking again gives the same code.
+    expect(await codeOf(referrer)).toBe(code);
+
+    const referee = await person();
+    const att = await attribute(referee, code.toLowerCase());
+    expect(att.statusCode, att.body).toBe(201);
+    expect(att.json()).toMatchObject({ state: 'attributed', reward: 0 });
+
+    const co = await checkout(referee, '0754 777 001');
+    await payWithSimulator(referee, co.checkout_id);
+    const orderId = co.orders[0]!.id;
+    expect((await api('GET', `/api/v1/orders/${orderId}`, referee.auth)).json().status).toBe('paid');
+    await deliver(referee, orderId);
+    // Delivered is not completed: nothing is earned while the buyer may still dispute.
+    expect((await mine(referrer)).items[0].state).toBe('attributed');
+    expect(await referralTransfers(orderId)).toEqual([]);
+
+    await windowPasses();
+    expect((await api('GET', `/api/v1/orders/${orderId}`, referee.auth)).json().status).toBe('completed');
+    const transfers = await referralTransfers(orderId);
+    expect(transfers.map((x) => [x.kind, x.debitAccount, x.creditAccount, x.amount]).sort()).toEqual(
+      [
+        ['REFERRAL_REWARD', account.referralExpense, account.referralCredit(referrer.userId), 3_000_00],
+        ['REFERRAL_REWARD', account.referralExpense, account.referralCredit(referee.userId), 2_000_00],
+      ].sort(),
+    );
+    // In the same transaction as the completion: the release and the rewards share the order.
+    const release = (await t.app.services.ledger.transfersOf({ orderId })).find(
+      (x) => x.kind === 'ESCROW_RELEASE',
+    );
+    expect(release).toBeDefined();
+    expect(await credit(referrer.userId)).toBe(3_000_00);
+    expect(await credit(referee.userId)).toBe(2_000_00);
+
+    const m = await mine(referrer);
+    expect(m.items).toEqual([expect.objectContaining({ state: 'rewarded', reward: 3_000_00 })]);
+    expect(m.items[0].qualified_at).toMatch(/\+03:00$/);
+    expect((await mine(referee)).referred_by).toMatchObject({ state: 'rewarded', reward: 2_000_00 });
+
+    const after = await report();
+    expect(after.attributions - before.attributions).toBe(1);
+    expect(after.qualified - before.qualified).toBe(1);
+    expect(after.rewarded - before.rewarded).toBe(1);
+    expect(after.cost - before.cost).toBe(5_000_00);
+    expect(after.spent).toBe(after.cost);
+    expect(after.cost_per_acquired_buyer).toBe(Math.floor(after.cost / after.rewarded));
+    expect(await t.app.services.referrals.service.checkCounters()).toEqual([]);
+  });
+
+  it('the same flow with a shared paying phone is held, not paid', async () => {
+    const referrer = await person();
+    const referee = await person();
+    expect((await attribute(referee, await codeOf(referrer))).statusCode).toBe(201);
+    // The referee's order is paid from the referrer's M-Pesa.
+    const co = await checkout(referee, referrer.phone);
+    await payWithSimulator(referee, co.checkout_id);
+    const orderId = co.orders[0]!.id;
+    await deliver(referee, orderId);
+    await windowPasses();
+    expect((await api('GET', `/api/v1/orders/${orderId}`, referee.auth)).json().status).toBe('completed');
+
+    expect(await referralTransfers(orderId)).toEqual([]);
+    expect(await credit(referrer.userId)).toBe(0);
+    expect((await mine(referrer)).items[0].state).toBe('held');
+    const queued = (await held()).find((r: { referee_id: string }) => r.referee_id === referee.userId);
+    expect(queued).toMatchObject({ state: 'held', signals: ['SHARED_PAYING_PHONE'], order_id: orderId });
+  });
+});
+
+describe('fraud signals through the whole path', () => {
+  it('a referee delivered to the referrer’s ward and landmark is held', async () => {
+    const referrer = await person({ ward: 'Sinza', landmark: 'Red kiosk' });
+    const referee = await person({ ward: 'sinza', landmark: 'red  kiosk' });
+    expect((await attribute(referee, await codeOf(referrer))).statusCode).toBe(201);
+    await firstOrder(referee, '0754 777 101');
+    await windowPasses();
+    expect((await mine(referrer)).items[0]).toMatchObject({ state: 'held' });
+    expect(
+      (await held()).find((r: { referee_id: string }) => r.referee_id === referee.userId).signals,
+    ).toEqual(['SHARED_ADDRESS']);
+  });
+
+  it('a referee delivered within the radius of the referrer’s place is held', async () => {
+    const referrer = await person({
+      ward: 'Msasani',
+      landmark: 'Yellow door',
+      location: { lat: -6.74, lng: 39.28 },
+    });
+    const referee = await person({
+      ward: 'Msasani',
+      landmark: 'Next street',
+      location: { lat: -6.7402, lng: 39.28 },
+    });
+    expect((await attribute(referee, await codeOf(referrer))).statusCode).toBe(201);
+    await firstOrder(referee, '0754 777 102');
+    await windowPasses();
+    expect(
+      (await held()).find((r: { referee_id: string }) => r.referee_id === referee.userId).signals,
+    ).toEqual(['NEARBY_ADDRESS']);
+  });
+
+  it('the referrer who sold the referee’s order is held', async () => {
+    const referee = await person();
+    expect((await attribute(referee, await codeOf(seller))).statusCode).toBe(201);
+    await firstOrder(referee, '0754 777 103');
+    await windowPasses();
+    expect(
+      (await held()).find((r: { referee_id: string }) => r.referee_id === referee.userId).signals,
+    ).toEqual(['REFERRER_IS_SELLER']);
+  });
+
+  it('a first order under the minimum ends the referral without a reward', async () => {
+    const { referrer, referee } = await pair();
+    await firstOrder(referee, '0754 777 104', cheapSku);
+    await windowPasses();
+    const r = (await mine(referrer)).items[0];
+    expect(r).toMatchObject({ state: 'rejected', reward: 0 });
+    // A later, bigger order does not reopen it: the first order decided.
+    await firstOrder(referee, '0754 777 104');
+    await windowPasses();
+    expect((await mine(referrer)).items[0].state).toBe('rejected');
+    expect(await credit(referrer.userId)).toBe(0);
+  });
+
+  it('a disputed first order earns nothing, even when the admin releases it to the seller', async () => {
+    const { referrer, referee } = await pair();
+    const orderId = await firstOrder(referee, '0754 777 105');
+    const evidence = await upload(t, referee.auth, 'dispute_evidence');
+    const opened = await api('POST', `/api/v1/orders/${orderId}/disputes`, referee.auth, {
+      reason: 'wrong_item',
+      description: 'Wrong colour',
+      evidence_media_ids: [evidence],
+    });
+    expect(opened.statusCode, opened.body).toBe(201);
+    const resolved = await api('POST', `/api/v1/admin/disputes/${opened.json().id}/resolve`, admin.auth, {
+      resolution: 'release_to_seller',
+      note: 'Colour as pictured',
+    });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    expect((await mine(referrer)).items[0]).toMatchObject({ state: 'rejected' });
+    expect(await referralTransfers(orderId)).toEqual([]);
+  });
+
+  it('a cancelled first order earns nothing and leaves the referral waiting for a real one', async () => {
+    const { referrer, referee } = await pair();
+    const co = await checkout(referee, '0754 777 106');
+    const cancel = await api('POST', `/api/v1/orders/${co.orders[0]!.id}/cancel`, referee.auth, {});
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect((await mine(referrer)).items[0].state).toBe('attributed');
+  });
+});
+
+describe('caps and budget', () => {
+  it('a referrer over the daily cap is held; the next Dar es Salaam day pays again', async () => {
+    await setCampaign({ per_referrer_daily_cap: 1 });
+    try {
+      const referrer = await person();
+      const code = await codeOf(referrer);
+      const a = await person();
+      const b = await person();
+      expect((await attribute(a, code)).statusCode).toBe(201);
+      expect((await attribute(b, code)).statusCode).toBe(201);
+      await firstOrder(a, '0754 777 201');
+      await firstOrder(b, '0754 777 202');
+      await windowPasses();
+      const states = (await mine(referrer)).items.map((r: { state: string }) => r.state).sort();
+      expect(states).toEqual(['held', 'rewarded']);
+      const h = (await held()).find((r: { referrer_id: string }) => r.referrer_id === referrer.userId);
+      expect(h.signals).toEqual(['DAILY_CAP']);
+    } finally {
+      await setCampaign({});
+    }
+  });
+
+  it('an exhausted budget holds the reward (BUDGET_EXHAUSTED); approval needs room, then pays once', async () => {
+    const spent = (await api('GET', '/api/v1/admin/referrals/campaign', admin.auth)).json().spent_amount;
+    // Room for exactly one pair of rewards.
+    await setCampaign({ budget_amount: spent + 5_000_00 });
+    const p1 = await pair();
+    const p2 = await pair();
+    await firstOrder(p1.referee, '0754 777 301');
+    await firstOrder(p2.referee, '0754 777 302');
+    await windowPasses();
+    const c = (await api('GET', '/api/v1/admin/referrals/campaign', admin.auth)).json();
+    expect(c.spent_amount).toBe(c.budget_amount);
+    // Both complete in one run of the timers, in either order: one is paid, the other held.
+    const states = [(await mine(p1.referrer)).items[0].state, (await mine(p2.referrer)).items[0].state];
+    expect([...states].sort()).toEqual(['held', 'rewarded']);
+    const late = states[0] === 'held' ? p1 : p2;
+    const h = (await held()).find((r: { referrer_id: string }) => r.referrer_id === late.referrer.userId);
+    expect(h.signals).toEqual(['BUDGET_EXHAUSTED']);
+
+    const refused = await api('POST', `/api/v1/admin/referrals/${h.id}/approve`, admin.auth, {
+      reason: 'ok',
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('BUDGET_EXHAUSTED');
+    // Lowering the budget below what is spent is refused.
+    const below = await api('PUT', '/api/v1/admin/referrals/campaign', admin.auth, {
+      ...CAMPAIGN,
+      budget_amount: c.spent_amount - 1_000_00,
+      reason: 'cut',
+    });
+    expect(below.statusCode).toBe(409);
+    expect(below.json().code).toBe('BUDGET_BELOW_SPENT');
+
+    await setCampaign({ budget_amount: c.budget_amount + 5_000_00 });
+    const ok = await api('POST', `/api/v1/admin/referrals/${h.id}/approve`, admin.auth, {
+      reason: 'Real friends',
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ state: 'rewarded', reason: 'Real friends' });
+    expect(await credit(late.referrer.userId)).toBe(3_000_00);
+    const again = await api('POST', `/api/v1/admin/referrals/${h.id}/approve`, admin.auth, {
+      reason: 'again',
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('REFERRAL_NOT_HELD');
+    expect(await credit(late.referrer.userId)).toBe(3_000_00);
+    await setCampaign({});
+  });
+});
+
+describe('admin queue and clawback', () => {
+  async function heldReferral() {
+    const referrer = await person();
+    const referee = await person();
+    expect((await attribute(referee, await codeOf(referrer))).statusCode).toBe(201);
+    await firstOrder(referee, referrer.phone);
+    await windowPasses();
+    return (await held()).find((r: { referee_id: string }) => r.referee_id === referee.userId) as {
+      id: string;
+    };
+  }
+
+  it('reject with a reason is final and audited', async () => {
+    const h = await heldReferral();
+    const r = await api('POST', `/api/v1/admin/referrals/${h.id}/reject`, admin.auth, {
+      reason: 'Same household',
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({
+      state: 'rejected',
+      reason: 'Same household',
+      signals: ['SHARED_PAYING_PHONE'],
+    });
+    const approve = await api('POST', `/api/v1/admin/referrals/${h.id}/approve`, admin.auth, { reason: 'x' });
+    expect(approve.json().code).toBe('REFERRAL_NOT_HELD');
+    const rows = await t.handle.db.execute(
+      `select action, reason from audit_events where target_id = '${h.id}' order by created_at`,
+    );
+    const list = (rows as unknown as { rows: Array<{ action: string; reason: string }> }).rows;
+    expect(list.map((x) => x.action)).toEqual(['referral.attributed', 'referral.held', 'referral.rejected']);
+    expect(list.at(-1)!.reason).toBe('Same household');
+  });
+
+  it('clawback is a visible negative adjustment, exactly once', async () => {
+    const { referrer, referee } = await pair();
+    const orderId = await firstOrder(referee, '0754 777 401');
+    await windowPasses();
+    const id = (await mine(referrer)).items[0].id;
+    const before = await report();
+    const claw = () =>
+      api('POST', `/api/v1/admin/referrals/${id}/claw-back`, admin.auth, { reason: 'Fake account' });
+    const [a, b] = await Promise.all([claw(), claw()]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    expect((await claw()).json()).toMatchObject({ state: 'clawed_back', reason: 'Fake account' });
+    const tr = await referralTransfers(orderId);
+    expect(
+      tr
+        .filter((x) => x.kind === 'REFERRAL_CLAWBACK')
+        .map((x) => [x.debitAccount, x.amount])
+        .sort(),
+    ).toEqual(
+      [
+        [account.referralCredit(referrer.userId), 3_000_00],
+        [account.referralCredit(referee.userId), 2_000_00],
+      ].sort(),
+    );
+    expect(await credit(referrer.userId)).toBe(0);
+    expect(await credit(referee.userId)).toBe(0);
+    const after = await report();
+    expect(before.cost - after.cost).toBe(5_000_00);
+    expect(after.clawed_back - before.clawed_back).toBe(1);
+    expect((await mine(referrer)).items[0].state).toBe('clawed_back');
+    expect(await t.app.services.referrals.service.checkCounters()).toEqual([]);
+  });
+
+  it('only a paid reward can be clawed back', async () => {
+    const h = await heldReferral();
+    const r = await api('POST', `/api/v1/admin/referrals/${h.id}/claw-back`, admin.auth, { reason: 'x' });
+    expect(r.statusCode).toBe(409);
+    expect(r.json().code).toBe('REFERRAL_NOT_REWARDED');
+  });
+});
+
+describe('attribution rules and bad input', () => {
+  it('an unknown code is one problem, whether malformed or never issued', async () => {
+    const u = await person();
+    for (const code of ['ZZZZZZZ', 'abc', '0000000', 'ABCDEFGHJK']) {
+      const r = await attribute(u, code);
+      expect(r.statusCode, code).toBe(422);
+      expect(r.json()).toMatchObject({ code: 'REFERRAL_CODE_UNKNOWN' });
+    }
+    expect((await mine(u)).referred_by).toBeNull();
+  });
+
+  it('wrong types and missing fields are 400; no session is 401', async () => {
+    const u = await person();
+    for (const body of [{}, { code: 1234567 }, { code: ['A'] }, { code: 'ABCDEFG', extra: 1 }, { code: '' }])
+      expect((await api('POST', '/api/v1/me/referral', u.auth, body)).statusCode).toBe(400);
+    expect((await attribute({ auth: {} } as Actor, 'ABCDEFG')).statusCode).toBe(401);
+    expect((await api('GET', '/api/v1/me/referral-code')).statusCode).toBe(401);
+    expect((await api('GET', '/api/v1/me/referrals')).statusCode).toBe(401);
+    expect((await api('GET', '/api/v1/me/referrals?limit=0', u.auth)).statusCode).toBe(400);
+    expect((await api('GET', '/api/v1/me/referrals?cursor=forged', u.auth)).statusCode).toBe(400);
+  });
+
+  it('never oneself, once only, and never after the first checkout', async () => {
+    const u = await person();
+    const self = await attribute(u, await codeOf(u));
+    expect(self.statusCode).toBe(422);
+    expect(self.json().code).toBe('SELF_REFERRAL');
+
+    const a = await person();
+    const b = await person();
+    expect((await attribute(u, await codeOf(a))).statusCode).toBe(201);
+    const twice = await attribute(u, await codeOf(b));
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().code).toBe('ALREADY_ATTRIBUTED');
+
+    const late = await person();
+    await checkout(late, '0754 777 501');
+    const closed = await attribute(late, await codeOf(a));
+    expect(closed.statusCode).toBe(409);
+    expect(closed.json().code).toBe('ATTRIBUTION_CLOSED');
+  });
+
+  it('two attributions at once: exactly one wins', async () => {
+    const a = await person();
+    const b = await person();
+    const u = await person();
+    const [x, y] = await Promise.all([attribute(u, await codeOf(a)), attribute(u, await codeOf(b))]);
+    expect([x.statusCode, y.statusCode].sort()).toEqual([201, 409]);
+  });
+
+  it('admin routes: wrong role, bad bodies, unknown and malformed ids', async () => {
+    const u = await person();
+    for (const [m, url] of [
+      ['GET', '/api/v1/admin/referrals/campaign'],
+      ['GET', '/api/v1/admin/referrals'],
+      ['GET', '/api/v1/admin/referrals/report'],
+    ] as const)
+      expect((await api(m, url, u.auth)).statusCode, url).toBe(403);
+    expect(
+      (await api('PUT', '/api/v1/admin/referrals/campaign', u.auth, { ...CAMPAIGN, reason: 'x' })).statusCode,
+    ).toBe(403);
+    const id = '0190d6f0-0000-7000-8000-000000000001';
+    expect(
+      (await api('POST', `/api/v1/admin/referrals/${id}/approve`, u.auth, { reason: 'x' })).statusCode,
+    ).toBe(403);
+    for (const bad of [
+      { ...CAMPAIGN }, // no reason
+      { ...CAMPAIGN, reason: 'x', referrer_reward: 100_50 }, // not whole shillings
+      { ...CAMPAIGN, reason: 'x', budget_amount: -100 },
+      { ...CAMPAIGN, reason: 'x', active: 'yes' },
+      { ...CAMPAIGN, reason: 'x', per_referrer_daily_cap: 0 },
+      { ...CAMPAIGN, reason: 'x', surprise: 1 },
+    ])
+      expect((await api('PUT', '/api/v1/admin/referrals/campaign', admin.auth, bad)).statusCode).toBe(400);
+    expect((await api('GET', '/api/v1/admin/referrals?state=maybe', admin.auth)).statusCode).toBe(400);
+    for (const action of ['approve', 'reject', 'claw-back']) {
+      expect(
+        (await api('POST', `/api/v1/admin/referrals/${id}/${action}`, admin.auth, { reason: 'x' }))
+          .statusCode,
+      ).toBe(404);
+      expect(
+        (await api('POST', `/api/v1/admin/referrals/not-a-uuid/${action}`, admin.auth, { reason: 'x' }))
+          .statusCode,
+      ).toBe(400);
+      expect((await api('POST', `/api/v1/admin/referrals/${id}/${action}`, admin.auth, {})).statusCode).toBe(
+        400,
+      );
+    }
+  });
+
+  it('an inactive campaign pays nothing', async () => {
+    await setCampaign({ active: false });
+    try {
+      const { referrer, referee } = await pair();
+      await firstOrder(referee, '0754 777 601');
+      await windowPasses();
+      expect((await mine(referrer)).items[0]).toMatchObject({ state: 'rejected', reward: 0 });
+    } finally {
+      await setCampaign({});
+    }
+  });
+});
