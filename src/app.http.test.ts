@@ -254,6 +254,16 @@ describe('OpenAPI document', () => {
       ['post', '/api/v1/notifications/callbacks/whatsapp', {}],
       ['get', '/api/v1/admin/notifications', { query: true }],
       ['get', '/api/v1/admin/notifications/report', { query: true }],
+      ['get', '/api/v1/me/referral-code', {}],
+      ['get', '/api/v1/me/referrals', { query: true }],
+      ['post', '/api/v1/me/referral', { body: true }],
+      ['get', '/api/v1/admin/referrals/campaign', {}],
+      ['put', '/api/v1/admin/referrals/campaign', { body: true }],
+      ['get', '/api/v1/admin/referrals', { query: true }],
+      ['post', '/api/v1/admin/referrals/{id}/approve', { params: true, body: true }],
+      ['post', '/api/v1/admin/referrals/{id}/reject', { params: true, body: true }],
+      ['post', '/api/v1/admin/referrals/{id}/claw-back', { params: true, body: true }],
+      ['get', '/api/v1/admin/referrals/report', {}],
     ];
     for (const [method, path, want] of expected) {
       const op = doc.paths[path]?.[method];

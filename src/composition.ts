@@ -157,7 +157,7 @@ export function compose(deps: ComposeDeps): Services {
   const notifications = wireNotifications({ ...deps, jobs, sms, whatsapp: deps.whatsapp }); // + db, config, clock, ids, log
   const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
   const zones = createZonesModule({ db, clock, ids, audit });
-  const referrals = wireReferrals({ db, config, clock, ids, audit, ledger }); // orders calls it on completion
+  const referrals = wireReferrals({ db, config, clock, ids, audit, ledger, notifications }); // orders calls it
   // GET /cart?address_id= shows each seller order's delivery as checkout will charge it: the cart
   // asks orders, which is built after it (orders reads the cart at checkout).
   const ordersForCart = latePort<Pick<OrdersModule, 'previewDelivery'>>('orders (for the cart)');

@@ -7,7 +7,7 @@ import type { AuditService } from '../modules/audit/index.js';
 import { contactsOf, savedPlacesOf } from '../modules/identity/index.js';
 import type { LedgerService } from '../modules/ledger/index.js';
 import { buyerFootprint } from '../modules/orders/index.js';
-import { createReferralsModule, type PeoplePort } from '../modules/referrals/index.js';
+import { createReferralsModule, type PeoplePort, type RewardedEvent } from '../modules/referrals/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdGenerator } from '../shared/ids.js';
 
@@ -25,11 +25,14 @@ export function wireReferrals(deps: {
   ids: IdGenerator;
   audit: AuditService;
   ledger: LedgerService;
+  /** tells both people when a reward is paid, in the paying transaction */
+  notifications: { service: { notify: (tx: Database, event: RewardedEvent) => Promise<unknown> } };
 }) {
-  const { config } = deps;
+  const { config, notifications, ...rest } = deps;
   const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
   const module = createReferralsModule({
-    ...deps,
+    ...rest,
+    notify: (tx, event) => notifications.service.notify(tx, event),
     people: referralPeople,
     settings: {
       linkBaseUrl: config.REFERRAL_LINK_BASE_URL ?? `${base.replace(/\/+$/, '')}/r`,

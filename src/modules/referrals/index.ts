@@ -6,7 +6,7 @@ import { createReferralsService } from './service.js';
 
 export { CODE_ALPHABET, CODE_LENGTH, HOLD_SIGNALS, type HoldSignal, type ReferralState } from './model.js';
 export type { CompletedOrderFacts } from './on-order-completed.js';
-export type { PeoplePort, ReferralSettings } from './ports.js';
+export type { PeoplePort, ReferralSettings, RewardedEvent } from './ports.js';
 export type { ReferralsService } from './service.js';
 
 export function createReferralsModule(deps: ReferralsDeps & { attributionsPerHour: number }) {

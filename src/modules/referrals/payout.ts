@@ -40,6 +40,14 @@ export function createPayout(deps: ReferralsDeps, campaign: Pick<CampaignUseCase
       .where(and(eq(referrals.id, r.id), eq(referrals.state, from)))
       .returning({ id: referrals.id });
     if (!moved) throw new Error(`referrals: ${r.id} left ${from} while locked`);
+    await deps.notify?.(tx, {
+      type: 'referral.rewarded',
+      id: r.id,
+      referrer_id: r.referrerId,
+      referee_id: r.refereeId,
+      referrer_amount: r.referrerReward,
+      referee_amount: r.refereeReward,
+    });
     return true;
   };
 }

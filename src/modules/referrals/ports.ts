@@ -28,6 +28,16 @@ export interface PeoplePort {
   fingerprints?(tx: Database, userId: string): Promise<string[]>;
 }
 
+/** The message both sides receive when paid (the notifications module's `referral.rewarded`). */
+export interface RewardedEvent {
+  type: 'referral.rewarded';
+  id: string;
+  referrer_id: string;
+  referee_id: string;
+  referrer_amount: number;
+  referee_amount: number;
+}
+
 export interface ReferralsDeps {
   db: Database;
   clock: Clock;
@@ -36,4 +46,6 @@ export interface ReferralsDeps {
   ledger: Pick<LedgerService, 'payReferralReward' | 'clawBackReferralReward' | 'balance'>;
   people: PeoplePort;
   settings: ReferralSettings;
+  /** tells both people, in the paying transaction (absent: nobody is told) */
+  notify?: (tx: Database, event: RewardedEvent) => Promise<unknown>;
 }

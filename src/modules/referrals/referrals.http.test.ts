@@ -222,6 +222,13 @@ describe('done when: a referred buyer completes a first order through the simula
     expect(m.items).toEqual([expect.objectContaining({ state: 'rewarded', reward: 3_000_00 })]);
     expect(m.items[0].qualified_at).toMatch(/\+03:00$/);
     expect((await mine(referee)).referred_by).toMatchObject({ state: 'rewarded', reward: 2_000_00 });
+    // Both are told, once each, in the buyer's language (Swahili by default).
+    for (const who of [referrer, referee]) {
+      const feed = (await api('GET', '/api/v1/me/notifications', who.auth)).json().items;
+      const told = feed.filter((n: { template_key: string }) => n.template_key === 'buyer.referral_reward');
+      expect(told).toHaveLength(1);
+      expect(told[0].body).toContain(who === referrer ? '3,000' : '2,000');
+    }
 
     const after = await report();
     expect(after.attributions - before.attributions).toBe(1);
@@ -248,6 +255,10 @@ describe('done when: a referred buyer completes a first order through the simula
     expect(await referralTransfers(orderId)).toEqual([]);
     expect(await credit(referrer.userId)).toBe(0);
     expect((await mine(referrer)).items[0].state).toBe('held');
+    const feed = (await api('GET', '/api/v1/me/notifications', referrer.auth)).json().items;
+    expect(feed.filter((n: { template_key: string }) => n.template_key === 'buyer.referral_reward')).toEqual(
+      [],
+    );
     const queued = (await held()).find((r: { referee_id: string }) => r.referee_id === referee.userId);
     expect(queued).toMatchObject({ state: 'held', signals: ['SHARED_PAYING_PHONE'], order_id: orderId });
   });
