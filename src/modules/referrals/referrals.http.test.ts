@@ -27,6 +27,8 @@ beforeAll(async () => {
     SIMULATOR_DELAY_MS: '5000',
     PAYMENT_PUSHES_PER_HOUR: '100000',
     REFERRAL_LINK_BASE_URL: 'https://kkoo.example/r',
+    // Each dispute window moves the clock two days: sessions must outlive the whole file.
+    SESSION_TTL_DAYS: '365',
     REFERRAL_ATTRIBUTIONS_PER_HOUR: '100000',
   });
   admin = await t.loginAdmin('+255754500001');
@@ -338,12 +340,24 @@ describe('fraud signals through the whole path', () => {
     expect(await referralTransfers(orderId)).toEqual([]);
   });
 
-  it('a cancelled first order earns nothing and leaves the referral waiting for a real one', async () => {
+  it('a cancelled or refunded first order earns nothing and leaves the referral waiting for a real one', async () => {
     const { referrer, referee } = await pair();
     const co = await checkout(referee, '0754 777 106');
     const cancel = await api('POST', `/api/v1/orders/${co.orders[0]!.id}/cancel`, referee.auth, {});
     expect(cancel.statusCode, cancel.body).toBe(200);
     expect((await mine(referrer)).items[0].state).toBe('attributed');
+    // Paid, then cancelled and refunded: still nothing earned, still waiting.
+    const paid = await checkout(referee, '0754 777 107');
+    await t.app.services.orders.service.confirmPayment(paid.checkout_id, 'MPESA-REFUNDED');
+    const refunded = await api('POST', `/api/v1/orders/${paid.orders[0]!.id}/cancel`, referee.auth, {});
+    expect(refunded.statusCode, refunded.body).toBe(200);
+    await windowPasses();
+    expect((await mine(referrer)).items[0].state).toBe('attributed');
+    expect(await referralTransfers(paid.orders[0]!.id)).toEqual([]);
+    // The next order that completes is the first: it pays.
+    await firstOrder(referee, '0754 777 108');
+    await windowPasses();
+    expect((await mine(referrer)).items[0].state).toBe('rewarded');
   });
 });
 
