@@ -18,6 +18,7 @@ import {
   type IdentityModule,
   identitySchedules,
   requireMobile,
+  type SignInReferrals,
 } from './modules/identity/index.js';
 import { createJobService, type JobService } from './modules/jobs/index.js';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
@@ -109,8 +110,10 @@ export function compose(deps: ComposeDeps): Services {
   const audit = createAuditService({ db, clock, ids });
   const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
   const disabledAccounts = disabledAccountsPort(); // bans reach riders and orders, built below
+  const referralsAtSignIn = latePort<SignInReferrals>('referrals (for sign-in)'); // bound below
   const identity = createIdentityModule({
     onAccountDisabled: disabledAccounts.onAccountDisabled,
+    referrals: referralsAtSignIn.port,
     db,
     clock,
     ids,
@@ -158,6 +161,7 @@ export function compose(deps: ComposeDeps): Services {
   const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
   const zones = createZonesModule({ db, clock, ids, audit });
   const referrals = wireReferrals({ db, config, clock, ids, audit, ledger, notifications }); // orders calls it
+  referralsAtSignIn.bind(referrals.service);
   // GET /cart?address_id= shows each seller order's delivery as checkout will charge it: the cart
   // asks orders, which is built after it (orders reads the cart at checkout).
   const ordersForCart = latePort<Pick<OrdersModule, 'previewDelivery'>>('orders (for the cart)');

@@ -11,7 +11,7 @@ import { type AccountDisabledPort, createGovernanceService } from './governance-
 import { createKycService } from './kyc-service.js';
 import { createPhoneLookup } from './phone-lookup.js';
 import { createProfileService } from './profile-service.js';
-import { identityRoutes } from './routes.js';
+import { identityRoutes, type SignInReferrals } from './routes.js';
 
 export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
@@ -19,6 +19,7 @@ export { activeAdminIds, type Contact, contactsOf, savedPlacesOf, userIdByPhone 
 export type { AccountDisabledPort } from './governance-service.js';
 export { identitySchedules, OTP_PURGE_KIND } from './housekeeping.js';
 export type { Role } from './model.js';
+export type { SignInReferrals } from './routes.js';
 
 import type { Role } from './model.js';
 
@@ -36,6 +37,8 @@ export function createIdentityModule(deps: {
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Run inside a ban's or suspension's transaction (riders' jobs, a seller's open orders). */
   onAccountDisabled?: AccountDisabledPort;
+  /** `referral_code` on otp/verify (the referrals module, bound late) */
+  referrals?: SignInReferrals;
 }) {
   const auth = createAuthService({ ...deps, settings: deps.settings });
   const profiles = createProfileService(deps);
@@ -67,6 +70,7 @@ export function createIdentityModule(deps: {
     /** Adds a role (e.g. 'rider' when an application is made) in the caller's transaction. */
     grantRole: (userId: string, role: Role, tx: Database) => governance.grantRole(userId, role, tx),
     routes: identityRoutes({
+      referrals: deps.referrals,
       auth,
       profiles,
       kyc,

@@ -2,7 +2,7 @@
 // themselves. A code that is not one (or names nobody) is the same problem either way, so the
 // answer says nothing about who exists.
 import { eq } from 'drizzle-orm';
-import { conflict, unprocessable } from '../../shared/errors.js';
+import { AppError, conflict, unprocessable } from '../../shared/errors.js';
 import { normalizeReferralCode } from './codes.js';
 import type { ReferralsDeps } from './ports.js';
 import { attributionRefusal } from './rules.js';
@@ -15,7 +15,7 @@ const unknownCode = () =>
 
 export function createAttribution(deps: ReferralsDeps) {
   const { db, clock, ids, audit, people } = deps;
-  return {
+  const self = {
     async attribute(refereeId: string, rawCode: string): Promise<Referral> {
       const code = normalizeReferralCode(rawCode);
       if (!code) throw unknownCode();
@@ -69,10 +69,37 @@ export function createAttribution(deps: ReferralsDeps) {
       });
     },
 
+    /** Refuses (422 REFERRAL_CODE_UNKNOWN) a code nobody holds; sign-in asks before spending the OTP. */
+    async checkCode(rawCode: string): Promise<void> {
+      const code = normalizeReferralCode(rawCode);
+      if (!code) throw unknownCode();
+      const [owner] = await db
+        .select({ userId: referralCodes.userId })
+        .from(referralCodes)
+        .where(eq(referralCodes.code, code));
+      if (!owner) throw unknownCode();
+    },
+
     /** Who referred this user, if anyone (their own view). */
     async referralOf(refereeId: string): Promise<Referral | null> {
       const [row] = await db.select().from(referrals).where(eq(referrals.refereeId, refereeId));
       return row ?? null;
     },
+
+    /**
+     * Attribution named at sign-in (`referral_code` on otp/verify): the code was checked before the
+     * OTP was spent, so a refusal now (oneself, already referred, already checked out) must not undo
+     * a good sign-in; it is returned instead, as the problem code the endpoint would have given.
+     */
+    async attributeOnSignIn(refereeId: string, rawCode: string): Promise<string | null> {
+      try {
+        await self.attribute(refereeId, rawCode);
+        return null;
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) return err.code;
+        throw err;
+      }
+    },
   };
+  return self;
 }

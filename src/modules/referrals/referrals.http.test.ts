@@ -505,6 +505,62 @@ describe('admin queue and clawback', () => {
   });
 });
 
+describe('attribution at sign-in (referral_code on otp/verify)', () => {
+  /** Request a code for `phone` and verify it with `extra`; the SMS code is read from the fake. */
+  async function signIn(phone: string, extra: object, code?: string) {
+    if (!code) {
+      const req = await api('POST', '/api/v1/auth/otp/request', {}, { phone });
+      expect(req.statusCode, req.body).toBe(202);
+      code = t.sms.lastCode(t.sms.sent.at(-1)!.to);
+    }
+    const res = await api('POST', '/api/v1/auth/otp/verify', {}, { phone, code, ...extra });
+    return { res, code };
+  }
+
+  it('an unknown code is refused before the OTP is spent; the same OTP then signs in and attributes', async () => {
+    const referrer = await person();
+    const phone = nextPhone();
+    const bad = await signIn(phone, { referral_code: 'ZZZZZZZ' });
+    expect(bad.res.statusCode).toBe(422);
+    expect(bad.res.json()).toMatchObject({ code: 'REFERRAL_CODE_UNKNOWN', field: 'code' });
+    const ok = await signIn(phone, { referral_code: await codeOf(referrer) }, bad.code);
+    expect(ok.res.statusCode, ok.res.body).toBe(200);
+    expect(ok.res.json()).toMatchObject({ new_user: true, referral: { attributed: true, refusal: null } });
+    const auth = { authorization: `Bearer ${ok.res.json().token}` };
+    expect((await api('GET', '/api/v1/me/referrals', auth)).json().referred_by).toMatchObject({
+      state: 'attributed',
+    });
+    expect((await mine(referrer)).items[0].state).toBe('attributed');
+  });
+
+  it('a later sign-in after a checkout signs in but does not attribute; no code, no referral field', async () => {
+    const referrer = await person();
+    const u = await person();
+    await checkout(u, '0754 777 701');
+    t.clock.advanceSeconds(61);
+    const later = await signIn(u.phone, { referral_code: await codeOf(referrer) });
+    expect(later.res.statusCode, later.res.body).toBe(200);
+    expect(later.res.json().referral).toEqual({ attributed: false, refusal: 'ATTRIBUTION_CLOSED' });
+    t.clock.advanceSeconds(61);
+    const plain = await signIn(u.phone, {});
+    expect(plain.res.statusCode).toBe(200);
+    expect(plain.res.json().referral).toBeUndefined();
+    expect((await mine(referrer)).items).toEqual([]);
+  });
+
+  it('a referral_code of the wrong type is 400', async () => {
+    for (const referral_code of [1234567, '', null, ['ABCDEFG']]) {
+      const r = await api(
+        'POST',
+        '/api/v1/auth/otp/verify',
+        {},
+        { phone: nextPhone(), code: '123456', referral_code },
+      );
+      expect(r.statusCode, JSON.stringify(referral_code)).toBe(400);
+    }
+  });
+});
+
 describe('attribution rules and bad input', () => {
   it('an unknown code is one problem, whether malformed or never issued', async () => {
     const u = await person();
