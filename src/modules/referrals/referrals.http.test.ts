@@ -1,48 +1,49 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../../test/support/app.js';
-import {
-  type Actor,
-  category,
-  nextPhone,
-  upload,
-  verifiedProduct,
-  verifiedSeller,
-} from '../../../test/support/fixtures.js';
+import { type Actor, upload } from '../../../test/support/fixtures.js';
+import { CAMPAIGN, type ReferralsTestApp, referralsTestApp } from '../../../test/support/referrals-app.js';
 import { account } from '../ledger/index.js';
 
-// Referrals end to end over HTTP: codes and attribution, a referee's first order paid through the
-// payment simulator and completed by the dispute-window timer (injected clock), the rewards in the
-// ledger and the report, the fraud holds, the admin queue and clawback, and bad input per route.
+// Referrals end to end over HTTP: a referee's first order paid through the payment simulator and
+// completed by the dispute-window timer (injected clock), the rewards in the ledger and the report,
+// each fraud hold, caps and budget, the admin queue and clawback.
 
-let t: TestApp;
+let h: ReferralsTestApp;
+let t: ReferralsTestApp['t'];
 let admin: Actor;
 let seller: Actor;
-let sku: string;
 let cheapSku: string;
+let api: ReferralsTestApp['api'];
+let setCampaign: ReferralsTestApp['setCampaign'];
+let person: ReferralsTestApp['person'];
+let codeOf: ReferralsTestApp['codeOf'];
+let attribute: ReferralsTestApp['attribute'];
+let checkout: ReferralsTestApp['checkout'];
+let payWithSimulator: ReferralsTestApp['payWithSimulator'];
+let deliver: ReferralsTestApp['deliver'];
+let windowPasses: ReferralsTestApp['windowPasses'];
+let firstOrder: ReferralsTestApp['firstOrder'];
+let mine: ReferralsTestApp['mine'];
+let report: ReferralsTestApp['report'];
+let held: ReferralsTestApp['held'];
+let credit: ReferralsTestApp['credit'];
+let referralTransfers: ReferralsTestApp['referralTransfers'];
+let pair: ReferralsTestApp['pair'];
 
 beforeAll(async () => {
-  t = await createTestApp({
-    DELIVERY_FEE: '300000',
-    DISPUTE_WINDOW_HOURS: '48',
-    SIMULATOR_DELAY_MS: '5000',
-    PAYMENT_PUSHES_PER_HOUR: '100000',
-    REFERRAL_LINK_BASE_URL: 'https://kkoo.example/r',
-    // Each dispute window moves the clock two days: sessions must outlive the whole file.
-    SESSION_TTL_DAYS: '365',
-    REFERRAL_ATTRIBUTIONS_PER_HOUR: '100000',
-  });
-  admin = await t.loginAdmin('+255754500001');
-  seller = await verifiedSeller(t, admin, 'Mama Rafiki');
-  const cat = await category(t, admin, 'Referrals');
-  const p = await verifiedProduct(t, admin, seller, {
-    categoryId: cat,
-    variants: [
-      { seller_sku: 'R-KANGA', price: 20_000_00, stock: 1000 },
-      { seller_sku: 'R-PIN', price: 1_000_00, stock: 1000 },
-    ],
-  });
-  [sku, cheapSku] = p.skuIds as [string, string];
-  await setCampaign({});
+  h = await referralsTestApp();
+  ({ t, admin, seller, cheapSku, api, setCampaign, person, codeOf, attribute, checkout } = h);
+  ({
+    payWithSimulator,
+    deliver,
+    windowPasses,
+    firstOrder,
+    mine,
+    report,
+    held,
+    credit,
+    referralTransfers,
+    pair,
+  } = h);
 });
 afterAll(() => t.close());
 
@@ -50,134 +51,6 @@ afterAll(() => t.close());
 afterEach(async () => {
   expect(await t.app.services.orders.service.reconcile()).toEqual([]);
 });
-
-const api = (
-  method: 'GET' | 'POST' | 'PUT',
-  url: string,
-  auth: Record<string, string> = {},
-  payload?: unknown,
-  headers: Record<string, string> = {},
-) =>
-  t.app.inject({
-    method,
-    url,
-    headers: { ...auth, ...headers },
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  });
-
-const CAMPAIGN = {
-  active: true,
-  referrer_reward: 3_000_00,
-  referee_reward: 2_000_00,
-  min_order_amount: 10_000_00,
-  budget_amount: 1_000_000_00,
-  per_referrer_daily_cap: 5,
-  per_referrer_total_cap: 50,
-  nearby_radius_meters: 50,
-};
-async function setCampaign(over: object, reason = 'test setup') {
-  const res = await api('PUT', '/api/v1/admin/referrals/campaign', admin.auth, {
-    ...CAMPAIGN,
-    ...over,
-    reason,
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-}
-
-let keys = 0;
-let places = 0;
-/** A signed-in user with a saved address of their own (a distinct place unless given). */
-async function person(place?: { ward: string; landmark: string; location?: { lat: number; lng: number } }) {
-  const phone = nextPhone();
-  const u = await t.login(phone);
-  const n = places++;
-  const addr = await api('POST', '/api/v1/me/addresses', u.auth, {
-    label: 'Home',
-    ...(place ?? {
-      ward: `Ward ${n}`,
-      landmark: `Landmark ${n}`,
-      location: { lat: -6.7 - n * 0.01, lng: 39.2 },
-    }),
-  });
-  expect(addr.statusCode, addr.body).toBe(201);
-  return { ...u, phone, addressId: addr.json().id as string };
-}
-type Person = Awaited<ReturnType<typeof person>>;
-
-const codeOf = async (u: Actor) =>
-  (await api('GET', '/api/v1/me/referral-code', u.auth)).json().code as string;
-const attribute = (u: Actor, code: unknown) => api('POST', '/api/v1/me/referral', u.auth, { code });
-
-async function checkout(b: Person, payerPhone: string, skuId = sku) {
-  await api('POST', '/api/v1/cart/items', b.auth, { sku_id: skuId, quantity: 1 });
-  const preview = (await api('GET', '/api/v1/cart', b.auth)).json();
-  const res = await api(
-    'POST',
-    '/api/v1/orders/checkout',
-    b.auth,
-    { address_id: b.addressId, payer_phone: payerPhone, preview_token: preview.preview_token },
-    { 'idempotency-key': `ref-key-${keys++}` },
-  );
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { checkout_id: string; orders: Array<{ id: string }> };
-}
-
-/** Paid through the simulator: push, the simulated customer answers, the callback settles it. */
-async function payWithSimulator(b: Person, checkoutId: string) {
-  const push = await api('POST', `/api/v1/payments/checkouts/${checkoutId}/collections`, b.auth, {});
-  expect(push.statusCode, push.body).toBe(202);
-  t.clock.advanceSeconds(5);
-  await t.app.services.jobs.drain();
-}
-
-/** Seller delivers with the buyer's code; the order then sits in its dispute window. */
-async function deliver(b: Person, orderId: string) {
-  const code = (await api('GET', `/api/v1/orders/${orderId}`, b.auth)).json().delivery_code;
-  for (const step of ['accept', 'ready', 'pick-up']) {
-    const r = await api('POST', `/api/v1/seller/orders/${orderId}/${step}`, seller.auth);
-    expect(r.statusCode, `${step}: ${r.body}`).toBe(200);
-  }
-  const d = await api('POST', `/api/v1/seller/orders/${orderId}/deliver`, seller.auth, {
-    code,
-    location: { lat: -6.77, lng: 39.27 },
-  });
-  expect(d.json().status).toBe('delivered');
-}
-
-/** The dispute window passes (injected clock) and the auto-complete timer runs. */
-async function windowPasses() {
-  t.clock.advanceSeconds(49 * 3600);
-  await t.app.services.jobs.drain();
-}
-
-async function firstOrder(b: Person, payerPhone = b.phone, skuId = sku) {
-  const co = await checkout(b, payerPhone, skuId);
-  await t.app.services.orders.service.confirmPayment(co.checkout_id, `MPESA-${keys}`);
-  await deliver(b, co.orders[0]!.id);
-  return co.orders[0]!.id;
-}
-
-const mine = async (u: Actor) => (await api('GET', '/api/v1/me/referrals', u.auth)).json();
-const report = async () => (await api('GET', '/api/v1/admin/referrals/report', admin.auth)).json();
-const held = async () =>
-  (await api('GET', '/api/v1/admin/referrals?state=held&limit=100', admin.auth)).json().items;
-const credit = async (userId: string) =>
-  (await t.app.services.ledger.balance(account.referralCredit(userId))).posted;
-const referralTransfers = async (orderId: string) =>
-  (await t.app.services.ledger.transfersOf({ orderId })).filter((x) => x.kind.startsWith('REFERRAL'));
-
-/** A referrer and a referee attributed to them; the referee's own phone pays unless told otherwise. */
-async function pair() {
-  const referrer = await person();
-  const referee = await person();
-  const res = await attribute(referee, await codeOf(referrer));
-  expect(res.statusCode, res.body).toBe(201);
-  return {
-    referrer,
-    referee: { ...referee, phone: (await api('GET', '/api/v1/me', referee.auth)).json().phone },
-  };
-}
 
 describe('done when: a referred buyer completes a first order through the simulator', () => {
   it('after the dispute window both rewards are in the ledger and the report', async () => {
@@ -502,164 +375,5 @@ describe('admin queue and clawback', () => {
     const r = await api('POST', `/api/v1/admin/referrals/${h.id}/claw-back`, admin.auth, { reason: 'x' });
     expect(r.statusCode).toBe(409);
     expect(r.json().code).toBe('REFERRAL_NOT_REWARDED');
-  });
-});
-
-describe('attribution at sign-in (referral_code on otp/verify)', () => {
-  /** Request a code for `phone` and verify it with `extra`; the SMS code is read from the fake. */
-  async function signIn(phone: string, extra: object, code?: string) {
-    if (!code) {
-      const req = await api('POST', '/api/v1/auth/otp/request', {}, { phone });
-      expect(req.statusCode, req.body).toBe(202);
-      code = t.sms.lastCode(t.sms.sent.at(-1)!.to);
-    }
-    const res = await api('POST', '/api/v1/auth/otp/verify', {}, { phone, code, ...extra });
-    return { res, code };
-  }
-
-  it('an unknown code is refused before the OTP is spent; the same OTP then signs in and attributes', async () => {
-    const referrer = await person();
-    const phone = nextPhone();
-    const bad = await signIn(phone, { referral_code: 'ZZZZZZZ' });
-    expect(bad.res.statusCode).toBe(422);
-    expect(bad.res.json()).toMatchObject({ code: 'REFERRAL_CODE_UNKNOWN', field: 'code' });
-    const ok = await signIn(phone, { referral_code: await codeOf(referrer) }, bad.code);
-    expect(ok.res.statusCode, ok.res.body).toBe(200);
-    expect(ok.res.json()).toMatchObject({ new_user: true, referral: { attributed: true, refusal: null } });
-    const auth = { authorization: `Bearer ${ok.res.json().token}` };
-    expect((await api('GET', '/api/v1/me/referrals', auth)).json().referred_by).toMatchObject({
-      state: 'attributed',
-    });
-    expect((await mine(referrer)).items[0].state).toBe('attributed');
-  });
-
-  it('a later sign-in after a checkout signs in but does not attribute; no code, no referral field', async () => {
-    const referrer = await person();
-    const u = await person();
-    await checkout(u, '0754 777 701');
-    t.clock.advanceSeconds(61);
-    const later = await signIn(u.phone, { referral_code: await codeOf(referrer) });
-    expect(later.res.statusCode, later.res.body).toBe(200);
-    expect(later.res.json().referral).toEqual({ attributed: false, refusal: 'ATTRIBUTION_CLOSED' });
-    t.clock.advanceSeconds(61);
-    const plain = await signIn(u.phone, {});
-    expect(plain.res.statusCode).toBe(200);
-    expect(plain.res.json().referral).toBeUndefined();
-    expect((await mine(referrer)).items).toEqual([]);
-  });
-
-  it('a referral_code of the wrong type is 400', async () => {
-    for (const referral_code of [1234567, '', null, ['ABCDEFG']]) {
-      const r = await api(
-        'POST',
-        '/api/v1/auth/otp/verify',
-        {},
-        { phone: nextPhone(), code: '123456', referral_code },
-      );
-      expect(r.statusCode, JSON.stringify(referral_code)).toBe(400);
-    }
-  });
-});
-
-describe('attribution rules and bad input', () => {
-  it('an unknown code is one problem, whether malformed or never issued', async () => {
-    const u = await person();
-    for (const code of ['ZZZZZZZ', 'abc', '0000000', 'ABCDEFGHJK']) {
-      const r = await attribute(u, code);
-      expect(r.statusCode, code).toBe(422);
-      expect(r.json()).toMatchObject({ code: 'REFERRAL_CODE_UNKNOWN' });
-    }
-    expect((await mine(u)).referred_by).toBeNull();
-  });
-
-  it('wrong types and missing fields are 400; no session is 401', async () => {
-    const u = await person();
-    for (const body of [{}, { code: 1234567 }, { code: ['A'] }, { code: 'ABCDEFG', extra: 1 }, { code: '' }])
-      expect((await api('POST', '/api/v1/me/referral', u.auth, body)).statusCode).toBe(400);
-    expect((await attribute({ auth: {} } as Actor, 'ABCDEFG')).statusCode).toBe(401);
-    expect((await api('GET', '/api/v1/me/referral-code')).statusCode).toBe(401);
-    expect((await api('GET', '/api/v1/me/referrals')).statusCode).toBe(401);
-    expect((await api('GET', '/api/v1/me/referrals?limit=0', u.auth)).statusCode).toBe(400);
-    expect((await api('GET', '/api/v1/me/referrals?cursor=forged', u.auth)).statusCode).toBe(400);
-  });
-
-  it('never oneself, once only, and never after the first checkout', async () => {
-    const u = await person();
-    const self = await attribute(u, await codeOf(u));
-    expect(self.statusCode).toBe(422);
-    expect(self.json().code).toBe('SELF_REFERRAL');
-
-    const a = await person();
-    const b = await person();
-    expect((await attribute(u, await codeOf(a))).statusCode).toBe(201);
-    const twice = await attribute(u, await codeOf(b));
-    expect(twice.statusCode).toBe(409);
-    expect(twice.json().code).toBe('ALREADY_ATTRIBUTED');
-
-    const late = await person();
-    await checkout(late, '0754 777 501');
-    const closed = await attribute(late, await codeOf(a));
-    expect(closed.statusCode).toBe(409);
-    expect(closed.json().code).toBe('ATTRIBUTION_CLOSED');
-  });
-
-  it('two attributions at once: exactly one wins', async () => {
-    const a = await person();
-    const b = await person();
-    const u = await person();
-    const [x, y] = await Promise.all([attribute(u, await codeOf(a)), attribute(u, await codeOf(b))]);
-    expect([x.statusCode, y.statusCode].sort()).toEqual([201, 409]);
-  });
-
-  it('admin routes: wrong role, bad bodies, unknown and malformed ids', async () => {
-    const u = await person();
-    for (const [m, url] of [
-      ['GET', '/api/v1/admin/referrals/campaign'],
-      ['GET', '/api/v1/admin/referrals'],
-      ['GET', '/api/v1/admin/referrals/report'],
-    ] as const)
-      expect((await api(m, url, u.auth)).statusCode, url).toBe(403);
-    expect(
-      (await api('PUT', '/api/v1/admin/referrals/campaign', u.auth, { ...CAMPAIGN, reason: 'x' })).statusCode,
-    ).toBe(403);
-    const id = '0190d6f0-0000-7000-8000-000000000001';
-    expect(
-      (await api('POST', `/api/v1/admin/referrals/${id}/approve`, u.auth, { reason: 'x' })).statusCode,
-    ).toBe(403);
-    for (const bad of [
-      { ...CAMPAIGN }, // no reason
-      { ...CAMPAIGN, reason: 'x', referrer_reward: 100_50 }, // not whole shillings
-      { ...CAMPAIGN, reason: 'x', budget_amount: -100 },
-      { ...CAMPAIGN, reason: 'x', active: 'yes' },
-      { ...CAMPAIGN, reason: 'x', per_referrer_daily_cap: 0 },
-      { ...CAMPAIGN, reason: 'x', surprise: 1 },
-    ])
-      expect((await api('PUT', '/api/v1/admin/referrals/campaign', admin.auth, bad)).statusCode).toBe(400);
-    expect((await api('GET', '/api/v1/admin/referrals?state=maybe', admin.auth)).statusCode).toBe(400);
-    for (const action of ['approve', 'reject', 'claw-back']) {
-      expect(
-        (await api('POST', `/api/v1/admin/referrals/${id}/${action}`, admin.auth, { reason: 'x' }))
-          .statusCode,
-      ).toBe(404);
-      expect(
-        (await api('POST', `/api/v1/admin/referrals/not-a-uuid/${action}`, admin.auth, { reason: 'x' }))
-          .statusCode,
-      ).toBe(400);
-      expect((await api('POST', `/api/v1/admin/referrals/${id}/${action}`, admin.auth, {})).statusCode).toBe(
-        400,
-      );
-    }
-  });
-
-  it('an inactive campaign pays nothing', async () => {
-    await setCampaign({ active: false });
-    try {
-      const { referrer, referee } = await pair();
-      await firstOrder(referee, '0754 777 601');
-      await windowPasses();
-      expect((await mine(referrer)).items[0]).toMatchObject({ state: 'rejected', reward: 0 });
-    } finally {
-      await setCampaign({});
-    }
   });
 });
