@@ -260,6 +260,16 @@ describe('OpenAPI document', () => {
       ['get', '/api/v1/admin/analytics/top', { query: true }],
       ['get', '/api/v1/admin/analytics/orders', { query: true }],
       ['get', '/api/v1/admin/analytics/reconciliation', { query: true }],
+      ['get', '/api/v1/me/referral-code', {}],
+      ['get', '/api/v1/me/referrals', { query: true }],
+      ['post', '/api/v1/me/referral', { body: true }],
+      ['get', '/api/v1/admin/referrals/campaign', {}],
+      ['put', '/api/v1/admin/referrals/campaign', { body: true }],
+      ['get', '/api/v1/admin/referrals', { query: true }],
+      ['post', '/api/v1/admin/referrals/{id}/approve', { params: true, body: true }],
+      ['post', '/api/v1/admin/referrals/{id}/reject', { params: true, body: true }],
+      ['post', '/api/v1/admin/referrals/{id}/claw-back', { params: true, body: true }],
+      ['get', '/api/v1/admin/referrals/report', {}],
     ];
     for (const [method, path, want] of expected) {
       const op = doc.paths[path]?.[method];

@@ -220,29 +220,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(mediaRoutes({ media, uploadsPerHour: config.MEDIA_UPLOADS_PER_HOUR }), {
     prefix: '/api/v1',
   });
-  await app.register(catalog.routes, { prefix: '/api/v1' });
-  await app.register(promotions.routes, { prefix: '/api/v1' });
-  await app.register(cart.routes, { prefix: '/api/v1' });
-  await app.register(orders.routes, { prefix: '/api/v1' });
-  await app.register(payments.routes, { prefix: '/api/v1' });
-  await app.register(identity.adminRoutes, { prefix: '/api/v1/admin' });
-  await app.register(catalog.adminRoutes, { prefix: '/api/v1/admin' });
-  await app.register(promotions.adminRoutes, { prefix: '/api/v1/admin' });
-  await app.register(orders.adminRoutes, { prefix: '/api/v1/admin' });
-  await app.register(payments.adminRoutes, { prefix: '/api/v1/admin' });
-  await app.register(zones.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(
     publicZonesRoutes({ zones: zones.service, publicReadsPerMinute: config.PUBLIC_READS_PER_MINUTE }),
     { prefix: '/api/v1' },
   );
-  await app.register(riders.routes, { prefix: '/api/v1' });
-  await app.register(riders.adminRoutes, { prefix: '/api/v1/admin' });
-  await app.register(services.ussd.routes, { prefix: '/api/v1' });
-  await app.register(services.notifications.routes, { prefix: '/api/v1' });
   await app.register(services.notifications.callbackRoutes, { prefix: '/api/v1' });
-  await app.register(services.notifications.adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(wireConsole({ db, config, clock, ids, services }), { prefix: '/admin' });
-  await app.register(services.analytics.adminRoutes, { prefix: '/api/v1/admin' });
+  const { ussd, notifications, analytics, referrals } = services;
+  // Each module's API under /api/v1 and its admin API under /api/v1/admin (whose routes ask for the role).
+  for (const m of [catalog, promotions, cart, orders, payments, riders, ussd, notifications, referrals])
+    await app.register(m.routes, { prefix: '/api/v1' });
+  for (const m of [identity, catalog, promotions, orders, payments, zones, riders, notifications, analytics])
+    await app.register(m.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(referrals.adminRoutes, { prefix: '/api/v1/admin' });
 
   return app;
 }

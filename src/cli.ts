@@ -34,12 +34,13 @@ Commands:
                                          the demo Dar es Salaam delivery zones, fee table and service hours
 `;
 
-/** The whole-ledger reconciliation over the app's ledger, promotions and orders. */
+/** The whole-ledger reconciliation over the app's ledger, promotions, orders and referrals. */
 const wholeLedger = (app: Awaited<ReturnType<typeof buildApp>>) =>
   reconcileLedger({
     ledger: app.services.ledger,
     promotions: app.services.promotions.service,
     orders: app.services.orders.service,
+    referrals: app.services.referrals.service,
   });
 
 /** How the named admin signs in: there is no password, only the phone's one-time code. */

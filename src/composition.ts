@@ -7,6 +7,7 @@ import { disabledAccountsPort } from './composition/disabled-accounts.js';
 import { registerJobHandlers } from './composition/jobs.js';
 import { latePort } from './composition/late.js';
 import { wireNotifications } from './composition/notifications.js';
+import { wireReferrals } from './composition/referrals.js';
 import { identitySettings, orderSettings, paymentsSettings, riderSettings } from './composition/settings.js';
 import { wireUssd } from './composition/ussd.js';
 import type { Config } from './config.js';
@@ -20,6 +21,7 @@ import {
   identityJobs,
   identitySchedules,
   requireMobile,
+  type SignInReferrals,
 } from './modules/identity/index.js';
 import { createJobService, type JobService } from './modules/jobs/index.js';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.js';
@@ -104,6 +106,7 @@ export interface Services extends AnalyticsServices {
   sms: SmsSender;
   ussd: UssdModule;
   notifications: NotificationsModule;
+  referrals: ReturnType<typeof wireReferrals>;
 }
 
 /** Builds every module and wires their ports; registers every job handler on `jobs`. */
@@ -116,8 +119,10 @@ export function compose(deps: ComposeDeps): Services {
   const jobs = createJobService({ db, clock, ids, log });
   const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
   const disabledAccounts = disabledAccountsPort(); // bans reach riders and orders, built below
+  const referralsAtSignIn = latePort<SignInReferrals>('referrals (for sign-in)'); // bound below
   const identity = createIdentityModule({
     onAccountDisabled: disabledAccounts.onAccountDisabled,
+    referrals: referralsAtSignIn.port,
     db,
     clock,
     ids,
@@ -154,18 +159,11 @@ export function compose(deps: ComposeDeps): Services {
     },
   });
   // Producers call notifications.service.notify(tx, event); the worker runs its jobs.
-  const notifications = wireNotifications({
-    db,
-    config,
-    clock,
-    ids,
-    jobs,
-    sms,
-    whatsapp: deps.whatsapp,
-    log,
-  });
+  const notifications = wireNotifications({ ...deps, jobs, sms, whatsapp: deps.whatsapp }); // + db, config, clock, ids, log
   const ledger = createLedgerService({ db, clock, ids, riderFeeShareBp: config.RIDER_FEE_SHARE_BP });
   const zones = createZonesModule({ db, clock, ids, audit });
+  const referrals = wireReferrals({ db, config, clock, ids, audit, ledger, notifications }); // orders calls it
+  referralsAtSignIn.bind(referrals.service);
   // GET /cart?address_id= shows each seller order's delivery as checkout will charge it: the cart
   // asks orders, which is built after it (orders reads the cart at checkout).
   const ordersForCart = latePort<Pick<OrdersModule, 'previewDelivery'>>('orders (for the cart)');
@@ -190,9 +188,10 @@ export function compose(deps: ComposeDeps): Services {
     viewForBuyer: RidersModule['forOthers']['viewForBuyer'];
   }>('riders (for orders)');
   const orders: OrdersModule = createOrdersModule({
-    // The whole-ledger check spans ledger, promotions and orders, so it is composed here.
+    // The whole-ledger check spans ledger, promotions, orders and referrals, so it is composed here.
     reconcileLedger: () =>
-      reconcileLedger({ ledger, promotions: promotions.service, orders: orders.service }),
+      reconcileLedger({ ledger, promotions: promotions.service, orders: orders.service, referrals }),
+    onCompleted: referrals.service.onOrderCompleted,
     paymentInFlight: (tx, checkoutId) => paymentsForOrders.port.pushInFlight(tx, checkoutId),
     openDeadline: zonesQuote ? (start, minutes) => zones.service.openDeadline(start, minutes) : undefined,
     riderAssigned: async (tx, orderId) =>
@@ -290,6 +289,7 @@ export function compose(deps: ComposeDeps): Services {
     ussd,
     notifications,
     ...wireAnalytics({ db, config, clock }),
+    referrals,
     startSchedules: async () => {
       await payments.startSchedules();
       await riders.startSchedules();

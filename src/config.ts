@@ -119,6 +119,11 @@ const envSchema = z.object({
   /** Four eyes: a console refund or payout above this amount (minor units) waits for a second admin's approval. */
   FOUR_EYES_ABOVE_MINOR: int(0, 1_000_000_000_000).default(500_000),
 
+  /** Base of referral share links (the code is appended as the last path segment); default PUBLIC_BASE_URL + /r */
+  REFERRAL_LINK_BASE_URL: z.url().optional(),
+  /** Referral code attempts per address per hour (a new user guessing codes) */
+  REFERRAL_ATTRIBUTIONS_PER_HOUR: int(1, 100_000).default(10),
+
   SMS_PROVIDER: z.enum(['console', 'africastalking']).default('console'),
   AT_BASE_URL: z.url().default('https://api.africastalking.com'),
   AT_USERNAME: z.string().min(1).optional(),

@@ -1,6 +1,6 @@
 import { and, arrayContains, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { users } from './schema.js';
+import { buyerAddresses, users } from './schema.js';
 
 // Narrow reads for modules that talk to people (notifications): who they are reachable at, and who
 // the operators are. Nothing else of the user row leaves identity this way.
@@ -34,4 +34,26 @@ export async function activeAdminIds(db: Database): Promise<string[]> {
 export async function userIdByPhone(db: Database, phone: string): Promise<string | null> {
   const [row] = await db.select({ id: users.id }).from(users).where(eq(users.phone, phone));
   return row?.id ?? null;
+}
+
+/** A user's saved delivery places, read in the caller's transaction (referral fraud checks). */
+export async function savedPlacesOf(
+  db: Database,
+  userId: string,
+): Promise<Array<{ ward: string; landmark: string; location: { lat: number; lng: number } | null }>> {
+  const rows = await db
+    .select({
+      ward: buyerAddresses.ward,
+      landmark: buyerAddresses.landmark,
+      lat: buyerAddresses.latitude,
+      lng: buyerAddresses.longitude,
+    })
+    .from(buyerAddresses)
+    .where(eq(buyerAddresses.userId, userId))
+    .limit(100);
+  return rows.map((r) => ({
+    ward: r.ward,
+    landmark: r.landmark,
+    location: r.lat !== null && r.lng !== null ? { lat: r.lat, lng: r.lng } : null,
+  }));
 }

@@ -41,6 +41,14 @@ export const otpRequestReply = z.object({
 export const otpVerifyBody = z.strictObject({
   phone: phoneInput,
   code: z.string().regex(/^\d{6}$/, 'must be the 6-digit code'),
+  referral_code: z
+    .string()
+    .min(1)
+    .max(20)
+    .optional()
+    .describe(
+      'Who referred me (docs/referrals.md): an unknown code is 422 REFERRAL_CODE_UNKNOWN, checked first',
+    ),
 });
 
 export const userSchema = z
@@ -60,6 +68,16 @@ export const sessionReply = z.object({
   expires_at: timestamp,
   new_user: z.boolean(),
   user: userSchema,
+  referral: z
+    .object({
+      attributed: z.boolean(),
+      refusal: z
+        .string()
+        .nullable()
+        .describe('Why not: SELF_REFERRAL, ALREADY_ATTRIBUTED or ATTRIBUTION_CLOSED; the sign-in stands'),
+    })
+    .optional()
+    .describe('Present when a referral_code was sent'),
 });
 
 /** `now` turns a lapsed suspension into `active`, as the guards see it. */

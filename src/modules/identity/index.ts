@@ -11,16 +11,17 @@ import { type AccountDisabledPort, createGovernanceService } from './governance-
 import { createKycService } from './kyc-service.js';
 import { createPhoneLookup } from './phone-lookup.js';
 import { createProfileService } from './profile-service.js';
-import { identityRoutes } from './routes.js';
+import { identityRoutes, type SignInReferrals } from './routes.js';
 
 export { kycAttention } from './attention.js';
 export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
-export { activeAdminIds, type Contact, contactsOf, userIdByPhone } from './contacts.js';
+export { activeAdminIds, type Contact, contactsOf, savedPlacesOf, userIdByPhone } from './contacts.js';
 export type { AccountDisabledPort } from './governance-service.js';
 export { identitySchedules } from './housekeeping.js';
 export { type IdentityJobs, identityJobs } from './jobs.js';
 export type { Role } from './model.js';
+export type { SignInReferrals } from './routes.js';
 
 import type { IdentityJobQueue } from './jobs.js';
 import type { Role } from './model.js';
@@ -42,6 +43,8 @@ export function createIdentityModule(deps: {
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Run inside a ban's or suspension's transaction (riders' jobs, a seller's open orders). */
   onAccountDisabled?: AccountDisabledPort;
+  /** `referral_code` on otp/verify (the referrals module, bound late) */
+  referrals?: SignInReferrals;
 }) {
   const auth = createAuthService({ ...deps, settings: deps.settings });
   const profiles = createProfileService(deps);
@@ -73,6 +76,7 @@ export function createIdentityModule(deps: {
     /** Adds a role (e.g. 'rider' when an application is made) in the caller's transaction. */
     grantRole: (userId: string, role: Role, tx: Database) => governance.grantRole(userId, role, tx),
     routes: identityRoutes({
+      referrals: deps.referrals,
       auth,
       profiles,
       kyc,

@@ -31,7 +31,16 @@ import {
 import type { KycService } from './kyc-service.js';
 import type { ProfileService } from './profile-service.js';
 
+/** Referral attribution at sign-in (the referrals module); absent: `referral_code` is ignored. */
+export interface SignInReferrals {
+  /** throws the 422 for a code nobody holds */
+  checkCode(code: string): Promise<void>;
+  /** null when attributed, else the refusal's problem code */
+  attributeOnSignIn(userId: string, code: string): Promise<string | null>;
+}
+
 export interface IdentityRouteDeps {
+  referrals?: SignInReferrals | undefined;
   auth: AuthService;
   profiles: ProfileService;
   kyc: KycService;
@@ -77,16 +86,26 @@ export function identityRoutes(deps: IdentityRouteDeps): FastifyPluginAsyncZod {
           summary: 'Exchange a code for a session token (first login creates a buyer account)',
           body: otpVerifyBody,
           response: { 200: sessionReply, ...problems(400, 403, 422, 429) },
+          description:
+            'With `referral_code`, the code is checked first (422 `REFERRAL_CODE_UNKNOWN`, the OTP is not spent); after a good sign-in the attribution is made or its refusal reported in `referral`.',
         },
       },
       async (request) => {
+        const referralCode = deps.referrals ? request.body.referral_code : undefined;
+        // Before the OTP is spent: a mistyped referral code must not cost the person their code.
+        if (referralCode !== undefined) await deps.referrals!.checkCode(referralCode);
         const r = await auth.verifyOtp({
           phone: request.body.phone,
           code: request.body.code,
           ip: request.ip,
           userAgent: request.headers['user-agent'],
         });
+        const refusal =
+          referralCode === undefined
+            ? undefined
+            : await deps.referrals!.attributeOnSignIn(r.user.id, referralCode);
         return {
+          ...(refusal === undefined ? {} : { referral: { attributed: refusal === null, refusal } }),
           token: r.token,
           token_type: 'Bearer' as const,
           expires_at: toDarTime(r.expiresAt),

@@ -10,6 +10,8 @@ export const TRANSFER_KINDS = [
   'COMPENSATION',
   'RIDER_EARNING',
   'RIDER_COMPENSATION',
+  'REFERRAL_REWARD',
+  'REFERRAL_CLAWBACK',
 ] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 export const TRANSFER_PHASES = ['single', 'pending', 'post', 'void'] as const;
@@ -33,8 +35,12 @@ export const account = {
    * of theirs (RIDER_COMPENSATION): the buyer is refunded, the rider is not out of pocket
    */
   disputeExpense: 'platform:dispute_expense',
+  /** what the referral programme costs: both sides' rewards, less what was clawed back */
+  referralExpense: 'platform:referral_expense',
   escrow: (orderId: string) => `escrow:${orderId}`,
   sellerPayable: (sellerId: string) => `seller:${sellerId}:payable`,
   riderPayable: (riderId: string) => `rider:${riderId}:payable`,
   refundsPayable: (buyerId: string) => `buyer:${buyerId}:refunds_payable`,
+  /** platform-funded credit a user earned by referring or being referred (docs/referrals.md) */
+  referralCredit: (userId: string) => `user:${userId}:referral_credit`,
 };

@@ -371,6 +371,41 @@ export function createLedgerService(deps: {
       });
     },
 
+    /**
+     * A referral reward: platform-funded credit for one user, from the referral expense account.
+     * The key names the referral and the side, so a retry finds the transfer already made.
+     */
+    async payReferralReward(
+      tx: Database,
+      r: { key: string; userId: string; amount: number; currency: string; orderId: string | null },
+    ) {
+      return write(tx, {
+        key: `referral-reward:${r.key}`,
+        kind: 'REFERRAL_REWARD',
+        debit: account.referralExpense,
+        credit: account.referralCredit(r.userId),
+        amount: r.amount,
+        currency: r.currency,
+        orderId: r.orderId,
+      });
+    },
+
+    /** Takes an abusive reward back: the visible negative adjustment, once per key. */
+    async clawBackReferralReward(
+      tx: Database,
+      r: { key: string; userId: string; amount: number; currency: string; orderId: string | null },
+    ) {
+      return write(tx, {
+        key: `referral-clawback:${r.key}`,
+        kind: 'REFERRAL_CLAWBACK',
+        debit: account.referralCredit(r.userId),
+        credit: account.referralExpense,
+        amount: r.amount,
+        currency: r.currency,
+        orderId: r.orderId,
+      });
+    },
+
     /** Money arrived at the provider for a checkout: it waits in clearing until an escrow hold or a refund takes it. */
     async recordCollection(
       tx: Database,

@@ -268,6 +268,20 @@ export const CATALOGUE = {
     en: { title: 'Points earned', text: "K'KOO: You earned {points} loyalty points on order {order}." },
     sw: { title: 'Umepata pointi', text: "K'KOO: Umepata pointi {points} za uaminifu kwa oda {order}." },
   }),
+  'buyer.referral_reward': t({
+    audience: 'buyer',
+    category: 'loyalty',
+    critical: false,
+    placeholders: { amount: 'money' },
+    en: {
+      title: 'Referral reward',
+      text: "K'KOO: {amount} of referral credit was added to your account. Thank you for shopping with K'KOO.",
+    },
+    sw: {
+      title: 'Zawadi ya rufaa',
+      text: "K'KOO: Salio la zawadi ya rufaa {amount} limeongezwa kwenye akaunti yako. Asante kwa kununua na K'KOO.",
+    },
+  }),
   // ---- seller ----
   'seller.new_order': t({
     audience: 'seller',

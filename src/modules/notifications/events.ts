@@ -72,6 +72,13 @@ export const notificationEventSchema = z.discriminatedUnion('type', [
     reason: text.nullable(),
   }),
   ev('loyalty.points_earned', { order_id: uuid, buyer_id: uuid, points: count }),
+  /** Both sides of a referral were paid their platform-funded credit (referrals module). */
+  ev('referral.rewarded', {
+    referrer_id: uuid,
+    referee_id: uuid,
+    referrer_amount: amount,
+    referee_amount: amount,
+  }),
   ev('product.verified', { seller_id: uuid, product_name: text }),
   ev('product.rejected', { seller_id: uuid, product_name: text, reason: text }),
   ev('kyc.verified', { user_id: uuid }),
@@ -196,6 +203,15 @@ export function deliveriesOf(e: Parsed): Delivery[] {
       ];
     case 'loyalty.points_earned':
       return [withOrder(one(e.buyer_id), 'buyer.loyalty_earned', { points: e.points })];
+    case 'referral.rewarded':
+      return (
+        [
+          [e.referrer_id, e.referrer_amount],
+          [e.referee_id, e.referee_amount],
+        ] as const
+      )
+        .filter(([, amount]) => amount > 0)
+        .map(([to, amount]) => withOrder(one(to), 'buyer.referral_reward', { amount }));
     case 'product.verified':
       return [withOrder(one(e.seller_id), 'seller.product_verified', { product: e.product_name })];
     case 'product.rejected':

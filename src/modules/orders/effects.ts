@@ -9,7 +9,7 @@ import type { EscrowOrder } from '../ledger/index.js';
 import { linesOf } from './guards.js';
 import type { Effect, OrderEvent } from './machine.js';
 import type { OrderStatus } from './model.js';
-import type { Actor, Order, OrdersDeps } from './ports.js';
+import type { Actor, CompletedOrder, Order, OrdersDeps } from './ports.js';
 import { checkouts } from './schema.js';
 
 /** What a transition's caller adds to it: the timeline's note and evidence, and effects' inputs. */
@@ -61,6 +61,28 @@ export const escrowOf = (o: Order): EscrowOrder => ({
   riderId: o.riderId,
 });
 
+/** The completed order as the completion hook sees it (the checkout's paying phone, the frozen address). */
+async function completedOrder(tx: Database, o: Order, event: OrderEvent, now: Date): Promise<CompletedOrder> {
+  const [c] = await tx
+    .select({ payerPhone: checkouts.payerPhone })
+    .from(checkouts)
+    .where(eq(checkouts.id, o.checkoutId));
+  const a = o.snapshot.delivery_address;
+  return {
+    orderId: o.id,
+    checkoutId: o.checkoutId,
+    buyerId: o.buyerId,
+    sellerId: o.sellerId,
+    riderId: o.riderId,
+    finalAmount: o.finalAmount,
+    currency: o.currency,
+    payerPhone: c?.payerPhone ?? '',
+    address: { ward: a.ward, landmark: a.landmark, location: a.location },
+    viaDispute: event === 'resolve_release',
+    completedAt: now,
+  };
+}
+
 export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
   const { audit, jobs, ledger, stock, promotions, settings: s } = deps;
 
@@ -101,9 +123,10 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
     issue_delivery_code: ({ set }) => {
       set.deliveryCode = randomDigits(s.deliveryCodeDigits);
     },
-    release_escrow: async ({ tx, o, now, set }) => {
+    release_escrow: async ({ tx, o, now, set, event }) => {
       await ledger.releaseEscrow(tx, escrowOf(o));
       set.completedAt = now;
+      if (deps.onCompleted) await deps.onCompleted(tx, await completedOrder(tx, o, event, now));
     },
     refund_escrow: async ({ tx, o, event, news }) => {
       const owed = await ledger.refundEscrow(tx, escrowOf(o));

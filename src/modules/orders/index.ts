@@ -10,6 +10,7 @@ import type { LedgerService } from '../ledger/index.js';
 import type { MediaService } from '../media/index.js';
 import type { PromotionsService } from '../promotions/index.js';
 import type { OrderJobQueue, OrderJobs } from './jobs.js';
+import type { OrderCompletionHook } from './ports.js';
 import { adminOrderRoutes, orderRoutes, type RiderView } from './routes.js';
 import { createOrdersService, type OrderSettings } from './service.js';
 import { type DeliveryAddress, type DeliveryQuote, flatDelivery } from './snapshot.js';
@@ -20,6 +21,8 @@ export { type BuyerOrderSummary, buyerOrderSummaries } from './buyer-summaries.j
 export { type OrderJobs, orderJobs } from './jobs.js';
 export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
 export { DISPUTE_FAULTS, DISPUTE_RESOLUTIONS, ORDER_STATUSES } from './model.js';
+export { type BuyerFootprint, buyerFootprint } from './footprint.js';
+export type { CompletedOrder, OrderCompletionHook } from './ports.js';
 export { type RiderOrdersAdapterDeps, riderOrdersAdapter } from './rider-adapter.js';
 export type { Order, OrderSettings, OrdersService } from './service.js';
 export { type DeliveryAddress, type DeliveryQuote, flatDelivery, type OrderSnapshot } from './snapshot.js';
@@ -38,6 +41,7 @@ export function createOrdersModule(deps: {
   settings: OrderSettings;
   paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
   reconcileLedger: () => Promise<string[]>;
+  onCompleted?: OrderCompletionHook;
   riderAssigned?: (tx: Database, orderId: string) => Promise<boolean>;
   openDeadline?: (start: Date, minutes: number) => Promise<Date>;
   addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;

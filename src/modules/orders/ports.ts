@@ -44,6 +44,34 @@ export type DeliveryProof =
   | { code: string; location: { lat: number; lng: number } }
   | { photo_media_id: string; location: { lat: number; lng: number }; note: string };
 
+/**
+ * An order just completed (escrow released), told inside the completing transaction to whoever
+ * must act in it (referral rewards). `viaDispute`: completed by an admin resolving a dispute.
+ */
+export interface CompletedOrder {
+  orderId: string;
+  checkoutId: string;
+  buyerId: string;
+  sellerId: string;
+  riderId: string | null;
+  /** what the buyer paid for the goods, after discounts (minor units) */
+  finalAmount: number;
+  currency: string;
+  /** the MSISDN that paid the checkout */
+  payerPhone: string;
+  address: DeliveryAddressFacts;
+  viaDispute: boolean;
+  completedAt: Date;
+}
+
+export interface DeliveryAddressFacts {
+  ward: string;
+  landmark: string;
+  location: { lat: number; lng: number } | null;
+}
+
+export type OrderCompletionHook = (tx: Database, order: CompletedOrder) => Promise<void>;
+
 /** What `createOrdersService` is built from; each use case takes the part it needs. */
 export interface OrdersDeps {
   db: Database;
@@ -66,4 +94,6 @@ export interface OrdersDeps {
   paymentInFlight?: (tx: Database, checkoutId: string) => Promise<boolean>;
   /** the whole-ledger reconciliation (`src/reconcile.ts`), composed by the app over several modules */
   reconcileLedger: () => Promise<string[]>;
+  /** told in the completing transaction when an order completes (referrals); may throw to roll it back */
+  onCompleted?: OrderCompletionHook;
 }
