@@ -240,6 +240,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(services.notifications.routes, { prefix: '/api/v1' });
   await app.register(services.notifications.callbackRoutes, { prefix: '/api/v1' });
   await app.register(services.notifications.adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(services.recommendations.routes, { prefix: '/api/v1' });
 
   return app;
 }

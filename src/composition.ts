@@ -4,7 +4,9 @@
 import { resolve } from 'node:path';
 import { disabledAccountsPort } from './composition/disabled-accounts.js';
 import { latePort } from './composition/late.js';
+import type { AppLogger } from './composition/logger.js';
 import { wireNotifications } from './composition/notifications.js';
+import { type Recommendations, recSignals, wireRecommendations } from './composition/recommendations.js';
 import { orderSettings, paymentsSettings } from './composition/settings.js';
 import { wireUssd } from './composition/ussd.js';
 import type { Config } from './config.js';
@@ -54,14 +56,6 @@ import { reconcileLedger } from './reconcile.js';
 import type { Clock } from './shared/clock.js';
 import type { IdGenerator } from './shared/ids.js';
 
-/** What every module logs through (Fastify's logger and pino's both fit). */
-export interface AppLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 export interface ComposeDeps {
   db: Database;
   config: Config;
@@ -96,6 +90,7 @@ export interface Services {
   sms: SmsSender;
   ussd: UssdModule;
   notifications: NotificationsModule;
+  recommendations: Recommendations;
 }
 
 /** Builds every module and wires their ports; registers every job handler on `jobs`. */
@@ -167,6 +162,7 @@ export function compose(deps: ComposeDeps): Services {
   // GET /cart?address_id= shows each seller order's delivery as checkout will charge it: the cart
   // asks orders, which is built after it (orders reads the cart at checkout).
   const ordersForCart = latePort<Pick<OrdersModule, 'previewDelivery'>>('orders (for the cart)');
+  const signals = recSignals({ db, clock }); // the cart records adds through it
   const cart = createCartModule({
     db,
     clock,
@@ -175,6 +171,7 @@ export function compose(deps: ComposeDeps): Services {
     maxQuantity: config.CART_MAX_QUANTITY,
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
     previewDelivery: (q) => ordersForCart.port.previewDelivery(q),
+    itemAdded: signals.recordCartAdd,
   });
 
   // Orders is built before the two modules it also asks something of: payments (is a prompt still
@@ -272,6 +269,8 @@ export function compose(deps: ComposeDeps): Services {
   const identityHousekeeping = identitySchedules({ jobs, db, clock }, identity.auth);
   notificationsPending(jobs, log);
   const ussd = wireUssd({ db, config, clock, log, orders, identity, notifications, sms });
+  const deps2 = { db, config, clock, jobs, catalog, cart, identity, zones, notifications };
+  const recommendations = wireRecommendations({ ...deps2, signals });
 
   return {
     identity,
@@ -288,10 +287,12 @@ export function compose(deps: ComposeDeps): Services {
     riders,
     ussd,
     notifications,
+    recommendations,
     startSchedules: async () => {
       await payments.startSchedules();
       await riderHousekeeping.start();
       await identityHousekeeping.start();
+      await recommendations.startSchedule();
     },
   };
 }

@@ -14,6 +14,7 @@ import { createOrdersService, type OrderSettings } from './service.js';
 import { type DeliveryAddress, type DeliveryQuote, flatDelivery } from './snapshot.js';
 
 export { type BuyerOrderSummary, buyerOrderSummaries } from './buyer-summaries.js';
+export { type CompletedPurchase, completedPurchasesSince } from './completed-purchases.js';
 export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
 export { type RiderOrdersAdapterDeps, riderOrdersAdapter } from './rider-adapter.js';
 export type { Order, OrderSettings, OrdersService } from './service.js';

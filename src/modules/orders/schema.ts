@@ -88,6 +88,8 @@ export const orders = pgTable(
     index('orders_buyer_idx').on(t.buyerId, t.createdAt),
     index('orders_seller_idx').on(t.sellerId, t.createdAt),
     index('orders_checkout_idx').on(t.checkoutId),
+    // The recommendations job reads completed orders after a watermark (completed-purchases.ts).
+    index('orders_completed_idx').on(t.completedAt, t.id).where(sql`${t.completedAt} is not null`),
     check(
       'orders_amounts',
       sql`${t.finalAmount} = ${t.originalAmount} - ${t.discountAmount} and ${t.finalAmount} >= 0`,
