@@ -11,7 +11,15 @@ import type { OrderSnapshot } from '../../src/modules/orders/index.js';
  */
 export async function completedOrders(
   db: Database,
-  list: Array<{ buyerId: string; sellerId: string; productIds: string[]; at: Date; zone?: string | null }>,
+  list: Array<{
+    buyerId: string;
+    sellerId: string;
+    productIds: string[];
+    at: Date;
+    zone?: string | null;
+    /** default completed; another status leaves completed_at empty */
+    status?: 'completed' | 'delivered';
+  }>,
 ) {
   for (const o of list) {
     const checkoutId = uuidv7();
@@ -35,7 +43,7 @@ export async function completedOrders(
       checkoutId,
       buyerId: o.buyerId,
       sellerId: o.sellerId,
-      status: 'completed',
+      status: o.status ?? 'completed',
       currency: 'TZS',
       originalAmount: 1_000_00,
       discountAmount: 0,
@@ -44,7 +52,7 @@ export async function completedOrders(
       snapshot,
       createdAt: o.at,
       updatedAt: o.at,
-      completedAt: o.at,
+      completedAt: (o.status ?? 'completed') === 'completed' ? o.at : null,
     });
   }
 }
