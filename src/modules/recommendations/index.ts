@@ -26,6 +26,17 @@ export type {
 } from './ports.js';
 export type { RecLanguage } from './reasons.js';
 export { SESSION_HEADER } from './routes.js';
+// The scoring rules, for the offline evaluation (scripts/eval-recs.ts): the same functions the read uses.
+export {
+  decayWeight,
+  interleave,
+  type PairCounts,
+  REC_SETTINGS,
+  type Scored,
+  scoreBoughtTogether,
+  scoreBuyAgain,
+  scorePopular,
+} from './scoring.js';
 export { createSignals as createRecommendationSignals, type Signals as RecommendationSignals };
 
 /** The one job kind: fold the orders completed since the last run into the tables reads use. */
