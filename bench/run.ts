@@ -5,7 +5,7 @@
 // Database: BENCH_DATABASE_URL if set; otherwise a fresh database on the local PostgreSQL
 // (127.0.0.1:5432, user postgres) that this run creates and drops.
 // The API runs as `src/server.ts` in a child process; this process seeds, generates load, and
-// replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched), BENCH_ONLY=ussd the USSD one,
+// replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched), BENCH_ONLY=ussd the USSD one, BENCH_ONLY=recommendations that one,
 // BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes);
 // BENCH_TRACE=1 prints one checkout's statements; BENCH_PROFILE=<dir> profiles the server;
 // BENCH_EXPERIMENT_NO_PROMOS=1 switches promotions off before the checkout runs (a trial, never for the docs).
@@ -27,6 +27,7 @@ import { sha256Hex } from '../src/shared/secrets.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
 import { notificationsBench } from './notifications.js';
+import { recommendationsBench } from './recommendations.js';
 import { inWorkers, pct } from './stats.js';
 import { ussdBench } from './ussd.js';
 
@@ -351,6 +352,13 @@ async function main() {
       await app.close();
       return;
     }
+    const runRecs = () => recommendationsBench({ db, base, app, tokens, productIds });
+    // BENCH_ONLY=recommendations: that section alone, printed, docs untouched.
+    if (process.env.BENCH_ONLY === 'recommendations') {
+      console.log((await runRecs()).markdown);
+      await app.close();
+      return;
+    }
     const runUssd = () => ussdBench({ db, base, token: env.USSD_CALLBACK_TOKEN });
     // BENCH_ONLY=ussd: the USSD section alone, printed, docs untouched.
     if (process.env.BENCH_ONLY === 'ussd') {
@@ -405,6 +413,8 @@ async function main() {
     const checkoutSection = await runCheckout();
     console.log('ussd…');
     const ussdSection = await runUssd();
+    console.log('recommendations…');
+    const recsSection = await runRecs();
     console.log('notifications…');
     const notificationsSection = await notificationsBench({ db, url });
     await app.close();
@@ -488,6 +498,7 @@ engine; checkout reuses it inside its transaction, so its cost matters there too
 ${checkoutSection.markdown}
 ${assignmentSection.markdown}
 ${ussdSection.markdown}
+${recsSection.markdown}
 
 ${notificationsSection.markdown}
 ## How far from the targets, and why
