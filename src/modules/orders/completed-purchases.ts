@@ -9,6 +9,11 @@ export interface CompletedPurchase {
   orderId: string;
   buyerId: string;
   completedAt: Date;
+  /**
+   * completed_at exactly as stored (microseconds), for the next call's `after`: a Date keeps only
+   * milliseconds, and a watermark rounded down would read the same order again.
+   */
+  cursor: string;
   /** the zone the order was delivered to (zone quotes only), by name */
   zone: string | null;
   productIds: string[];
@@ -16,7 +21,7 @@ export interface CompletedPurchase {
 
 export async function completedPurchasesSince(
   tx: Database,
-  after: { at: Date; id: string } | null,
+  after: { cursor: string; id: string } | null,
   limit: number,
 ): Promise<CompletedPurchase[]> {
   const rows = await tx
@@ -24,6 +29,7 @@ export async function completedPurchasesSince(
       id: orders.id,
       buyerId: orders.buyerId,
       completedAt: orders.completedAt,
+      cursor: sql<string>`${orders.completedAt}::text`.mapWith(String),
       zone: sql<string | null>`${orders.snapshot} -> 'delivery' ->> 'to_zone'`,
       productIds: sql<string[]>`(select coalesce(jsonb_agg(distinct l ->> 'product_id'), '[]'::jsonb)
         from jsonb_array_elements(${orders.snapshot} -> 'lines') l)`,
@@ -32,7 +38,7 @@ export async function completedPurchasesSince(
     .where(
       sql`${orders.status} = 'completed' and ${orders.completedAt} is not null ${
         after
-          ? sql`and (${orders.completedAt}, ${orders.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)`
+          ? sql`and (${orders.completedAt}, ${orders.id}) > (${after.cursor}::timestamptz, ${after.id}::uuid)`
           : sql``
       }`,
     )
@@ -42,6 +48,7 @@ export async function completedPurchasesSince(
     orderId: r.id,
     buyerId: r.buyerId,
     completedAt: r.completedAt!,
+    cursor: r.cursor,
     zone: r.zone,
     productIds: (typeof r.productIds === 'string' ? JSON.parse(r.productIds) : r.productIds).filter(
       (p: unknown): p is string => typeof p === 'string',

@@ -13,7 +13,7 @@ export interface RecCatalogPort {
 export interface RecOrdersPort {
   completedPurchasesSince(
     tx: Database,
-    after: { at: Date; id: string } | null,
+    after: { cursor: string; id: string } | null,
     limit: number,
   ): Promise<CompletedPurchase[]>;
 }

@@ -101,6 +101,18 @@ describe('the refresh job reads only what completed since its watermark', () => 
     expect((rows as unknown as { rows: Array<{ buyers: number }> }).rows).toEqual([{ buyers: 4 }]);
   });
 
+  it('the watermark keeps microseconds: an order completed mid-millisecond is read once, not on every run', async () => {
+    const refresh = t.app.services.recommendations.refresh;
+    await completedOrders(t.handle.db, [
+      { buyerId: randomUUID(), sellerId: seller.userId, productIds: [p[3]!.id], at: t.clock.now() },
+    ]);
+    await t.handle.db.execute(
+      sql`update orders set completed_at = completed_at + interval '123 microseconds' where completed_at = ${t.clock.now().toISOString()}::timestamptz`,
+    );
+    expect(await refresh.refresh()).toBe(1);
+    expect(await refresh.refresh()).toBe(0);
+  });
+
   it('runs as the recommendations.refresh job, which schedules its next run', async () => {
     await completedOrders(t.handle.db, [
       { buyerId: randomUUID(), sellerId: seller.userId, productIds: [p[2]!.id], at: t.clock.now() },

@@ -30,9 +30,16 @@ export function createRefresh(deps: {
   const batchSize = deps.batchSize ?? 2000;
 
   async function watermark(tx: Database, lock: boolean) {
-    const q = tx.select().from(recWatermarks).where(eq(recWatermarks.name, WATERMARK));
+    const q = tx
+      .select({
+        at: recWatermarks.at,
+        cursor: sql<string>`${recWatermarks.at}::text`.mapWith(String),
+        id: recWatermarks.lastId,
+      })
+      .from(recWatermarks)
+      .where(eq(recWatermarks.name, WATERMARK));
     const [row] = lock ? await q.for('update') : await q;
-    return row ? { at: row.at, id: row.lastId } : null;
+    return row ?? null;
   }
 
   /** Folds in one batch; the number of orders read (0: up to date; -1: another worker moved first). */
@@ -126,13 +133,10 @@ export function createRefresh(deps: {
           select zone, category, weight from jsonb_to_recordset(${JSON.stringify([...totals.values()])}::jsonb)
             as x(zone text, category uuid, weight float8)
           on conflict (zone, category_id) do update set weight = ${recPopularityTotals.weight} + excluded.weight`);
-      await tx
-        .insert(recWatermarks)
-        .values({ name: WATERMARK, at: last.completedAt, lastId: last.orderId })
-        .onConflictDoUpdate({
-          target: recWatermarks.name,
-          set: { at: last.completedAt, lastId: last.orderId },
-        });
+      // Raw SQL: the text keeps the microseconds a Date parameter would drop.
+      await tx.execute(sql`insert into ${recWatermarks} (name, at, last_id)
+        values (${WATERMARK}, ${last.cursor}::timestamptz, ${last.orderId}::uuid)
+        on conflict (name) do update set at = excluded.at, last_id = excluded.last_id`);
       return batch.length;
     });
   }
