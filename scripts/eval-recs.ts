@@ -234,18 +234,22 @@ function homeBlocks(m: Model, buyer: string, now: Date) {
   );
   const anchors = past.slice(0, 5).map(([id]) => id);
   const rows: PairCounts[] = [];
-  for (const a of anchors)
-    for (const [o, together] of m.pairs.get(a) ?? [])
-      if (together >= REC_SETTINGS.minSupport)
-        rows.push({
-          anchorId: a,
-          otherId: o,
-          together,
-          anchorBuyers: m.productBuyers.get(a) ?? 0,
-          otherBuyers: m.productBuyers.get(o) ?? 0,
-        });
-  rows.sort((x, y) => y.together - x.together);
-  const boughtTogether = scoreBoughtTogether(rows.slice(0, pool * 4));
+  // As read.ts: each anchor's strongest pairs (by distinct buyers), from the minimum support up.
+  for (const a of anchors) {
+    const strongest = [...(m.pairs.get(a) ?? [])]
+      .filter(([, together]) => together >= REC_SETTINGS.minSupport)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, REC_SETTINGS.pairsPerAnchor);
+    for (const [o, together] of strongest)
+      rows.push({
+        anchorId: a,
+        otherId: o,
+        together,
+        anchorBuyers: m.productBuyers.get(a) ?? 0,
+        otherBuyers: m.productBuyers.get(o) ?? 0,
+      });
+  }
+  const boughtTogether = scoreBoughtTogether(rows);
 
   const perCategory = new Map<string, number>();
   for (const [, r] of mine) perCategory.set(r.category, (perCategory.get(r.category) ?? 0) + r.orders);

@@ -64,13 +64,16 @@ export function createReader(deps: {
   async function boughtTogether(anchors: string[]): Promise<Candidate[]> {
     if (!anchors.length) return [];
     const rows = rowsOf<{ anchor: string; other: string; together: number; na: number; nb: number }>(
+      // Each anchor's strongest pairs through the (product_id, buyers desc) index, before any join:
+      // a best-seller has thousands of pairs, and only its top few can reach the block.
       await db.execute(sql`select p.product_id as anchor, p.other_id as other, p.buyers as together,
           a.buyers as na, b.buyers as nb
-        from ${recPairs} p
-        join ${recProductStats} a on a.product_id = p.product_id
+        from ${recProductStats} a
+        cross join lateral (select product_id, other_id, buyers from ${recPairs}
+          where product_id = a.product_id and buyers >= ${REC_SETTINGS.minSupport}
+          order by buyers desc limit ${REC_SETTINGS.pairsPerAnchor}) p
         join ${recProductStats} b on b.product_id = p.other_id
-        where p.product_id in ${anchors} and p.buyers >= ${REC_SETTINGS.minSupport}
-        order by p.buyers desc limit ${pool * 4}`),
+        where a.product_id in ${anchors}`),
     );
     const counts: PairCounts[] = rows.map((r) => ({
       anchorId: r.anchor,

@@ -15,6 +15,8 @@ export const REC_SETTINGS = {
   consumableRepeatShare: 0.15,
   /** …over at least this many (buyer, product) pairs */
   consumableMinPairs: 5,
+  /** co-purchase rows read per anchor (its strongest by distinct buyers) */
+  pairsPerAnchor: 60,
   /** views kept per viewer, cart adds kept per buyer */
   signalsPerViewer: 50,
 } as const;
