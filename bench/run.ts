@@ -6,9 +6,9 @@
 // (127.0.0.1:5432, user postgres) that this run creates and drops.
 // The API runs as `src/server.ts` in a child process; this process seeds, generates load, and
 // replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched), BENCH_ONLY=ussd the USSD one,
-// BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes), BENCH_ONLY=startup `npm start` to the first 200, BENCH_ONLY=reads the read paths against their own SQL and open loop;
-// BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes),
-// BENCH_ONLY=analytics the analytics one (100,000 orders);
+// BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes), BENCH_ONLY=startup
+// `npm start` to the first 200, BENCH_ONLY=reads the read paths against their own SQL and open loop,
+// BENCH_ONLY=analytics the analytics one (100,000 orders), BENCH_ONLY=recommendations that one;
 // BENCH_TRACE=1 prints one checkout's statements; BENCH_PROFILE=<dir> profiles the server;
 // BENCH_EXPERIMENT_NO_PROMOS=1 switches promotions off before the checkout runs (a trial, never for the docs).
 import { spawn } from 'node:child_process';
@@ -31,6 +31,7 @@ import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
 import { notificationsBench } from './notifications.js';
 import { readsBench } from './reads.js';
+import { recommendationsBench } from './recommendations.js';
 import { startupBench } from './startup.js';
 import { inWorkers, pct } from './stats.js';
 import { ussdBench } from './ussd.js';
@@ -414,6 +415,13 @@ async function main() {
       await app.close();
       return;
     }
+    const runRecs = () => recommendationsBench({ db, base, app, tokens, productIds });
+    // BENCH_ONLY=recommendations: that section alone, printed, docs untouched.
+    if (process.env.BENCH_ONLY === 'recommendations') {
+      console.log((await runRecs()).markdown);
+      await app.close();
+      return;
+    }
     const runUssd = () => ussdBench({ db, base, token: env.USSD_CALLBACK_TOKEN });
     // BENCH_ONLY=ussd: the USSD section alone, printed, docs untouched.
     if (process.env.BENCH_ONLY === 'ussd') {
@@ -470,6 +478,8 @@ async function main() {
     const checkoutSection = await runCheckout();
     console.log('ussd…');
     const ussdSection = await runUssd();
+    console.log('recommendations…');
+    const recsSection = await runRecs();
     console.log('notifications…');
     const notificationsSection = await notificationsBench({ db, url });
     await app.close();
@@ -557,6 +567,7 @@ ${readsSection.markdown}
 ${checkoutSection.markdown}
 ${assignmentSection.markdown}
 ${ussdSection.markdown}
+${recsSection.markdown}
 
 ${notificationsSection.markdown}
 

@@ -6,7 +6,9 @@ import { type AnalyticsServices, wireAnalytics } from './composition/analytics.j
 import { disabledAccountsPort } from './composition/disabled-accounts.js';
 import { registerJobHandlers } from './composition/jobs.js';
 import { latePort } from './composition/late.js';
+import type { AppLogger } from './composition/logger.js';
 import { wireNotifications } from './composition/notifications.js';
+import { type Recommendations, recSignals, wireRecommendations } from './composition/recommendations.js';
 import { wireReferrals } from './composition/referrals.js';
 import { identitySettings, orderSettings, paymentsSettings, riderSettings } from './composition/settings.js';
 import { wireUssd } from './composition/ussd.js';
@@ -64,14 +66,6 @@ import { reconcileLedger } from './reconcile.js';
 import type { Clock } from './shared/clock.js';
 import type { IdGenerator } from './shared/ids.js';
 
-/** What every module logs through (Fastify's logger and pino's both fit). */
-export interface AppLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 export interface ComposeDeps {
   db: Database;
   config: Config;
@@ -107,6 +101,7 @@ export interface Services extends AnalyticsServices {
   ussd: UssdModule;
   notifications: NotificationsModule;
   referrals: ReturnType<typeof wireReferrals>;
+  recommendations: Recommendations;
 }
 
 /** Builds every module and wires their ports; registers every job handler on `jobs`. */
@@ -167,6 +162,7 @@ export function compose(deps: ComposeDeps): Services {
   // GET /cart?address_id= shows each seller order's delivery as checkout will charge it: the cart
   // asks orders, which is built after it (orders reads the cart at checkout).
   const ordersForCart = latePort<Pick<OrdersModule, 'previewDelivery'>>('orders (for the cart)');
+  const signals = recSignals({ db, clock }); // the cart records adds through it
   const cart = createCartModule({
     db,
     clock,
@@ -175,6 +171,7 @@ export function compose(deps: ComposeDeps): Services {
     maxQuantity: config.CART_MAX_QUANTITY,
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
     previewDelivery: (q) => ordersForCart.port.previewDelivery(q),
+    itemAdded: signals.recordCartAdd,
   });
 
   // Orders is built before the two modules it also asks something of: payments (is a prompt still
@@ -265,14 +262,15 @@ export function compose(deps: ComposeDeps): Services {
   disabledAccounts.bind(riders.service, orders.service);
   const identityJobQueue = jobs.queue(identityJobs);
   const identityHousekeeping = identitySchedules({ jobs: identityJobQueue, db, clock }, identity.auth);
+  const ussd = wireUssd({ db, config, clock, log, orders, identity, notifications, jobs });
+  const recDeps = { db, config, clock, jobs, catalog, cart, identity, zones, notifications, signals };
+  const recommendations = wireRecommendations(recDeps);
   // One handler map per module (src/composition/jobs.ts checks them against every declaration).
-  const handlerMaps = [orders, payments, riders, notifications, identityHousekeeping];
+  const handlerMaps = [orders, payments, riders, notifications, identityHousekeeping, recommendations];
   registerJobHandlers(
     jobs,
     handlerMaps.map((m) => m.jobHandlers),
   );
-  const ussd = wireUssd({ db, config, clock, log, orders, identity, notifications, jobs });
-
   return {
     identity,
     media,
@@ -290,10 +288,12 @@ export function compose(deps: ComposeDeps): Services {
     notifications,
     ...wireAnalytics({ db, config, clock }),
     referrals,
+    recommendations,
     startSchedules: async () => {
       await payments.startSchedules();
       await riders.startSchedules();
       await identityHousekeeping.start();
+      await recommendations.startSchedule();
     },
   };
 }

@@ -7,6 +7,7 @@ import type { JobDefinitions, JobHandlers, JobService } from '../modules/jobs/in
 import { notificationJobs } from '../modules/notifications/index.js';
 import { orderJobs } from '../modules/orders/index.js';
 import { paymentJobs } from '../modules/payments/index.js';
+import { recommendationJobs } from '../modules/recommendations/index.js';
 import { riderJobs } from '../modules/riders/index.js';
 import { ussdJobs } from '../modules/ussd/index.js';
 
@@ -32,6 +33,7 @@ export const JOB_DEFINITIONS = merge(
   riderJobs,
   notificationJobs,
   ussdJobs,
+  recommendationJobs,
 );
 export type AllJobs = typeof JOB_DEFINITIONS;
 

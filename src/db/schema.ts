@@ -12,6 +12,7 @@ export * from '../modules/notifications/schema.js';
 export * from '../modules/orders/schema.js';
 export * from '../modules/payments/schema.js';
 export * from '../modules/promotions/schema.js';
+export * from '../modules/recommendations/schema.js';
 export * from '../modules/referrals/schema.js';
 export * from '../modules/riders/schema.js';
 export * from '../modules/ussd/schema.js';

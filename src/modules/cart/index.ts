@@ -26,6 +26,7 @@ export function createCartModule(deps: {
   ) => Promise<Map<string, SellableSku>>;
   maxQuantity: number;
   lowStockThreshold: number;
+  itemAdded?: (tx: Database, added: { buyerId: string; productId: string; at: Date }) => Promise<void>;
   /** GET /cart?address_id=: each seller order's delivery, as checkout will charge it */
   previewDelivery?: PreviewDelivery;
 }) {

@@ -78,6 +78,8 @@ export function createCartService(deps: {
     opts?: { lock?: boolean },
   ) => Promise<Map<string, SellableSku>>;
   maxQuantity: number;
+  /** Told of every add in the adding transaction (recommendations records it as a signal). */
+  itemAdded?: (tx: Database, added: { buyerId: string; productId: string; at: Date }) => Promise<void>;
 }) {
   const { db, clock, promotions } = deps;
 
@@ -275,8 +277,24 @@ export function createCartService(deps: {
             set: { quantity: sql`${cartLines.quantity} + ${quantity}` },
           });
         await touch(tx, buyerId);
+        if (sku && deps.itemAdded)
+          await deps.itemAdded(tx, { buyerId, productId: sku.productId, at: clock.now() });
         return view(tx, buyerId);
       });
+    },
+
+    /** The products in the buyer's cart (recommendations never suggest them). */
+    async productIdsIn(buyerId: string): Promise<string[]> {
+      const rows = await db
+        .select({ skuId: cartLines.skuId })
+        .from(cartLines)
+        .where(eq(cartLines.buyerId, buyerId));
+      if (!rows.length) return [];
+      const skus = await deps.sellableSkus(
+        db,
+        rows.map((r) => r.skuId),
+      );
+      return [...new Set([...skus.values()].map((s) => s.productId))];
     },
 
     async setQuantity(buyerId: string, skuId: string, quantity: number) {

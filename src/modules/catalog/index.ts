@@ -5,6 +5,7 @@ import type { IdGenerator } from '../../shared/ids.js';
 import type { AuditService } from '../audit/index.js';
 import { activeVerifiedSellerCondition } from '../identity/index.js';
 import type { MediaService } from '../media/index.js';
+import { createRecommendationFacts } from './for-recommendations.js';
 import { createListingService } from './listing.js';
 import { createProductService } from './products.js';
 import { adminCatalogRoutes, catalogRoutes } from './routes.js';
@@ -12,6 +13,7 @@ import { createStockService } from './stock.js';
 import { createTaxonomyService } from './taxonomy.js';
 
 export { reviewAttention } from './attention.js';
+export type { ProductFacts, RecommendationFacts } from './for-recommendations.js';
 export type { SellableSku } from './listing.js';
 export { CURRENCIES, type Currency } from './model.js';
 export { stockState } from './rules.js';
@@ -48,6 +50,8 @@ export function createCatalogModule(deps: {
     sellableSkus: listing.sellableSkus,
     /** Does a promotion scope target exist (category, brand, product or SKU)? */
     scopeExists: (type: 'category' | 'brand' | 'product' | 'sku', id: string) => listing.exists(type, id),
+    /** For recommendations: whether products can be sold now, and the newest that can. */
+    forRecommendations: createRecommendationFacts({ ...deps, sellerVisible: activeVerifiedSellerCondition }),
     routes: catalogRoutes(routeDeps),
     adminRoutes: adminCatalogRoutes(routeDeps),
   };

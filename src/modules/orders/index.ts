@@ -18,10 +18,11 @@ import { type DeliveryAddress, type DeliveryQuote, flatDelivery } from './snapsh
 export { searchOrders } from './admin-search.js';
 export { ordersAttention } from './attention.js';
 export { type BuyerOrderSummary, buyerOrderSummaries } from './buyer-summaries.js';
+export { type CompletedPurchase, completedPurchasesSince } from './completed-purchases.js';
+export { type BuyerFootprint, buyerFootprint } from './footprint.js';
 export { type OrderJobs, orderJobs } from './jobs.js';
 export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
 export { DISPUTE_FAULTS, DISPUTE_RESOLUTIONS, ORDER_STATUSES } from './model.js';
-export { type BuyerFootprint, buyerFootprint } from './footprint.js';
 export type { CompletedOrder, OrderCompletionHook } from './ports.js';
 export { type RiderOrdersAdapterDeps, riderOrdersAdapter } from './rider-adapter.js';
 export type { Order, OrderSettings, OrdersService } from './service.js';

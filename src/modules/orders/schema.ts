@@ -91,6 +91,8 @@ export const orders = pgTable(
     // Analytics reads paid orders by payment time, and each buyer's first paid order.
     index('orders_paid_idx').on(t.paidAt).where(sql`${t.paidAt} is not null`),
     index('orders_buyer_paid_idx').on(t.buyerId, t.paidAt).where(sql`${t.paidAt} is not null`),
+    // The recommendations job reads completed orders after a watermark (completed-purchases.ts).
+    index('orders_completed_idx').on(t.completedAt, t.id).where(sql`${t.completedAt} is not null`),
     check(
       'orders_amounts',
       sql`${t.finalAmount} = ${t.originalAmount} - ${t.discountAmount} and ${t.finalAmount} >= 0`,
