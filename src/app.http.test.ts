@@ -260,6 +260,8 @@ describe('OpenAPI document', () => {
       ['get', '/api/v1/admin/analytics/top', { query: true }],
       ['get', '/api/v1/admin/analytics/orders', { query: true }],
       ['get', '/api/v1/admin/analytics/reconciliation', { query: true }],
+      ['get', '/api/v1/recommendations', { query: true }],
+      ['post', '/api/v1/recommendations/views', { body: true }],
       ['get', '/api/v1/me/referral-code', {}],
       ['get', '/api/v1/me/referrals', { query: true }],
       ['post', '/api/v1/me/referral', { body: true }],

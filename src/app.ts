@@ -226,20 +226,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(services.notifications.callbackRoutes, { prefix: '/api/v1' });
   await app.register(wireConsole({ db, config, clock, ids, services }), { prefix: '/admin' });
-  const { ussd, notifications, analytics, referrals, recommendations } = services;
+  const { ussd, notifications, analytics, referrals, recommendations: recs } = services;
   // Each module's API under /api/v1 and its admin API under /api/v1/admin (whose routes ask for the role).
-  for (const m of [
-    catalog,
-    promotions,
-    cart,
-    orders,
-    payments,
-    riders,
-    ussd,
-    notifications,
-    referrals,
-    recommendations,
-  ])
+  for (const m of [catalog, promotions, cart, orders, payments, riders, ussd, notifications, referrals, recs])
     await app.register(m.routes, { prefix: '/api/v1' });
   for (const m of [identity, catalog, promotions, orders, payments, zones, riders, notifications, analytics])
     await app.register(m.adminRoutes, { prefix: '/api/v1/admin' });

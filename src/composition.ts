@@ -266,11 +266,10 @@ export function compose(deps: ComposeDeps): Services {
   const recDeps = { db, config, clock, jobs, catalog, cart, identity, zones, notifications, signals };
   const recommendations = wireRecommendations(recDeps);
   // One handler map per module (src/composition/jobs.ts checks them against every declaration).
-  const handlerMaps = [orders, payments, riders, notifications, identityHousekeeping, recommendations];
-  registerJobHandlers(
-    jobs,
-    handlerMaps.map((m) => m.jobHandlers),
+  const maps = [orders, payments, riders, notifications, identityHousekeeping, recommendations].map(
+    (m) => m.jobHandlers,
   );
+  registerJobHandlers(jobs, maps);
   return {
     identity,
     media,

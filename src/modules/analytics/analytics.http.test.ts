@@ -233,6 +233,16 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const range = 'from=2026-11-30&to=2026-12-02';
+
+/** SMS the order events sent (not the rows this file inserted), billable at the configured cost, per order. */
+async function producedSmsByOrder(): Promise<Map<string, number>> {
+  const res = (await t.handle.db.execute(sql`
+    select order_id, count(*)::int as n from notification_messages
+    where event_id <> 'e' and channel = 'sms' and cost_minor is null and status in ('sent', 'delivered', 'read')
+      and order_id is not null
+    group by order_id`)) as unknown as { rows: Array<{ order_id: string; n: number }> };
+  return new Map(res.rows.map((r) => [r.order_id, Number(r.n)]));
+}
 const api = (path: string, query = '') => get(`/admin/analytics/${path}?${range}${query}`, admin.auth);
 
 describe('the seeded history is what the scenario says', () => {
@@ -304,8 +314,12 @@ describe('every figure against hand-computed values', () => {
 
   it('unit economics: contribution per order, by week, and per order', async () => {
     // O1's messages: an SMS and a WhatsApp sent without a cost (the configured costs apply), a
-    // WhatsApp with the provider's cost, an in-app message (free) and a failed SMS (not billed)
-    const messageCosts = SMS + WHATSAPP + 33;
+    // WhatsApp with the provider's cost, an in-app message (free) and a failed SMS (not billed);
+    // plus the SMS the order events themselves sent to buyers and sellers (counted in the outbox).
+    const produced = await producedSmsByOrder();
+    const producedSms = [...produced.values()].reduce((a, b) => a + b, 0);
+    expect(producedSms).toBeGreaterThan(0);
+    const messageCosts = SMS + WHATSAPP + 33 + producedSms * SMS;
     // refunds sent: O2 (all), O3 (partial), O4 (late fee), O5 (all)
     const paymentFees = 6 * COLLECTION_FEE + 4 * SEND_FEE;
     const take = 3 * (F - share(F));
@@ -331,7 +345,9 @@ describe('every figure against hand-computed values', () => {
       Record<string, number | string>
     >;
     const row = (id: string) => byOrder.find((r) => r.key === id)!;
-    expect(row(o.O1!)).toMatchObject({ message_costs: SMS + WHATSAPP + 33 });
+    expect(row(o.O1!)).toMatchObject({
+      message_costs: SMS + WHATSAPP + 33 + (produced.get(o.O1!) ?? 0) * SMS,
+    });
     expect(row(o.O2!)).toMatchObject({ take: 0, incentives: 0, payment_fees: COLLECTION_FEE + SEND_FEE });
     expect(row(o.O5!)).toMatchObject({ take: 0, incentives: 0, absorbed_refunds: share(F) });
     expect(row(o.O4!)).toMatchObject({ take: F - share(F), late_compensation: F, incentives: PROMO });

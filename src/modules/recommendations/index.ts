@@ -74,7 +74,7 @@ export function createRecommendationsModule(deps: {
     schedule(jobs: RecommendationJobQueue) {
       const next = (slot: number) =>
         jobs.enqueue(deps.db, {
-          kind: RECOMMENDATIONS_REFRESH,
+          kind: 'recommendations.refresh',
           payload: { slot },
           runAt: new Date(slot * REFRESH_EVERY_MS),
           dedupeKey: `${RECOMMENDATIONS_REFRESH}:${slot}`,

@@ -119,8 +119,13 @@ describe('the refresh job reads only what completed since its watermark', () => 
     ]);
     await t.app.services.recommendations.startSchedule();
     t.clock.advance(11 * 60_000);
+    // Other modules' messages (a seller's KYC decision, say) may be due too: the refresh is one of them.
     const ran = await t.app.services.jobs.runDue();
-    expect(ran).toEqual({ done: 1, failed: 0 });
+    expect(ran.failed).toBe(0);
+    const done = await t.handle.db.execute(
+      sql`select count(*)::int as n from jobs where kind = ${RECOMMENDATIONS_REFRESH} and status = 'done'`,
+    );
+    expect((done as unknown as { rows: Array<{ n: number }> }).rows[0]!.n).toBe(1);
     expect(await t.app.services.recommendations.refresh.refresh()).toBe(0);
     const pending = await t.handle.db.execute(
       sql`select count(*)::int as n from jobs where kind = ${RECOMMENDATIONS_REFRESH} and status = 'pending'`,
