@@ -160,6 +160,8 @@ export function createJobService(deps: {
           ),
         )
         .returning();
+      // UPDATE … RETURNING gives no order: run the batch oldest-due first, as it was chosen.
+      claimed.sort((x, y) => x.runAt.getTime() - y.runAt.getTime() || (x.id < y.id ? -1 : 1));
       let done = 0;
       let failed = 0;
       for (const job of claimed) {
