@@ -107,6 +107,7 @@ export function wireConsole(deps: {
       fourEyesAboveMinor: config.FOUR_EYES_ABOVE_MINOR,
     }),
     attention,
+    analytics: services.analytics,
     settings: {
       idleMinutes: config.CONSOLE_IDLE_MINUTES,
       absoluteHours: config.CONSOLE_ABSOLUTE_HOURS,

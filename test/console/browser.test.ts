@@ -217,6 +217,30 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     await other.close();
   }, 90_000);
 
+  it('reads the analytics page: unit economics first, figures as the ledger-reconciled module has them, charts drawn', async () => {
+    // The default period: the last 30 days in Dar es Salaam.
+    await page.goto(`${base}/admin/analytics`);
+    await page.waitForSelector('h2:has-text("Unit economics")');
+    const expected = await t.app.services.analytics.page({});
+    expect(expected.summary.totals.orders).toBeGreaterThan(0);
+    expect(await page.locator('[data-figure=orders]').textContent()).toBe(
+      String(expected.summary.totals.orders),
+    );
+    const widths = await page
+      .locator('img.chart')
+      .evaluateAll((els) => els.map((el) => (el as unknown as { naturalWidth: number }).naturalWidth));
+    expect(widths).toHaveLength(3);
+    for (const w of widths) expect(w).toBeGreaterThan(0);
+    // The figures reconcile with the escrow ledger for the same orders.
+    const rec = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/admin/analytics/reconciliation',
+      headers: apiAdmin.auth,
+    });
+    expect(rec.statusCode, rec.body).toBe(200);
+    await shot('analytics');
+  }, 60_000);
+
   it('raised no Content-Security-Policy violation on any page', () => {
     expect(cspViolations).toEqual([]);
   });

@@ -18,10 +18,4 @@ export function homeRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     const body = html`<div class="queues">${table(['Queue', 'Waiting', 'Oldest', ''], rows)}</div>`;
     return reply.type('text/html').send(page('What needs attention', admin, body).value);
   });
-
-  // The analytics module (figures, unit economics, charts) is built separately and wired here at merge.
-  app.get('/analytics', { schema: { hide: true } }, async (request, reply) => {
-    const body = html`<p class="empty">The analytics figures arrive with the analytics module.</p>`;
-    return reply.type('text/html').send(page('Analytics', adminOf(request), body).value);
-  });
 }

@@ -6,6 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../shared/errors.js';
+import { analyticsRoutes } from './analytics.js';
 import { approvalRoutes } from './approvals.js';
 import { catalogRoutes } from './catalog.js';
 import { disputeRoutes } from './disputes.js';
@@ -103,6 +104,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       secured.addHook('preHandler', consoleGuard(deps, sessions));
       signOutRoute(secured, deps, sessions);
       homeRoutes(secured, deps);
+      analyticsRoutes(secured, deps);
       kycRoutes(secured, deps);
       catalogRoutes(secured, deps);
       promotionRoutes(secured, deps);

@@ -3,6 +3,7 @@
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
+import type { AnalyticsModule } from '../analytics/index.js';
 import type { AuditService } from '../audit/index.js';
 import type { CatalogModule } from '../catalog/index.js';
 import type { IdentityModule } from '../identity/index.js';
@@ -45,6 +46,8 @@ export interface ConsoleDeps {
   searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
   /** Every queue of the home page, read by the modules that own them. */
   attention: () => Promise<AttentionQueue[]>;
+  /** the analytics page's figures and charts (the analytics module) */
+  analytics: Pick<AnalyticsModule, 'page'>;
   settings: ConsoleSessionSettings & {
     production: boolean;
     otpIpMaxPerHour: number;

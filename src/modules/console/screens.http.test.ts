@@ -420,3 +420,41 @@ describe('orders', () => {
     expect(await t.app.services.orders.service.reconcile()).toEqual([]);
   });
 });
+
+describe('analytics', () => {
+  it('shows unit economics first and the same figures the analytics module computes, with server-drawn charts', async () => {
+    const res = await admin.get('/admin/analytics?from=2026-01-01&to=2026-12-31&grain=month');
+    expect(res.statusCode).toBe(200);
+    const body = res.body;
+    const expected = await t.app.services.analytics.page({
+      from: '2026-01-01',
+      to: '2026-12-31',
+      grain: 'month',
+    });
+    expect(body.indexOf('Unit economics')).toBeGreaterThan(-1);
+    expect(body.indexOf('Unit economics')).toBeLessThan(body.indexOf('The marketplace'));
+    const cell = (name: string) => body.match(new RegExp(`data-figure="${name}">([^<]*)<`))?.[1];
+    expect(cell('orders')).toBe(String(expected.summary.totals.orders));
+    expect(cell('contribution')).toContain(
+      String(Math.trunc(Math.abs(expected.unit_economics.total.contribution) / 100)).replace(
+        /\B(?=(\d{3})+(?!\d))/g,
+        ',',
+      ),
+    );
+    const charts = [...body.matchAll(/src="data:image\/svg\+xml;base64,([^"]+)"/g)].map((m) =>
+      Buffer.from(m[1]!, 'base64').toString('utf8'),
+    );
+    expect(charts).toHaveLength(3);
+    for (const svg of charts) expect(svg.trim().startsWith('<svg')).toBe(true);
+    expect(body).not.toMatch(/<script(?![^>]*src=)/);
+  });
+
+  it('a filter the module refuses is shown on the page, never a 500', async () => {
+    const res = await admin.get('/admin/analytics?from=2026-12-31&to=2026-01-01');
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+    expect(res.body).toContain('data-error=');
+    const junk = await admin.get('/admin/analytics?grain=yearly&seller=not-a-uuid&from=yesterday');
+    expect(junk.statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,121 @@
+// Analytics: unit economics first (the seed's warning is "blind growth → margin bleed"), then the
+// marketplace's figures, their trend, cohorts and top sellers/products, for a period and filters.
+// Every number comes from the analytics module, which reconciles with the ledger; this only renders.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../../shared/errors.js';
+import { adminOf } from './guard.js';
+import { type Html, html } from './html.js';
+import { money, page, table } from './layout.js';
+import type { ConsoleDeps } from './ports.js';
+
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .optional()
+  .catch(undefined);
+const filters = z.object({
+  from: day,
+  to: day,
+  grain: z.enum(['day', 'week', 'month']).optional().catch(undefined),
+  zone: z.string().max(100).optional().catch(undefined),
+  category: z.uuid().optional().catch(undefined),
+  seller: z.uuid().optional().catch(undefined),
+});
+
+/** Basis points as a percentage with one decimal, in integers ("1234" → "12.3%"). */
+export function percent(bp: number | null): string {
+  if (bp === null) return '—';
+  const sign = bp < 0 ? '-' : '';
+  const abs = Math.abs(bp);
+  return `${sign}${Math.trunc(abs / 100)}.${Math.trunc((abs % 100) / 10)}%`;
+}
+
+/**
+ * A chart the analytics module drew on the server, shown as an image: an SVG in an <img> runs no
+ * script and its inline styles stay inside it, so the page keeps its strict CSP (img-src data:).
+ */
+function chart(svg: string, alt: string): Html {
+  return html`<img class="chart" alt="${alt}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">`;
+}
+
+export function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
+  app.get('/analytics', { schema: { hide: true } }, async (request, reply) => {
+    const admin = adminOf(request);
+    const q = filters.parse(request.query ?? {});
+    const form = html`<form method="get" action="/admin/analytics" class="filters">
+      <label>From <input type="date" name="from" value="${q.from ?? ''}"></label>
+      <label>To <input type="date" name="to" value="${q.to ?? ''}"></label>
+      <label>By <select name="grain">${(['day', 'week', 'month'] as const).map((g) => html`<option value="${g}" ${g === (q.grain ?? 'day') ? 'selected' : ''}>${g}</option>`)}</select></label>
+      <label>Zone <input name="zone" value="${q.zone ?? ''}"></label>
+      <label>Category id <input name="category" value="${q.category ?? ''}"></label>
+      <label>Seller id <input name="seller" value="${q.seller ?? ''}"></label>
+      <button type="submit">Show</button></form>`;
+    let data: Awaited<ReturnType<ConsoleDeps['analytics']['page']>>;
+    try {
+      data = await deps.analytics.page(q);
+    } catch (err) {
+      // A filter the module refuses (an unknown zone, a range too long) is shown, never a 500.
+      if (!(err instanceof AppError)) throw err;
+      const body = html`${form}<p class="flash error" data-error="${err.code}">${err.message}</p>`;
+      return reply
+        .code(err.status)
+        .type('text/html')
+        .send(page('Analytics', admin, body).value);
+    }
+    const ue = data.unit_economics;
+    const t = ue.total;
+    const unit = table(
+      [
+        'Orders',
+        'GMV',
+        'Take',
+        'Incentives',
+        'Late compensation',
+        'Refunds absorbed',
+        'Payment fees',
+        'Message costs',
+        'Contribution',
+        'Per order',
+      ],
+      [
+        html`<tr data-row="unit-total"><td class="num">${t.orders}</td><td class="num">${money(t.gmv)}</td><td class="num">${money(t.take)}</td><td class="num">${money(t.incentives)}</td><td class="num">${money(t.late_compensation)}</td><td class="num">${money(t.absorbed_refunds)}</td><td class="num">${money(t.payment_fees)}</td><td class="num">${money(t.message_costs)}</td><td class="num" data-figure="contribution">${money(t.contribution)}</td><td class="num" data-figure="contribution-per-order">${money(t.contribution_per_order)}</td></tr>`,
+      ],
+    );
+    const f = data.summary.totals;
+    const figures = table(
+      [
+        'GMV',
+        'Orders',
+        'Average order',
+        'Take',
+        'Incentives',
+        'of GMV',
+        'Refund rate',
+        'Dispute rate',
+        'On time',
+        'Acceptance',
+        'New buyers',
+        'Repeat buyers',
+      ],
+      [
+        html`<tr data-row="figures"><td class="num" data-figure="gmv">${money(f.gmv)}</td><td class="num" data-figure="orders">${f.orders}</td><td class="num">${money(f.average_order_value)}</td><td class="num">${money(f.take)}</td><td class="num">${money(f.incentives.total)}</td><td class="num">${percent(f.incentives.share_of_gmv_bp)}</td><td class="num">${percent(f.refund_rate_bp)}</td><td class="num">${percent(f.dispute_rate_bp)}</td><td class="num">${percent(f.on_time_rate_bp)}</td><td class="num">${percent(f.acceptance_rate_bp)}</td><td class="num">${f.new_buyers}</td><td class="num">${f.repeat_buyers}</td></tr>`,
+      ],
+    );
+    const series = table(
+      ['Period', 'Orders', 'GMV', 'Take', 'Incentives'],
+      data.summary.series.map(
+        (s) =>
+          html`<tr><td>${s.period}</td><td class="num">${s.orders}</td><td class="num">${money(s.gmv)}</td><td class="num">${money(s.take)}</td><td class="num">${money(s.incentives.total)}</td></tr>`,
+      ),
+    );
+    const body = html`${form}
+      <h2>Unit economics</h2>${unit}${chart(ue.chart, 'Contribution per order, by week')}
+      <h2>The marketplace</h2>${figures}
+      ${chart(data.summary.charts.gmv, 'GMV, take and incentives')}
+      ${chart(data.summary.charts.orders, 'Orders, new and repeat buyers')}
+      <h2>By period</h2>${series}
+      <p class="muted">CSV of every table: the admin API, <code>/api/v1/admin/analytics/…?format=csv</code>.</p>`;
+    return reply.type('text/html').send(page('Analytics', admin, body).value);
+  });
+}
