@@ -203,14 +203,16 @@ export async function checkInvariants(
     (r) => `${r.id}: burned ${r.burned} of ${r.budget_amount}`,
   );
   add(
-    'duplicate notifications per (event, recipient, channel)',
+    // One event may rightly carry two messages to one person (a paid order: "payment received" and
+    // the delivery code); a duplicate is the same message, i.e. the same template, twice.
+    'duplicate notifications per (event, recipient, channel, message)',
     (
       await db.query(
-        `select event_id, recipient_id, channel, count(*)::int n from notification_messages
-          group by event_id, recipient_id, channel having count(*) > 1`,
+        `select event_type, event_id, recipient_id, channel, template_key, count(*)::int n from notification_messages
+          group by event_type, event_id, recipient_id, channel, template_key having count(*) > 1`,
       )
     ).rows,
-    (r) => `${r.event_id} → ${r.recipient_id} by ${r.channel}: ${r.n}`,
+    (r) => `${r.event_id} → ${r.recipient_id} by ${r.channel} (${r.template_key}): ${r.n}`,
   );
   return out;
 }
