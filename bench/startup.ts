@@ -87,7 +87,7 @@ ${row('already migrated', migrated, 3000)}
 
 Where it went: PGlite's WASM initdb (2–4 s) is skipped by unpacking a cluster that \`npm install\` wrote once
 (\`scripts/pglite-template.ts\`, postinstall, under \`node_modules/.cache\`; the migrated one is named by a digest of the
-migrations, so after a pull that adds one the empty cluster is unpacked and the new migrations run); the S3 SDK, sharp,
+migrations, so after a pull that adds one the empty cluster is unpacked and the new migrations run); the S3 SDK, sharp, ECharts (0.8 s alone),
 file-type and ioredis load when first used instead of at start (~0.35 s of imports).
 `;
   return { fresh, migrated, markdown };
