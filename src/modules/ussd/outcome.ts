@@ -1,6 +1,6 @@
 // Pure: what the caller reads once an action has run (an END screen), and the SMS receipt text.
-import { fitScreen, formatAmount, orderLabel } from './menu.js';
-import type { UssdDisputeReason, UssdLanguage, UssdOrder } from './ports.js';
+import { fitScreen, orderLabel } from './menu.js';
+import type { UssdLanguage, UssdOrder } from './ports.js';
 import { TEXTS } from './texts.js';
 
 export type UssdOutcome =
