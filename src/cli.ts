@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
+import type { AppLogger } from './composition/logger.js';
+import { compose, type Services } from './composition.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
@@ -34,14 +36,17 @@ Commands:
                                          the demo Dar es Salaam delivery zones, fee table and service hours
 `;
 
-/** The whole-ledger reconciliation over the app's ledger, promotions, orders and referrals. */
-const wholeLedger = (app: Awaited<ReturnType<typeof buildApp>>) =>
+/** The whole-ledger reconciliation over the composed ledger, promotions, orders and referrals. */
+const wholeLedger = (services: Services) =>
   reconcileLedger({
-    ledger: app.services.ledger,
-    promotions: app.services.promotions.service,
-    orders: app.services.orders.service,
-    referrals: app.services.referrals.service,
+    ledger: services.ledger,
+    promotions: services.promotions.service,
+    orders: services.orders.service,
+    referrals: services.referrals.service,
   });
+
+/** The CLI prints its own answers; the modules' logs would only get in their way. */
+const quiet: AppLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** How the named admin signs in: there is no password, only the phone's one-time code. */
 function signInHint(phone: string, smsProvider: string): string {
@@ -113,40 +118,25 @@ async function main(argv: string[]) {
   const handle = await openDatabase(config);
   try {
     await handle.migrate();
-    // The same wiring as the server, without listening and without logs.
-    // Codes sent while seeding stay in memory: the seeder signs in through the real OTP endpoints.
-    const sent: Array<{ to: string; message: string }> = [];
-    const sms: SmsSender = {
-      name: 'seed',
-      async send(to, message) {
-        sent.push({ to, message });
-        return { messageId: null, status: 'kept' };
-      },
-    };
-    const app = await buildApp({
-      db: handle.db,
-      config,
-      logger: false,
-      ...(command === 'demo:seed' ? { sms } : {}),
-    });
-    try {
-      if (command === 'admin:create') {
-        const r = await app.services.identity.governance.createAdmin(values.phone!);
-        const what = r.created
-          ? 'created as an admin'
-          : r.granted
-            ? 'promoted to admin'
-            : 'is already an admin; nothing changed';
-        console.log(
-          `${r.user.phone} ${what} (user ${r.user.id}).\n${signInHint(r.user.phone, config.SMS_PROVIDER)}`,
-        );
-        return 0;
+    if (command === 'demo:seed') {
+      if (config.NODE_ENV === 'production') {
+        console.error('demo:seed is refused when NODE_ENV=production');
+        return 64;
       }
-      if (command === 'demo:seed') {
-        if (config.NODE_ENV === 'production') {
-          console.error('demo:seed is refused when NODE_ENV=production');
-          return 64;
-        }
+      // The one command that builds the HTTP app, on purpose: the seed goes through the public API
+      // exactly as people would (OTP sign-in, seller KYC, admin approval, uploads), so what it
+      // makes is what the routes' own rules allow. It never listens; it calls app.inject().
+      // Codes sent while seeding stay in memory: the seeder signs in through the real OTP endpoints.
+      const sent: Array<{ to: string; message: string }> = [];
+      const sms: SmsSender = {
+        name: 'seed',
+        async send(to, message) {
+          sent.push({ to, message });
+          return { messageId: null, status: 'kept' };
+        },
+      };
+      const app = await buildApp({ db: handle.db, config, logger: false, sms });
+      try {
         const lastCode = (phone: string) =>
           [...sent]
             .reverse()
@@ -160,40 +150,55 @@ async function main(argv: string[]) {
         );
         console.log(describeDemoZones(r.zones));
         return 0;
+      } finally {
+        await app.close();
       }
-      if (command === 'reconcile-statement') {
-        let report: Awaited<ReturnType<typeof reconcileStatement>>;
-        try {
-          report = await reconcileStatement(
-            {
-              db: handle.db,
-              clock: systemClock,
-              ids: randomIds,
-              invariants: () => wholeLedger(app),
-              ledgerMovements: (paymentIds) => app.services.ledger.movementsOf(paymentIds),
-            },
-            { provider, lines: statement, from: values.from, to: values.to },
-          );
-        } catch (err) {
-          if (!(err instanceof StatementFormatError)) throw err;
-          console.error(`${values.file}: ${err.message}`);
-          return 2;
-        }
-        console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, values.file));
-        return report.clean ? 0 : 1;
-      }
-      const problems = await wholeLedger(app);
-      if (!problems.length) {
-        console.log(
-          'ledger reconciles: every transfer settled once, escrow matches open orders, no negative seller balance',
-        );
-        return 0;
-      }
-      for (const p of problems) console.error(`- ${p}`);
-      return 1;
-    } finally {
-      await app.close();
     }
+    // The other commands need the services only: the same composition as the server and the
+    // worker, without HTTP, without logs, and with no job running (nothing is started).
+    const services = compose({ db: handle.db, config, clock: systemClock, ids: randomIds, log: quiet });
+    if (command === 'admin:create') {
+      const r = await services.identity.governance.createAdmin(values.phone!);
+      const what = r.created
+        ? 'created as an admin'
+        : r.granted
+          ? 'promoted to admin'
+          : 'is already an admin; nothing changed';
+      console.log(
+        `${r.user.phone} ${what} (user ${r.user.id}).\n${signInHint(r.user.phone, config.SMS_PROVIDER)}`,
+      );
+      return 0;
+    }
+    if (command === 'reconcile-statement') {
+      let report: Awaited<ReturnType<typeof reconcileStatement>>;
+      try {
+        report = await reconcileStatement(
+          {
+            db: handle.db,
+            clock: systemClock,
+            ids: randomIds,
+            invariants: () => wholeLedger(services),
+            ledgerMovements: (paymentIds) => services.ledger.movementsOf(paymentIds),
+          },
+          { provider, lines: statement, from: values.from, to: values.to },
+        );
+      } catch (err) {
+        if (!(err instanceof StatementFormatError)) throw err;
+        console.error(`${values.file}: ${err.message}`);
+        return 2;
+      }
+      console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, values.file));
+      return report.clean ? 0 : 1;
+    }
+    const problems = await wholeLedger(services);
+    if (!problems.length) {
+      console.log(
+        'ledger reconciles: every transfer settled once, escrow matches open orders, no negative seller balance',
+      );
+      return 0;
+    }
+    for (const p of problems) console.error(`- ${p}`);
+    return 1;
   } finally {
     await handle.close();
   }

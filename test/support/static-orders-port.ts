@@ -39,10 +39,13 @@ export function staticOrdersPort(
     async retryDelivery(_tx, orderId, riderId) {
       calls.push({ op: 'retryDelivery', orderId, riderId });
     },
-    async returnToSeller(orderId, riderId, reason) {
+    async returnToSeller(_tx, orderId, riderId, reason) {
       calls.push({ op: 'returnToSeller', orderId, riderId, detail: reason });
     },
-    async recordReturn(orderId, riderId, handoverCode) {
+    async checkReturnCode(orderId, riderId) {
+      calls.push({ op: 'checkReturnCode', orderId, riderId });
+    },
+    async recordReturn(_tx, orderId, riderId, handoverCode) {
       calls.push({ op: 'recordReturn', orderId, riderId, detail: handoverCode });
     },
   };

@@ -14,6 +14,26 @@ export function createDelivery(deps: OrdersDeps, { apply }: Pick<Transitions, 'a
   const { db, media } = deps;
   const { handoverInvalid, deliveryCodeInvalid, spendCodeTry, checkHandoverCode, checkDeliveryCode } = codes;
 
+  /**
+   * Before a rider records a return: refuses what would refuse it before a try is spent (another
+   * rider's order, a return already recorded or not begun), then spends a try at the seller's
+   * return handover code, in a statement of its own, so wrong guesses count even though the
+   * return fails (429 HANDOVER_CODE_LOCKED once they are used up). Never inside a transaction.
+   */
+  async function checkReturnCode(orderId: string, riderUserId: string) {
+    const [current] = await db.select().from(orders).where(eq(orders.id, orderId));
+    if (!current || current.riderId !== riderUserId) throw notFound('Order');
+    const d = decide(current.status, 'record_return', 'rider');
+    if (!d.ok) throw conflict('INVALID_TRANSITION', d.detail);
+    if (!(await spendCodeTry(orderId, 'handover')))
+      throw new AppError(
+        'HANDOVER_CODE_LOCKED',
+        429,
+        'Too many wrong handover codes for this order; an admin must record the return.',
+        { field: 'handover_code' },
+      );
+  }
+
   return {
     /**
      * A rider takes the parcel: the seller's handover code (constant time) proves it is the right
@@ -91,39 +111,37 @@ export function createDelivery(deps: OrdersDeps, { apply }: Pick<Transitions, 'a
     /**
      * The rider gives up after a failed attempt: the buyer is refunded in full at once and the
      * parcel goes back to the seller (delivery_failed → returning); the stock waits for the parcel.
+     * With `tx`, runs in the caller's transaction (riders moves the rider's job in the same one) and
+     * touches nothing but `tx`.
      */
-    async riderReturnToSeller(orderId: string, riderUserId: string, reason: string) {
-      return db.transaction(async (tx) => {
+    async riderReturnToSeller(orderId: string, riderUserId: string, reason: string, tx?: Database) {
+      const run = async (tx: Database) => {
         const o = await lockOrder(tx, orderId);
         return apply(tx, o, 'refund_undeliverable', { userId: riderUserId, role: 'rider' }, { note: reason });
-      });
+      };
+      return tx ? run(tx) : db.transaction(run);
     },
+
+    checkReturnCode,
 
     /**
      * The parcel is back at the seller (returning → returned, restocked): the seller's return
      * handover code proves it, compared in constant time; wrong tries count and lock like at pickup.
+     * Without `tx`: a try is spent (`checkReturnCode`), then the return runs in its own
+     * transaction. With `tx` (riders finishes the rider's job in the same one): the caller has
+     * spent the try with `checkReturnCode` before opening `tx`; the code is compared again here,
+     * under the order's lock, and nothing in here touches `db`.
      */
     async riderRecordReturn(
       orderId: string,
       riderUserId: string,
       handoverCode: string,
       location: { lat: number; lng: number } | null = null,
+      tx?: Database,
     ) {
-      const [current] = await db.select().from(orders).where(eq(orders.id, orderId));
-      if (!current || current.riderId !== riderUserId) throw notFound('Order');
-      // A return already recorded (or not begun) is refused before a try is spent.
-      const d = decide(current.status, 'record_return', 'rider');
-      if (!d.ok) throw conflict('INVALID_TRANSITION', d.detail);
-      // Spend a try first, in its own statement, so wrong guesses count even though the return fails.
-      if (!(await spendCodeTry(orderId, 'handover')))
-        throw new AppError(
-          'HANDOVER_CODE_LOCKED',
-          429,
-          'Too many wrong handover codes for this order; an admin must record the return.',
-          { field: 'handover_code' },
-        );
-      return db.transaction(async (tx) => {
+      const run = async (tx: Database) => {
         const o = await lockOrder(tx, orderId);
+        if (o.riderId !== riderUserId) throw notFound('Order');
         if (!o.handoverCode || !constantTimeEqual(handoverCode, o.handoverCode)) throw handoverInvalid();
         return apply(
           tx,
@@ -132,7 +150,10 @@ export function createDelivery(deps: OrdersDeps, { apply }: Pick<Transitions, 'a
           { userId: riderUserId, role: 'rider' },
           { evidence: { method: 'handover_code' }, location },
         );
-      });
+      };
+      if (tx) return run(tx);
+      await checkReturnCode(orderId, riderUserId);
+      return db.transaction(run);
     },
 
     /**

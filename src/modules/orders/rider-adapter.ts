@@ -14,7 +14,7 @@ export interface RiderOrdersAdapterDeps {
   /** The rider's last reported position; refuses (409 NO_RIDER_LOCATION) without one. */
   riderPosition: (riderId: string, tx?: Database) => Promise<LatLng>;
   /** The rider's last reported position, or null. */
-  lastRiderPosition: (riderId: string) => Promise<LatLng | null>;
+  lastRiderPosition: (riderId: string, tx?: Database) => Promise<LatLng | null>;
 }
 
 export function riderOrdersAdapter(orders: OrdersService, deps: RiderOrdersAdapterDeps) {
@@ -61,12 +61,16 @@ export function riderOrdersAdapter(orders: OrdersService, deps: RiderOrdersAdapt
     retryDelivery: async (tx, orderId, riderId) => {
       await orders.riderRetryDelivery(tx, orderId, riderId);
     },
-    returnToSeller: async (orderId, riderId, reason) => {
-      await orders.riderReturnToSeller(orderId, riderId, reason);
+    returnToSeller: async (tx, orderId, riderId, reason) => {
+      await orders.riderReturnToSeller(orderId, riderId, reason, tx);
     },
-    recordReturn: async (orderId, riderId, handoverCode) => {
+    checkReturnCode: async (orderId, riderId) => {
+      await orders.checkReturnCode(orderId, riderId);
+    },
+    recordReturn: async (tx, orderId, riderId, handoverCode) => {
       // Where the parcel was handed back: the rider's last reported position, when there is one.
-      await orders.riderRecordReturn(orderId, riderId, handoverCode, await deps.lastRiderPosition(riderId));
+      const location = await deps.lastRiderPosition(riderId, tx);
+      await orders.riderRecordReturn(orderId, riderId, handoverCode, location, tx);
     },
   } satisfies RiderOrdersPort;
 }

@@ -40,6 +40,7 @@ export function createOrdersService(deps: OrdersDeps) {
     riderFailDelivery: delivery.riderFailDelivery,
     riderRetryDelivery: delivery.riderRetryDelivery,
     riderReturnToSeller: delivery.riderReturnToSeller,
+    checkReturnCode: delivery.checkReturnCode,
     riderRecordReturn: delivery.riderRecordReturn,
     redeliveryDeadline: timers.redeliveryDeadline,
     sellerDeadline: timers.sellerDeadline,

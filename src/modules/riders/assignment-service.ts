@@ -722,13 +722,20 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
 
     /**
      * The rider gives up after a failed attempt: the buyer is refunded at once (orders side) and the
-     * job becomes 'returning' until the rider hands the parcel back to the seller.
+     * job becomes 'returning' until the rider hands the parcel back to the seller. One transaction:
+     * the order's refund and the job's move commit together or not at all (lock order: job, then
+     * order, as in finishJob).
      */
     async returnToSeller(riderId: string, orderId: string, reason: string): Promise<OrderAssignment> {
       requireFailedAttempt(await requireOwnJob(db, riderId, orderId));
-      await orders.returnToSeller(orderId, riderId, reason);
-      const row = await moveJob(db, orderId, ['failed_attempt'], 'returning', clock.now());
-      return row!;
+      return db.transaction(async (tx) => {
+        requireFailedAttempt(await requireOwnJob(tx, riderId, orderId, true));
+        await orders.returnToSeller(tx, orderId, riderId, reason);
+        const row = await moveJob(tx, orderId, ['failed_attempt'], 'returning', clock.now());
+        if (row?.status !== 'returning')
+          throw conflict('JOB_CHANGED', 'This delivery changed meanwhile; reload it.');
+        return row;
+      });
     },
 
     /**
@@ -744,9 +751,19 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
             ? 'This parcel is already back with the seller.'
             : `This delivery is ${job.status.replace('_', ' ')}; only an undelivered parcel goes back.`,
         );
-      await orders.recordReturn(orderId, riderId, handoverCode);
-      const row = await moveJob(db, orderId, ['failed_attempt', 'returning'], 'returned', clock.now());
-      return row!;
+      // The code's try is spent on its own, before the transaction: a wrong guess counts.
+      await orders.checkReturnCode(orderId, riderId);
+      // One transaction: the order's return (restocked) and the job's move, together or not at all.
+      return db.transaction(async (tx) => {
+        const locked = await requireOwnJob(tx, riderId, orderId, true);
+        if (locked.status !== 'failed_attempt' && locked.status !== 'returning')
+          throw conflict('JOB_CHANGED', 'This delivery changed meanwhile; reload it.');
+        await orders.recordReturn(tx, orderId, riderId, handoverCode);
+        const row = await moveJob(tx, orderId, ['failed_attempt', 'returning'], 'returned', clock.now());
+        if (row?.status !== 'returned')
+          throw conflict('JOB_CHANGED', 'This delivery changed meanwhile; reload it.');
+        return row;
+      });
     },
 
     /**

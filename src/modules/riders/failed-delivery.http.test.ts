@@ -296,7 +296,9 @@ describe('the order and the rider’s job move in one transaction', () => {
    * Makes the next moves of a rider's job to `status` fail, as a crash (or any error) after the
    * order's transition and before the job's would. Returns the undo.
    */
-  async function crashOnJobMove(status: 'picked_up' | 'delivered' | 'failed_attempt') {
+  async function crashOnJobMove(
+    status: 'picked_up' | 'delivered' | 'failed_attempt' | 'returning' | 'returned',
+  ) {
     await db().execute(
       sql.raw(`create or replace function test_crash_on_job_move() returns trigger language plpgsql
         as $$ begin raise exception 'simulated crash between the order and the job'; end $$`),
@@ -413,6 +415,61 @@ describe('the order and the rider’s job move in one transaction', () => {
     expect(await jobOf(rider, o.orderId)).toBeNull(); // finished: no longer in hand
     expect(await activeJobs(rider)).toBe(0);
     await settle();
+    expect(await svc().reconcile()).toEqual([]);
+  });
+
+  it('giving up and handing the parcel back: a failure after the order’s transition undoes it (no refund, no restock); the return code’s try still counts', async () => {
+    const rider = await onlineRider();
+    const before = await stock();
+    const o = await pickedUpBy(rider);
+    await fail(rider, o.orderId, 'buyer refused the parcel');
+
+    // Give up: the order is refunded, the job's move fails → the order is still failed, no refund owed.
+    let undo = await crashOnJobMove('returning');
+    try {
+      const res = await post(`/rider/jobs/${o.orderId}/return`, rider.auth, { reason: 'buyer refused' });
+      expect(res.statusCode, res.body).toBe(500);
+    } finally {
+      await undo();
+    }
+    expect((await order(o.orderId)).status).toBe('delivery_failed');
+    expect(await events(o.orderId)).not.toContain('refund_undeliverable');
+    expect(await jobOf(rider, o.orderId)).toBe('failed_attempt');
+    await settle();
+    expect(await refundsOf(o.orderId)).toEqual([]);
+    expect(await svc().reconcile()).toEqual([]);
+    const gaveUp = await post(`/rider/jobs/${o.orderId}/return`, rider.auth, { reason: 'buyer refused' });
+    expect(gaveUp.statusCode, gaveUp.body).toBe(200);
+    expect([(await order(o.orderId)).status, await jobOf(rider, o.orderId)]).toEqual([
+      'returning',
+      'returning',
+    ]);
+
+    // Hand it back with the seller's return code: the order is restocked, the job's move fails →
+    // nothing moved, no stock back, but the try is spent.
+    const right = (await get(`/seller/orders/${o.orderId}`, seller.auth)).json().handover_code as string;
+    undo = await crashOnJobMove('returned');
+    try {
+      const res = await post(`/rider/jobs/${o.orderId}/returned`, rider.auth, { handover_code: right });
+      expect(res.statusCode, res.body).toBe(500);
+    } finally {
+      await undo();
+    }
+    const now = await order(o.orderId);
+    expect([now.status, now.handoverCodeAttempts]).toEqual(['returning', 1]);
+    expect(await events(o.orderId)).not.toContain('record_return');
+    expect(await jobOf(rider, o.orderId)).toBe('returning');
+    expect(await stock()).toBe(before - 1);
+    const back = await post(`/rider/jobs/${o.orderId}/returned`, rider.auth, { handover_code: right });
+    expect(back.statusCode, back.body).toBe(200);
+    expect(back.json().status).toBe('returned');
+    expect((await order(o.orderId)).status).toBe('returned');
+    expect(await jobOf(rider, o.orderId)).toBeNull();
+    expect(await stock()).toBe(before);
+    await settle();
+    expect(await refundsOf(o.orderId)).toEqual([
+      expect.objectContaining({ status: 'succeeded', amount: o.total }),
+    ]);
     expect(await svc().reconcile()).toEqual([]);
   });
 

@@ -67,10 +67,22 @@ export interface RiderOrdersPort {
    * the rider's capacity and the order move together; refused after the re-attempt window.
    */
   retryDelivery(tx: Database, orderId: string, riderUserId: string): Promise<void>;
-  /** The rider gives up: the buyer is refunded in full at once (delivery_failed → returning). */
-  returnToSeller(orderId: string, riderUserId: string, reason: string): Promise<void>;
-  /** The parcel is back: the seller's handover code proves it (returning → returned, restocked). */
-  recordReturn(orderId: string, riderUserId: string, handoverCode: string): Promise<void>;
+  /**
+   * The rider gives up: the buyer is refunded in full at once (delivery_failed → returning), in
+   * the caller's transaction, so the order and the rider's job turn to returning together.
+   */
+  returnToSeller(tx: Database, orderId: string, riderUserId: string, reason: string): Promise<void>;
+  /**
+   * Before a return is recorded: refuses what would refuse it before a try is spent (not the
+   * rider's order, not returning), then spends a try at the seller's return code; never inside a
+   * transaction.
+   */
+  checkReturnCode(orderId: string, riderUserId: string): Promise<void>;
+  /**
+   * The parcel is back: the seller's handover code proves it (returning → returned, restocked),
+   * in the caller's transaction, after `checkReturnCode`.
+   */
+  recordReturn(tx: Database, orderId: string, riderUserId: string, handoverCode: string): Promise<void>;
 }
 
 /** What riders need of the zones slice (the ZonesService fits). */
