@@ -103,6 +103,7 @@ export function wireConsole(deps: {
       ids,
       audit,
       payments: services.payments.service,
+      orders: services.orders.service,
       ledger: services.ledger,
       fourEyesAboveMinor: config.FOUR_EYES_ABOVE_MINOR,
     }),

@@ -1,11 +1,28 @@
-// Approvals: money actions waiting for a second admin, and the audit trail of admin actions.
+// Approvals: money actions waiting for a second admin (its requester may withdraw one), and the
+// audit trail of admin actions.
 import type { FastifyInstance } from 'fastify';
-import { cursorOf, doneUrl, flashOf, idParam, pick, queryValue } from './forms.js';
+import type { Approval } from './approvals-service.js';
+import { cursorOf, doneUrl, flashOf, idParam, pick, queryValue, requireReason } from './forms.js';
 import { adminOf } from './guard.js';
-import { html } from './html.js';
+import { type Html, html } from './html.js';
 import { csrfField, darTime, money, nextLink, page, table } from './layout.js';
 import type { ConsoleDeps } from './ports.js';
 import { APPROVAL_STATUSES } from './schema.js';
+
+/** What is asked for, linked to the page of its subject. */
+function actionOf(a: Approval): Html {
+  const d = a.details;
+  switch (a.kind) {
+    case 'payout':
+      return html`payout (${a.party ?? 'seller'}) to <a href="/admin/people/${a.targetId}">${a.targetId.slice(0, 8)}</a>`;
+    case 'refund_retry':
+      return html`refund retry`;
+    case 'dispute_refund':
+      return html`dispute: ${d && 'resolution' in d ? d.resolution.replaceAll('_', ' ') : 'refund'} <a href="/admin/disputes/${a.targetId}">${a.targetId.slice(0, 8)}</a>`;
+    case 'order_refund':
+      return html`order: ${d && 'event' in d ? d.event.replaceAll('_', ' ') : 'refund'} <a href="/admin/orders/${a.targetId}">${a.targetId.slice(0, 8)}</a>`;
+  }
+}
 
 export function approvalRoutes(app: FastifyInstance, deps: ConsoleDeps) {
   const { approvals } = deps;
@@ -16,11 +33,12 @@ export function approvalRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     const status = pick(queryValue(request, 'status'), APPROVAL_STATUSES, 'pending');
     const rows = (await approvals.list(status)).map(
       (a) =>
-        html`<tr data-approval="${a.id}"><td>${a.kind}${a.party ? html` (${a.party})` : ''}</td><td class="num">${money(a.amount)}</td><td>${a.reason}</td><td class="muted">${a.requestedBy === admin.userId ? 'you' : a.requestedBy}</td><td>${darTime(a.requestedAt)}</td><td>${
+        html`<tr data-approval="${a.id}"><td>${actionOf(a)}</td><td class="num">${money(a.amount)}</td><td>${a.reason}</td><td class="muted">${a.requestedBy === admin.userId ? 'you' : a.requestedBy}</td><td>${darTime(a.requestedAt)}</td><td>${
           a.status !== 'pending'
             ? html`${a.status} ${a.outcome ?? ''}`
             : a.requestedBy === admin.userId
-              ? html`<span class="muted">waiting for a second admin</span>`
+              ? html`<span class="muted">waiting for a second admin</span>
+<form method="post" action="/admin/approvals/${a.id}/withdraw" class="inline">${csrfField(admin.csrf)}<input name="reason" placeholder="reason" required minlength="3" maxlength="500"><button type="submit">Withdraw</button></form>`
               : html`<form method="post" action="/admin/approvals/${a.id}/approve" class="inline">${csrfField(admin.csrf)}<button type="submit">Approve and execute</button></form>`
         }</td></tr>`,
     );
@@ -32,6 +50,12 @@ ${table(['Action', 'Amount', 'Reason', 'Asked by', 'When', ''], rows, 'Nothing w
   app.post('/approvals/:id/approve', hide, async (request, reply) => {
     await approvals.approve(idParam(request), adminOf(request).userId);
     return reply.redirect(doneUrl('/admin/approvals', 'approval_executed'), 303);
+  });
+
+  app.post('/approvals/:id/withdraw', hide, async (request, reply) => {
+    const reason = requireReason(request);
+    await approvals.withdraw(idParam(request), adminOf(request).userId, reason);
+    return reply.redirect(doneUrl('/admin/approvals', 'approval_withdrawn'), 303);
   });
 
   app.get('/audit', hide, async (request, reply) => {

@@ -1,8 +1,9 @@
 // Disputes: the open ones (oldest first) and the resolved; one dispute with both sides' evidence
 // side by side, resolved by the orders service (full refund, partial refund of an amount, or
-// release to the seller) with a note and whose fault it was.
+// release to the seller) with a note and whose fault it was. A refund above the four-eyes amount
+// waits for a second admin (the approvals queue) instead of running.
 import type { FastifyInstance } from 'fastify';
-import { AppError, unprocessable } from '../../shared/errors.js';
+import { AppError, conflict, unprocessable } from '../../shared/errors.js';
 import { DISPUTE_FAULTS, DISPUTE_RESOLUTIONS } from '../orders/index.js';
 import {
   doneUrl,
@@ -48,13 +49,16 @@ ${table(['Reason', 'Status', 'Opened', 'Waiting', 'Order'], rows, 'No disputes.'
     const buyerSide = evidence.filter((e) => e.addedBy === d.buyerId);
     const otherSide = evidence.filter((e) => e.addedBy !== d.buyerId);
     const paid = o.finalAmount + o.deliveryFee;
-    const resolveForm =
-      d.status === 'open'
+    const waiting = d.status === 'open' ? await deps.approvals.openFor('dispute_refund', d.id) : null;
+    const resolveForm = waiting
+      ? html`<p class="waiting" data-approval="${waiting.id}">A ${waiting.details && 'resolution' in waiting.details ? waiting.details.resolution.replaceAll('_', ' ') : 'refund'} of ${money(waiting.amount, o.currency)} waits for a second admin (<a href="/admin/approvals">approvals</a>).</p>`
+      : d.status === 'open'
         ? html`<form method="post" action="/admin/disputes/${d.id}/resolve" class="card stack">${csrfField(admin.csrf)}
 <label>Resolution <select name="resolution">${DISPUTE_RESOLUTIONS.map((r) => html`<option value="${r}">${r.replaceAll('_', ' ')}</option>`)}</select></label>
 <label>Refund amount for a partial refund (TZS) <input name="amount" inputmode="numeric"></label>
 <label>Whose fault <select name="fault">${DISPUTE_FAULTS.map((f) => html`<option value="${f}">${f}</option>`)}</select></label>
 <label>Reason <input name="reason" required minlength="3" maxlength="500"></label>
+<p class="muted">A refund above ${money(deps.settings.fourEyesAboveMinor, o.currency)} needs a second admin’s approval.</p>
 <button type="submit">Resolve</button></form>`
         : html`<p>Resolved: <strong>${d.resolution}</strong>, refund ${money(d.refundAmount ?? 0, o.currency)}, fault ${d.fault ?? '—'} — ${d.resolutionNote}</p>`;
     const body = html`<table><tbody>
@@ -70,6 +74,36 @@ ${resolveForm}`;
     return reply.type('text/html').send(page('Dispute', admin, body, flashOf(request)).value);
   });
 
+  /**
+   * What a refund resolution would pay back, checked as far as it can be before it waits for a
+   * second admin (the orders command checks it all again when it runs): an open dispute, whose
+   * fault it was, a partial amount within what the goods cost.
+   */
+  async function refundOf(
+    disputeId: string,
+    input: { resolution: 'full_refund' | 'partial_refund'; amount?: number | undefined; fault?: string },
+    adminId: string,
+  ): Promise<number> {
+    const { dispute: d } = await orders.disputeOf(disputeId);
+    if (d.status !== 'open') throw conflict('DISPUTE_CLOSED', 'This dispute is already resolved.');
+    if (!input.fault)
+      throw unprocessable('FAULT_REQUIRED', 'fault', 'Say whose fault it was: seller, rider or none.');
+    const { order: o } = await orders.view(d.orderId, { userId: adminId, role: 'admin' });
+    if (input.fault === 'rider' && !o.riderId)
+      throw unprocessable('INVALID_FAULT', 'fault', 'No rider carried this order.');
+    if (input.resolution === 'full_refund') return o.finalAmount + o.deliveryFee;
+    if (input.amount === undefined)
+      throw unprocessable('AMOUNT_REQUIRED', 'amount', 'A partial refund needs its amount.');
+    if (input.amount <= 0 || input.amount > o.finalAmount)
+      throw new AppError(
+        'INVALID_REFUND_AMOUNT',
+        422,
+        `A partial refund is between 1 and ${money(o.finalAmount, o.currency)} (what the buyer paid for the goods).`,
+        { field: 'amount' },
+      );
+    return input.amount;
+  }
+
   app.post('/disputes/:id/resolve', hide, async (request, reply) => {
     const id = idParam(request);
     const reason = requireReason(request);
@@ -84,12 +118,33 @@ ${resolveForm}`;
       throw new AppError('AMOUNT_NOT_ALLOWED', 422, 'Only a partial refund takes an amount.', {
         field: 'amount',
       });
-    await orders.resolveDispute(id, adminOf(request).userId, {
+    const admin = adminOf(request);
+    const input = {
       resolution: resolution as (typeof DISPUTE_RESOLUTIONS)[number],
       amount: rawAmount ? shillingsToMinor(rawAmount, 'amount') : undefined,
       note: reason,
       fault: (fault || undefined) as (typeof DISPUTE_FAULTS)[number] | undefined,
-    });
+    };
+    if (input.resolution !== 'release_to_seller') {
+      const refund = await refundOf(id, { ...input, resolution: input.resolution }, admin.userId);
+      if (deps.approvals.needsApproval(refund)) {
+        await deps.approvals.request({
+          kind: 'dispute_refund',
+          targetId: id,
+          party: null,
+          amount: refund,
+          reason,
+          requestedBy: admin.userId,
+          details: {
+            resolution: input.resolution as 'full_refund' | 'partial_refund',
+            ...(input.amount === undefined ? {} : { amount: input.amount }),
+            fault: input.fault!,
+          },
+        });
+        return reply.redirect(doneUrl('/admin/approvals', 'approval_requested'), 303);
+      }
+    }
+    await orders.resolveDispute(id, admin.userId, input);
     return reply.redirect(doneUrl(`/admin/disputes/${id}`, 'resolved'), 303);
   });
 }

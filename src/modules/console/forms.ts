@@ -65,6 +65,7 @@ export const DONE_MESSAGES: Record<string, string> = {
   refund_retried: 'Refund queued again.',
   approval_requested: 'Above the four-eyes limit: waiting for a second admin’s approval.',
   approval_executed: 'Approved and executed.',
+  approval_withdrawn: 'Request withdrawn.',
 };
 
 export function flashOf(request: FastifyRequest): string | null {

@@ -1,9 +1,10 @@
 // Orders: search (id, buyer or seller phone, status, Dar es Salaam dates), one order's timeline
 // (who, when, where), snapshot, ledger transfers and payments, and the admin actions (cancel,
-// refund undeliverable, return received) through the orders state machine, with a reason.
+// refund undeliverable, return received) through the orders state machine, with a reason. A
+// cancellation or refund that pays back more than the four-eyes amount waits for a second admin.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unprocessable } from '../../shared/errors.js';
-import { ORDER_STATUSES } from '../orders/index.js';
+import { decide, ORDER_MACHINE, ORDER_STATUSES } from '../orders/index.js';
 import { cursorOf, doneUrl, flashOf, idParam, queryValue, requireReason } from './forms.js';
 import { adminOf } from './guard.js';
 import { html } from './html.js';
@@ -82,10 +83,11 @@ ${nextLink('/admin/orders', { id: v('id'), buyer: v('buyer'), seller: v('seller'
       timeline,
       dispute,
     } = await orders.view(idParam(request), { userId: admin.userId, role: 'admin' });
-    const [transfers, disbursements, collections] = await Promise.all([
+    const [transfers, disbursements, collections, waiting] = await Promise.all([
       deps.ledger.transfersOf({ orderId: o.id }),
       deps.payments.disbursementsOf({ orderId: o.id }),
       deps.payments.collectionsOfCheckout(o.checkoutId),
+      deps.approvals.openFor('order_refund', o.id),
     ]);
     const events = timeline.map(
       (e) =>
@@ -116,14 +118,39 @@ ${dispute ? html`<tr><th>Dispute</th><td><a href="/admin/disputes/${dispute.id}"
 <h2>Payments</h2>${table(['Kind', 'Status', 'Amount', 'Reference', 'When'], payRows, 'No payments.')}
 <h2>Ledger transfers</h2>${table(['Kind', 'Phase', 'Debit', 'Credit', 'Amount', 'When'], ledgerRows, 'No transfers.')}
 <h2>Snapshot</h2><pre class="snapshot">${JSON.stringify(o.snapshot, null, 2)}</pre>
-<h2>Admin actions</h2><div class="side-by-side">${ACTIONS.map(([path, , label]) => html`<form method="post" action="/admin/orders/${o.id}/${path}" class="card">${csrfField(admin.csrf)}${reasonField()}<button type="submit" class="danger">${label}</button></form>`)}</div>`;
+<h2>Admin actions</h2>${waiting ? html`<p class="waiting" data-approval="${waiting.id}">${waiting.details && 'event' in waiting.details ? waiting.details.event.replaceAll('_', ' ') : 'A refund'} of ${money(waiting.amount, o.currency)} waits for a second admin (<a href="/admin/approvals">approvals</a>).</p>` : ''}
+<p class="muted">A cancellation or refund above ${money(deps.settings.fourEyesAboveMinor, o.currency)} needs a second admin’s approval.</p>
+<div class="side-by-side">${ACTIONS.map(([path, , label]) => html`<form method="post" action="/admin/orders/${o.id}/${path}" class="card">${csrfField(admin.csrf)}${reasonField()}<button type="submit" class="danger">${label}</button></form>`)}</div>`;
     return reply.type('text/html').send(page('Order', admin, body, flashOf(request)).value);
   });
 
   for (const [path, event] of ACTIONS) {
     app.post(`/orders/:id/${path}`, hide, async (request, reply) => {
       const id = idParam(request);
-      await orders.act(id, event, { userId: adminOf(request).userId, role: 'admin' }, requireReason(request));
+      const admin = adminOf(request);
+      const reason = requireReason(request);
+      if (event !== 'record_return') {
+        // What this would pay back now: the whole escrow when the machine allows the event and it
+        // refunds; nothing otherwise (an unpaid cancellation, or a state the command will refuse).
+        const { order: o } = await orders.view(id, { userId: admin.userId, role: 'admin' });
+        const t = ORDER_MACHINE[event];
+        const refunds =
+          decide(o.status, event, 'admin').ok && (t.effects as readonly string[]).includes('refund_escrow');
+        const refund = refunds ? o.finalAmount + o.deliveryFee : 0;
+        if (deps.approvals.needsApproval(refund)) {
+          await deps.approvals.request({
+            kind: 'order_refund',
+            targetId: id,
+            party: null,
+            amount: refund,
+            reason,
+            requestedBy: admin.userId,
+            details: { event },
+          });
+          return reply.redirect(doneUrl('/admin/approvals', 'approval_requested'), 303);
+        }
+      }
+      await orders.act(id, event, { userId: admin.userId, role: 'admin' }, reason);
       return reply.redirect(doneUrl(`/admin/orders/${id}`, 'saved'), 303);
     });
   }

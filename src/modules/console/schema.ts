@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { tz } from '../../db/columns.js';
 
 /**
@@ -26,8 +26,19 @@ export const consoleSessions = pgTable(
   ],
 );
 
-export const APPROVAL_KINDS = ['payout', 'refund_retry'] as const;
-export const APPROVAL_STATUSES = ['pending', 'executing', 'executed', 'failed'] as const;
+export const APPROVAL_KINDS = ['payout', 'refund_retry', 'dispute_refund', 'order_refund'] as const;
+export const APPROVAL_STATUSES = ['pending', 'executing', 'executed', 'failed', 'withdrawn'] as const;
+/** A request still open: a second one for the same subject is refused until it is decided or withdrawn. */
+export const OPEN_APPROVAL_STATUSES = ['pending', 'executing'] as const;
+
+/** What the approver will run, as the requester chose it (amounts in minor units). */
+export type ApprovalDetails =
+  | {
+      resolution: 'full_refund' | 'partial_refund';
+      amount?: number | undefined;
+      fault: 'seller' | 'rider' | 'none';
+    }
+  | { event: 'cancel' | 'refund_undeliverable' };
 
 /**
  * Four eyes: a money action above the configured amount waits here until a second admin approves
@@ -38,7 +49,10 @@ export const consoleApprovals = pgTable(
   {
     id: uuid('id').primaryKey(),
     kind: text('kind', { enum: APPROVAL_KINDS }).notNull(),
-    /** payout: the seller's or rider's user id; refund_retry: the disbursement id. */
+    /**
+     * payout: the seller's or rider's user id; refund_retry: the disbursement id; dispute_refund:
+     * the dispute id; order_refund: the order id (a cancellation or refund that pays money back).
+     */
     targetId: uuid('target_id').notNull(),
     party: text('party', { enum: ['seller', 'rider'] }),
     amount: bigint('amount', { mode: 'number' }).notNull(),
@@ -49,9 +63,15 @@ export const consoleApprovals = pgTable(
     decidedBy: uuid('decided_by'),
     decidedAt: tz('decided_at'),
     outcome: text('outcome'),
+    /** dispute_refund and order_refund: the command's arguments, fixed when it was asked for. */
+    details: jsonb('details').$type<ApprovalDetails>(),
   },
   (t) => [
     index('console_approvals_status_idx').on(t.status, t.requestedAt),
+    // One open request per subject: two admins cannot queue the same refund or payout twice.
+    uniqueIndex('console_approvals_open_subject_idx')
+      .on(t.kind, t.targetId, sql`coalesce(${t.party}, '')`)
+      .where(sql`${t.status} in ('pending', 'executing')`),
     // The rule also lives in the approve statement; the table refuses a self-approval whatever the code does.
     check(
       'console_approvals_second_admin',

@@ -1,0 +1,2 @@
+ALTER TABLE "console_approvals" ADD COLUMN "details" jsonb;--> statement-breakpoint
+CREATE UNIQUE INDEX "console_approvals_open_subject_idx" ON "console_approvals" USING btree ("kind","target_id",coalesce("party", '')) WHERE "console_approvals"."status" in ('pending', 'executing');
