@@ -6,6 +6,7 @@ import { Agent, request } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { recordStatements, replay, type Statement } from './replay.js';
+import { CATEGORIES, words } from './seed.js';
 import { inWorkers, openLoop, pct } from './stats.js';
 
 export interface ReadPath {
@@ -16,6 +17,49 @@ export interface ReadPath {
   target: number;
   /** the open-loop p99 target at 50 % of capacity, ms */
   p99Target: number;
+}
+
+/** The read paths the bench measures, over the seeded data (bench/seed.ts). */
+export function benchReadPaths(seeded: {
+  catIds: string[];
+  productIds: string[];
+  tokens: string[];
+}): ReadPath[] {
+  const { catIds, productIds, tokens } = seeded;
+  return [
+    {
+      name: 'listing (newest, 20)',
+      target: 0.6,
+      p99Target: 20,
+      request: () => ({ path: '/api/v1/products?limit=20' }),
+    },
+    {
+      name: 'listing (category + price + sort)',
+      target: 0.6,
+      p99Target: 20,
+      request: (i) => ({
+        path: `/api/v1/products?category=${catIds[i % CATEGORIES]}&min_price=5000000&sort=price_asc&limit=20`,
+      }),
+    },
+    {
+      name: 'listing (full-text)',
+      target: 0.6,
+      p99Target: 20,
+      request: (i) => ({ path: `/api/v1/products?q=${words[i % words.length]}&limit=20` }),
+    },
+    {
+      name: 'product detail',
+      target: 0.6,
+      p99Target: 20,
+      request: (i) => ({ path: `/api/v1/products/${productIds[(i * 13) % productIds.length]}` }),
+    },
+    {
+      name: 'cart preview (4 lines, promotions + code)',
+      target: 0.5,
+      p99Target: 25,
+      request: (i) => ({ path: '/api/v1/cart', token: tokens[i % tokens.length] }),
+    },
+  ];
 }
 
 /** A GET over a keep-alive connection (node:http: half fetch's CPU on the shared cores); true on 2xx. */

@@ -9,37 +9,28 @@
 // BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes), BENCH_ONLY=startup
 // `npm start` to the first 200, BENCH_ONLY=reads the read paths against their own SQL and open loop,
 // BENCH_ONLY=analytics the analytics one (100,000 orders), BENCH_ONLY=recommendations that one;
+// BENCH_READS=detail,cart only those read paths;
 // BENCH_TRACE=1 prints one checkout's statements; BENCH_PROFILE=<dir> profiles the server;
 // BENCH_EXPERIMENT_NO_PROMOS=1 switches promotions off before the checkout runs (a trial, never for the docs).
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPostgres } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
-import { splitBudget } from '../src/modules/promotions/index.js';
-import { sha256Hex } from '../src/shared/secrets.js';
 import { analyticsBench } from './analytics.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
 import { notificationsBench } from './notifications.js';
-import { readsBench } from './reads.js';
+import { benchReadPaths, readsBench } from './reads.js';
 import { recommendationsBench } from './recommendations.js';
+import { BUYERS, CATEGORIES, PRODUCTS, SELLERS, seedBench, words } from './seed.js';
+import { benchServerEnv, freshDatabase, startBenchServer } from './server.js';
 import { startupBench } from './startup.js';
 import { inWorkers, pct } from './stats.js';
 import { ussdBench } from './ussd.js';
-
-const SELLERS = 20;
-const PRODUCTS = 2000;
-const BUYERS = 64;
-const CATEGORIES = 10;
 
 interface Result {
   name: string;
@@ -50,29 +41,6 @@ interface Result {
   p95: number;
   p99: number;
   errors: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilUp(url: string) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the bench server did not come up at ${url}`);
 }
 
 /** Run `total` calls of `fn` with `concurrency` in flight; latencies in ms. */
@@ -107,14 +75,10 @@ async function main() {
   // First, while nothing else of the bench runs: start-up is measured on a quiet machine.
   const startupSection = process.env.BENCH_ONLY ? undefined : await startupBench();
   let url = process.env.BENCH_DATABASE_URL;
-  let dropAfter: string | null = null;
-  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  admin.on('error', () => {});
+  let fresh: Awaited<ReturnType<typeof freshDatabase>> | null = null;
   if (!url) {
-    await admin.connect();
-    dropAfter = `kkoo_bench_${randomBytes(4).toString('hex')}`;
-    await admin.query(`create database "${dropAfter}"`);
-    url = `postgres://postgres@127.0.0.1:5432/${dropAfter}`;
+    fresh = await freshDatabase();
+    url = fresh.url;
   }
   const handle = openPostgres(url, 20);
   let stopServer = async (): Promise<unknown> => undefined;
@@ -134,215 +98,14 @@ async function main() {
     const now = new Date();
     console.log('seeding…');
 
-    // ---- seed: sellers, categories, products (2 variants each), promotions, a code, buyers with carts
-    const sellerIds = Array.from({ length: SELLERS }, () => uuidv7());
-    await db.insert(s.users).values(
-      sellerIds.map((id, i) => ({
-        id,
-        phone: `+2557440${String(10000 + i)}`,
-        roles: ['buyer', 'seller'] as ('buyer' | 'seller')[],
-        createdAt: now,
-        updatedAt: now,
-      })),
-    );
-    await db.insert(s.sellerProfiles).values(
-      sellerIds.map((id, i) => ({
-        userId: id,
-        shopName: `Shop ${i}`,
-        businessType: 'informal' as const,
-        ward: 'Kariakoo',
-        landmark: 'x',
-        payoutPhone: '+255744000000',
-        payoutWallet: 'mpesa' as const,
-        kycStatus: 'verified' as const,
-        createdAt: now,
-        updatedAt: now,
-      })),
-    );
-    const catIds = Array.from({ length: CATEGORIES }, () => uuidv7());
-    await db
-      .insert(s.categories)
-      .values(
-        catIds.map((id, i) => ({ id, name: `Category ${i}`, parentId: null, path: id, createdAt: now })),
-      );
-    const words = [
-      'kitenge',
-      'kanga',
-      'shuka',
-      'radio',
-      'simu',
-      'viatu',
-      'mkoba',
-      'saa',
-      'kofia',
-      'shati',
-      'sufuria',
-      'taa',
-    ];
-    const products: Array<typeof s.products.$inferInsert> = [];
-    const variants: Array<typeof s.productVariants.$inferInsert> = [];
-    for (let i = 0; i < PRODUCTS; i++) {
-      const id = uuidv7();
-      const price = 1_000_00 + ((i * 7919) % 200) * 500_00;
-      products.push({
-        id,
-        sellerId: sellerIds[i % SELLERS]!,
-        title: `${words[i % words.length]} ${words[(i * 5) % words.length]} no. ${i}`,
-        description: `Quality ${words[(i * 3) % words.length]} from Dar es Salaam, item ${i}`,
-        categoryId: catIds[i % CATEGORIES]!,
-        specs: {},
-        status: 'verified',
-        minPrice: price,
-        createdAt: now,
-        updatedAt: now,
-        verifiedAt: new Date(now.getTime() - i * 1000),
-      });
-      for (let v = 0; v < 2; v++) {
-        variants.push({
-          id: uuidv7(),
-          productId: id,
-          sellerId: sellerIds[i % SELLERS]!,
-          sellerSku: `B-${i}-${v}`,
-          attributes: { size: v ? 'L' : 'M' },
-          price: price + v * 100_00,
-          currency: 'TZS',
-          stock: 1000,
-          createdAt: now,
-          updatedAt: now,
-        });
-      }
-    }
-    for (let i = 0; i < products.length; i += 500)
-      await db.insert(s.products).values(products.slice(i, i + 500));
-    for (let i = 0; i < variants.length; i += 500)
-      await db.insert(s.productVariants).values(variants.slice(i, i + 500));
-    const adminId = uuidv7();
-    await db.insert(s.users).values({
-      id: adminId,
-      phone: '+255744099999',
-      roles: ['buyer', 'admin'],
-      createdAt: now,
-      updatedAt: now,
-    });
-    const day = 24 * 3600_000;
-    const promos = await db
-      .insert(s.promotions)
-      .values(
-        catIds.slice(0, 5).map((cat, i) => ({
-          id: uuidv7(),
-          name: `Promo ${i}`,
-          valueKind: 'percentage' as const,
-          percentBp: 500 + i * 100,
-          scopeType: 'category' as const,
-          scopeId: cat,
-          startsAt: new Date(now.getTime() - day),
-          endsAt: new Date(now.getTime() + 30 * day),
-          priority: i,
-          budgetAmount: 1_000_000_000_00,
-          active: true,
-          createdBy: adminId,
-          createdAt: now,
-          updatedAt: now,
-        })),
-      )
-      .returning();
-    // Straight into the tables, so the slices a created promotion gets are written here too.
-    await db.insert(s.promotionBudgetSlices).values(
-      promos.flatMap((p) =>
-        splitBudget(p.budgetAmount).map((budgetAmount, slice) => ({
-          promotionId: p.id,
-          slice,
-          budgetAmount,
-        })),
-      ),
-    );
-    await db.insert(s.discountCodes).values({
-      id: uuidv7(),
-      code: 'BENCH10',
-      valueKind: 'percentage',
-      percentBp: 1000,
-      minOrderAmount: 0,
-      startsAt: new Date(now.getTime() - day),
-      endsAt: new Date(now.getTime() + 30 * day),
-      active: true,
-      createdBy: adminId,
-      createdAt: now,
-      updatedAt: now,
-    });
-    const tokens: string[] = [];
-    for (let b = 0; b < BUYERS; b++) {
-      const id = uuidv7();
-      const token = `kks_bench_${randomBytes(24).toString('base64url')}`;
-      tokens.push(token);
-      await db.insert(s.users).values({
-        id,
-        phone: `+2557441${String(10000 + b)}`,
-        roles: ['buyer'],
-        createdAt: now,
-        updatedAt: now,
-      });
-      await db.insert(s.sessions).values({
-        id: uuidv7(),
-        userId: id,
-        tokenHash: sha256Hex(token),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + day),
-      });
-      await db.insert(s.carts).values({ buyerId: id, code: 'BENCH10', loyaltyPoints: 0, updatedAt: now });
-      // Four lines from four different sellers.
-      await db.insert(s.cartLines).values(
-        [0, 1, 2, 3].map((k) => ({
-          buyerId: id,
-          skuId: variants[(b * 37 + k * 101) % variants.length]!.id!,
-          quantity: 1 + k,
-          addedAt: now,
-        })),
-      );
-    }
-    await db.execute(sql`analyze`);
+    const { catIds, products, variants, tokens } = await seedBench(db, now);
 
-    // ---- serve over real HTTP on loopback, from the production entry point in a process of its
-    // own (as deployed), so the load generator here never shares the server's event loop.
-    const env = {
-      NODE_ENV: 'production',
-      OTP_HASH_SECRET: 'bench-secret-bench-secret-bench-secret!',
-      SMS_PROVIDER: 'africastalking',
-      AT_USERNAME: 'x',
-      AT_API_KEY: 'x',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: url,
-      DATABASE_POOL_MAX: '20',
-      PUBLIC_READS_PER_MINUTE: '1000000',
-      // Production refuses the payment simulator; the bench never calls a provider (payment is
-      // confirmed directly), so a real adapter with placeholder credentials is configured.
-      PUBLIC_BASE_URL: 'http://127.0.0.1',
-      PAYMENT_PROVIDER: 'vodacom_tz',
-      PAYMENT_CALLBACK_TOKEN: 'benchbenchbenchbenchbenchbench0123456789',
-      USSD_CALLBACK_TOKEN: 'ussdbenchussdbenchussdbench0123456789',
-      // Each simulated caller walks several sessions in the minute.
-      USSD_REQUESTS_PER_MINUTE: '1000',
-      VODACOM_API_KEY: 'unused',
-      VODACOM_PUBLIC_KEY: 'unused',
-      VODACOM_SERVICE_PROVIDER_CODE: '000000',
-      // Jobs (expiry, notices) wait in the table: the bench measures requests, not the worker.
-      EMBEDDED_WORKER: 'false',
-    };
-    const port = await freePort();
+    // ---- serve over real HTTP on loopback (bench/server.ts).
+    const env = benchServerEnv(url);
     // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits.
-    const profile = process.env.BENCH_PROFILE
-      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]
-      : [];
-    const server = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
-      cwd: new URL('..', import.meta.url),
-      env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    stopServer = () => {
-      server.kill('SIGTERM');
-      return once(server, 'exit');
-    };
-    const base = `http://127.0.0.1:${port}`;
-    await waitUntilUp(`${base}/health`);
+    const server = await startBenchServer(env, { profileDir: process.env.BENCH_PROFILE });
+    stopServer = server.stop;
+    const base = server.base;
     // The same app in this process, never listening: the bench's direct calls (confirm payment, reconcile).
     const app = await buildApp({ db, config: loadConfig(env), logger: false });
     const get = async (path: string, token?: string) => {
@@ -358,7 +121,7 @@ async function main() {
         url,
         base,
         app,
-        serverPid: server.pid ?? null,
+        serverPid: server.pid,
         skuIds: variants.slice(100).map((v) => v.id!),
         flashSkuId: variants[99]!.id!,
       });
@@ -374,40 +137,11 @@ async function main() {
         app,
         base,
         url,
-        paths: [
-          {
-            name: 'listing (newest, 20)',
-            target: 0.6,
-            p99Target: 20,
-            request: () => ({ path: '/api/v1/products?limit=20' }),
-          },
-          {
-            name: 'listing (category + price + sort)',
-            target: 0.6,
-            p99Target: 20,
-            request: (i) => ({
-              path: `/api/v1/products?category=${catIds[i % CATEGORIES]}&min_price=5000000&sort=price_asc&limit=20`,
-            }),
-          },
-          {
-            name: 'listing (full-text)',
-            target: 0.6,
-            p99Target: 20,
-            request: (i) => ({ path: `/api/v1/products?q=${words[i % words.length]}&limit=20` }),
-          },
-          {
-            name: 'product detail',
-            target: 0.6,
-            p99Target: 20,
-            request: (i) => ({ path: `/api/v1/products/${productIds[(i * 13) % productIds.length]}` }),
-          },
-          {
-            name: 'cart preview (4 lines, promotions + code)',
-            target: 0.5,
-            p99Target: 25,
-            request: (i) => ({ path: '/api/v1/cart', token: tokens[i % tokens.length] }),
-          },
-        ],
+        // BENCH_READS=detail,cart: only the paths whose name contains one of these words.
+        paths: benchReadPaths({ catIds, productIds, tokens }).filter(
+          (p) =>
+            !process.env.BENCH_READS || process.env.BENCH_READS.split(',').some((w) => p.name.includes(w)),
+        ),
       });
     // BENCH_ONLY=reads: the read paths against their own SQL and open loop, printed, docs untouched.
     if (process.env.BENCH_ONLY === 'reads') {
@@ -626,10 +360,7 @@ the reply (every order with its snapshot) through its schema costs.
   } finally {
     await stopServer();
     await handle.close();
-    if (dropAfter) {
-      await admin.query(`drop database if exists "${dropAfter}" with (force)`);
-      await admin.end();
-    }
+    await fresh?.drop();
   }
 }
 
