@@ -11,7 +11,9 @@ export default defineConfig({
     pool: 'forks',
     isolate: false,
     maxWorkers: 2,
-    testTimeout: 20_000,
+    // A hang guard, not a speed check: no test asserts on wall time, and the suite must pass on a
+    // 2-core machine at load 20+ (issue #13), where building a fresh database inside a test took 20 s.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     env: { NODE_ENV: 'test' },
   },
