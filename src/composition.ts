@@ -94,7 +94,7 @@ export interface Services extends AnalyticsServices {
   payments: PaymentsModule;
   zones: ZonesModule;
   riders: RidersModule;
-  /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping, OTP purge. */
+  /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping, the purges. */
   startSchedules: () => Promise<void>;
   media: MediaService;
   sms: SmsSender;
@@ -222,9 +222,7 @@ export function compose(deps: ComposeDeps): Services {
     jobs: jobs.queue(riderJobs),
     zones: zones.service,
     settings: riderSettings(config),
-    grantRiderRole: async (userId, tx) => {
-      await identity.grantRole(userId, 'rider', tx);
-    },
+    grantRiderRole: (userId, tx) => identity.grantRole(userId, 'rider', tx),
     loadUser: identity.profiles.loadUser,
     orders: (aboutRiders) =>
       riderOrdersAdapter(orders.service, {
@@ -266,7 +264,7 @@ export function compose(deps: ComposeDeps): Services {
   const recDeps = { db, config, clock, jobs, catalog, cart, identity, zones, notifications, signals };
   const recommendations = wireRecommendations(recDeps);
   // One handler map per module (src/composition/jobs.ts checks them against every declaration).
-  const maps = [orders, payments, riders, notifications, identityHousekeeping, recommendations].map(
+  const maps = [orders, payments, riders, notifications, identityHousekeeping, recommendations, ussd].map(
     (m) => m.jobHandlers,
   );
   registerJobHandlers(jobs, maps);
@@ -292,6 +290,7 @@ export function compose(deps: ComposeDeps): Services {
       await payments.startSchedules();
       await riders.startSchedules();
       await identityHousekeeping.start();
+      await ussd.startSchedule();
       await recommendations.startSchedule();
     },
   };

@@ -193,6 +193,8 @@ const envSchema = z.object({
   USSD_ALLOWED_IPS: z.string().optional(),
   /** USSD requests one phone may make a minute (a session is a handful) */
   USSD_REQUESTS_PER_MINUTE: int(1, 1000).default(30),
+  /** days a USSD session and its answered actions are kept before the daily purge deletes them */
+  USSD_RETENTION_DAYS: int(1, 3650).default(30),
   PAYMENT_VERIFY_BY_QUERY: z
     .enum(['true', 'false'])
     .default('true')

@@ -51,6 +51,7 @@ export function wireUssd(deps: {
           (err) => refusedAs(err, orderId, actor.userId),
         ),
   };
+  const queue = deps.jobs.queue(ussdJobs);
   return createUssdModule({
     db: deps.db,
     clock: deps.clock,
@@ -63,10 +64,12 @@ export function wireUssd(deps: {
       setLanguage: (userId, language) => notifications.service.setLanguage(userId, language),
     },
     // Receipts: a typed message notifications turns into the buyer's SMS (the screen never waits on it).
-    receipts: deps.jobs.queue(ussdJobs),
+    receipts: queue,
+    jobs: queue,
     settings: {
       recentOrders: 4,
       requestsPerMinute: config.USSD_REQUESTS_PER_MINUTE,
+      retentionDays: config.USSD_RETENTION_DAYS,
       callbackToken: config.USSD_CALLBACK_TOKEN,
       allowedIps: config.USSD_ALLOWED_IPS,
       bodyLimit: 4096,

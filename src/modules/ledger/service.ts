@@ -1,11 +1,12 @@
-import { and, eq, inArray, isNull, like, or, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { MONEY_UNIT } from '../../shared/money.js';
+import { checkInvariants } from './invariants.js';
 import { account, type TransferKind } from './model.js';
+import { createLedgerQueries } from './queries.js';
 import { ledgerTransfers } from './schema.js';
 
 export type Transfer = typeof ledgerTransfers.$inferSelect;
@@ -180,20 +181,10 @@ export function createLedgerService(deps: {
     if (o.baseAmount > o.finalAmount) await settle(tx, fundKey(o.id), how);
   }
 
-  /** Balance of an account: credits minus debits, split into settled and still-pending parts. */
-  async function balance(tx: Database, acct: string) {
-    const [r] = await tx
-      .select({
-        posted: sql<number>`coalesce(sum(case when ${ledgerTransfers.phase} in ('single', 'post') then case when ${ledgerTransfers.creditAccount} = ${acct} then ${ledgerTransfers.amount} else -${ledgerTransfers.amount} end else 0 end), 0)::bigint`,
-        pending: sql<number>`coalesce(sum(case when ${ledgerTransfers.phase} = 'pending' and not exists (select 1 from ledger_transfers settled where settled.pending_id = ledger_transfers.id) then case when ${ledgerTransfers.creditAccount} = ${acct} then ${ledgerTransfers.amount} else -${ledgerTransfers.amount} end else 0 end), 0)::bigint`,
-      })
-      .from(ledgerTransfers)
-      .where(or(eq(ledgerTransfers.debitAccount, acct), eq(ledgerTransfers.creditAccount, acct)));
-    return { posted: Number(r?.posted ?? 0), pending: Number(r?.pending ?? 0) };
-  }
+  const queries = createLedgerQueries(db);
 
   return {
-    balance: (acct: string, tx: Database = db) => balance(tx, acct),
+    ...queries,
 
     /**
      * Payment confirmed: a pending hold equal to the order's full base total plus delivery fee,
@@ -423,88 +414,6 @@ export function createLedgerService(deps: {
       });
     },
 
-    /** The transfers of payment records (collections, refunds, payouts): what statement reconciliation compares. */
-    async movementsOf(paymentIds: string[], tx: Database = db) {
-      const out: Array<{ paymentId: string; kind: TransferKind; phase: Transfer['phase']; amount: number }> =
-        [];
-      for (let i = 0; i < paymentIds.length; i += 1000) {
-        const rows = await tx
-          .select({
-            paymentId: ledgerTransfers.paymentId,
-            kind: ledgerTransfers.kind,
-            phase: ledgerTransfers.phase,
-            amount: ledgerTransfers.amount,
-          })
-          .from(ledgerTransfers)
-          .where(inArray(ledgerTransfers.paymentId, paymentIds.slice(i, i + 1000)));
-        for (const r of rows) if (r.paymentId) out.push({ ...r, paymentId: r.paymentId });
-      }
-      return out;
-    },
-
-    /** Sellers (or riders) whose available balance (posted, less payouts in flight) is at least `min`. */
-    async payablesWithAvailable(party: 'seller' | 'rider', min: number, tx: Database = db) {
-      const accts = await tx
-        .selectDistinct({ acct: ledgerTransfers.creditAccount })
-        .from(ledgerTransfers)
-        .where(like(ledgerTransfers.creditAccount, `${party}:%:payable`));
-      const out: string[] = [];
-      for (const { acct } of accts) {
-        const b = await balance(tx, acct);
-        if (b.posted + b.pending >= min) out.push(acct.slice(`${party}:`.length, -':payable'.length));
-      }
-      return out;
-    },
-
-    /** Is this payout's amount still reserved (pending, neither posted nor voided)? */
-    async payoutReserved(disbursementId: string, tx: Database = db) {
-      const [pending] = await tx
-        .select({ id: ledgerTransfers.id })
-        .from(ledgerTransfers)
-        .where(
-          and(eq(ledgerTransfers.key, `payout:${disbursementId}`), eq(ledgerTransfers.phase, 'pending')),
-        );
-      if (!pending) return false;
-      const [settled] = await tx
-        .select({ id: ledgerTransfers.id })
-        .from(ledgerTransfers)
-        .where(eq(ledgerTransfers.pendingId, pending.id));
-      return !settled;
-    },
-
-    /**
-     * A payable account (a seller's or a rider's) as its owner sees it: available to pay out (a
-     * payout in flight is reserved, so no longer available), on its way, paid out, and how many
-     * credits of `creditKind` it received.
-     */
-    async payableSummary(acct: string, creditKind: TransferKind | readonly TransferKind[]) {
-      const b = await balance(db, acct);
-      const payouts = await this.payoutTotals(acct);
-      const kinds = typeof creditKind === 'string' ? [creditKind] : [...creditKind];
-      const [credits] = await db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(ledgerTransfers)
-        .where(and(eq(ledgerTransfers.creditAccount, acct), inArray(ledgerTransfers.kind, kinds)));
-      return {
-        available: b.posted + b.pending,
-        inPayout: payouts.inFlight,
-        paidOut: payouts.paidOut,
-        credits: credits?.n ?? 0,
-      };
-    },
-
-    /** An account's payouts (a seller's or a rider's payable): posted (paid out) and still reserved by a send in flight. */
-    async payoutTotals(acct: string, tx: Database = db) {
-      const [r] = await tx
-        .select({
-          paidOut: sql<number>`coalesce(sum(case when ${ledgerTransfers.phase} = 'post' then ${ledgerTransfers.amount} else 0 end), 0)::bigint`,
-          inFlight: sql<number>`coalesce(sum(case when ${ledgerTransfers.phase} = 'pending' and not exists (select 1 from ledger_transfers settled where settled.pending_id = ledger_transfers.id) then ${ledgerTransfers.amount} else 0 end), 0)::bigint`,
-        })
-        .from(ledgerTransfers)
-        .where(and(eq(ledgerTransfers.kind, 'PAYOUT'), eq(ledgerTransfers.debitAccount, acct)));
-      return { paidOut: Number(r?.paidOut ?? 0), inFlight: Number(r?.inFlight ?? 0) };
-    },
-
     /** Money that funds no order (late, or a second payment): owed back to the buyer at once. */
     async refundUnapplied(
       tx: Database,
@@ -574,90 +483,8 @@ export function createLedgerService(deps: {
       return settled;
     },
 
-    /** Per order, how many transfers of `kind` there are and their total: for reconciliations. */
-    async totalsByOrder(kind: TransferKind, tx: Database = db) {
-      const rows = await tx
-        .select({
-          orderId: ledgerTransfers.orderId,
-          n: sql<number>`count(*)::int`,
-          amount: sql<number>`coalesce(sum(${ledgerTransfers.amount}), 0)::bigint`,
-        })
-        .from(ledgerTransfers)
-        .where(eq(ledgerTransfers.kind, kind))
-        .groupBy(ledgerTransfers.orderId);
-      return new Map(rows.map((r) => [r.orderId ?? '', { n: Number(r.n), amount: Number(r.amount) }]));
-    },
-
-    async transfersOf(q: { orderId?: string | undefined; account?: string | undefined }) {
-      const where = [];
-      if (q.orderId) where.push(eq(ledgerTransfers.orderId, q.orderId));
-      if (q.account)
-        where.push(
-          or(eq(ledgerTransfers.debitAccount, q.account), eq(ledgerTransfers.creditAccount, q.account))!,
-        );
-      return db
-        .select()
-        .from(ledgerTransfers)
-        .where(and(...where))
-        .orderBy(ledgerTransfers.createdAt, ledgerTransfers.id)
-        .limit(500);
-    },
-
-    /**
-     * Invariants over the whole ledger, independent of any other module: every settlement matches
-     * its pending transfer, nothing is settled twice, and no seller's payable balance is negative.
-     * The orders module adds the order-level checks (settled escrow is zero, holds = open totals).
-     */
-    async checkInvariants(tx: Database = db): Promise<string[]> {
-      const problems: string[] = [];
-      const p = alias(ledgerTransfers, 'p');
-      const mismatched = await tx
-        .select({ key: ledgerTransfers.key })
-        .from(ledgerTransfers)
-        .innerJoin(p, eq(p.id, ledgerTransfers.pendingId))
-        .where(
-          and(
-            inArray(ledgerTransfers.phase, ['post', 'void']),
-            or(
-              sql`${p.amount} <> ${ledgerTransfers.amount}`,
-              sql`${p.debitAccount} <> ${ledgerTransfers.debitAccount}`,
-              sql`${p.creditAccount} <> ${ledgerTransfers.creditAccount}`,
-              sql`${p.phase} <> 'pending'`,
-            ),
-          ),
-        );
-      for (const m of mismatched) problems.push(`settlement ${m.key} does not match its pending transfer`);
-      const orphans = await tx
-        .select({ key: ledgerTransfers.key })
-        .from(ledgerTransfers)
-        .where(and(inArray(ledgerTransfers.phase, ['post', 'void']), isNull(ledgerTransfers.pendingId)));
-      for (const o of orphans) problems.push(`settlement ${o.key} names no pending transfer`);
-      const sellers = await tx
-        .selectDistinct({ acct: ledgerTransfers.creditAccount })
-        .from(ledgerTransfers)
-        .where(like(ledgerTransfers.creditAccount, 'seller:%:payable'));
-      for (const s of sellers) {
-        const b = await balance(tx, s.acct);
-        if (b.posted < 0) problems.push(`${s.acct} is negative (${b.posted})`);
-        if (b.posted + b.pending < 0)
-          problems.push(`${s.acct} has more reserved for payouts than it holds (${b.posted + b.pending})`);
-      }
-      const buyers = await tx
-        .selectDistinct({ acct: ledgerTransfers.creditAccount })
-        .from(ledgerTransfers)
-        .where(like(ledgerTransfers.creditAccount, 'buyer:%:refunds_payable'));
-      for (const b of buyers) {
-        const bal = await balance(tx, b.acct);
-        if (bal.posted < 0) problems.push(`${b.acct} is negative: refunded more than owed (${bal.posted})`);
-      }
-      // Every collected shilling is either held for an order or owed back to the buyer.
-      const clearing = await balance(tx, account.providerClearing);
-      if (clearing.posted + clearing.pending !== 0)
-        problems.push(
-          `${account.providerClearing} is ${clearing.posted + clearing.pending}: collected money neither held nor refunded`,
-        );
-      return problems;
-    },
+    /** Invariants over the whole ledger (invariants.ts); the orders module adds the order-level checks. */
+    checkInvariants: (tx: Database = db) => checkInvariants(tx),
   };
 }
 

@@ -28,8 +28,8 @@ export interface RidersModuleDeps {
   orders: RiderOrdersPort | ((riders: RidersForOthers) => RiderOrdersPort);
   /** The rider's account (identity), for how a buyer sees the rider and where a rider is paid. */
   loadUser?: (userId: string, tx?: Database) => Promise<RiderPerson>;
-  /** Gives the user the 'rider' role in the caller's transaction (identity module). */
-  grantRiderRole: (userId: string, tx: Database) => Promise<void>;
+  /** Gives the user the 'rider' role in the caller's transaction (identity module); its answer is unused. */
+  grantRiderRole: (userId: string, tx: Database) => Promise<unknown>;
   settings?: Partial<RiderSettings>;
 }
 

@@ -39,7 +39,7 @@ export interface RidersServiceDeps {
   jobs: JobsPort;
   zones: RiderZonesPort;
   settings: RiderSettings;
-  grantRiderRole: (userId: string, tx: Database) => Promise<void>;
+  grantRiderRole: (userId: string, tx: Database) => Promise<unknown>;
 }
 
 /** Rider profiles, verification, availability and pings. */

@@ -2,11 +2,14 @@
 // Africa's Talking. It reaches the rest of the product only through the ports in ports.ts.
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
+import { type UssdHousekeepingSettings, ussdHousekeeping } from './housekeeping.js';
+import type { UssdJobQueue } from './jobs.js';
 import type { UssdLanguagePort, UssdOrdersPort, UssdReceiptsPort, UssdUsersPort } from './ports.js';
 import { ussdRoutes } from './routes.js';
 import { createUssdService, type UssdSettings } from './service.js';
 
 export { gsm7Length, isGsm7 } from './gsm7.js';
+export type { UssdHousekeepingSettings } from './housekeeping.js';
 export { type UssdJobs, ussdJobs } from './jobs.js';
 export { MAX_SCREEN } from './menu.js';
 export {
@@ -30,15 +33,22 @@ export function createUssdModule(deps: {
   users: UssdUsersPort;
   language: UssdLanguagePort;
   receipts: UssdReceiptsPort;
-  settings: UssdSettings & {
-    callbackToken: string;
-    allowedIps: string[] | null;
-    bodyLimit: number;
-  };
+  /** the module's own queue, for its daily purge */
+  jobs: UssdJobQueue;
+  settings: UssdSettings &
+    UssdHousekeepingSettings & {
+      callbackToken: string;
+      allowedIps: string[] | null;
+      bodyLimit: number;
+    };
 }) {
   const service = createUssdService(deps);
+  const housekeeping = ussdHousekeeping(deps);
   return {
     service,
+    purgeOld: housekeeping.purgeOld,
+    jobHandlers: housekeeping.jobHandlers,
+    startSchedule: housekeeping.startSchedule,
     routes: ussdRoutes({
       ussd: service,
       callbackToken: deps.settings.callbackToken,

@@ -1,5 +1,6 @@
 // What the USSD channel tells other modules (`ussd.…`, past tense): a caller confirmed or disputed
-// an order from a feature phone; notifications sends the receipt.
+// an order from a feature phone; notifications sends the receipt. And its own daily purge of old
+// sessions (`ussd.<imperative>`, handled in housekeeping.ts).
 import { z } from 'zod';
 import { defineJobs, type JobQueue } from '../jobs/index.js';
 
@@ -15,6 +16,8 @@ export const ussdJobs = defineJobs({
     /** the reason the caller chose, in the caller's words (disputes only) */
     reason: z.string().min(1).max(200).nullable(),
   }),
+  /** old sessions and their answered actions are deleted once a day; `day` counts UTC days since 1970 */
+  'ussd.purge_sessions': z.object({ day: z.number().int().min(0) }),
 });
 
 export type UssdJobs = typeof ussdJobs;
