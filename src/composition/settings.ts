@@ -29,6 +29,7 @@ export function orderSettings(config: Config): OrderSettings {
     disputeWindowHours: config.DISPUTE_WINDOW_HOURS,
     deliveryFee: config.DELIVERY_FEE,
     sellerAcceptMinutes: config.SELLER_ACCEPT_MINUTES,
+    sellerReminderMinutes: config.SELLER_REMINDER_MINUTES,
     sellerReadyMinutes: config.SELLER_READY_MINUTES,
     lateDeliveryPoints: config.LATE_DELIVERY_POINTS,
     redeliveryWindowHours: config.REDELIVERY_WINDOW_HOURS,

@@ -290,6 +290,15 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
       .where(and(eq(riderProfiles.userId, riderId), gt(riderProfiles.activeJobs, 0)));
   }
 
+  /** The rider hears that a job they held, not yet collected, is no longer theirs (notifications). */
+  async function tellReleased(tx: Database, riderId: string, orderId: string, now: Date) {
+    await jobs.enqueue(tx, {
+      kind: 'rider.job_released',
+      payload: { riderId, orderId, releasedAt: now.toISOString() },
+      dedupeKey: `rider.job_released:${orderId}:${riderId}:${now.getTime()}`,
+    });
+  }
+
   /** Holds the order for the rider; a holder already there (or coming at once) is 409 OFFER_TAKEN. */
   async function insertAssignment(
     tx: Database,
@@ -301,6 +310,17 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
       payload: { order_id: a.orderId, rider_id: a.riderId },
       runAt: new Date(a.now.getTime() + settings.pickupMinutes * 60_000),
       dedupeKey: `logistics.pickup_deadline:${a.orderId}:${a.riderId}:${a.now.getTime()}`,
+    });
+    // The rider hears the job is theirs and by when to collect it (notifications).
+    await jobs.enqueue(tx, {
+      kind: 'rider.job_assigned',
+      payload: {
+        riderId: a.riderId,
+        orderId: a.orderId,
+        assignedAt: a.now.toISOString(),
+        pickupBy: new Date(a.now.getTime() + settings.pickupMinutes * 60_000).toISOString(),
+      },
+      dedupeKey: `rider.job_assigned:${a.orderId}:${a.riderId}:${a.now.getTime()}`,
     });
     const values = {
       orderId: a.orderId,
@@ -553,6 +573,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
           .returning();
         if (!released) return false;
         await releaseCapacity(tx, riderId, now);
+        await tellReleased(tx, riderId, orderId, now);
         await deps.audit.record(tx, {
           actorUserId: null,
           action: 'rider.no_show',
@@ -803,7 +824,10 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
           .set({ status: 'released', finishedAt: now, updatedAt: now })
           .where(and(eq(orderAssignments.orderId, orderId), eq(orderAssignments.status, 'assigned')))
           .returning();
-        if (released) await releaseCapacity(tx, released.riderId, now);
+        if (released) {
+          await releaseCapacity(tx, released.riderId, now);
+          await tellReleased(tx, released.riderId, orderId, now);
+        }
       });
     },
   };
