@@ -70,6 +70,8 @@ const envSchema = z.object({
   RIDER_MAX_OFFERS: int(1, 20).default(3),
   RIDER_STALE_SECONDS: int(30, 3600).default(120),
   RIDER_PICKUP_MINUTES: int(5, 24 * 60).default(30),
+  /** An order waiting in the dispatch queue this long alerts operations (once per stay in the queue) */
+  DISPATCH_ALERT_MINUTES: int(1, 24 * 60).default(15),
   /** the rider's share of a delivery fee, in basis points (8000 = 80%) */
   RIDER_FEE_SHARE_BP: int(0, 10_000).default(8000),
   /**

@@ -21,6 +21,7 @@ export const riderSettings = (config: Config) => ({
   maxOfferAttempts: config.RIDER_MAX_OFFERS,
   staleAfterSeconds: config.RIDER_STALE_SECONDS,
   pickupMinutes: config.RIDER_PICKUP_MINUTES,
+  dispatchAlertMinutes: config.DISPATCH_ALERT_MINUTES,
 });
 
 export function orderSettings(config: Config): OrderSettings {

@@ -5,6 +5,7 @@ import {
   collectionEvents,
   disbursementFailedEvents,
   disbursementSentEvents,
+  dispatchWaitEvents,
   kycEvents,
   orderChangeEvents as orderChangeEventsIn,
   productDecisionEvents,
@@ -284,6 +285,18 @@ describe('reminders, products and riders → who hears what', () => {
     expect(riderAssignedEvents({ riderId: RIDER, orderId: ORDER, assignedAt: AT, pickupBy: AT })[0]!.id).toBe(
       assigned[0]!.id,
     );
+  });
+});
+
+describe('operations alerts', () => {
+  it('an order waiting in the dispatch queue alerts every admin, once per stay in the queue', () => {
+    const p = { orderId: ORDER, queuedAt: AT, minutes: 15 };
+    const events = dispatchWaitEvents(p);
+    expect(told(events)).toEqual([['dispatch.wait_exceeded', 'admins', 'ops.dispatch_waiting']]);
+    expect(dispatchWaitEvents({ ...p, minutes: 16 })[0]!.id).toBe(events[0]!.id);
+    expect(dispatchWaitEvents({ ...p, queuedAt: '2026-12-04T10:00:00.000Z' })[0]!.id).not.toBe(events[0]!.id);
+    const d = deliveriesOf(notificationEventSchema.parse(events[0]))[0]!;
+    expect(render(d.template, 'en', d.values).body).toContain('has waited 15 minutes in the dispatch queue');
   });
 });
 

@@ -86,6 +86,7 @@ export type ConsumedMessages = {
   };
   'rider.job_assigned': { riderId: string; orderId: string; assignedAt: Iso; pickupBy: Iso };
   'rider.job_released': { riderId: string; orderId: string; releasedAt: Iso };
+  'rider.dispatch_waiting': { orderId: string; queuedAt: Iso; minutes: number };
   'payment.collection_settled': {
     collectionId: string;
     checkoutId: string;
@@ -198,6 +199,18 @@ export function riderReleasedEvents(p: In<'rider.job_released'>): NotificationEv
       id: `rider-released:${p.orderId}:${p.riderId}:${p.releasedAt}`,
       rider_id: p.riderId,
       order_id: p.orderId,
+    },
+  ];
+}
+
+/** An order waiting too long for a rider: operations hear it once per stay in the dispatch queue. */
+export function dispatchWaitEvents(p: In<'rider.dispatch_waiting'>): NotificationEvent[] {
+  return [
+    {
+      type: 'dispatch.wait_exceeded',
+      id: `dispatch-wait:${p.orderId}:${p.queuedAt}`,
+      order_id: p.orderId,
+      minutes: p.minutes,
     },
   ];
 }
@@ -350,6 +363,7 @@ export function consumerHandlers(deps: {
     'rider.decided': (p) => tell(riderDecisionEvents(p)),
     'rider.job_assigned': (p) => tell(riderAssignedEvents(p)),
     'rider.job_released': (p) => tell(riderReleasedEvents(p)),
+    'rider.dispatch_waiting': (p) => tell(dispatchWaitEvents(p)),
     'payment.collection_settled': (p) => tell(collectionEvents(p)),
     'payment.disbursement_sent': (p) => tell(disbursementSentEvents(p)),
     'payment.disbursement_failed': (p) => tell(disbursementFailedEvents(p)),

@@ -136,13 +136,22 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
 
   async function enqueueDispatch(tx: Database, orderId: string, reason: DispatchReason, attempts: number) {
     const now = clock.now();
-    await tx
+    const [entered] = await tx
       .insert(dispatchQueue)
       .values({ orderId, reason, attempts, queuedAt: now })
       .onConflictDoUpdate({
         target: dispatchQueue.orderId,
         set: { reason, attempts, queuedAt: now, resolvedAt: null, resolvedBy: null },
         setWhere: sql`${dispatchQueue.resolvedAt} is not null`,
+      })
+      .returning({ queuedAt: dispatchQueue.queuedAt });
+    // A new stay in the queue (not one already waiting): operations hear if it lasts too long.
+    if (entered)
+      await jobs.enqueue(tx, {
+        kind: 'riders.check_dispatch_wait',
+        payload: { order_id: orderId, queued_at: entered.queuedAt.toISOString() },
+        runAt: new Date(entered.queuedAt.getTime() + settings.dispatchAlertMinutes * 60_000),
+        dedupeKey: `riders.check_dispatch_wait:${orderId}:${entered.queuedAt.getTime()}`,
       });
   }
 
@@ -646,6 +655,27 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
           data: { rider_id: riderId, withdrawn_offers: withdrawn.map((w) => w.id) },
         });
         return assignment;
+      });
+    },
+
+    /**
+     * Dispatch-wait job: the order is still in the queue since `queuedAt` (not resolved, not queued
+     * again): operations hear of it once (`rider.dispatch_waiting`). Idempotent.
+     */
+    async dispatchWaitCheck(orderId: string, queuedAt: Date): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const [entry] = await tx
+          .select()
+          .from(dispatchQueue)
+          .where(and(eq(dispatchQueue.orderId, orderId), isNull(dispatchQueue.resolvedAt)));
+        if (entry?.queuedAt.getTime() !== queuedAt.getTime()) return false;
+        const minutes = Math.floor((clock.now().getTime() - queuedAt.getTime()) / 60_000);
+        await jobs.enqueue(tx, {
+          kind: 'rider.dispatch_waiting',
+          payload: { orderId, queuedAt: queuedAt.toISOString(), minutes },
+          dedupeKey: `rider.dispatch_waiting:${orderId}:${queuedAt.getTime()}`,
+        });
+        return true;
       });
     },
 

@@ -17,6 +17,8 @@ export const riderJobs = defineJobs({
   'riders.enforce_pickup_deadline': z.object({ order_id: id, rider_id: id }),
   /** housekeeping every 10 minutes: missed offer expiries, old pings */
   'riders.sweep': z.object({ bucket: z.number().int().min(0) }),
+  /** an order that entered the dispatch queue at `queued_at`: still there now, operations hear of it */
+  'riders.check_dispatch_wait': z.object({ order_id: id, queued_at: at }),
 
   // ---- what riders tells other modules ----
   /** an admin verified or rejected a rider's application (`decisionId`: one per decision) */
@@ -30,6 +32,8 @@ export const riderJobs = defineJobs({
   'rider.job_assigned': z.object({ riderId: id, orderId: id, assignedAt: at, pickupBy: at }),
   /** a job the rider held, not yet collected, is no longer theirs (no-show, order cancelled, account stopped) */
   'rider.job_released': z.object({ riderId: id, orderId: id, releasedAt: at }),
+  /** an order has waited in the dispatch queue `minutes` since `queuedAt` (notifications alerts operations) */
+  'rider.dispatch_waiting': z.object({ orderId: id, queuedAt: at, minutes: z.number().int().min(0) }),
 });
 
 export type RiderJobs = typeof riderJobs;

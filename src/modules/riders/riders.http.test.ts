@@ -151,6 +151,28 @@ describe('what the rider is told, written in the causing transaction', () => {
     ]);
   });
 
+  it('an order left in the dispatch queue alerts operations once, and not once it is resolved', async () => {
+    // Nobody near: the order goes to the dispatch queue, with a timer DISPATCH_ALERT_MINUTES later.
+    const far = randomIds.newId();
+    orders.pickups.set(far, { lat: -6.5, lng: 39.0 });
+    await offerNext(far);
+    const timers = (await told('riders.check_dispatch_wait')).filter((p) => p.order_id === far);
+    expect(timers).toHaveLength(1);
+    // Asked again while it waits: the same stay, no second timer.
+    await offerNext(far);
+    expect((await told('riders.check_dispatch_wait')).filter((p) => p.order_id === far)).toHaveLength(1);
+    const queuedAt = new Date(timers[0]!.queued_at!);
+    clock.advanceSeconds(15 * 60);
+    expect(await h.mod.service.dispatchWaitCheck(far, queuedAt)).toBe(true);
+    expect(await h.mod.service.dispatchWaitCheck(far, queuedAt)).toBe(true);
+    expect((await told('rider.dispatch_waiting')).filter((p) => p.orderId === far)).toEqual([
+      expect.objectContaining({ orderId: far, minutes: 15 }),
+    ]);
+    // Resolved by an admin's hand (here: the order cancelled): a check finds nothing to say.
+    await h.mod.service.releaseOrder(far);
+    expect(await h.mod.service.dispatchWaitCheck(far, queuedAt)).toBe(false);
+  });
+
   it('a rejection carries its reason', async () => {
     expect(
       (await call('POST', `/admin/riders/${ids.other}/reject`, as('admin'), { reason: 'fake ID' }))
