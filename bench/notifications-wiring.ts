@@ -1,6 +1,6 @@
 import { JOB_DEFINITIONS } from '../src/composition/jobs.js';
 import type { Database } from '../src/db/client.js';
-import { activeAdminIds, contactsOf, userIdByPhone } from '../src/modules/identity/index.js';
+import { activeAdminIds, contactsOf, firstNameOf, userIdByPhone } from '../src/modules/identity/index.js';
 import { createJobService } from '../src/modules/jobs/index.js';
 import {
   createAfricasTalkingSms,
@@ -48,7 +48,13 @@ export function buildNotifications(db: Database, providers: { atBaseUrl: string;
       templateLanguage: { en: 'en_US', sw: 'sw' },
     }),
     // Failover and quiet hours off: every message is due at once, so latency is the pipeline's own.
-    settings: { whatsappOn: true, failoverSeconds: 3600, quietHours: null, maxAttempts: 5 },
+    settings: {
+      whatsappOn: true,
+      failoverSeconds: 3600,
+      quietHours: null,
+      maxAttempts: 5,
+      refundPromiseHours: 24,
+    },
     log: quiet,
     callbacks: {
       smsToken: 'bench-callbacks-unused',
@@ -57,7 +63,7 @@ export function buildNotifications(db: Database, providers: { atBaseUrl: string;
       whatsappAppSecret: BENCH_PROVIDERS.waSecret,
       whatsappVerifyToken: null,
     },
-    people: { contactsOf, activeAdminIds, userIdByPhone },
+    people: { contactsOf, activeAdminIds, userIdByPhone, firstNameOf },
   });
   jobs.register(JOB_DEFINITIONS, notifications.jobHandlers);
   return { jobs, notifications };

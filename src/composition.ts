@@ -16,7 +16,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuditService } from './modules/audit/index.js';
 import { type CartModule, createCartModule } from './modules/cart/index.js';
-import { type CatalogModule, createCatalogModule } from './modules/catalog/index.js';
+import { type CatalogModule, catalogJobs, createCatalogModule } from './modules/catalog/index.js';
 import {
   createIdentityModule,
   type IdentityModule,
@@ -134,6 +134,7 @@ export function compose(deps: ComposeDeps): Services {
     ids,
     audit,
     media,
+    jobs: jobs.queue(catalogJobs),
     assertActiveVerifiedSeller: identity.assertActiveVerifiedSeller,
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
     publicReadsPerMinute: config.PUBLIC_READS_PER_MINUTE,
@@ -213,7 +214,6 @@ export function compose(deps: ComposeDeps): Services {
       : undefined,
   });
   ordersForCart.bind({ previewDelivery: orders.previewDelivery });
-
   const riders = createRidersModule({
     db,
     clock,

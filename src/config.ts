@@ -61,6 +61,8 @@ const envSchema = z.object({
   /** flat: every order pays DELIVERY_FEE and gets no promised time; zones: priced and promised by the zone table */
   DELIVERY_QUOTES: z.enum(['flat', 'zones']).default('flat'),
   SELLER_ACCEPT_MINUTES: int(1, 7 * 24 * 60).default(30),
+  /** The seller is reminded this long before the accept-by instant; none when not shorter than SELLER_ACCEPT_MINUTES */
+  SELLER_REMINDER_MINUTES: int(1, 7 * 24 * 60).default(10),
   SELLER_READY_MINUTES: int(1, 7 * 24 * 60).default(180),
   LATE_DELIVERY_POINTS: int(0, 1_000_000).default(50),
   REDELIVERY_WINDOW_HOURS: int(1, 24 * 14).default(24),
@@ -68,6 +70,8 @@ const envSchema = z.object({
   RIDER_MAX_OFFERS: int(1, 20).default(3),
   RIDER_STALE_SECONDS: int(30, 3600).default(120),
   RIDER_PICKUP_MINUTES: int(5, 24 * 60).default(30),
+  /** An order waiting in the dispatch queue this long alerts operations (once per stay in the queue) */
+  DISPATCH_ALERT_MINUTES: int(1, 24 * 60).default(15),
   /** the rider's share of a delivery fee, in basis points (8000 = 80%) */
   RIDER_FEE_SHARE_BP: int(0, 10_000).default(8000),
   /**
@@ -205,6 +209,8 @@ const envSchema = z.object({
   PAYMENT_FIRST_QUERY_SECONDS: int(1, 3600).default(60),
   PAYMENT_GIVE_UP_MINUTES: int(5, 7 * 24 * 60).default(24 * 60),
   REFUND_MAX_ATTEMPTS: int(1, 20).default(5),
+  /** How long a buyer is told a refund takes at most, in the cancellation message ("refunded … by …") */
+  REFUND_PROMISE_HOURS: int(1, 24 * 14).default(24),
   PAYOUT_MINIMUM: int(1, 1_000_000_000).default(1_000_000),
   PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE: int(0, 24 * 30).default(48),
   PAYOUT_INTERVAL_HOURS: int(1, 24 * 30).default(24),

@@ -6,7 +6,13 @@ const readme = readFileSync('README.md', 'utf8');
 const envExample = readFileSync('.env.example', 'utf8');
 
 describe('what a newcomer reads', () => {
-  it.each(['CHECKOUT_TTL_MINUTES', 'SELLER_ACCEPT_MINUTES'])(
+  it.each([
+    'CHECKOUT_TTL_MINUTES',
+    'SELLER_ACCEPT_MINUTES',
+    'SELLER_REMINDER_MINUTES',
+    'REFUND_PROMISE_HOURS',
+    'DISPATCH_ALERT_MINUTES',
+  ])(
     'documents the minimum of %s in the README config table and .env.example, as the config enforces it',
     (key) => {
       // The minimum the config enforces: the smallest whole number it accepts.

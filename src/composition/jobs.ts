@@ -2,6 +2,7 @@
 // Each kind is declared by the module that sends it (`<module>/jobs.ts`) and handled by exactly one
 // module; src/composition/jobs.test.ts fails when a kind has no handler, a handler has no kind, or a
 // declared kind is enqueued nowhere.
+import { catalogJobs } from '../modules/catalog/index.js';
 import { identityJobs } from '../modules/identity/index.js';
 import type { JobDefinitions, JobHandlers, JobService } from '../modules/jobs/index.js';
 import { notificationJobs } from '../modules/notifications/index.js';
@@ -28,6 +29,7 @@ type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) exten
 
 export const JOB_DEFINITIONS = merge(
   identityJobs,
+  catalogJobs,
   orderJobs,
   paymentJobs,
   riderJobs,

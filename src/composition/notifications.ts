@@ -2,7 +2,7 @@
 // over identity's narrow reads of people. Kept beside the composition root so that file stays short.
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { activeAdminIds, contactsOf, userIdByPhone } from '../modules/identity/index.js';
+import { activeAdminIds, contactsOf, firstNameOf, userIdByPhone } from '../modules/identity/index.js';
 import type { JobService } from '../modules/jobs/index.js';
 import {
   createConsoleWhatsApp,
@@ -46,7 +46,7 @@ export function wireNotifications(deps: {
   const { config } = deps;
   const whatsapp = deps.whatsapp !== undefined ? deps.whatsapp : whatsappFromConfig(config, deps.log);
   const notifications = createNotificationsModule({
-    people: { contactsOf, activeAdminIds, userIdByPhone },
+    people: { contactsOf, activeAdminIds, userIdByPhone, firstNameOf },
     db: deps.db,
     clock: deps.clock,
     ids: deps.ids,
@@ -59,6 +59,7 @@ export function wireNotifications(deps: {
       failoverSeconds: config.NOTIFY_FAILOVER_SECONDS,
       quietHours: parseQuietHours(config.NOTIFY_QUIET_HOURS),
       maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+      refundPromiseHours: config.REFUND_PROMISE_HOURS,
     },
     callbacks: {
       smsToken: config.NOTIFY_CALLBACK_TOKEN,

@@ -21,6 +21,7 @@ export const riderSettings = (config: Config) => ({
   maxOfferAttempts: config.RIDER_MAX_OFFERS,
   staleAfterSeconds: config.RIDER_STALE_SECONDS,
   pickupMinutes: config.RIDER_PICKUP_MINUTES,
+  dispatchAlertMinutes: config.DISPATCH_ALERT_MINUTES,
 });
 
 export function orderSettings(config: Config): OrderSettings {
@@ -29,6 +30,7 @@ export function orderSettings(config: Config): OrderSettings {
     disputeWindowHours: config.DISPUTE_WINDOW_HOURS,
     deliveryFee: config.DELIVERY_FEE,
     sellerAcceptMinutes: config.SELLER_ACCEPT_MINUTES,
+    sellerReminderMinutes: config.SELLER_REMINDER_MINUTES,
     sellerReadyMinutes: config.SELLER_READY_MINUTES,
     lateDeliveryPoints: config.LATE_DELIVERY_POINTS,
     redeliveryWindowHours: config.REDELIVERY_WINDOW_HOURS,

@@ -6,6 +6,7 @@ import type { AuditService } from '../audit/index.js';
 import { activeVerifiedSellerCondition } from '../identity/index.js';
 import type { MediaService } from '../media/index.js';
 import { createRecommendationFacts } from './for-recommendations.js';
+import type { CatalogJobQueue } from './jobs.js';
 import { createListingService } from './listing.js';
 import { createProductService } from './products.js';
 import { adminCatalogRoutes, catalogRoutes } from './routes.js';
@@ -14,6 +15,7 @@ import { createTaxonomyService } from './taxonomy.js';
 
 export { reviewAttention } from './attention.js';
 export type { ProductFacts, RecommendationFacts } from './for-recommendations.js';
+export { type CatalogJobs, catalogJobs } from './jobs.js';
 export type { SellableSku } from './listing.js';
 export { CURRENCIES, type Currency } from './model.js';
 export { stockState } from './rules.js';
@@ -25,6 +27,8 @@ export function createCatalogModule(deps: {
   ids: IdGenerator;
   audit: AuditService;
   media: MediaService;
+  /** the catalog's own job kinds only (jobs.ts): a product decision reaches its seller */
+  jobs: CatalogJobQueue;
   assertActiveVerifiedSeller: (userId: string, tx?: Database) => Promise<void>;
   lowStockThreshold: number;
   publicReadsPerMinute: number;

@@ -7,6 +7,7 @@ import type { IdGenerator } from '../../shared/ids.js';
 import { type Cursor, pageOf } from '../../shared/pagination.js';
 import type { AuditService } from '../audit/index.js';
 import type { MediaService } from '../media/index.js';
+import type { CatalogJobQueue } from './jobs.js';
 import type { Currency, ProductStatus } from './model.js';
 import { nextStatus, type ProductAction, statusAfterEdit } from './rules.js';
 import { productMedia, products, productVariants } from './schema.js';
@@ -40,6 +41,7 @@ export function createProductService(deps: {
   audit: AuditService;
   media: MediaService;
   taxonomy: TaxonomyService;
+  jobs: CatalogJobQueue;
   assertActiveVerifiedSeller: (userId: string, tx?: Database) => Promise<void>;
 }) {
   const { db, clock, ids, audit, media, taxonomy } = deps;
@@ -424,6 +426,22 @@ export function createProductService(deps: {
           reason: reason ?? null,
           data: { from: product.status },
         });
+        // A decision on a product under review reaches its seller, in this transaction.
+        if (to === 'verified' || to === 'rejected') {
+          const decisionId = ids.newId();
+          await deps.jobs.enqueue(tx, {
+            kind: 'product.decided',
+            payload: {
+              decisionId,
+              productId,
+              sellerId: product.sellerId,
+              title: product.title,
+              outcome: to,
+              reason: to === 'rejected' ? (reason ?? null) : null,
+            },
+            dedupeKey: `product.decided:${decisionId}`,
+          });
+        }
         return detail(tx, productId);
       });
     },

@@ -21,6 +21,13 @@ export async function contactsOf(db: Database, userIds: readonly string[]): Prom
   return rows as Contact[];
 }
 
+/** The first word of a user's display name, or null without one (a rider as the buyer hears of them). */
+export async function firstNameOf(db: Database, userId: string): Promise<string | null> {
+  const [row] = await db.select({ name: users.displayName }).from(users).where(eq(users.id, userId));
+  const first = row?.name?.trim().split(/\s+/)[0];
+  return first ? first : null;
+}
+
 /** Every active admin: operations messages go to all of them. */
 export async function activeAdminIds(db: Database): Promise<string[]> {
   const rows = await db

@@ -16,7 +16,14 @@ import { identityRoutes, type SignInReferrals } from './routes.js';
 export { kycAttention } from './attention.js';
 export type { AuthService } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
-export { activeAdminIds, type Contact, contactsOf, savedPlacesOf, userIdByPhone } from './contacts.js';
+export {
+  activeAdminIds,
+  type Contact,
+  contactsOf,
+  firstNameOf,
+  savedPlacesOf,
+  userIdByPhone,
+} from './contacts.js';
 export type { AccountDisabledPort } from './governance-service.js';
 export { identitySchedules } from './housekeeping.js';
 export { type IdentityJobs, identityJobs } from './jobs.js';

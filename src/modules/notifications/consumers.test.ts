@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
+  acceptReminderEvents,
   type ConsumedMessages,
   collectionEvents,
   disbursementFailedEvents,
   disbursementSentEvents,
+  dispatchWaitEvents,
   kycEvents,
-  orderChangeEvents,
-  REFUND_PROMISE_HOURS,
+  orderChangeEvents as orderChangeEventsIn,
+  productDecisionEvents,
+  riderAssignedEvents,
+  riderDecisionEvents,
+  riderReleasedEvents,
+  UNNAMED_RIDER,
   ussdReceiptEvents,
 } from './consumers.js';
 import { deliveriesOf, notificationEventSchema } from './events.js';
@@ -22,6 +28,10 @@ const BUYER = '0190a0b0-0000-7000-8000-0000000000b1';
 const SELLER = '0190a0b0-0000-7000-8000-0000000000c1';
 const CHECKOUT = '0190a0b0-0000-7000-8000-0000000000d1';
 const AT = '2026-12-04T09:00:00.000Z';
+const RIDER = '0190a0b0-0000-7000-8000-0000000000e1';
+/** REFUND_PROMISE_HOURS as configured by default */
+const CTX = { refundPromiseHours: 24 };
+const orderChangeEvents = (p: Parameters<typeof orderChangeEventsIn>[0]) => orderChangeEventsIn(p, CTX);
 
 const change = (over: Partial<ConsumedMessages['order.status_changed']>) => ({
   eventId: 'ev-1',
@@ -37,6 +47,7 @@ const change = (over: Partial<ConsumedMessages['order.status_changed']>) => ({
   sellerAmount: 1_300_000,
   acceptBy: '2026-12-04T09:30:00.000Z',
   readyBy: '2026-12-04T11:30:00.000Z',
+  promisedBy: null,
   disputeUntil: null,
   deliveryCode: null,
   refund: null,
@@ -157,12 +168,135 @@ describe('an order change → what buyer and seller hear', () => {
     expect(en).toContain(maskPhone('+255712000001')!); // the number, masked
     expect(en).not.toContain('+255712000001');
     // Promised within REFUND_PROMISE_HOURS of the change, in Dar es Salaam time.
-    expect(REFUND_PROMISE_HOURS).toBe(24);
+    expect(CTX.refundPromiseHours).toBe(24);
     expect(en).toContain('12:00 05/12/2026');
     // An unpaid order cancelled owes nothing and says nothing.
     expect(orderChangeEvents(change({ event: 'expire', from: 'pending_payment', to: 'cancelled' }))).toEqual(
       [],
     );
+  });
+});
+
+describe('settings and facts the order change carries', () => {
+  const refund = { amount: 1_250_000, phone: '+255712000001' };
+  const rendered = (events: ReturnType<typeof orderChangeEvents>, i: number, lang: 'en' | 'sw' = 'en') => {
+    const d = deliveriesOf(notificationEventSchema.parse(events[0]!))[i]!;
+    return render(d.template, lang, d.values).body;
+  };
+
+  it('the refund promise is REFUND_PROMISE_HOURS after the change, not a constant', () => {
+    const cancel = change({ event: 'cancel', by: 'buyer', from: 'paid', to: 'cancelled', refund });
+    expect(rendered(orderChangeEventsIn(cancel, { refundPromiseHours: 24 }), 0)).toContain(
+      '12:00 05/12/2026',
+    );
+    expect(rendered(orderChangeEventsIn(cancel, { refundPromiseHours: 72 }), 0)).toContain(
+      '12:00 07/12/2026',
+    );
+  });
+
+  it("a no-show notice says the seller's real strike count", () => {
+    const noShow = (sellerStrikes?: number | null) =>
+      orderChangeEvents(
+        change({ event: 'seller_no_show', from: 'paid', to: 'cancelled', refund, sellerStrikes }),
+      );
+    expect(rendered(noShow(3), 1)).toContain('You now have 3 strike(s)');
+    expect(rendered(noShow(3), 1, 'sw')).toContain('Sasa una makosa 3');
+    // A message queued before strikes were counted still reads as one.
+    expect(rendered(noShow(undefined), 1)).toContain('You now have 1 strike(s)');
+  });
+
+  it("a rider's pickup tells the buyer the rider's first name and the promised time, once per change", () => {
+    const pickup = change({
+      eventId: 'ev-pick',
+      event: 'pick_up',
+      by: 'rider',
+      from: 'ready_for_pickup',
+      to: 'out_for_delivery',
+      riderId: RIDER,
+      promisedBy: '2026-12-04T10:00:00.000Z',
+    });
+    const events = orderChangeEventsIn(pickup, { ...CTX, riderFirstName: 'Juma' });
+    expect(told(events)).toEqual([['order.picked_up', BUYER, 'buyer.order_with_rider']]);
+    expect(rendered(events, 0, 'sw')).toContain('Juma anakuletea oda');
+    expect(rendered(events, 0)).toContain('Promised by 13:00 04/12/2026');
+    // The same change translated again (a retried job) is the same event: notify writes it once.
+    expect(orderChangeEventsIn(pickup, { ...CTX, riderFirstName: 'Juma' })[0]!.id).toBe(events[0]!.id);
+    // A rider without a display name is announced by the platform's name.
+    expect(rendered(orderChangeEvents(pickup), 0)).toContain(`${UNNAMED_RIDER} is bringing order`);
+    // The seller carrying it themselves (no rider), or no promised time: nothing to tell.
+    expect(orderChangeEvents({ ...pickup, riderId: null })).toEqual([]);
+    expect(orderChangeEvents({ ...pickup, promisedBy: null })).toEqual([]);
+  });
+});
+
+describe('reminders, products and riders → who hears what', () => {
+  it("the seller's accept reminder: one event per order, whatever the message's retries", () => {
+    const p = { orderId: ORDER, sellerId: SELLER, acceptBy: '2026-12-04T09:30:00.000Z' };
+    const events = acceptReminderEvents(p);
+    expect(told(events)).toEqual([['order.accept_deadline_approached', SELLER, 'seller.accept_reminder']]);
+    expect(acceptReminderEvents({ ...p }).map((e) => e.id)).toEqual(events.map((e) => e.id));
+    const d = deliveriesOf(notificationEventSchema.parse(events[0]))[0]!;
+    expect(render(d.template, 'en', d.values).body).toContain('before 12:30 04/12/2026');
+  });
+
+  it('a product decision reaches its seller, rejected with the reason; each decision its own event', () => {
+    const base = { productId: ORDER, sellerId: SELLER, title: 'Kanga ya Pwani', reason: null };
+    const verified = productDecisionEvents({ ...base, decisionId: 'd1', outcome: 'verified' });
+    expect(told(verified)).toEqual([['product.verified', SELLER, 'seller.product_verified']]);
+    const rejected = productDecisionEvents({
+      ...base,
+      decisionId: 'd2',
+      outcome: 'rejected',
+      reason: 'blurry photos',
+    });
+    expect(told(rejected)).toEqual([['product.rejected', SELLER, 'seller.product_rejected']]);
+    const d = deliveriesOf(notificationEventSchema.parse(rejected[0]))[0]!;
+    expect(render(d.template, 'en', d.values).body).toContain(
+      'Kanga ya Pwani was not approved: blurry photos',
+    );
+    expect(verified[0]!.id).not.toBe(rejected[0]!.id);
+  });
+
+  it('a rider hears their verification, a rejection with its reason, a job assigned and a job released', () => {
+    expect(
+      told(riderDecisionEvents({ decisionId: 'r1', riderId: RIDER, outcome: 'verified', reason: null })),
+    ).toEqual([['rider.verified', RIDER, 'rider.verified']]);
+    const rejected = riderDecisionEvents({
+      decisionId: 'r2',
+      riderId: RIDER,
+      outcome: 'rejected',
+      reason: 'ID unreadable',
+    });
+    expect(told(rejected)).toEqual([['rider.rejected', RIDER, 'rider.rejected']]);
+    const r = deliveriesOf(notificationEventSchema.parse(rejected[0]))[0]!;
+    expect(render(r.template, 'en', r.values).body).toContain('not accepted: ID unreadable');
+    const assigned = riderAssignedEvents({
+      riderId: RIDER,
+      orderId: ORDER,
+      assignedAt: AT,
+      pickupBy: '2026-12-04T09:30:00.000Z',
+    });
+    expect(told(assigned)).toEqual([['rider.job_assigned', RIDER, 'rider.job_assigned']]);
+    const a = deliveriesOf(notificationEventSchema.parse(assigned[0]))[0]!;
+    expect(render(a.template, 'sw', a.values).body).toContain('kabla ya 12:30 04/12/2026');
+    const released = riderReleasedEvents({ riderId: RIDER, orderId: ORDER, releasedAt: AT });
+    expect(told(released)).toEqual([['rider.job_released', RIDER, 'rider.job_released']]);
+    // Assigned again later (a new assignment) is a new event; the same one retried is not.
+    expect(riderAssignedEvents({ riderId: RIDER, orderId: ORDER, assignedAt: AT, pickupBy: AT })[0]!.id).toBe(
+      assigned[0]!.id,
+    );
+  });
+});
+
+describe('operations alerts', () => {
+  it('an order waiting in the dispatch queue alerts every admin, once per stay in the queue', () => {
+    const p = { orderId: ORDER, queuedAt: AT, minutes: 15 };
+    const events = dispatchWaitEvents(p);
+    expect(told(events)).toEqual([['dispatch.wait_exceeded', 'admins', 'ops.dispatch_waiting']]);
+    expect(dispatchWaitEvents({ ...p, minutes: 16 })[0]!.id).toBe(events[0]!.id);
+    expect(dispatchWaitEvents({ ...p, queuedAt: '2026-12-04T10:00:00.000Z' })[0]!.id).not.toBe(events[0]!.id);
+    const d = deliveriesOf(notificationEventSchema.parse(events[0]))[0]!;
+    expect(render(d.template, 'en', d.values).body).toContain('has waited 15 minutes in the dispatch queue');
   });
 });
 

@@ -6,6 +6,7 @@ import type { Database } from '../../db/client.js';
 import { HOUR } from '../../shared/time.js';
 import type { MessageHandlers } from '../jobs/index.js';
 import type { NotificationEvent } from './events.js';
+import type { PeoplePort } from './ports.js';
 
 // The messages notifications acts on, as it needs them. Their senders declare them (orders/jobs.ts,
 // payments/jobs.ts); importing those modules here would close an import cycle (identity sends its
@@ -57,12 +58,35 @@ export type ConsumedMessages = {
     sellerAmount: number;
     acceptBy: Iso | null;
     readyBy: Iso | null;
+    promisedBy: Iso | null;
     disputeUntil: Iso | null;
     deliveryCode: string | null;
     refund: { amount: number; phone: string } | null;
     latePoints: number | null;
     loyaltyPoints: number | null;
+    /** the seller's strikes with this change's (a no-show or a rejection) */
+    sellerStrikes?: number | null;
+    /** the rider holding the order after the change */
+    riderId?: string | null;
   };
+  'order.accept_deadline_approached': { orderId: string; sellerId: string; acceptBy: Iso };
+  'product.decided': {
+    decisionId: string;
+    productId: string;
+    sellerId: string;
+    title: string;
+    outcome: 'verified' | 'rejected';
+    reason: string | null;
+  };
+  'rider.decided': {
+    decisionId: string;
+    riderId: string;
+    outcome: 'verified' | 'rejected';
+    reason: string | null;
+  };
+  'rider.job_assigned': { riderId: string; orderId: string; assignedAt: Iso; pickupBy: Iso };
+  'rider.job_released': { riderId: string; orderId: string; releasedAt: Iso };
+  'rider.dispatch_waiting': { orderId: string; queuedAt: Iso; minutes: number };
   'payment.collection_settled': {
     collectionId: string;
     checkoutId: string;
@@ -106,8 +130,94 @@ export type ConsumedMessages = {
 type In<K extends keyof ConsumedMessages> = ConsumedMessages[K];
 type StatusChanged = In<'order.status_changed'>;
 
-/** How long a buyer is told a refund takes at most (the payments module retries within it). */
-export const REFUND_PROMISE_HOURS = 24;
+/** What the order-change translation needs besides the message: the refund promise, the rider's name. */
+export interface OrderChangeContext {
+  /** how long a buyer is told a refund takes at most (REFUND_PROMISE_HOURS; payments retries within it) */
+  refundPromiseHours: number;
+  /** the first name of the rider holding the order, when the change is their pickup */
+  riderFirstName?: string | null;
+}
+
+/** A rider without a display name is announced by the platform's name (it reads in both languages). */
+export const UNNAMED_RIDER = "K'KOO";
+
+/** A paid order still unaccepted near its deadline: its seller is reminded, once per order. */
+export function acceptReminderEvents(p: In<'order.accept_deadline_approached'>): NotificationEvent[] {
+  return [
+    {
+      type: 'order.accept_deadline_approached',
+      id: `accept-reminder:${p.orderId}`,
+      order_id: p.orderId,
+      seller_id: p.sellerId,
+      accept_by: p.acceptBy,
+    },
+  ];
+}
+
+/** An admin's decision on a product under review: its seller hears it, with the reason when rejected. */
+export function productDecisionEvents(p: In<'product.decided'>): NotificationEvent[] {
+  const id = `product-decision:${p.decisionId}`;
+  return p.outcome === 'verified'
+    ? [{ type: 'product.verified', id, seller_id: p.sellerId, product_name: p.title }]
+    : [
+        {
+          type: 'product.rejected',
+          id,
+          seller_id: p.sellerId,
+          product_name: p.title,
+          reason: p.reason || '-',
+        },
+      ];
+}
+
+/** An admin's decision on a rider's application: the rider hears it, with the reason when rejected. */
+export function riderDecisionEvents(p: In<'rider.decided'>): NotificationEvent[] {
+  const id = `rider-decision:${p.decisionId}`;
+  return p.outcome === 'verified'
+    ? [{ type: 'rider.verified', id, rider_id: p.riderId }]
+    : [{ type: 'rider.rejected', id, rider_id: p.riderId, reason: p.reason || '-' }];
+}
+
+/** A job given to a rider: they hear which order and by when to collect it. */
+export function riderAssignedEvents(p: In<'rider.job_assigned'>): NotificationEvent[] {
+  return [
+    {
+      type: 'rider.job_assigned',
+      id: `rider-assigned:${p.orderId}:${p.riderId}:${p.assignedAt}`,
+      rider_id: p.riderId,
+      order_id: p.orderId,
+      pickup_by: p.pickupBy,
+    },
+  ];
+}
+
+/** A job taken back before collection: the rider hears it is no longer theirs. */
+export function riderReleasedEvents(p: In<'rider.job_released'>): NotificationEvent[] {
+  return [
+    {
+      type: 'rider.job_released',
+      id: `rider-released:${p.orderId}:${p.riderId}:${p.releasedAt}`,
+      rider_id: p.riderId,
+      order_id: p.orderId,
+    },
+  ];
+}
+
+/** An order waiting too long for a rider: operations hear it once per stay in the dispatch queue. */
+export function dispatchWaitEvents(p: In<'rider.dispatch_waiting'>): NotificationEvent[] {
+  return [
+    {
+      type: 'dispatch.wait_exceeded',
+      id: `dispatch-wait:${p.orderId}:${p.queuedAt}`,
+      order_id: p.orderId,
+      minutes: p.minutes,
+    },
+  ];
+}
+
+/** A rider collected the parcel: the buyer hears who brings it and by when (only with a rider and a promise). */
+const isRiderPickup = (p: StatusChanged) =>
+  p.event === 'pick_up' && p.to === 'out_for_delivery' && !!p.riderId && !!p.promisedBy;
 
 export function checkoutCreatedEvents(p: In<'checkout.created'>): NotificationEvent[] {
   return [
@@ -131,7 +241,7 @@ const CANCEL_CAUSE = {
 } as const;
 
 /** One order change → what its buyer and seller hear. */
-export function orderChangeEvents(p: StatusChanged): NotificationEvent[] {
+export function orderChangeEvents(p: StatusChanged, ctx: OrderChangeContext): NotificationEvent[] {
   const id = `order-event:${p.eventId}`;
   const o = { id, order_id: p.orderId, buyer_id: p.buyerId };
   const out: NotificationEvent[] = [];
@@ -149,6 +259,13 @@ export function orderChangeEvents(p: StatusChanged): NotificationEvent[] {
   }
   if (p.to === 'accepted' && p.readyBy) out.push({ ...o, type: 'order.accepted', ready_by: p.readyBy });
   if (p.to === 'ready_for_pickup') out.push({ ...o, type: 'order.ready' });
+  if (isRiderPickup(p))
+    out.push({
+      ...o,
+      type: 'order.picked_up',
+      rider_first_name: ctx.riderFirstName || UNNAMED_RIDER,
+      promised_at: p.promisedBy!,
+    });
   if (p.to === 'delivered' && p.disputeUntil) {
     out.push({ ...o, type: 'order.delivered', dispute_until: p.disputeUntil });
     if (p.latePoints) out.push({ ...o, type: 'order.delivered_late', points: p.latePoints });
@@ -165,7 +282,8 @@ export function orderChangeEvents(p: StatusChanged): NotificationEvent[] {
       cause,
       refund_amount: p.refund.amount,
       refund_phone: p.refund.phone,
-      refund_by: new Date(new Date(p.at).getTime() + REFUND_PROMISE_HOURS * HOUR),
+      refund_by: new Date(new Date(p.at).getTime() + ctx.refundPromiseHours * HOUR),
+      ...(cause === 'seller_no_show' && p.sellerStrikes ? { seller_strikes: p.sellerStrikes } : {}),
     });
   }
   if (p.to === 'disputed') out.push({ ...o, type: 'dispute.opened', seller_id: p.sellerId });
@@ -225,6 +343,8 @@ export function disbursementFailedEvents(p: In<'payment.disbursement_failed'>): 
 export function consumerHandlers(deps: {
   db: Database;
   notify: (tx: Database, event: NotificationEvent) => Promise<unknown>;
+  people: Pick<PeoplePort, 'firstNameOf'>;
+  refundPromiseHours: number;
 }): MessageHandlers<ConsumedMessages> {
   const tell = (events: NotificationEvent[]) =>
     events.length
@@ -234,7 +354,16 @@ export function consumerHandlers(deps: {
       : Promise.resolve();
   return {
     'checkout.created': (p) => tell(checkoutCreatedEvents(p)),
-    'order.status_changed': (p) => tell(orderChangeEvents(p)),
+    'order.status_changed': async (p) => {
+      const riderFirstName = isRiderPickup(p) ? await deps.people.firstNameOf(deps.db, p.riderId!) : null;
+      await tell(orderChangeEvents(p, { refundPromiseHours: deps.refundPromiseHours, riderFirstName }));
+    },
+    'order.accept_deadline_approached': (p) => tell(acceptReminderEvents(p)),
+    'product.decided': (p) => tell(productDecisionEvents(p)),
+    'rider.decided': (p) => tell(riderDecisionEvents(p)),
+    'rider.job_assigned': (p) => tell(riderAssignedEvents(p)),
+    'rider.job_released': (p) => tell(riderReleasedEvents(p)),
+    'rider.dispatch_waiting': (p) => tell(dispatchWaitEvents(p)),
     'payment.collection_settled': (p) => tell(collectionEvents(p)),
     'payment.disbursement_sent': (p) => tell(disbursementSentEvents(p)),
     'payment.disbursement_failed': (p) => tell(disbursementFailedEvents(p)),

@@ -88,7 +88,7 @@ export const notificationEventSchema = z.discriminatedUnion('type', [
   ev('payout.stuck', { amount, since: at }),
   ev('rider.verified', { rider_id: uuid }),
   ev('rider.rejected', { rider_id: uuid, reason: text }),
-  ev('rider.job_assigned', { rider_id: uuid, order_id: uuid, pickup: text, fee: amount }),
+  ev('rider.job_assigned', { rider_id: uuid, order_id: uuid, pickup_by: at }),
   ev('rider.job_released', { rider_id: uuid, order_id: uuid }),
   ev('dispatch.wait_exceeded', { order_id: uuid, minutes: count }),
   ev('provider.failure_rate_crossed', { provider: text, rate_bp: z.number().int().min(0).max(10_000) }),
@@ -238,7 +238,7 @@ export function deliveriesOf(e: Parsed): Delivery[] {
     case 'rider.rejected':
       return [withOrder(one(e.rider_id), 'rider.rejected', { reason: e.reason })];
     case 'rider.job_assigned':
-      return [withOrder(one(e.rider_id), 'rider.job_assigned', { pickup: e.pickup, fee: e.fee })];
+      return [withOrder(one(e.rider_id), 'rider.job_assigned', { pickup_by: e.pickup_by })];
     case 'rider.job_released':
       return [withOrder(one(e.rider_id), 'rider.job_released', {})];
     case 'dispatch.wait_exceeded':

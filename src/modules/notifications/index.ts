@@ -49,7 +49,7 @@ export function createNotificationsModule(deps: {
   settings: NotificationSettings;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   callbacks: NotificationRouteDeps['callbacks'];
-  /** identity's narrow reads of people (contactsOf, activeAdminIds, userIdByPhone) */
+  /** identity's narrow reads of people (contactsOf, activeAdminIds, userIdByPhone, firstNameOf) */
   people: PeoplePort;
 }) {
   const service = createNotificationService(deps);
@@ -73,7 +73,12 @@ export function createNotificationsModule(deps: {
     /** its own sends and failover checks, and the other modules' messages people must hear of */
     jobHandlers: {
       ...dispatcher.jobHandlers,
-      ...consumerHandlers({ db: deps.db, notify: service.notify }),
+      ...consumerHandlers({
+        db: deps.db,
+        notify: service.notify,
+        people: deps.people,
+        refundPromiseHours: deps.settings.refundPromiseHours,
+      }),
     } satisfies JobHandlers<NotificationJobs> & MessageHandlers<ConsumedMessages>,
   };
 }

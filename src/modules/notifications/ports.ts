@@ -15,4 +15,6 @@ export interface PeoplePort {
   activeAdminIds(db: Database): Promise<string[]>;
   /** The user who owns an E.164 phone number, if any. */
   userIdByPhone(db: Database, phone: string): Promise<string | null>;
+  /** The first word of a user's display name, or null (the rider a buyer is told of). */
+  firstNameOf(db: Database, userId: string): Promise<string | null>;
 }

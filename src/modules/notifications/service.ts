@@ -34,6 +34,8 @@ export interface NotificationSettings {
   quietHours: QuietHours | null;
   /** provider attempts per message before it is marked failed */
   maxAttempts: number;
+  /** how long a buyer is told a refund takes at most (REFUND_PROMISE_HOURS) */
+  refundPromiseHours: number;
 }
 
 export interface NotificationServiceDeps {

@@ -1,16 +1,31 @@
 // What happens to money, stock and timers when a transition happens: one handler per effect of
 // the machine's table, run by `apply` in the transition's transaction. A `Record<Effect, …>`, so
 // an effect added to the table without a handler does not compile.
-import { eq } from 'drizzle-orm';
+import { and, count, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { randomDigits } from '../../shared/secrets.js';
 import { HOUR, MINUTE } from '../../shared/time.js';
 import type { EscrowOrder } from '../ledger/index.js';
 import { linesOf } from './guards.js';
-import type { Effect, OrderEvent } from './machine.js';
+import { type Effect, ORDER_MACHINE, type OrderEvent } from './machine.js';
 import type { OrderStatus } from './model.js';
 import type { Actor, CompletedOrder, Order, OrdersDeps } from './ports.js';
-import { checkouts } from './schema.js';
+import { checkouts, orderEvents, orders } from './schema.js';
+
+/** The events that count a strike against the seller (those whose transition has `seller_strike`). */
+const STRIKE_EVENTS = Object.entries(ORDER_MACHINE)
+  .filter(([, t]) => (t.effects as readonly Effect[]).includes('seller_strike'))
+  .map(([event]) => event);
+
+/** The seller's strikes recorded on the timeline before this change (its own row is written after the effects). */
+async function strikesBefore(tx: Database, sellerId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(orderEvents)
+    .innerJoin(orders, eq(orders.id, orderEvents.orderId))
+    .where(and(eq(orders.sellerId, sellerId), inArray(orderEvents.event, STRIKE_EVENTS)));
+  return Number(row?.n ?? 0);
+}
 
 /** What a transition's caller adds to it: the timeline's note and evidence, and effects' inputs. */
 export interface EffectExtra {
@@ -32,6 +47,8 @@ export interface ChangeNews {
   loyaltyPoints?: number;
   /** on payment: the latest the order can be due ready (accepted at the accept-by instant) */
   latestReadyBy?: Date;
+  /** on a strike: the seller's strikes, this one included */
+  sellerStrikes?: number;
 }
 
 /** One effect's run: the order as it was locked, and the row update it may add to (`set`). */
@@ -226,6 +243,14 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
         runAt: due,
         dedupeKey: `seller-deadline:${o.id}:${ready ? 'ready' : 'accept'}`,
       });
+      // One reminder before the accept-by instant, when there is time for one.
+      if (!ready && s.sellerReminderMinutes < minutes)
+        await jobs.enqueue(tx, {
+          kind: 'orders.remind_seller',
+          payload: { orderId: o.id, startedAt: now.toISOString(), minutes },
+          runAt: new Date(due.getTime() - s.sellerReminderMinutes * MINUTE),
+          dedupeKey: `seller-reminder:${o.id}`,
+        });
     },
     compensate_if_late: async ({ tx, o, now, set, news }) => {
       if (o.promisedBy && now.getTime() > o.promisedBy.getTime()) {
@@ -263,7 +288,8 @@ export function createEffects(deps: OrdersDeps): Record<Effect, EffectHandler> {
         set.deliveredLate = false;
       }
     },
-    seller_strike: async ({ tx, o, actor, extra }) => {
+    seller_strike: async ({ tx, o, actor, extra, news }) => {
+      news.sellerStrikes = (await strikesBefore(tx, o.sellerId)) + 1;
       await audit.record(tx, {
         actorUserId: actor.userId,
         action: 'seller.strike',

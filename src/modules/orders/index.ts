@@ -69,6 +69,7 @@ export function createOrdersModule(deps: {
           : undefined,
       ),
     'orders.auto_complete': (p) => service.autoComplete(p.orderId),
+    'orders.remind_seller': (p) => service.remindSeller(p.orderId, new Date(p.startedAt), p.minutes),
   };
   const routeDeps = {
     orders: service,

@@ -22,6 +22,11 @@ export const orderJobs = defineJobs({
     startedAt: at.optional(),
     minutes: z.number().int().min(0).optional(),
   }),
+  /**
+   * a paid order's accept-by instant is near: remind the seller once if still unaccepted;
+   * startedAt/minutes recompute the deadline in service hours, as the deadline job does
+   */
+  'orders.remind_seller': z.object({ orderId: id, startedAt: at, minutes: z.number().int().min(0) }),
   /** the re-attempt window of a failed delivery closed */
   'orders.enforce_redelivery_deadline': z.object({ orderId: id, failedAt: at }),
 
@@ -41,6 +46,8 @@ export const orderJobs = defineJobs({
   'order.ready_for_pickup': z.object({ order_id: id }),
   /** an order a rider holds (or was offered) moved on without the rider's own call */
   'order.moved_without_rider': z.object({ order_id: id, rider_id: id.optional(), status }),
+  /** a paid order is still not accepted and its accept-by instant is near (notifications reminds the seller) */
+  'order.accept_deadline_approached': z.object({ orderId: id, sellerId: id, acceptBy: at }),
   /** a checkout waits for its payment (notifications tells the buyer how to pay) */
   'checkout.created': z.object({
     checkoutId: id,
@@ -81,6 +88,10 @@ export const orderJobs = defineJobs({
     latePoints: z.number().int().min(0).nullable(),
     /** loyalty points earned on completion */
     loyaltyPoints: z.number().int().min(0).nullable(),
+    /** on a change that counts a strike against the seller: their strikes, this one included */
+    sellerStrikes: z.number().int().min(0).nullish(),
+    /** the rider holding the order after the change (absent on messages queued before it was added) */
+    riderId: id.nullish(),
   }),
 });
 

@@ -44,5 +44,7 @@ export function statusChanged(
     refund: news.refund?.phone ? { amount: news.refund.amount, phone: news.refund.phone } : null,
     latePoints: news.latePoints ?? null,
     loyaltyPoints: news.loyaltyPoints ?? null,
+    sellerStrikes: news.sellerStrikes ?? null,
+    riderId: o.riderId,
   };
 }

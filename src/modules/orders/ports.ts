@@ -25,6 +25,8 @@ export interface Actor {
 export interface OrderSettings {
   /** a paid order not accepted this long after payment is cancelled, refunded, and counts against the seller */
   sellerAcceptMinutes: number;
+  /** the seller is reminded this long before the accept-by instant (none when not shorter than sellerAcceptMinutes) */
+  sellerReminderMinutes: number;
   /** an accepted order not ready for pickup this long after acceptance: the same */
   sellerReadyMinutes: number;
   /** points the buyer gets when a delivery is late, on top of the delivery fee back */

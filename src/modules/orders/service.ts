@@ -44,6 +44,7 @@ export function createOrdersService(deps: OrdersDeps) {
     riderRecordReturn: delivery.riderRecordReturn,
     redeliveryDeadline: timers.redeliveryDeadline,
     sellerDeadline: timers.sellerDeadline,
+    remindSeller: timers.remindSeller,
     autoComplete: timers.autoComplete,
     sellerDisabled: sellerStops.sellerDisabled,
     act: transitions.act,

@@ -121,6 +121,38 @@ export function createTimers(
       });
     },
 
+    /**
+     * Reminder job: a paid order still not accepted, its accept-by instant near, tells its seller
+     * once (`order.accept_deadline_approached`, deduplicated per order). The deadline moves with
+     * service hours as the deadline job's does, so the reminder waits with it.
+     */
+    async remindSeller(orderId: string, startedAt: Date, minutes: number) {
+      const due = deps.openDeadline
+        ? await deps.openDeadline(startedAt, minutes)
+        : new Date(startedAt.getTime() + minutes * MINUTE);
+      const remindAt = new Date(due.getTime() - deps.settings.sellerReminderMinutes * MINUTE);
+      if (clock.now().getTime() < remindAt.getTime()) {
+        await jobs.enqueue(db, {
+          kind: 'orders.remind_seller',
+          payload: { orderId, startedAt: startedAt.toISOString(), minutes },
+          runAt: remindAt,
+          dedupeKey: `seller-reminder:${orderId}:${remindAt.getTime()}`,
+        });
+        return false;
+      }
+      return db.transaction(async (tx) => {
+        const o = await lockOrder(tx, orderId);
+        // Accepted, cancelled, or the deadline already passed: nothing to remind of.
+        if (o.status !== 'paid' || clock.now().getTime() >= due.getTime()) return false;
+        await jobs.enqueue(tx, {
+          kind: 'order.accept_deadline_approached',
+          payload: { orderId, sellerId: o.sellerId, acceptBy: due.toISOString() },
+          dedupeKey: `order.accept_deadline_approached:${orderId}`,
+        });
+        return true;
+      });
+    },
+
     /** Completion job: a delivered order whose dispute window passed without a dispute completes. */
     async autoComplete(orderId: string) {
       return db.transaction(async (tx) => {

@@ -136,13 +136,22 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
 
   async function enqueueDispatch(tx: Database, orderId: string, reason: DispatchReason, attempts: number) {
     const now = clock.now();
-    await tx
+    const [entered] = await tx
       .insert(dispatchQueue)
       .values({ orderId, reason, attempts, queuedAt: now })
       .onConflictDoUpdate({
         target: dispatchQueue.orderId,
         set: { reason, attempts, queuedAt: now, resolvedAt: null, resolvedBy: null },
         setWhere: sql`${dispatchQueue.resolvedAt} is not null`,
+      })
+      .returning({ queuedAt: dispatchQueue.queuedAt });
+    // A new stay in the queue (not one already waiting): operations hear if it lasts too long.
+    if (entered)
+      await jobs.enqueue(tx, {
+        kind: 'riders.check_dispatch_wait',
+        payload: { order_id: orderId, queued_at: entered.queuedAt.toISOString() },
+        runAt: new Date(entered.queuedAt.getTime() + settings.dispatchAlertMinutes * 60_000),
+        dedupeKey: `riders.check_dispatch_wait:${orderId}:${entered.queuedAt.getTime()}`,
       });
   }
 
@@ -290,6 +299,15 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
       .where(and(eq(riderProfiles.userId, riderId), gt(riderProfiles.activeJobs, 0)));
   }
 
+  /** The rider hears that a job they held, not yet collected, is no longer theirs (notifications). */
+  async function tellReleased(tx: Database, riderId: string, orderId: string, now: Date) {
+    await jobs.enqueue(tx, {
+      kind: 'rider.job_released',
+      payload: { riderId, orderId, releasedAt: now.toISOString() },
+      dedupeKey: `rider.job_released:${orderId}:${riderId}:${now.getTime()}`,
+    });
+  }
+
   /** Holds the order for the rider; a holder already there (or coming at once) is 409 OFFER_TAKEN. */
   async function insertAssignment(
     tx: Database,
@@ -301,6 +319,17 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
       payload: { order_id: a.orderId, rider_id: a.riderId },
       runAt: new Date(a.now.getTime() + settings.pickupMinutes * 60_000),
       dedupeKey: `logistics.pickup_deadline:${a.orderId}:${a.riderId}:${a.now.getTime()}`,
+    });
+    // The rider hears the job is theirs and by when to collect it (notifications).
+    await jobs.enqueue(tx, {
+      kind: 'rider.job_assigned',
+      payload: {
+        riderId: a.riderId,
+        orderId: a.orderId,
+        assignedAt: a.now.toISOString(),
+        pickupBy: new Date(a.now.getTime() + settings.pickupMinutes * 60_000).toISOString(),
+      },
+      dedupeKey: `rider.job_assigned:${a.orderId}:${a.riderId}:${a.now.getTime()}`,
     });
     const values = {
       orderId: a.orderId,
@@ -553,6 +582,7 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
           .returning();
         if (!released) return false;
         await releaseCapacity(tx, riderId, now);
+        await tellReleased(tx, riderId, orderId, now);
         await deps.audit.record(tx, {
           actorUserId: null,
           action: 'rider.no_show',
@@ -625,6 +655,27 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
           data: { rider_id: riderId, withdrawn_offers: withdrawn.map((w) => w.id) },
         });
         return assignment;
+      });
+    },
+
+    /**
+     * Dispatch-wait job: the order is still in the queue since `queuedAt` (not resolved, not queued
+     * again): operations hear of it once (`rider.dispatch_waiting`). Idempotent.
+     */
+    async dispatchWaitCheck(orderId: string, queuedAt: Date): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const [entry] = await tx
+          .select()
+          .from(dispatchQueue)
+          .where(and(eq(dispatchQueue.orderId, orderId), isNull(dispatchQueue.resolvedAt)));
+        if (entry?.queuedAt.getTime() !== queuedAt.getTime()) return false;
+        const minutes = Math.floor((clock.now().getTime() - queuedAt.getTime()) / 60_000);
+        await jobs.enqueue(tx, {
+          kind: 'rider.dispatch_waiting',
+          payload: { orderId, queuedAt: queuedAt.toISOString(), minutes },
+          dedupeKey: `rider.dispatch_waiting:${orderId}:${queuedAt.getTime()}`,
+        });
+        return true;
       });
     },
 
@@ -820,7 +871,10 @@ export function createAssignmentService(deps: AssignmentServiceDeps) {
           .set({ status: 'released', finishedAt: now, updatedAt: now })
           .where(and(eq(orderAssignments.orderId, orderId), eq(orderAssignments.status, 'assigned')))
           .returning();
-        if (released) await releaseCapacity(tx, released.riderId, now);
+        if (released) {
+          await releaseCapacity(tx, released.riderId, now);
+          await tellReleased(tx, released.riderId, orderId, now);
+        }
       });
     },
   };

@@ -77,6 +77,8 @@ export interface RiderSettings {
   searchRings: readonly number[];
   /** a rider who accepted but has not picked up within this is a no-show: released, and the order re-offered */
   pickupMinutes: number;
+  /** an order still in the dispatch queue this long after it entered alerts operations, once per stay */
+  dispatchAlertMinutes: number;
 }
 
 export const DEFAULT_RIDER_SETTINGS: RiderSettings = {
@@ -89,6 +91,7 @@ export const DEFAULT_RIDER_SETTINGS: RiderSettings = {
   pingRetentionDays: 7,
   searchRings: [2, 4, 8],
   pickupMinutes: 30,
+  dispatchAlertMinutes: 15,
 };
 
 const EARTH_RADIUS_M = 6_371_000;

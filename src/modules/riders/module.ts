@@ -104,6 +104,7 @@ export function riderJobHandlers(
     'order.ready_for_pickup': (p) => service.offerNext(p.order_id),
     'riders.assign': (p) => service.offerNext(p.order_id),
     'riders.enforce_pickup_deadline': (p) => service.pickupDeadline(p.order_id, p.rider_id),
+    'riders.check_dispatch_wait': (p) => service.dispatchWaitCheck(p.order_id, new Date(p.queued_at)),
     'riders.expire_offer': (p) => service.expireOffer(p.offer_id),
     'order.moved_without_rider': (p) => service.orderMoved(p.order_id, p.status),
     'riders.sweep': async (p) => {

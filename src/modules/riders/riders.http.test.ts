@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RidersTestApp, ridersTestApp, TEST_ZONE } from '../../../test/support/riders-app.js';
 import { staticOrdersPort } from '../../../test/support/static-orders-port.js';
@@ -109,6 +110,79 @@ describe('the rider journey through the routes', () => {
 
 // The job handler's entry point.
 const offerNext = (orderId: string) => h.mod.service.offerNext(orderId);
+
+describe('what the rider is told, written in the causing transaction', () => {
+  /** The messages riders wrote for other modules (notifications tells the rider), by kind. */
+  const told = async (kind: string) =>
+    (
+      (await h.db.execute(
+        sql`select payload from jobs where kind = ${kind} order by created_at, id`,
+      )) as unknown as {
+        rows: Array<{ payload: Record<string, string> }>;
+      }
+    ).rows.map((r) => r.payload);
+
+  it('a verification, a job assigned (collect by …) and a job released at the pickup deadline, once each', async () => {
+    // The journey above verified the rider: one decision.
+    expect(await told('rider.decided')).toEqual([
+      expect.objectContaining({ riderId: ids.rider, outcome: 'verified', reason: null }),
+    ]);
+    const order = randomIds.newId();
+    orders.pickups.set(order, KARIAKOO);
+    await offerNext(order);
+    const [offer] = (await call('GET', '/rider/offers', as('rider'))).json().items;
+    expect((await call('POST', `/rider/offers/${offer.id}/accept`, as('rider'))).statusCode).toBe(200);
+    const assigned = (await told('rider.job_assigned')).filter((p) => p.orderId === order);
+    expect(assigned).toEqual([
+      expect.objectContaining({
+        riderId: ids.rider,
+        orderId: order,
+        pickupBy: new Date(clock.now().getTime() + 30 * 60_000).toISOString(),
+      }),
+    ]);
+    // Accepting again answers the same job and tells nothing new.
+    await call('POST', `/rider/offers/${offer.id}/accept`, as('rider'));
+    expect((await told('rider.job_assigned')).filter((p) => p.orderId === order)).toHaveLength(1);
+    // Not collected in time: released, and told so; the deadline job run again tells nothing more.
+    expect(await h.mod.service.pickupDeadline(order, ids.rider)).toBe(true);
+    expect(await h.mod.service.pickupDeadline(order, ids.rider)).toBe(false);
+    expect((await told('rider.job_released')).filter((p) => p.orderId === order)).toEqual([
+      expect.objectContaining({ riderId: ids.rider, orderId: order }),
+    ]);
+  });
+
+  it('an order left in the dispatch queue alerts operations once, and not once it is resolved', async () => {
+    // Nobody near: the order goes to the dispatch queue, with a timer DISPATCH_ALERT_MINUTES later.
+    const far = randomIds.newId();
+    orders.pickups.set(far, { lat: -6.5, lng: 39.0 });
+    await offerNext(far);
+    const timers = (await told('riders.check_dispatch_wait')).filter((p) => p.order_id === far);
+    expect(timers).toHaveLength(1);
+    // Asked again while it waits: the same stay, no second timer.
+    await offerNext(far);
+    expect((await told('riders.check_dispatch_wait')).filter((p) => p.order_id === far)).toHaveLength(1);
+    const queuedAt = new Date(timers[0]!.queued_at!);
+    clock.advanceSeconds(15 * 60);
+    expect(await h.mod.service.dispatchWaitCheck(far, queuedAt)).toBe(true);
+    expect(await h.mod.service.dispatchWaitCheck(far, queuedAt)).toBe(true);
+    expect((await told('rider.dispatch_waiting')).filter((p) => p.orderId === far)).toEqual([
+      expect.objectContaining({ orderId: far, minutes: 15 }),
+    ]);
+    // Resolved by an admin's hand (here: the order cancelled): a check finds nothing to say.
+    await h.mod.service.releaseOrder(far);
+    expect(await h.mod.service.dispatchWaitCheck(far, queuedAt)).toBe(false);
+  });
+
+  it('a rejection carries its reason', async () => {
+    expect(
+      (await call('POST', `/admin/riders/${ids.other}/reject`, as('admin'), { reason: 'fake ID' }))
+        .statusCode,
+    ).toBe(200);
+    expect((await told('rider.decided')).filter((p) => p.riderId === ids.other)).toEqual([
+      expect.objectContaining({ outcome: 'rejected', reason: 'fake ID' }),
+    ]);
+  });
+});
 
 describe('who may call', () => {
   it.each([

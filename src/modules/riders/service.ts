@@ -145,9 +145,30 @@ export function createRidersService(deps: RidersServiceDeps) {
           payload: { order_id: r.orderId },
           dedupeKey: `logistics.assign:${r.orderId}:${why}:${riderId}:${now.getTime()}`,
         })),
+        // The rider hears each job is no longer theirs.
+        ...released.map((r) => ({
+          kind: 'rider.job_released' as const,
+          payload: { riderId, orderId: r.orderId, releasedAt: now.toISOString() },
+          dedupeKey: `rider.job_released:${r.orderId}:${riderId}:${now.getTime()}`,
+        })),
       );
     }
     return released.map((r) => r.orderId);
+  }
+
+  /** The rider hears an admin's decision on their application (notifications), in the deciding transaction. */
+  async function tellDecision(
+    tx: Database,
+    riderId: string,
+    outcome: 'verified' | 'rejected',
+    reason: string | null,
+  ) {
+    const decisionId = ids.newId();
+    await deps.jobs.enqueue(tx, {
+      kind: 'rider.decided',
+      payload: { decisionId, riderId, outcome, reason },
+      dedupeKey: `rider.decided:${decisionId}`,
+    });
   }
 
   return {
@@ -280,6 +301,7 @@ export function createRidersService(deps: RidersServiceDeps) {
           reason: reason ?? null,
           data: { from: p.status, vehicle: p.vehicle, plate: p.plate },
         });
+        await tellDecision(tx, riderId, 'verified', null);
         return row!;
       });
     },
@@ -318,6 +340,7 @@ export function createRidersService(deps: RidersServiceDeps) {
           reason,
           data: { from: p.status, released_order_ids: released },
         });
+        await tellDecision(tx, riderId, 'rejected', reason);
         // Read again: the released jobs gave their capacity back after the status update.
         return released.length ? requireProfile(tx, riderId) : row!;
       });

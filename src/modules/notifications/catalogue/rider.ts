@@ -36,14 +36,14 @@ export const RIDER_TEMPLATES = {
     audience: 'rider',
     category: 'transactional',
     critical: false,
-    placeholders: { order: 'text', pickup: 'text', fee: 'money' },
+    placeholders: { order: 'text', pickup_by: 'time' },
     en: {
       title: 'New delivery job',
-      text: "K'KOO: New delivery job: order {order}, pick up at {pickup}. Your fee: {fee}.",
+      text: "K'KOO: New delivery job: order {order}. Collect it from the seller by {pickup_by}; the app shows where.",
     },
     sw: {
       title: 'Kazi mpya',
-      text: "K'KOO: Kazi mpya ya kusafirisha: oda {order}, chukua {pickup}. Malipo yako: {fee}.",
+      text: "K'KOO: Kazi mpya ya kusafirisha: oda {order}. Ichukue kwa muuzaji kabla ya {pickup_by}; programu inaonyesha mahali.",
     },
   }),
   'rider.job_released': t({
