@@ -12,7 +12,8 @@ import { type Actor, category, nextPhone, verifiedSeller } from '../../../test/s
 
 // People: users found by name (display or shop name) as well as phone; a user's page lists their
 // orders (as buyer and as seller) and their open sessions, and an API session is revoked with a
-// reason through identity's command (audited), after which its token no longer works.
+// reason through identity's command (audited), after which its token no longer works. And the
+// order page's messages, read through the notifications module's admin search.
 
 let t: TestApp;
 let admin: ConsoleSession;
@@ -134,5 +135,50 @@ describe("a user's page", () => {
     ).toEqual([{ actor_user_id: apiAdmin.userId, reason: 'lost phone' }]);
     expect((await admin.get(`/admin/people/${buyer.userId}`)).body).not.toContain(`data-session="${s.id}"`);
     expect((await admin.post(url, { reason: 'again' })).statusCode).toBe(409);
+  });
+});
+
+describe("an order's messages", () => {
+  it('lists every message sent about the order, as the admin API shows them: title, status, phone masked, no body', async () => {
+    const cat = await category(t, apiAdmin, 'Message goods');
+    const p = await submittedProduct(t, seller, cat, 'Message radio', 5_000_00);
+    await t.app.services.catalog.products.reviewMedia(apiAdmin.userId, p.id, p.image, true);
+    await t.app.services.catalog.products.act(apiAdmin.userId, p.id, 'verify');
+    const { orderId, buyer } = await paidOrder(t, p.skuIds[0]!);
+    await t.app.services.jobs.drain();
+    const sent = await rowsOf<{
+      id: string;
+      title: string;
+      body: string;
+      address: string | null;
+      recipient_id: string;
+    }>(
+      t,
+      sql`select id, title, body, address, recipient_id from notification_messages where order_id = ${orderId}`,
+    );
+    expect(sent.length).toBeGreaterThan(0);
+    const page = await admin.get(`/admin/orders/${orderId}`);
+    expect(page.statusCode).toBe(200);
+    const section = page.body.slice(
+      page.body.indexOf('<h2>Messages sent</h2>'),
+      page.body.indexOf('<h2>Ledger transfers</h2>'),
+    );
+    for (const m of sent) {
+      expect(section).toContain(`data-message="${m.id}"`);
+      if (m.address) expect(section).not.toContain(m.address);
+    }
+    const { phone } = (
+      await rowsOf<{ phone: string }>(t, sql`select phone from users where id = ${buyer.userId}`)
+    )[0]!;
+    expect(section).not.toContain(phone);
+    expect(section).toContain(`href="/admin/people/${buyer.userId}">buyer</a>`);
+    // No message text beyond its title: the delivery code in the buyer's SMS stays out of the console.
+    for (const m of sent.filter((x) => x.body.length > 0 && !x.title.includes(x.body)))
+      expect(section).not.toContain(m.body);
+
+    const none = await paidOrder(t, p.skuIds[0]!);
+    expect((await admin.get(`/admin/orders/${none.orderId}`)).body).toContain(
+      'No messages about this order.',
+    );
   });
 });
