@@ -97,6 +97,7 @@ export function wireConsole(deps: {
     audit,
     ledger: services.ledger,
     searchOrders: (q) => searchOrders(db, q),
+    messages: services.notifications.admin,
     approvals: createConsoleApprovals({
       db,
       clock,

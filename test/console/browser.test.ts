@@ -217,6 +217,40 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     await other.close();
   }, 90_000);
 
+  it('holds a full dispute refund above the limit until a second admin approves it in another browser', async () => {
+    const p = await submittedProduct(t, seller, cat, 'Browser fridge', 20_000_00);
+    await t.app.services.catalog.products.reviewMedia(apiAdmin.userId, p.id, p.image, true);
+    await t.app.services.catalog.products.act(apiAdmin.userId, p.id, 'verify');
+    const { buyer, orderId } = await deliveredOrder(t, seller, p.skuIds[0]!);
+    const disputeId = await disputeOf(t, buyer, orderId, 'It does not cool');
+    await page.goto(`${base}/admin/disputes/${disputeId}`);
+    await page.selectOption('select[name=resolution]', 'full_refund');
+    await page.selectOption('select[name=fault]', 'seller');
+    await page.fill('form[action$="/resolve"] input[name=reason]', 'fridge dead on arrival');
+    await page.click('button:has-text("Resolve")');
+    await page.waitForSelector('.flash:has-text("second admin")');
+    expect(await page.locator(`a[href="/admin/disputes/${disputeId}"]`).count()).toBe(1);
+    expect(await page.locator('button:has-text("Approve and execute")').count()).toBe(0);
+    expect(await one(sql`select status from disputes where id = ${disputeId}`)).toEqual({ status: 'open' });
+    await page.goto(`${base}/admin/disputes/${disputeId}`);
+    await page.waitForSelector('.waiting:has-text("second admin")');
+
+    const other = await browser.newContext();
+    const p2 = await newPage(other);
+    await signIn(p2, SECOND);
+    await p2.goto(`${base}/admin/approvals`);
+    await p2.click(`tr:has(a[href="/admin/disputes/${disputeId}"]) button:has-text("Approve and execute")`);
+    await p2.waitForSelector('.flash:has-text("Approved and executed.")');
+    expect(await one(sql`select status, resolution from disputes where id = ${disputeId}`)).toEqual({
+      status: 'resolved',
+      resolution: 'full_refund',
+    });
+    expect(await one(sql`select status from console_approvals where target_id = ${disputeId}`)).toEqual({
+      status: 'executed',
+    });
+    await other.close();
+  }, 90_000);
+
   it('reads the analytics page: unit economics first, figures as the ledger-reconciled module has them, charts drawn', async () => {
     // The default period: the last 30 days in Dar es Salaam.
     await page.goto(`${base}/admin/analytics`);

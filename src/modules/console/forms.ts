@@ -66,6 +66,7 @@ export const DONE_MESSAGES: Record<string, string> = {
   approval_requested: 'Above the four-eyes limit: waiting for a second admin’s approval.',
   approval_executed: 'Approved and executed.',
   approval_withdrawn: 'Request withdrawn.',
+  session_revoked: 'Session revoked.',
 };
 
 export function flashOf(request: FastifyRequest): string | null {

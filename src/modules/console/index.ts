@@ -111,7 +111,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       disputeRoutes(secured, deps);
       moneyRoutes(secured, deps);
       approvalRoutes(secured, deps);
-      peopleRoutes(secured, deps);
+      peopleRoutes(secured, deps, sessions);
       orderRoutes(secured, deps);
     });
   };

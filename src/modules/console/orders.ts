@@ -4,6 +4,7 @@
 // cancellation or refund that pays back more than the four-eyes amount waits for a second admin.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unprocessable } from '../../shared/errors.js';
+import { maskPhone } from '../notifications/index.js';
 import { decide, ORDER_MACHINE, ORDER_STATUSES } from '../orders/index.js';
 import { cursorOf, doneUrl, flashOf, idParam, queryValue, requireReason } from './forms.js';
 import { adminOf } from './guard.js';
@@ -11,6 +12,8 @@ import { html } from './html.js';
 import { csrfField, darTime, money, nextLink, page, reasonField, table } from './layout.js';
 import type { ConsoleDeps } from './ports.js';
 
+/** The newest messages shown on an order's page. */
+const MESSAGES_SHOWN = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTIONS = [
   ['cancel', 'cancel', 'Cancel (refund in full)'],
@@ -83,12 +86,20 @@ ${nextLink('/admin/orders', { id: v('id'), buyer: v('buyer'), seller: v('seller'
       timeline,
       dispute,
     } = await orders.view(idParam(request), { userId: admin.userId, role: 'admin' });
-    const [transfers, disbursements, collections, waiting] = await Promise.all([
+    const [transfers, disbursements, collections, waiting, messages] = await Promise.all([
       deps.ledger.transfersOf({ orderId: o.id }),
       deps.payments.disbursementsOf({ orderId: o.id }),
       deps.payments.collectionsOfCheckout(o.checkoutId),
       deps.approvals.openFor('order_refund', o.id),
+      deps.messages.search({ orderId: o.id, limit: MESSAGES_SHOWN }),
     ]);
+    const who = (id: string) =>
+      id === o.buyerId ? 'buyer' : id === o.sellerId ? 'seller' : id === o.riderId ? 'rider' : 'admin';
+    // As the admin API shows them: the title, not the body; the phone masked.
+    const messageRows = messages.items.map(
+      (m) =>
+        html`<tr data-message="${m.id}"><td>${darTime(m.createdAt)}</td><td><a href="/admin/people/${m.recipientId}">${who(m.recipientId)}</a> <span class="muted">${maskPhone(m.address) ?? ''}</span></td><td>${m.channel}</td><td>${m.title} <span class="muted">${m.templateKey}</span></td><td class="message-status">${m.status}${m.lastError ? html` <span class="muted">${m.lastError}</span>` : ''}</td><td class="num">${m.costMinor === null ? '—' : money(m.costMinor, m.costCurrency ?? o.currency)}</td></tr>`,
+    );
     const events = timeline.map(
       (e) =>
         html`<tr><td>${darTime(e.createdAt)}</td><td>${e.event}</td><td>${e.fromStatus ?? '—'} → ${e.toStatus}</td><td>${e.actorRole}</td><td>${e.note ?? ''}</td><td>${e.latitude !== null && e.longitude !== null ? html`<a href="${`https://www.openstreetmap.org/?mlat=${e.latitude}&mlon=${e.longitude}`}" rel="noreferrer">map</a>` : ''}</td></tr>`,
@@ -116,6 +127,8 @@ ${dispute ? html`<tr><th>Dispute</th><td><a href="/admin/disputes/${dispute.id}"
 </tbody></table>
 <h2>Timeline</h2>${table(['When', 'Event', 'Status', 'By', 'Note', 'Where'], events)}
 <h2>Payments</h2>${table(['Kind', 'Status', 'Amount', 'Reference', 'When'], payRows, 'No payments.')}
+<h2>Messages sent</h2>${table(['When', 'To', 'Channel', 'Message', 'Status', 'Cost'], messageRows, 'No messages about this order.')}
+${messages.next_cursor ? html`<p class="muted">The ${MESSAGES_SHOWN} latest are shown.</p>` : ''}
 <h2>Ledger transfers</h2>${table(['Kind', 'Phase', 'Debit', 'Credit', 'Amount', 'When'], ledgerRows, 'No transfers.')}
 <h2>Snapshot</h2><pre class="snapshot">${JSON.stringify(o.snapshot, null, 2)}</pre>
 <h2>Admin actions</h2>${waiting ? html`<p class="waiting" data-approval="${waiting.id}">${waiting.details && 'event' in waiting.details ? waiting.details.event.replaceAll('_', ' ') : 'A refund'} of ${money(waiting.amount, o.currency)} waits for a second admin (<a href="/admin/approvals">approvals</a>).</p>` : ''}

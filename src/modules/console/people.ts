@@ -1,26 +1,36 @@
-// People: users found by phone, one user's roles and status with ban / suspend / reinstate (with a
-// reason, through identity's governance commands), and riders waiting for verification.
+// People: users found by phone or name, one user's roles and status with ban / suspend / reinstate
+// (with a reason, through identity's governance commands), their orders and open sessions (an API
+// session revoked with a reason), and riders waiting for verification.
 import type { FastifyInstance } from 'fastify';
+import { unprocessable } from '../../shared/errors.js';
 import { effectiveStatus } from '../identity/index.js';
 import { cursorOf, doneUrl, flashOf, idParam, pick, queryValue, requireReason } from './forms.js';
 import { adminOf } from './guard.js';
 import { html } from './html.js';
-import { csrfField, darTime, nextLink, page, reasonField, table } from './layout.js';
+import { csrfField, darTime, money, nextLink, page, reasonField, table } from './layout.js';
 import type { ConsoleDeps } from './ports.js';
+import type { ConsoleSessions } from './sessions.js';
 
 const RIDER_STATUSES = ['pending', 'verified', 'rejected'] as const;
 
-export function peopleRoutes(app: FastifyInstance, deps: ConsoleDeps) {
+/** Orders shown on a user's page, per side (the Orders screen pages through the rest). */
+const USER_ORDERS = 20;
+
+export function peopleRoutes(app: FastifyInstance, deps: ConsoleDeps, sessions: ConsoleSessions) {
   const { governance } = deps.identity;
   const hide = { schema: { hide: true } };
 
   app.get('/people', hide, async (request, reply) => {
     const admin = adminOf(request);
     const phone = queryValue(request, 'phone')?.slice(0, 30);
+    const name = queryValue(request, 'name')?.trim().slice(0, 80);
+    if (name !== undefined && name.length < 2)
+      throw unprocessable('INVALID_FIELD', 'name', 'Type at least 2 letters of the name.');
     const r = await governance.listUsers({
       limit: 25,
       cursor: cursorOf(request),
       ...(phone ? { phone } : {}),
+      ...(name ? { name } : {}),
     });
     const now = deps.clock.now();
     const rows = r.items.map(
@@ -28,16 +38,46 @@ export function peopleRoutes(app: FastifyInstance, deps: ConsoleDeps) {
         html`<tr><td><a href="/admin/people/${u.id}">${u.phone}</a></td><td>${u.displayName ?? ''}</td><td>${u.roles.join(', ')}</td><td>${effectiveStatus(u, now)}</td><td>${darTime(u.createdAt)}</td></tr>`,
     );
     const body = html`<p><a href="/admin/riders">Riders</a></p>
-<form method="get" action="/admin/people" class="filters"><label>Phone <input name="phone" type="tel" value="${phone ?? ''}"></label><button type="submit">Search</button></form>
+<form method="get" action="/admin/people" class="filters"><label>Phone <input name="phone" type="tel" value="${phone ?? ''}"></label><label>Name or shop <input name="name" value="${name ?? ''}" maxlength="80"></label><button type="submit">Search</button></form>
 ${table(['Phone', 'Name', 'Roles', 'Status', 'Joined'], rows, 'No users.')}
-${nextLink('/admin/people', { phone }, r.next_cursor)}`;
+${nextLink('/admin/people', { phone, name }, r.next_cursor)}`;
     return reply.type('text/html').send(page('People', admin, body, flashOf(request)).value);
   });
 
   app.get('/people/:id', hide, async (request, reply) => {
     const admin = adminOf(request);
     const { user: u, seller } = await governance.getUser(idParam(request));
-    const status = effectiveStatus(u, deps.clock.now());
+    const now = deps.clock.now();
+    const status = effectiveStatus(u, now);
+    const [asBuyer, asSeller, apiSessions, consoleSessions] = await Promise.all([
+      deps.searchOrders({ buyerId: u.id, limit: USER_ORDERS }),
+      u.roles.includes('seller')
+        ? deps.searchOrders({ sellerId: u.id, limit: USER_ORDERS })
+        : Promise.resolve({ items: [], next_cursor: null }),
+      governance.activeSessions(u.id),
+      sessions.activeOf(u.id),
+    ]);
+    const orderRows = [
+      ...asBuyer.items.map((o) => ['buyer', o] as const),
+      ...asSeller.items.map((o) => ['seller', o] as const),
+    ].map(
+      ([side, o]) =>
+        html`<tr data-order="${o.id}"><td><a href="/admin/orders/${o.id}">${o.id.slice(0, 8)}</a></td><td>${side}</td><td>${o.status}</td><td class="num">${money(o.finalAmount + o.deliveryFee, o.currency)}</td><td>${darTime(o.createdAt)}</td></tr>`,
+    );
+    const more = (side: 'buyer' | 'seller', r: { next_cursor: string | null }) =>
+      r.next_cursor
+        ? html`<p class="pager"><a href="/admin/orders?${side}=${encodeURIComponent(u.phone)}">All their orders as ${side} →</a></p>`
+        : '';
+    const sessionRows = [
+      ...apiSessions.map(
+        (x) =>
+          html`<tr data-session="${x.id}"><td>app / API</td><td>${darTime(x.createdAt)}</td><td>${darTime(x.expiresAt)}</td><td>${x.userAgent ?? '—'} <span class="muted">${x.ip ?? ''}</span></td><td><form method="post" action="/admin/people/${u.id}/sessions/${x.id}/revoke" class="inline">${csrfField(admin.csrf)}<input name="reason" placeholder="reason" required minlength="3" maxlength="500"><button type="submit" class="danger">Revoke</button></form></td></tr>`,
+      ),
+      ...consoleSessions.map(
+        (x) =>
+          html`<tr data-console-session="${x.id}"><td>console</td><td>${darTime(x.createdAt)}</td><td>${darTime(x.expiresAt)}</td><td class="muted">last seen ${darTime(x.lastSeenAt)}</td><td class="muted">ends on ban or suspension</td></tr>`,
+      ),
+    ];
     const action = (name: string, label: string, danger = false) =>
       html`<form method="post" action="/admin/people/${u.id}/${name}" class="card">${csrfField(admin.csrf)}${reasonField()}<button type="submit"${danger ? html` class="danger"` : ''}>${label}</button></form>`;
     const body = html`<table><tbody>
@@ -51,7 +91,10 @@ ${nextLink('/admin/people', { phone }, r.next_cursor)}`;
       status === 'active'
         ? html`${action('suspend', 'Suspend', true)}${action('ban', 'Ban', true)}`
         : action('reinstate', 'Reinstate')
-    }</div>`;
+    }</div>
+<h2>Orders</h2>${table(['Order', 'As', 'Status', 'Paid', 'Created'], orderRows, 'No orders.')}
+${more('buyer', asBuyer)}${more('seller', asSeller)}
+<h2>Open sessions</h2>${table(['Kind', 'Signed in', 'Ends', 'Device', ''], sessionRows, 'No open sessions.')}`;
     return reply.type('text/html').send(page('User', admin, body, flashOf(request)).value);
   });
 
@@ -62,6 +105,15 @@ ${nextLink('/admin/people', { phone }, r.next_cursor)}`;
       return reply.redirect(doneUrl(`/admin/people/${id}`, 'saved'), 303);
     });
   }
+
+  app.post('/people/:id/sessions/:sessionId/revoke', hide, async (request, reply) => {
+    const id = idParam(request);
+    const sessionId = idParam(request, 'sessionId');
+    await governance.revokeSession(adminOf(request).userId, id, sessionId, {
+      reason: requireReason(request),
+    });
+    return reply.redirect(doneUrl(`/admin/people/${id}`, 'session_revoked'), 303);
+  });
 
   app.get('/riders', hide, async (request, reply) => {
     const admin = adminOf(request);

@@ -9,6 +9,7 @@ import type { CatalogModule } from '../catalog/index.js';
 import type { IdentityModule } from '../identity/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { MediaService } from '../media/index.js';
+import type { NotificationAdmin } from '../notifications/index.js';
 import type { OrdersModule, searchOrders } from '../orders/index.js';
 import type { PaymentsService } from '../payments/index.js';
 import type { PromotionsService } from '../promotions/index.js';
@@ -44,6 +45,8 @@ export interface ConsoleDeps {
   ledger: Pick<LedgerService, 'transfersOf'>;
   /** The orders module's admin search (a read). */
   searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
+  /** The notifications module's admin search (the messages sent about an order). */
+  messages: Pick<NotificationAdmin, 'search'>;
   /** Every queue of the home page, read by the modules that own them. */
   attention: () => Promise<AttentionQueue[]>;
   /** the analytics page's figures and charts (the analytics module) */

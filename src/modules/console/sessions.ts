@@ -1,7 +1,7 @@
 // Console sessions: created after an admin's OTP sign-in, found by the hash of the cookie's token,
 // ended by sign-out, by the idle or absolute limit (read from the injected clock), or at once when
 // the account is banned, suspended or loses the admin role (checked on every request by the guard).
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -82,6 +82,27 @@ export function createConsoleSessions(deps: {
         .update(consoleSessions)
         .set({ revokedAt: clock.now(), revokedReason: reason })
         .where(and(eq(consoleSessions.id, sessionId), isNull(consoleSessions.revokedAt)));
+    },
+
+    /** A user's console sessions still open (not revoked, before their absolute limit), newest first. */
+    async activeOf(userId: string) {
+      return db
+        .select({
+          id: consoleSessions.id,
+          createdAt: consoleSessions.createdAt,
+          lastSeenAt: consoleSessions.lastSeenAt,
+          expiresAt: consoleSessions.expiresAt,
+        })
+        .from(consoleSessions)
+        .where(
+          and(
+            eq(consoleSessions.userId, userId),
+            isNull(consoleSessions.revokedAt),
+            gt(consoleSessions.expiresAt, clock.now()),
+          ),
+        )
+        .orderBy(desc(consoleSessions.lastSeenAt))
+        .limit(50);
     },
 
     checkCsrf(sessionId: string, given: unknown): boolean {

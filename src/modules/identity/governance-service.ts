@@ -1,4 +1,4 @@
-import { and, arrayContains, desc, eq, gt, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, arrayContains, desc, eq, gt, ilike, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, conflict, notFound, unprocessable } from '../../shared/errors.js';
@@ -8,7 +8,7 @@ import type { AuditService } from '../audit/index.js';
 import { type AuthService, requireMobile } from './auth-service.js';
 import type { Role, UserStatus } from './model.js';
 import { effectiveStatus } from './rules.js';
-import { sellerProfiles, users } from './schema.js';
+import { sellerProfiles, sessions, users } from './schema.js';
 
 /** Filter on the status the guards see: a suspension whose end has passed counts as active. */
 function statusIs(status: UserStatus, now: Date): SQL {
@@ -20,6 +20,11 @@ function statusIs(status: UserStatus, now: Date): SQL {
       or(isNull(users.suspendedUntil), gt(users.suspendedUntil, now)),
     )!;
   return eq(users.status, status);
+}
+
+/** A LIKE pattern matching `text` anywhere, its own `%`, `_` and `\` taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /**
@@ -175,6 +180,8 @@ export function createGovernanceService(deps: {
 
     async listUsers(q: {
       phone?: string | undefined;
+      /** part of the display name or the shop name, case-insensitive */
+      name?: string | undefined;
       status?: UserStatus | undefined;
       role?: Role | undefined;
       limit: number;
@@ -182,6 +189,15 @@ export function createGovernanceService(deps: {
     }) {
       const where: SQL[] = [];
       if (q.phone) where.push(eq(users.phone, requireMobile(q.phone, 'phone')));
+      if (q.name) {
+        const pattern = containsPattern(q.name);
+        where.push(
+          or(
+            ilike(users.displayName, pattern),
+            sql`exists (select 1 from ${sellerProfiles} where ${sellerProfiles.userId} = ${users.id} and ${ilike(sellerProfiles.shopName, pattern)})`,
+          )!,
+        );
+      }
       if (q.status) where.push(statusIs(q.status, clock.now()));
       if (q.role) where.push(arrayContains(users.roles, [q.role]));
       if (q.cursor) {
@@ -199,6 +215,51 @@ export function createGovernanceService(deps: {
         .orderBy(desc(users.createdAt), desc(users.id))
         .limit(q.limit + 1);
       return pageOf(rows, q.limit, (r) => ({ at: r.createdAt, id: r.id }));
+    },
+
+    /** A user's API sessions still usable now (not revoked, not expired), newest first. */
+    async activeSessions(userId: string) {
+      return db
+        .select({
+          id: sessions.id,
+          createdAt: sessions.createdAt,
+          expiresAt: sessions.expiresAt,
+          userAgent: sessions.userAgent,
+          ip: sessions.ip,
+        })
+        .from(sessions)
+        .where(
+          and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())),
+        )
+        .orderBy(desc(sessions.createdAt))
+        .limit(100);
+    },
+
+    /** An admin ends one of a user's sessions (a lost phone): audited with the reason, in the same transaction. */
+    async revokeSession(adminId: string, userId: string, sessionId: string, input: { reason: string }) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(sessions)
+          .set({ revokedAt: clock.now(), revokedReason: 'admin' })
+          .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+          .returning({ id: sessions.id });
+        if (!row) {
+          const [found] = await tx
+            .select({ id: sessions.id })
+            .from(sessions)
+            .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
+          if (!found) throw notFound('Session');
+          throw conflict('SESSION_ENDED', 'This session has already ended.');
+        }
+        await audit.record(tx, {
+          actorUserId: adminId,
+          action: 'session.revoked',
+          targetType: 'user',
+          targetId: userId,
+          reason: input.reason,
+          data: { session_id: sessionId },
+        });
+      });
     },
 
     /** The first admin (and later ones) are made from the command line, like createsuperuser. */

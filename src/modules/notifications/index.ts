@@ -18,6 +18,7 @@ import { createNotificationService, type NotificationSettings } from './service.
 import type { SmsSender } from './sms.js';
 import type { WhatsAppSender } from './whatsapp.js';
 
+export type { NotificationAdmin } from './admin.js';
 export { type AfricasTalkingConfig, createAfricasTalkingSms } from './africastalking-sms.js';
 export { CATALOGUE, TEMPLATE_KEYS, type TemplateKey } from './catalogue.js';
 export { createConsoleSms } from './console-sms.js';
@@ -25,7 +26,7 @@ export { type NotificationEvent, type NotificationEventType, notificationEventSc
 export { type NotificationJobs, notificationJobs } from './jobs.js';
 export type { PeoplePort } from './ports.js';
 export { whatsappSignature } from './routes.js';
-export { parseQuietHours } from './rules.js';
+export { maskPhone, parseQuietHours } from './rules.js';
 export { LANGUAGES, type Language } from './schema.js';
 export type { NotificationSettings } from './service.js';
 export { ChannelError, SmsError, type SmsReceipt, type SmsSender } from './sms.js';
@@ -65,6 +66,8 @@ export function createNotificationsModule(deps: {
     routes: notificationRoutes(routeDeps),
     /** under /api/v1/admin: search and the delivery report */
     adminRoutes: adminNotificationRoutes(routeDeps),
+    /** operators' reads (message search, delivery report), for the admin console */
+    admin: routeDeps.admin,
     /** under /api/v1: provider delivery reports and webhooks */
     callbackRoutes: notificationCallbackRoutes(routeDeps),
     /** `notify(tx, event)` for producers, plus language and preferences (USSD sets the language too). */

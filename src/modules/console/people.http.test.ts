@@ -1,0 +1,184 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.js';
+import {
+  type ConsoleSession,
+  consoleSignIn,
+  paidOrder,
+  rowsOf,
+  submittedProduct,
+} from '../../../test/support/console.js';
+import { type Actor, category, nextPhone, verifiedSeller } from '../../../test/support/fixtures.js';
+
+// People: users found by name (display or shop name) as well as phone; a user's page lists their
+// orders (as buyer and as seller) and their open sessions, and an API session is revoked with a
+// reason through identity's command (audited), after which its token no longer works. And the
+// order page's messages, read through the notifications module's admin search.
+
+let t: TestApp;
+let admin: ConsoleSession;
+let apiAdmin: Actor;
+let seller: Actor;
+
+beforeAll(async () => {
+  t = await createTestApp({ CONSOLE_IDLE_MINUTES: '1440', CONSOLE_ABSOLUTE_HOURS: '168' });
+  apiAdmin = await t.loginAdmin('+255754940001');
+  admin = await consoleSignIn(t, '+255754940001');
+  seller = await verifiedSeller(t, apiAdmin, 'Mama Zawadi Vitenge');
+});
+afterAll(() => t.close());
+
+const setName = (userId: string, name: string) =>
+  rowsOf(t, sql`update users set display_name = ${name} where id = ${userId}`);
+
+describe('finding people by name', () => {
+  it('matches part of a display name or a shop name, case-insensitively; % and _ are taken literally', async () => {
+    const amina = await t.login(nextPhone());
+    await setName(amina.userId, 'Amina <b>Juma</b>');
+    const other = await t.login(nextPhone());
+    await setName(other.userId, 'Baraka 100% Mwinyi');
+
+    const byName = await admin.get('/admin/people?name=aMiNa');
+    expect(byName.statusCode).toBe(200);
+    expect(byName.body).toContain(`/admin/people/${amina.userId}`);
+    expect(byName.body).not.toContain(`/admin/people/${other.userId}`);
+    expect(byName.body).toContain('Amina &lt;b&gt;Juma&lt;/b&gt;');
+
+    const byShop = await admin.get(`/admin/people?name=${encodeURIComponent('zawadi vit')}`);
+    expect(byShop.body).toContain(`/admin/people/${seller.userId}`);
+
+    const percent = await admin.get(`/admin/people?name=${encodeURIComponent('0%')}`);
+    expect(percent.body).toContain(`/admin/people/${other.userId}`);
+    expect(percent.body).not.toContain(`/admin/people/${amina.userId}`);
+    const wildcard = await admin.get(`/admin/people?name=${encodeURIComponent('%%')}`);
+    expect(wildcard.body).not.toContain(`/admin/people/${amina.userId}`);
+    expect((await admin.get(`/admin/people?name=${encodeURIComponent('__')}`)).body).not.toContain(
+      `/admin/people/${amina.userId}`,
+    );
+
+    expect((await admin.get('/admin/people?name=a')).statusCode).toBe(422);
+    // Name and phone together narrow the search.
+    const { phone } = (
+      await rowsOf<{ phone: string }>(t, sql`select phone from users where id = ${amina.userId}`)
+    )[0]!;
+    expect(
+      (await admin.get(`/admin/people?name=Baraka&phone=${encodeURIComponent(phone)}`)).body,
+    ).not.toContain(`/admin/people/${amina.userId}`);
+  });
+});
+
+describe("a user's page", () => {
+  it('lists their orders as buyer and as seller, and their open sessions', async () => {
+    const cat = await category(t, apiAdmin, 'People goods');
+    const p = await submittedProduct(t, seller, cat, 'People lamp', 5_000_00);
+    await t.app.services.catalog.products.reviewMedia(apiAdmin.userId, p.id, p.image, true);
+    await t.app.services.catalog.products.act(apiAdmin.userId, p.id, 'verify');
+    const { buyer, orderId } = await paidOrder(t, p.skuIds[0]!);
+
+    const buyerPage = await admin.get(`/admin/people/${buyer.userId}`);
+    expect(buyerPage.statusCode).toBe(200);
+    expect(buyerPage.body).toMatch(new RegExp(`<tr data-order="${orderId}">.*?<td>buyer</td><td>paid</td>`));
+    const sellerPage = await admin.get(`/admin/people/${seller.userId}`);
+    expect(sellerPage.body).toMatch(new RegExp(`<tr data-order="${orderId}">.*?<td>seller</td>`));
+
+    const [session] = await rowsOf<{ id: string }>(
+      t,
+      sql`select id from sessions where user_id = ${buyer.userId} and revoked_at is null`,
+    );
+    expect(buyerPage.body).toContain(`data-session="${session!.id}"`);
+    // The admin's own page shows their console session too.
+    expect((await admin.get(`/admin/people/${apiAdmin.userId}`)).body).toContain('data-console-session=');
+  });
+
+  it('revokes one API session with a reason: audited, its token refused; bad input changes nothing', async () => {
+    const buyer = await t.login(nextPhone());
+    const other = await t.login(nextPhone());
+    const sessionOf = async (userId: string) =>
+      (
+        await rowsOf<{ id: string; revoked_at: Date | null }>(
+          t,
+          sql`select id, revoked_at from sessions where user_id = ${userId} order by created_at desc limit 1`,
+        )
+      )[0]!;
+    const s = await sessionOf(buyer.userId);
+    const otherSession = await sessionOf(other.userId);
+    const url = `/admin/people/${buyer.userId}/sessions/${s.id}/revoke`;
+
+    expect((await admin.post(url, { reason: 'lost phone' }, { csrf: null })).statusCode).toBe(403);
+    expect((await admin.post(url, { reason: '' })).statusCode).toBe(422);
+    // Another user's session through this user's page: not theirs, so not found.
+    expect(
+      (
+        await admin.post(`/admin/people/${buyer.userId}/sessions/${otherSession.id}/revoke`, {
+          reason: 'wrong',
+        })
+      ).statusCode,
+    ).toBe(404);
+    expect((await sessionOf(buyer.userId)).revoked_at).toBeNull();
+    expect((await sessionOf(other.userId)).revoked_at).toBeNull();
+
+    const ok = await admin.post(url, { reason: 'lost phone' });
+    expect(ok.statusCode, ok.body).toBe(303);
+    expect(ok.headers.location).toBe(`/admin/people/${buyer.userId}?done=session_revoked`);
+    expect((await sessionOf(buyer.userId)).revoked_at).not.toBeNull();
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: buyer.auth })).statusCode).toBe(
+      401,
+    );
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: other.auth })).statusCode).toBe(
+      200,
+    );
+    expect(
+      await rowsOf(
+        t,
+        sql`select actor_user_id, reason from audit_events where action = 'session.revoked' and target_id = ${buyer.userId}`,
+      ),
+    ).toEqual([{ actor_user_id: apiAdmin.userId, reason: 'lost phone' }]);
+    expect((await admin.get(`/admin/people/${buyer.userId}`)).body).not.toContain(`data-session="${s.id}"`);
+    expect((await admin.post(url, { reason: 'again' })).statusCode).toBe(409);
+  });
+});
+
+describe("an order's messages", () => {
+  it('lists every message sent about the order, as the admin API shows them: title, status, phone masked, no body', async () => {
+    const cat = await category(t, apiAdmin, 'Message goods');
+    const p = await submittedProduct(t, seller, cat, 'Message radio', 5_000_00);
+    await t.app.services.catalog.products.reviewMedia(apiAdmin.userId, p.id, p.image, true);
+    await t.app.services.catalog.products.act(apiAdmin.userId, p.id, 'verify');
+    const { orderId, buyer } = await paidOrder(t, p.skuIds[0]!);
+    await t.app.services.jobs.drain();
+    const sent = await rowsOf<{
+      id: string;
+      title: string;
+      body: string;
+      address: string | null;
+      recipient_id: string;
+    }>(
+      t,
+      sql`select id, title, body, address, recipient_id from notification_messages where order_id = ${orderId}`,
+    );
+    expect(sent.length).toBeGreaterThan(0);
+    const page = await admin.get(`/admin/orders/${orderId}`);
+    expect(page.statusCode).toBe(200);
+    const section = page.body.slice(
+      page.body.indexOf('<h2>Messages sent</h2>'),
+      page.body.indexOf('<h2>Ledger transfers</h2>'),
+    );
+    for (const m of sent) {
+      expect(section).toContain(`data-message="${m.id}"`);
+      if (m.address) expect(section).not.toContain(m.address);
+    }
+    const { phone } = (
+      await rowsOf<{ phone: string }>(t, sql`select phone from users where id = ${buyer.userId}`)
+    )[0]!;
+    expect(section).not.toContain(phone);
+    expect(section).toContain(`href="/admin/people/${buyer.userId}">buyer</a>`);
+    // No message text beyond its title: the delivery code in the buyer's SMS stays out of the console.
+    for (const m of sent.filter((x) => x.body.length > 0 && !x.title.includes(x.body)))
+      expect(section).not.toContain(m.body);
+
+    const none = await paidOrder(t, p.skuIds[0]!);
+    expect((await admin.get(`/admin/orders/${none.orderId}`)).body).toContain(
+      'No messages about this order.',
+    );
+  });
+});
