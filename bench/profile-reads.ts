@@ -24,6 +24,17 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** utime + stime of a process, ms (Linux /proc; USER_HZ is 100 here). */
+function cpuMs(pid: number | null): number {
+  if (pid === null) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 function get(agent: Agent, base: string, r: { path: string; token?: string }): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -81,6 +92,7 @@ async function main() {
     try {
       for (const path of paths) {
         await inWorkers(16, 500, (i) => get(agent, server.base, path.request(i)));
+        const cpu0 = cpuMs(server.pid);
         const started = performance.now();
         const until = started + seconds * 1000;
         let n = 0;
@@ -91,7 +103,10 @@ async function main() {
         );
         const r = { seconds: (performance.now() - started) / 1000 };
         requests += n;
-        console.log(`${path.name}: ${n} requests, ${(n / r.seconds).toFixed(0)} req/s`);
+        const cpu = cpuMs(server.pid) - cpu0;
+        console.log(
+          `${path.name}: ${n} requests, ${(n / r.seconds).toFixed(0)} req/s, server CPU ${(cpu / n).toFixed(3)} ms per request`,
+        );
       }
     } finally {
       agent.destroy();
