@@ -1,4 +1,4 @@
-// Where a read request's server CPU goes: `npx tsx bench/profile-reads.ts [detail|cart|newest|text ...]`.
+// Where a read request's server CPU goes: `npx tsx bench/profile-reads.ts [detail|cart|newest|text|health ...]`.
 // Seeds a fresh database (bench/seed.ts), starts the real server under `node --cpu-prof`, sends each
 // chosen read path at 16 concurrent clients for PROFILE_SECONDS (default 10) after a warm-up, stops
 // the server and prints the profile's self time grouped by function and by package, so the fixed
@@ -83,9 +83,12 @@ async function main() {
   try {
     await handle.migrate();
     const seeded = await seedBench(handle.db, new Date());
-    const paths = benchReadPaths({ ...seeded, productIds: seeded.products.map((p) => p.id!) }).filter(
-      (p) => !wanted.length || wanted.some((w) => p.name.includes(w)),
-    );
+    // `health`: GET /health, no database, no validation beyond the route: the framework's floor.
+    const health = { name: 'health (no database)', request: () => ({ path: '/health' }) };
+    const paths = [
+      ...benchReadPaths({ ...seeded, productIds: seeded.products.map((p) => p.id!) }),
+      health,
+    ].filter((p) => !wanted.length || wanted.some((w) => p.name.includes(w)));
     const server = await startBenchServer(benchServerEnv(fresh.url), { profileDir: dir });
     const agent = new Agent({ keepAlive: true, maxSockets: 64 });
     let requests = 0;
