@@ -1,4 +1,4 @@
-// Where a read request's server CPU goes: `npx tsx bench/profile-reads.ts [detail|cart|newest|text ...]`.
+// Where a read request's server CPU goes: `npx tsx bench/profile-reads.ts [detail|cart|newest|text|health ...]`.
 // Seeds a fresh database (bench/seed.ts), starts the real server under `node --cpu-prof`, sends each
 // chosen read path at 16 concurrent clients for PROFILE_SECONDS (default 10) after a warm-up, stops
 // the server and prints the profile's self time grouped by function and by package, so the fixed
@@ -22,6 +22,17 @@ interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+}
+
+/** utime + stime of a process, ms (Linux /proc; USER_HZ is 100 here). */
+function cpuMs(pid: number | null): number {
+  if (pid === null) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 function get(agent: Agent, base: string, r: { path: string; token?: string }): Promise<void> {
@@ -72,15 +83,19 @@ async function main() {
   try {
     await handle.migrate();
     const seeded = await seedBench(handle.db, new Date());
-    const paths = benchReadPaths({ ...seeded, productIds: seeded.products.map((p) => p.id!) }).filter(
-      (p) => !wanted.length || wanted.some((w) => p.name.includes(w)),
-    );
+    // `health`: GET /health, no database, no validation beyond the route: the framework's floor.
+    const health = { name: 'health (no database)', request: () => ({ path: '/health' }) };
+    const paths = [
+      ...benchReadPaths({ ...seeded, productIds: seeded.products.map((p) => p.id!) }),
+      health,
+    ].filter((p) => !wanted.length || wanted.some((w) => p.name.includes(w)));
     const server = await startBenchServer(benchServerEnv(fresh.url), { profileDir: dir });
     const agent = new Agent({ keepAlive: true, maxSockets: 64 });
     let requests = 0;
     try {
       for (const path of paths) {
         await inWorkers(16, 500, (i) => get(agent, server.base, path.request(i)));
+        const cpu0 = cpuMs(server.pid);
         const started = performance.now();
         const until = started + seconds * 1000;
         let n = 0;
@@ -91,7 +106,10 @@ async function main() {
         );
         const r = { seconds: (performance.now() - started) / 1000 };
         requests += n;
-        console.log(`${path.name}: ${n} requests, ${(n / r.seconds).toFixed(0)} req/s`);
+        const cpu = cpuMs(server.pid) - cpu0;
+        console.log(
+          `${path.name}: ${n} requests, ${(n / r.seconds).toFixed(0)} req/s, server CPU ${(cpu / n).toFixed(3)} ms per request`,
+        );
       }
     } finally {
       agent.destroy();

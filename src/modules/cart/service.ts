@@ -68,6 +68,17 @@ const CART_LINES = {
           order by added_at, sku_id`,
 };
 
+// The preview reads the cart and its lines in one statement (one round trip, one snapshot, no
+// query building per request): a cart without lines is one row with null line columns, no cart
+// row is no row at all (never used: an empty cart).
+const CART_WITH_LINES = {
+  name: 'cart-with-lines',
+  text: `select c.code, c.loyalty_points, l.sku_id, l.quantity, l.added_at
+           from carts c left join cart_lines l on l.buyer_id = c.buyer_id
+          where c.buyer_id = $1
+          order by l.added_at, l.sku_id`,
+};
+
 export function createCartService(deps: {
   db: Database;
   clock: Clock;
@@ -136,14 +147,17 @@ export function createCartService(deps: {
     let rows: CartRow[];
     if (locked) ({ cart, rows } = locked);
     else {
-      [cart] = await tx.select().from(carts).where(eq(carts.buyerId, buyerId));
-      rows = cart
-        ? await tx
-            .select()
-            .from(cartLines)
-            .where(eq(cartLines.buyerId, buyerId))
-            .orderBy(asc(cartLines.addedAt), asc(cartLines.skuId))
-        : [];
+      const found = await rawQuery<{
+        code: string | null;
+        loyalty_points: number;
+        sku_id: string | null;
+        quantity: number | null;
+        added_at: Date | null;
+      }>(tx, CART_WITH_LINES, [buyerId]);
+      cart = found[0] && { code: found[0].code, loyaltyPoints: found[0].loyalty_points };
+      rows = found
+        .filter((l) => l.sku_id !== null)
+        .map((l) => ({ buyerId, skuId: l.sku_id!, quantity: l.quantity!, addedAt: l.added_at! }));
     }
     // Checkout locks the SKUs with this same read (in id order), so the prices and stock it
     // re-prices with cannot change before its writes.
