@@ -115,9 +115,11 @@ export function compose(deps: ComposeDeps): Services {
   const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
   const disabledAccounts = disabledAccountsPort(); // bans reach riders and orders, built below
   const referralsAtSignIn = latePort<SignInReferrals>('referrals (for sign-in)'); // bound below
+  const signals = recSignals({ db, clock }); // the cart records adds through it; sign-in merges views
   const identity = createIdentityModule({
     onAccountDisabled: disabledAccounts.onAccountDisabled,
     referrals: referralsAtSignIn.port,
+    onSignedIn: signals.onSignedIn,
     db,
     clock,
     ids,
@@ -160,10 +162,8 @@ export function compose(deps: ComposeDeps): Services {
   const zones = createZonesModule({ db, clock, ids, audit });
   const referrals = wireReferrals({ db, config, clock, ids, audit, ledger, notifications }); // orders calls it
   referralsAtSignIn.bind(referrals.service);
-  // GET /cart?address_id= shows each seller order's delivery as checkout will charge it: the cart
-  // asks orders, which is built after it (orders reads the cart at checkout).
+  // GET /cart?address_id= previews delivery as checkout charges it: asks orders, built after the cart.
   const ordersForCart = latePort<Pick<OrdersModule, 'previewDelivery'>>('orders (for the cart)');
-  const signals = recSignals({ db, clock }); // the cart records adds through it
   const cart = createCartModule({
     db,
     clock,

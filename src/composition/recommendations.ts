@@ -5,11 +5,12 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { CartModule } from '../modules/cart/index.js';
 import type { CatalogModule } from '../modules/catalog/index.js';
-import type { IdentityModule } from '../modules/identity/index.js';
+import type { IdentityModule, SignInHook } from '../modules/identity/index.js';
 import type { JobService } from '../modules/jobs/index.js';
 import type { NotificationsModule } from '../modules/notifications/index.js';
 import { completedPurchasesSince } from '../modules/orders/index.js';
 import {
+  createRecommendationSignals,
   createRecommendationsModule,
   type RecDeliveryPort,
   type RecommendationSignals,
@@ -101,5 +102,14 @@ export function wireRecommendations(deps: {
 
 export type Recommendations = ReturnType<typeof wireRecommendations>;
 
-/** Built before the cart, which records its adds through it. */
-export { createRecommendationSignals as recSignals } from '../modules/recommendations/index.js';
+/**
+ * Built before identity (a sign-in takes over the anonymous session's views, in its transaction)
+ * and the cart (which records its adds through it).
+ */
+export function recSignals(deps: { db: Database; clock: Clock }) {
+  const signals = createRecommendationSignals(deps);
+  const onSignedIn: SignInHook = async (tx, { userId, anonymousSession }) => {
+    if (anonymousSession) await signals.mergeAnonymousViews(tx, anonymousSession, userId);
+  };
+  return { ...signals, onSignedIn };
+}

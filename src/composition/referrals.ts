@@ -4,18 +4,22 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { AuditService } from '../modules/audit/index.js';
-import { contactsOf, savedPlacesOf } from '../modules/identity/index.js';
+import { contactsOf, devicesOf, savedPlacesOf } from '../modules/identity/index.js';
 import type { LedgerService } from '../modules/ledger/index.js';
 import { buyerFootprint } from '../modules/orders/index.js';
 import { createReferralsModule, type PeoplePort, type RewardedEvent } from '../modules/referrals/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdGenerator } from '../shared/ids.js';
 
-/** Identity and orders as the referral fraud rules see a person. No fingerprint is collected yet. */
+/**
+ * Identity and orders as the referral fraud rules see a person. The fingerprints are the hashed
+ * install ids the app sends at sign-in (X-Kkoo-Device, stored on the session by identity).
+ */
 export const referralPeople: PeoplePort = {
   phoneOf: async (tx, userId) => (await contactsOf(tx, [userId]))[0]?.phone ?? null,
   savedPlaces: (tx, userId) => savedPlacesOf(tx, userId),
   footprint: (tx, userId) => buyerFootprint(tx, userId),
+  fingerprints: (tx, userId) => devicesOf(tx, userId),
 };
 
 export function wireReferrals(deps: {

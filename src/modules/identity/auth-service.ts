@@ -35,6 +35,23 @@ interface Logger {
 
 export type User = typeof users.$inferSelect;
 
+/**
+ * What other modules do when someone signs in, inside the sign-in's transaction (a failure rolls
+ * the sign-in back, so a retried sign-in does it again): recommendations take over the views of
+ * the anonymous session the app sent.
+ */
+export type SignInHook = (
+  tx: Database,
+  signIn: { userId: string; anonymousSession: string | null },
+) => Promise<void>;
+
+/**
+ * The device the app says it runs on, as stored: a SHA-256 of the app's opaque install id, never
+ * the id itself (it is a per-install random value, not a hardware id; the hash only keeps the raw
+ * value out of the database and the logs). The referral rules compare these between accounts.
+ */
+export const deviceHash = (deviceId: string) => sha256Hex(`kkoo-device:${deviceId}`);
+
 const TOKEN_PREFIX = 'kks_';
 const OTP_DIGITS = 6;
 /** Stands in for a challenge that does not exist, so that path runs the same statements and hashing. */
@@ -90,6 +107,7 @@ export function createAuthService(deps: {
   audit: AuditService;
   settings: AuthSettings;
   log: Logger;
+  onSignedIn?: SignInHook | undefined;
 }) {
   const { db, clock, ids, sms, audit, settings: s, log } = deps;
   const codeHash = (challengeId: string, phone: string, code: string) =>
@@ -185,7 +203,16 @@ export function createAuthService(deps: {
      * else tells a stranger which phones have signed in before. Only a live code whose tries are
      * spent says so (the limited-tries rule), and the caller can only reach that by asking for it.
      */
-    async verifyOtp(input: { phone: string; code: string; ip: string; userAgent?: string | undefined }) {
+    async verifyOtp(input: {
+      phone: string;
+      code: string;
+      ip: string;
+      userAgent?: string | undefined;
+      /** the app's install id (X-Kkoo-Device), stored hashed on the session */
+      deviceId?: string | undefined;
+      /** the anonymous session the app browsed under before signing in (X-Kkoo-Session) */
+      anonymousSession?: string | undefined;
+    }) {
       const phone = requireMobile(input.phone, 'phone');
       const now = clock.now();
       const [latest] = await db
@@ -272,7 +299,9 @@ export function createAuthService(deps: {
           expiresAt,
           userAgent: input.userAgent?.slice(0, 300) ?? null,
           ip: input.ip,
+          deviceHash: input.deviceId ? deviceHash(input.deviceId) : null,
         });
+        await deps.onSignedIn?.(tx, { userId: user.id, anonymousSession: input.anonymousSession ?? null });
         return { user, sessionId, expiresAt, isNewUser: Boolean(created) };
       });
       log.info({ userId: result.user.id, sessionId: result.sessionId, newUser: result.isNewUser }, 'login');

@@ -1,6 +1,6 @@
-import { and, arrayContains, eq, inArray } from 'drizzle-orm';
+import { and, arrayContains, desc, eq, inArray, isNotNull, max } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { buyerAddresses, users } from './schema.js';
+import { buyerAddresses, sessions, users } from './schema.js';
 
 // Narrow reads for modules that talk to people (notifications): who they are reachable at, and who
 // the operators are. Nothing else of the user row leaves identity this way.
@@ -63,4 +63,19 @@ export async function savedPlacesOf(
     landmark: r.landmark,
     location: r.lat !== null && r.lng !== null ? { lat: r.lat, lng: r.lng } : null,
   }));
+}
+
+/**
+ * The devices a user signed in on (hashed install ids, newest first), read in the caller's
+ * transaction for the referral fraud rules. Bounded: the 20 most recently used.
+ */
+export async function devicesOf(db: Database, userId: string): Promise<string[]> {
+  const rows = await db
+    .select({ device: sessions.deviceHash, last: max(sessions.createdAt) })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNotNull(sessions.deviceHash)))
+    .groupBy(sessions.deviceHash)
+    .orderBy(desc(max(sessions.createdAt)))
+    .limit(20);
+  return rows.flatMap((r) => (r.device ? [r.device] : []));
 }

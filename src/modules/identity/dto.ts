@@ -51,6 +51,26 @@ export const otpVerifyBody = z.strictObject({
     ),
 });
 
+export const DEVICE_HEADER = 'x-kkoo-device';
+/** The same header, and the same form, as the recommendations module's anonymous session. */
+export const ANONYMOUS_SESSION_HEADER = 'x-kkoo-session';
+export const signInHeaders = z.object({
+  [DEVICE_HEADER]: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{16,128}$/, 'an opaque id of 16 to 128 letters, digits, ".", ":", "_" or "-"')
+    .optional()
+    .describe(
+      'The app install id (16–128 of A-Z a-z 0-9 . : _ -): stored hashed with the session; accounts sharing one are held by the referral rules',
+    ),
+  [ANONYMOUS_SESSION_HEADER]: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/, 'an opaque id of 16 to 64 letters, digits, "_" or "-"')
+    .optional()
+    .describe(
+      'The anonymous session browsed under before signing in: its recently viewed products move to the account',
+    ),
+});
+
 export const userSchema = z
   .object({
     id: z.uuid(),

@@ -6,7 +6,7 @@ import type { AuditService } from '../audit/index.js';
 import type { MediaService } from '../media/index.js';
 import type { SmsSender } from '../notifications/index.js';
 import { adminIdentityRoutes } from './admin-routes.js';
-import { type AuthSettings, createAuthService } from './auth-service.js';
+import { type AuthSettings, createAuthService, type SignInHook } from './auth-service.js';
 import { type AccountDisabledPort, createGovernanceService } from './governance-service.js';
 import { createKycService } from './kyc-service.js';
 import { createPhoneLookup } from './phone-lookup.js';
@@ -14,13 +14,14 @@ import { createProfileService } from './profile-service.js';
 import { identityRoutes, type SignInReferrals } from './routes.js';
 
 export { kycAttention } from './attention.js';
-export type { AuthService } from './auth-service.js';
+export type { AuthService, SignInHook } from './auth-service.js';
 export { requireMobile } from './auth-service.js';
 export {
   activeAdminIds,
   type Contact,
   contactsOf,
   firstNameOf,
+  devicesOf,
   savedPlacesOf,
   userIdByPhone,
 } from './contacts.js';
@@ -52,6 +53,8 @@ export function createIdentityModule(deps: {
   onAccountDisabled?: AccountDisabledPort;
   /** `referral_code` on otp/verify (the referrals module, bound late) */
   referrals?: SignInReferrals;
+  /** run in the sign-in's transaction (recommendations take over the anonymous session's views) */
+  onSignedIn?: SignInHook;
 }) {
   const auth = createAuthService({ ...deps, settings: deps.settings });
   const profiles = createProfileService(deps);

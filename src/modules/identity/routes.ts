@@ -7,9 +7,11 @@ import { idParam } from '../../shared/pagination.js';
 import { toDarTime } from '../../shared/time.js';
 import type { AuthService } from './auth-service.js';
 import {
+  ANONYMOUS_SESSION_HEADER,
   addressBody,
   addressPatchBody,
   addressSchema,
+  DEVICE_HEADER,
   kycMineReply,
   kycSubmissionSchema,
   kycSubmitBody,
@@ -22,6 +24,7 @@ import {
   sellerProfilePatchBody,
   sellerProfileSchema,
   sessionReply,
+  signInHeaders,
   toAddress,
   toKycSubmission,
   toSellerProfile,
@@ -85,9 +88,12 @@ export function identityRoutes(deps: IdentityRouteDeps): FastifyPluginAsyncZod {
           tags: ['auth'],
           summary: 'Exchange a code for a session token (first login creates a buyer account)',
           body: otpVerifyBody,
+          headers: signInHeaders,
           response: { 200: sessionReply, ...problems(400, 403, 422, 429) },
           description:
-            'With `referral_code`, the code is checked first (422 `REFERRAL_CODE_UNKNOWN`, the OTP is not spent); after a good sign-in the attribution is made or its refusal reported in `referral`.',
+            'With `referral_code`, the code is checked first (422 `REFERRAL_CODE_UNKNOWN`, the OTP is not spent); after a good sign-in the attribution is made or its refusal reported in `referral`. ' +
+            'Optional headers: `X-Kkoo-Device` (the app install id, stored hashed; the referral fraud rules compare it between accounts) and ' +
+            '`X-Kkoo-Session` (the anonymous session the app browsed under: its recently viewed products move to the account).',
         },
       },
       async (request) => {
@@ -99,6 +105,8 @@ export function identityRoutes(deps: IdentityRouteDeps): FastifyPluginAsyncZod {
           code: request.body.code,
           ip: request.ip,
           userAgent: request.headers['user-agent'],
+          deviceId: request.headers[DEVICE_HEADER],
+          anonymousSession: request.headers[ANONYMOUS_SESSION_HEADER],
         });
         const refusal =
           referralCode === undefined

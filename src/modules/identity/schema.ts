@@ -62,6 +62,8 @@ export const sessions = pgTable(
     revokedReason: text('revoked_reason'),
     userAgent: text('user_agent'),
     ip: text('ip'),
+    /** SHA-256 of the app's install id sent at sign-in (X-Kkoo-Device); null when none was sent */
+    deviceHash: text('device_hash'),
   },
   (t) => [uniqueIndex('sessions_token_hash_idx').on(t.tokenHash), index('sessions_user_idx').on(t.userId)],
 );

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
@@ -92,48 +92,45 @@ export function createReader(deps: {
     }));
   }
 
+  /**
+   * One statement: the zone's and the city's top products (through the (zone, category, weight)
+   * indexes), their weights in both, and both denominators. It was four round trips per request.
+   */
   async function popular(zone: string | null, categories: string[] | null, now: Date): Promise<Candidate[]> {
-    const zones = zone ? [zone, CITY] : [CITY];
     const inCats = (col: SQL | AnyPgColumn) =>
       categories?.length ? sql`and ${col} in ${categories}` : sql``;
-    const top = await Promise.all(
-      zones.map((z) =>
-        db.execute<{
-          product_id: string;
-        }>(sql`select ${recPopularity.productId} as product_id from ${recPopularity}
-          where ${recPopularity.zone} = ${z} ${inCats(recPopularity.categoryId)}
-          order by ${recPopularity.weight} desc limit ${pool}`),
-      ),
+    const topOf = (z: string) => sql`(select ${recPopularity.productId} as product_id from ${recPopularity}
+      where ${recPopularity.zone} = ${z} ${inCats(recPopularity.categoryId)}
+      order by ${recPopularity.weight} desc limit ${pool})`;
+    const totalOf = (z: string) => sql`(select coalesce(sum(${recPopularityTotals.weight}), 0)
+      from ${recPopularityTotals} where ${recPopularityTotals.zone} = ${z} ${inCats(recPopularityTotals.categoryId)})`;
+    const zoneName = zone ?? CITY;
+    const rows = rowsOf<{
+      product_id: string;
+      zone_weight: number;
+      city_weight: number;
+      zone_total: number;
+      city_total: number;
+    }>(
+      await db.execute(sql`with top as (${zone ? sql`${topOf(zone)} union ` : sql``}${topOf(CITY)})
+        select top.product_id,
+          coalesce(max(p.weight) filter (where p.zone <> ${CITY}), 0) as zone_weight,
+          coalesce(max(p.weight) filter (where p.zone = ${CITY}), 0) as city_weight,
+          ${zone ? totalOf(zoneName) : sql`0`} as zone_total,
+          ${totalOf(CITY)} as city_total
+        from top left join ${recPopularity} p
+          on p.product_id = top.product_id and p.zone in (${zoneName}, ${CITY})
+        group by top.product_id`),
     );
-    const ids = [...new Set(top.flatMap((r) => rowsOf<{ product_id: string }>(r).map((x) => x.product_id)))];
-    if (!ids.length) return [];
-    const [weights, totals] = await Promise.all([
-      db
-        .select({
-          zone: recPopularity.zone,
-          productId: recPopularity.productId,
-          weight: recPopularity.weight,
-        })
-        .from(recPopularity)
-        .where(and(inArray(recPopularity.zone, zones), inArray(recPopularity.productId, ids))),
-      db.execute<{ zone: string; weight: number }>(sql`select ${recPopularityTotals.zone} as zone,
-          sum(${recPopularityTotals.weight}) as weight from ${recPopularityTotals}
-        where ${recPopularityTotals.zone} in ${zones} ${inCats(recPopularityTotals.categoryId)}
-        group by ${recPopularityTotals.zone}`),
-    ]);
-    const byProduct = new Map(ids.map((id) => [id, { productId: id, zoneWeight: 0, cityWeight: 0 }]));
-    for (const w of weights) {
-      const c = byProduct.get(w.productId)!;
-      if (w.zone === CITY) c.cityWeight = w.weight;
-      else c.zoneWeight = w.weight;
-    }
-    const t = { zone: 0, city: 0 };
-    for (const r of rowsOf<{ zone: string; weight: number }>(totals)) {
-      if (r.zone === CITY) t.city = Number(r.weight);
-      else t.zone = Number(r.weight);
-    }
+    if (!rows.length) return [];
+    const t = { zone: Number(rows[0]!.zone_total), city: Number(rows[0]!.city_total) };
     const place = t.zone > 0 ? zone : null;
-    return scorePopular([...byProduct.values()], t, decayWeight(now)).map((s) => ({
+    const counts = rows.map((r) => ({
+      productId: r.product_id,
+      zoneWeight: Number(r.zone_weight),
+      cityWeight: Number(r.city_weight),
+    }));
+    return scorePopular(counts, t, decayWeight(now)).map((s) => ({
       ...s,
       reason: () => ({ kind: 'popular_near_you', place, buyers: s.evidence }),
     }));

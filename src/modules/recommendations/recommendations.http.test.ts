@@ -180,6 +180,109 @@ describe('signals', () => {
   });
 });
 
+describe('sign-in takes over the anonymous session’s views', () => {
+  /** Signs in over HTTP with extra headers (the app's anonymous session). */
+  async function signIn(phone: string, headers: Record<string, string>) {
+    const req = await t.app.inject({ method: 'POST', url: '/api/v1/auth/otp/request', payload: { phone } });
+    expect(req.statusCode, req.body).toBe(202);
+    const code = t.sms.lastCode(t.sms.sent.at(-1)!.to);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/otp/verify',
+      headers,
+      payload: { phone, code },
+    });
+    t.clock.advanceSeconds(61);
+    return res;
+  }
+  const view = async (headers: Record<string, string>, productId: string) => {
+    t.clock.advanceSeconds(1);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/recommendations/views',
+      headers,
+      payload: { product_id: productId },
+    });
+    expect(res.statusCode, res.body).toBe(204);
+  };
+  const recent = async (headers: Record<string, string>) =>
+    ids((await get('/api/v1/recommendations?context=home&lang=en', headers)).json(), 'recently_viewed');
+  const rows = async (viewer: string) => {
+    const r = await t.handle.db.execute(
+      sql`select count(*)::int as n from rec_views where viewer = ${viewer}`,
+    );
+    return (r as unknown as { rows: Array<{ n: number }> }).rows[0]!.n;
+  };
+
+  it('merged once, newest first, a product seen on both sides once; the session is emptied', async () => {
+    const anon = { 'x-kkoo-session': 'anon_merge_session_0001' };
+    const phone = nextPhone();
+    const buyer = await t.login(phone);
+    await view(buyer.auth, p[2]!.id);
+    await view(anon, p[2]!.id); // seen again before signing in: one entry, the later time
+    await view(anon, p[1]!.id);
+    await view(anon, p[0]!.id);
+    await view(buyer.auth, p[3]!.id); // on another device, signed in, after the anonymous views
+    expect(await recent(anon)).toEqual([p[0]!.id, p[1]!.id, p[2]!.id]);
+
+    const first = await signIn(phone, anon);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(await recent(buyer.auth)).toEqual([p[3]!.id, p[0]!.id, p[1]!.id, p[2]!.id]);
+    expect(await rows(`s:${anon['x-kkoo-session']}`)).toBe(0);
+    expect(await recent(anon)).toEqual([]);
+
+    // Idempotent: the same install signing in again changes nothing.
+    expect((await signIn(phone, anon)).statusCode).toBe(200);
+    expect(await recent(buyer.auth)).toEqual([p[3]!.id, p[0]!.id, p[1]!.id, p[2]!.id]);
+    expect(await rows(`u:${buyer.userId}`)).toBe(4);
+
+    // Another person signing in on the same install later inherits nothing.
+    const other = await signIn(nextPhone(), anon);
+    expect(other.statusCode, other.body).toBe(200);
+    expect(await recent({ authorization: `Bearer ${other.json().token}` })).toEqual([]);
+  });
+
+  it('bounded: the account keeps only the newest 50 of both sides', async () => {
+    const session = 'anon_merge_session_0002';
+    const phone = nextPhone();
+    const buyer = await t.login(phone);
+    const signals = t.app.services.recommendations.signals;
+    const newest: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      t.clock.advanceSeconds(1);
+      const [mine, theirs] = [randomUUID(), randomUUID()];
+      await signals.recordView(`u:${buyer.userId}`, mine);
+      t.clock.advanceSeconds(1);
+      await signals.recordView(`s:${session}`, theirs);
+      if (i >= 25) newest.push(mine, theirs);
+    }
+    expect((await signIn(phone, { 'x-kkoo-session': session })).statusCode).toBe(200);
+    expect(await rows(`u:${buyer.userId}`)).toBe(50);
+    const kept = await t.handle.db.execute(
+      sql`select product_id from rec_views where viewer = ${`u:${buyer.userId}`}`,
+    );
+    const keptIds = (kept as unknown as { rows: Array<{ product_id: string }> }).rows.map(
+      (r) => r.product_id,
+    );
+    expect(keptIds.sort()).toEqual([...newest].sort());
+  });
+
+  it('a malformed session header on sign-in is a 400 naming it, and the code is not spent', async () => {
+    const phone = nextPhone();
+    const bad = await signIn(phone, { 'x-kkoo-session': 'short' });
+    expect(bad.statusCode, bad.body).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(bad.body).toContain('x-kkoo-session');
+    const code = t.sms.lastCode(t.sms.sent.at(-1)!.to);
+    const good = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/otp/verify',
+      payload: { phone, code },
+    });
+    expect(good.statusCode, good.body).toBe(200);
+  });
+});
+
 describe('bad input', () => {
   it.each([
     ['context=bogus', 'INVALID_CONTEXT'],

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { recCartAdds, recViews } from './schema.js';
@@ -13,6 +13,10 @@ export type ViewerKey = `u:${string}` | `s:${string}`;
 
 export function createSignals(deps: { db: Database; clock: Clock }) {
   const keep = REC_SETTINGS.signalsPerViewer;
+  const trimViews = (tx: Database, viewer: ViewerKey) =>
+    tx.execute(sql`delete from ${recViews} where ${recViews.viewer} = ${viewer}
+      and ${recViews.productId} in (select ${recViews.productId} from ${recViews}
+        where ${recViews.viewer} = ${viewer} order by ${recViews.viewedAt} desc offset ${keep})`);
   return {
     async recordView(viewer: ViewerKey, productId: string) {
       const now = deps.clock.now();
@@ -21,10 +25,27 @@ export function createSignals(deps: { db: Database; clock: Clock }) {
           .insert(recViews)
           .values({ viewer, productId, viewedAt: now })
           .onConflictDoUpdate({ target: [recViews.viewer, recViews.productId], set: { viewedAt: now } });
-        await tx.execute(sql`delete from ${recViews} where ${recViews.viewer} = ${viewer}
-          and ${recViews.productId} in (select ${recViews.productId} from ${recViews}
-            where ${recViews.viewer} = ${viewer} order by ${recViews.viewedAt} desc offset ${keep})`);
+        await trimViews(tx, viewer);
       });
+    },
+
+    /**
+     * At sign-in, in the sign-in's transaction: the anonymous session's views become the account's.
+     * Bounded (the session's latest `keep` only, then the account trimmed to `keep`), idempotent
+     * (the session's rows are moved, not copied: a second sign-in with the same session finds
+     * nothing, and a view seen on both sides keeps its latest time), and never shared: once moved,
+     * another account signing in on the same install cannot inherit them.
+     */
+    async mergeAnonymousViews(tx: Database, sessionId: string, userId: string) {
+      const from: ViewerKey = `s:${sessionId}`;
+      const to: ViewerKey = `u:${userId}`;
+      await tx.execute(sql`insert into ${recViews} (viewer, product_id, viewed_at)
+        select ${to}, ${recViews.productId}, ${recViews.viewedAt} from ${recViews}
+         where ${recViews.viewer} = ${from} order by ${recViews.viewedAt} desc limit ${keep}
+        on conflict (viewer, product_id) do update
+          set viewed_at = greatest(${recViews}.viewed_at, excluded.viewed_at)`);
+      await tx.delete(recViews).where(eq(recViews.viewer, from));
+      await trimViews(tx, to);
     },
 
     /** The cart's hook: called inside the add's own transaction. */

@@ -24,7 +24,7 @@ export interface PeoplePort {
     tx: Database,
     userId: string,
   ): Promise<{ checkouts: number; payerPhones: string[]; addresses: Place[] }>;
-  /** device/session fingerprints, when a channel collects them; none are collected today */
+  /** device fingerprints: the hashed install ids the person signed in on (identity) */
   fingerprints?(tx: Database, userId: string): Promise<string[]>;
 }
 

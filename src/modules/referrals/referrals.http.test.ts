@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Actor, upload } from '../../../test/support/fixtures.js';
 import { CAMPAIGN, type ReferralsTestApp, referralsTestApp } from '../../../test/support/referrals-app.js';
@@ -169,6 +171,73 @@ describe('fraud signals through the whole path', () => {
     expect(
       (await held()).find((r: { referee_id: string }) => r.referee_id === referee.userId).signals,
     ).toEqual(['NEARBY_ADDRESS']);
+  });
+
+  /** Signs in again over HTTP with the app's install id (and a referral code, if given). */
+  async function signInOn(phone: string, device: string, body: object = {}) {
+    const req = await api('POST', '/api/v1/auth/otp/request', {}, { phone });
+    expect(req.statusCode, req.body).toBe(202);
+    const code = t.sms.lastCode(t.sms.sent.at(-1)!.to);
+    const res = await api(
+      'POST',
+      '/api/v1/auth/otp/verify',
+      {},
+      { phone, code, ...body },
+      {
+        'x-kkoo-device': device,
+      },
+    );
+    t.clock.advanceSeconds(61);
+    return res;
+  }
+
+  it('two accounts signed in on one device are held (SHARED_DEVICE); the id is stored hashed', async () => {
+    const device = 'install-7f3a9c2e-shared-phone';
+    const referrer = await person();
+    const referee = await person();
+    expect((await signInOn(referrer.phone, device)).statusCode).toBe(200);
+    // The referee signs in on the referrer's phone, with the referrer's code.
+    const signIn = await signInOn(referee.phone, device, { referral_code: await codeOf(referrer) });
+    expect(signIn.statusCode, signIn.body).toBe(200);
+    expect(signIn.json().referral).toEqual({ attributed: true, refusal: null });
+    const orderId = await firstOrder(referee, '0754 777 104');
+    await windowPasses();
+    expect(await referralTransfers(orderId)).toEqual([]);
+    expect(await credit(referrer.userId)).toBe(0);
+    expect(
+      (await held()).find((r: { referee_id: string }) => r.referee_id === referee.userId).signals,
+    ).toEqual(['SHARED_DEVICE']);
+    const stored = await t.handle.db.execute(
+      sql`select distinct device_hash from sessions where user_id in (${referrer.userId}, ${referee.userId})
+          and device_hash is not null`,
+    );
+    expect((stored as unknown as { rows: Array<{ device_hash: string }> }).rows).toEqual([
+      { device_hash: createHash('sha256').update(`kkoo-device:${device}`).digest('hex') },
+    ]);
+  });
+
+  it('two accounts on two devices are paid; a malformed device id is a 400 and spends no code', async () => {
+    const referrer = await person();
+    const referee = await person();
+    expect((await attribute(referee, await codeOf(referrer))).statusCode).toBe(201);
+    expect((await signInOn(referrer.phone, 'install-aaaaaaaaaaaaaaaa')).statusCode).toBe(200);
+    expect((await signInOn(referee.phone, 'install-bbbbbbbbbbbbbbbb')).statusCode).toBe(200);
+    await firstOrder(referee, '0754 777 105');
+    await windowPasses();
+    expect((await mine(referrer)).items[0]).toMatchObject({ state: 'rewarded' });
+
+    for (const bad of ['short', 'x'.repeat(129), 'has spaces in it, sixteen+', 'ümlaut-ümlaut-ümlaut']) {
+      const phone = referee.phone;
+      expect((await api('POST', '/api/v1/auth/otp/request', {}, { phone })).statusCode).toBe(202);
+      const code = t.sms.lastCode(t.sms.sent.at(-1)!.to);
+      const res = await api('POST', '/api/v1/auth/otp/verify', {}, { phone, code }, { 'x-kkoo-device': bad });
+      expect(res.statusCode, `${bad}: ${res.body}`).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body).toContain('x-kkoo-device');
+      const good = await api('POST', '/api/v1/auth/otp/verify', {}, { phone, code });
+      expect(good.statusCode, good.body).toBe(200);
+      t.clock.advanceSeconds(61);
+    }
   });
 
   it('the referrer who sold the referee’s order is held', async () => {
