@@ -98,6 +98,7 @@ export function wireConsole(deps: {
     ledger: services.ledger,
     searchOrders: (q) => searchOrders(db, q),
     messages: services.notifications.admin,
+    zones: services.zones.service,
     approvals: createConsoleApprovals({
       db,
       clock,

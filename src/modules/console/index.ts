@@ -15,6 +15,7 @@ import { homeRoutes } from './home.js';
 import { html } from './html.js';
 import { kycRoutes } from './kyc.js';
 import { page } from './layout.js';
+import { logisticsRoutes } from './logistics.js';
 import { moneyRoutes } from './money.js';
 import { orderRoutes } from './orders.js';
 import { peopleRoutes } from './people.js';
@@ -113,6 +114,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       approvalRoutes(secured, deps);
       peopleRoutes(secured, deps, sessions);
       orderRoutes(secured, deps);
+      logisticsRoutes(secured, deps);
     });
   };
 }

@@ -12,6 +12,7 @@ export const NAV = [
   ['/admin/disputes', 'Disputes'],
   ['/admin/money', 'Money'],
   ['/admin/people', 'People'],
+  ['/admin/logistics', 'Logistics'],
   ['/admin/approvals', 'Approvals'],
   ['/admin/audit', 'Audit'],
   ['/admin/analytics', 'Analytics'],

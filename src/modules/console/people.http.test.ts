@@ -9,11 +9,13 @@ import {
   submittedProduct,
 } from '../../../test/support/console.js';
 import { type Actor, category, nextPhone, verifiedSeller } from '../../../test/support/fixtures.js';
+import { DAR_DEMO_ZONES } from '../../demo-zones.js';
 
 // People: users found by name (display or shop name) as well as phone; a user's page lists their
 // orders (as buyer and as seller) and their open sessions, and an API session is revoked with a
 // reason through identity's command (audited), after which its token no longer works. And the
-// order page's messages, read through the notifications module's admin search.
+// order page's messages, read through the notifications module's admin search. And the Logistics
+// screen: zones, fee table, service hours, the dispatch queue with each order's wait.
 
 let t: TestApp;
 let admin: ConsoleSession;
@@ -180,5 +182,54 @@ describe("an order's messages", () => {
     expect((await admin.get(`/admin/orders/${none.orderId}`)).body).toContain(
       'No messages about this order.',
     );
+  });
+});
+
+describe('logistics', () => {
+  it('shows the zones, the fee table and its missing pairs, the hours, and the orders waiting for a rider with their wait', async () => {
+    const cat = await category(t, apiAdmin, 'Logistics goods');
+    const p = await submittedProduct(t, seller, cat, 'Logistics crate', 5_000_00);
+    await t.app.services.catalog.products.reviewMedia(apiAdmin.userId, p.id, p.image, true);
+    await t.app.services.catalog.products.act(apiAdmin.userId, p.id, 'verify');
+    const { orderId, api } = await paidOrder(t, p.skuIds[0]!);
+    for (const step of ['accept', 'ready'])
+      expect(
+        (await api('POST', `/api/v1/seller/orders/${orderId}/${step}`, seller.auth, {})).statusCode,
+      ).toBe(200);
+    const notReady = await paidOrder(t, p.skuIds[0]!);
+    // Zones after the orders (their checkout used the flat fee); the second zone is added after the
+    // fee table, so the table lacks its pairs.
+    const zones = t.app.services.zones.service;
+    const [a, b] = DAR_DEMO_ZONES;
+    const za = await zones.createZone(apiAdmin.userId, {
+      name: `${a!.name} <i>`,
+      polygon: a!.polygon,
+      reason: 'launch',
+    });
+    await zones.replaceFees(apiAdmin.userId, {
+      fees: [{ from_zone_id: za.id, to_zone_id: za.id, fee: 2_500_00, duration_minutes: 45 }],
+      reason: 'launch',
+    });
+    const zb = await zones.createZone(apiAdmin.userId, {
+      name: b!.name,
+      polygon: b!.polygon,
+      reason: 'launch',
+    });
+    t.clock.advanceSeconds(25 * 60);
+
+    const res = await admin.get('/admin/logistics');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(`data-zone="${za.id}"`);
+    expect(res.body).toContain(`data-zone="${zb.id}"`);
+    expect(res.body).toContain('&lt;i&gt;');
+    expect(res.body).toContain('TZS 2,500');
+    // The pairs with no fee are named (Kariakoo → the second zone, and back, and the second to itself).
+    expect(res.body).toMatch(/Missing pairs[^<]*/);
+    expect(res.body).toContain(`${b!.name} → ${b!.name}`);
+    const row = new RegExp(`<tr data-dispatch="${orderId}">.*?class="num wait">([^<]*)<`).exec(res.body);
+    // 25 minutes, plus the minute or so the second checkout's sign-in moved the test clock.
+    expect(row?.[1]).toMatch(/^2[56] min$/);
+    expect(res.body).not.toContain(`data-dispatch="${notReady.orderId}"`);
+    expect(res.body).toMatch(/<td>Monday<\/td><td>(\d\d:\d\d–\d\d:\d\d|closed)<\/td>/);
   });
 });

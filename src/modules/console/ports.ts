@@ -14,6 +14,7 @@ import type { OrdersModule, searchOrders } from '../orders/index.js';
 import type { PaymentsService } from '../payments/index.js';
 import type { PromotionsService } from '../promotions/index.js';
 import type { RidersModuleService } from '../riders/index.js';
+import type { ZonesService } from '../zones/index.js';
 import type { ConsoleApprovals } from './approvals-service.js';
 import type { ConsoleSessionSettings } from './sessions.js';
 
@@ -45,6 +46,8 @@ export interface ConsoleDeps {
   ledger: Pick<LedgerService, 'transfersOf'>;
   /** The orders module's admin search (a read). */
   searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
+  /** zones, fees and service hours for the Logistics screen (reads) */
+  zones: Pick<ZonesService, 'listZones' | 'feeTable' | 'serviceHours'>;
   /** The notifications module's admin search (the messages sent about an order). */
   messages: Pick<NotificationAdmin, 'search'>;
   /** Every queue of the home page, read by the modules that own them. */
