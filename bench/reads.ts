@@ -3,6 +3,7 @@
 // HTTP and the replay through `pg` run at the same concurrency, back to back, in one run. Then
 // each path runs open loop at 25/50/75 % of the replay's capacity, latency from the intended send time.
 import { Agent, request } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { recordStatements, replay, type Statement } from './replay.js';
@@ -63,7 +64,7 @@ export function benchReadPaths(seeded: {
 }
 
 /** A GET over a keep-alive connection (node:http: half fetch's CPU on the shared cores); true on 2xx. */
-function get(agent: Agent, base: string, r: { path: string; token?: string }): Promise<boolean> {
+export function getOk(agent: Agent, base: string, r: { path: string; token?: string }): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const req = request(
       base + r.path,
@@ -140,17 +141,30 @@ export async function readsBench(ctx: {
   pool.on('error', () => {});
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const results: PathResult[] = [];
+  const loadBefore = loadavg();
+  // The HTTP floor: GET /health (no database, no hooks beyond the app's own) through the same
+  // client at the same concurrency, before and after the paths. A read costs at least this plus its
+  // SQL, so its ratio cannot pass 1 / (1 + SQL q/s ÷ floor req/s) on this machine, whatever the app does.
+  const floor = async () => {
+    await inWorkers(concurrency, 200, () => getOk(agent, ctx.base, { path: '/health' }).then(() => {}));
+    const f = await inWorkers(concurrency, total, () =>
+      getOk(agent, ctx.base, { path: '/health' }).then(() => {}),
+    );
+    return total / f.seconds;
+  };
+  let floorPerSec = 0;
   try {
+    floorPerSec = await floor();
     for (const path of ctx.paths) {
       const recorded = await record(ctx.app, path, samples);
       let errors = 0;
       // Warm both sides (JIT, plan caches, prepared statements on every pooled connection).
       await inWorkers(concurrency, 200, async (i) => {
-        await get(agent, ctx.base, path.request(i));
+        await getOk(agent, ctx.base, path.request(i));
         await replay(pool, recorded[i % samples]!);
       });
       const api = await inWorkers(concurrency, total, async (i) => {
-        if (!(await get(agent, ctx.base, path.request(i)).catch(() => false))) errors++;
+        if (!(await getOk(agent, ctx.base, path.request(i)).catch(() => false))) errors++;
       });
       const raw = await inWorkers(concurrency, total, async (i) => {
         if (!(await replay(pool, recorded[i % samples]!))) errors++;
@@ -160,7 +174,7 @@ export async function readsBench(ctx: {
       for (const share of [0.25, 0.5, 0.75]) {
         const rate = rawPerSec * share;
         const o = await openLoop(rate, Math.max(50, Math.round(rate * openSeconds)), (i) =>
-          get(agent, ctx.base, path.request(i)),
+          getOk(agent, ctx.base, path.request(i)),
         );
         open.push({
           share,
@@ -186,14 +200,18 @@ export async function readsBench(ctx: {
       });
       console.log(`reads: ${path.name} ${(total / api.seconds / rawPerSec).toFixed(2)}×`);
     }
+    floorPerSec = (floorPerSec + (await floor())) / 2;
   } finally {
     agent.destroy();
     await pool.end();
   }
+  const loadAfter = loadavg();
+  const ceiling = (raw: number) => 1 / (1 + raw / floorPerSec);
   const ratioRows = results.map(
     (r) =>
-      `| ${r.name} | ${r.statements.toFixed(1)} | ${r.apiPerSec.toFixed(0)} | ${r.rawPerSec.toFixed(0)} | **${(r.apiPerSec / r.rawPerSec).toFixed(2)}×** | ${r.target}× | ${r.apiP99.toFixed(1)} | ${r.rawP99.toFixed(1)} | ${r.errors} |`,
+      `| ${r.name} | ${r.statements.toFixed(1)} | ${r.apiPerSec.toFixed(0)} | ${r.rawPerSec.toFixed(0)} | **${(r.apiPerSec / r.rawPerSec).toFixed(2)}×** | ${ceiling(r.rawPerSec).toFixed(2)}× | ${r.target}× | ${r.apiP99.toFixed(1)} | ${r.rawP99.toFixed(1)} | ${r.errors} |`,
   );
+  const avg = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
   const openRows = results.flatMap((r) =>
     r.open.map(
       (o) =>
@@ -204,9 +222,15 @@ export async function readsBench(ctx: {
 
 Each path's statements were recorded from the real app for ${samples} sample requests and replayed through \`pg\`
 (prepared under the same names, pool of 20), back to back with the API over HTTP at the same concurrency, ${total} requests each.
+Machine load average (1 / 5 / 15 min) ${avg(loadBefore)} before and ${avg(loadAfter)} after, on ${cpus().length} cores: compare the
+ratios of this run with each other, not with another run's figures.
 
-| path | statements per request | API req/s | own SQL q/s | ratio | target | API p99 ms | SQL p99 ms | errors |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+The HTTP floor, \`GET /health\` through the same client (no database), ran at **${floorPerSec.toFixed(0)} req/s** (mean of before and
+after the paths). A read costs at least that floor plus its own SQL, so its ratio cannot pass 1 / (1 + SQL q/s ÷ floor req/s):
+the "ceiling" column.
+
+| path | statements per request | API req/s | own SQL q/s | ratio | ceiling | target | API p99 ms | SQL p99 ms | errors |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${ratioRows.join('\n')}
 
 ## Open-loop latency (fixed arrival rate)

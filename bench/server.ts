@@ -71,12 +71,15 @@ export interface BenchServer {
  */
 export async function startBenchServer(
   env: Record<string, string>,
-  opts: { profileDir?: string | undefined } = {},
+  opts: {
+    profileDir?: string | undefined /** another checkout to serve from (bench/ab-reads.ts) */;
+    cwd?: string;
+  } = {},
 ): Promise<BenchServer> {
   const port = await freePort();
   const profile = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
   const server = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
-    cwd: new URL('..', import.meta.url),
+    cwd: opts.cwd ?? new URL('..', import.meta.url),
     env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -101,6 +101,19 @@ describe('cart basics', () => {
     expect(empty).toMatchObject({ sellers: [], ready: false, totals: { original: 0 } });
   });
 
+  // The preview reads the cart row and its lines in one statement (a left join): no row, a row
+  // without lines and a row with lines must each read as what they are.
+  it('reads a never-used cart (no row) and an emptied one (a row, no lines) as empty carts', async () => {
+    const b = await buyer();
+    const never = await api('GET', '/api/v1/cart', b.auth);
+    expect(never.statusCode).toBe(200);
+    expect(never.json()).toMatchObject({ sellers: [], ready: false, code: null, totals: { original: 0 } });
+    await api('POST', '/api/v1/cart/items', b.auth, { sku_id: kanga.skuIds[0], quantity: 1 });
+    await api('DELETE', `/api/v1/cart/items/${kanga.skuIds[0]}`, b.auth);
+    const emptied = (await api('GET', '/api/v1/cart', b.auth)).json();
+    expect(emptied).toMatchObject({ sellers: [], ready: false, totals: { original: 0 } });
+  });
+
   it.each([
     ['a zero quantity', { quantity: 0 }, 400, 'quantity'],
     ['a negative quantity', { quantity: -2 }, 400, 'quantity'],
