@@ -16,6 +16,8 @@ export function statusChanged(
     eventId: string;
     event: string;
     by: Actor['role'];
+    /** who made the change: a rider's pickup names the rider before the row records them */
+    actorId?: string | null;
     from: OrderStatus;
     at: Date;
     news: ChangeNews;
@@ -45,6 +47,6 @@ export function statusChanged(
     latePoints: news.latePoints ?? null,
     loyaltyPoints: news.loyaltyPoints ?? null,
     sellerStrikes: news.sellerStrikes ?? null,
-    riderId: o.riderId,
+    riderId: o.riderId ?? (change.by === 'rider' ? (change.actorId ?? null) : null),
   };
 }

@@ -91,7 +91,15 @@ export function createTransitions(deps: OrdersDeps) {
     });
     await jobs.enqueue(tx, {
       kind: 'order.status_changed',
-      payload: statusChanged(updated!, { eventId, event, by: actor.role, from: o.status, at: now, news }),
+      payload: statusChanged(updated!, {
+        eventId,
+        event,
+        by: actor.role,
+        actorId: actor.userId,
+        from: o.status,
+        at: now,
+        news,
+      }),
       dedupeKey: `order.status_changed:${eventId}`,
     });
     return updated!;
