@@ -20,8 +20,8 @@ export {
   activeAdminIds,
   type Contact,
   contactsOf,
-  firstNameOf,
   devicesOf,
+  firstNameOf,
   savedPlacesOf,
   userIdByPhone,
 } from './contacts.js';
