@@ -35,7 +35,7 @@ export function percent(bp: number | null): string {
  * A chart the analytics module drew on the server, shown as an image: an SVG in an <img> runs no
  * script and its inline styles stay inside it, so the page keeps its strict CSP (img-src data:).
  */
-function chart(svg: string, alt: string): Html {
+export function chart(svg: string, alt: string): Html {
   return html`<img class="chart" alt="${alt}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">`;
 }
 
