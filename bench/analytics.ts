@@ -3,8 +3,7 @@ import { sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
-import { createAnalyticsModule } from '../src/modules/analytics/index.js';
-import { refreshFacts } from '../src/modules/analytics/queries.js';
+import { createAnalyticsModule, refreshFacts } from '../src/modules/analytics/index.js';
 import { systemClock } from '../src/shared/clock.js';
 import { pct } from './stats.js';
 
