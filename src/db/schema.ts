@@ -1,5 +1,6 @@
 // Every module's tables, gathered for drizzle-kit and for the typed client. Modules never import
 // each other's tables; they call each other's services.
+export * from '../modules/analytics/schema.js';
 export * from '../modules/audit/schema.js';
 export * from '../modules/cart/schema.js';
 export * from '../modules/catalog/schema.js';

@@ -105,8 +105,8 @@ export function summarise(
   facts: readonly OrderFact[],
   s: AnalyticsSettings,
   range: { from: string; to: string; grain: Grain },
+  econ: ReadonlyMap<string, OrderEconomics> = economicsMap(facts, s),
 ) {
-  const econ = economicsMap(facts, s);
   const byPeriod = new Map<string, OrderFact[]>();
   for (const o of facts) {
     const p = periodOf(o.paidAt, range.grain);

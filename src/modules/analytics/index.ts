@@ -11,6 +11,8 @@ export { renderChart, type SeriesChart } from './chart.js';
 export { parseTariff, tariffFee } from './fees.js';
 export type { AnalyticsSettings, OrderEconomics, OrderFact, TariffBand } from './model.js';
 export { analyticsPage } from './page.js';
+/** Fold the log of changed orders into the facts table now (every read does it first anyway). */
+export { refreshFacts } from './queries.js';
 export type { AnalyticsQuery, AnalyticsService } from './service.js';
 
 export function createAnalyticsModule(deps: { db: Database; clock: Clock; settings: AnalyticsSettings }) {

@@ -1,5 +1,5 @@
-// Use cases of analytics: resolve and check a query, read the facts once, hand them to the pure
-// rules. Read-only: nothing here writes or opens a transaction.
+// Use cases of analytics: resolve and check a query, bring the facts table up to date and read it
+// once, hand the facts to the pure rules. The only write is the facts table's own refresh.
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { unprocessable } from '../../shared/errors.js';
@@ -94,23 +94,30 @@ export function createAnalyticsService(deps: { db: Database; clock: Clock; setti
 
   async function facts(query: AnalyticsQuery) {
     const r = await resolve(query);
+    // Fold in what changed since the last read, so every figure is as of now (and reconciles).
+    await q.refreshFacts(db);
     return { r, facts: await q.loadFacts(db, r.filter) };
   }
 
-  function summaryOf(r: ResolvedQuery, f: OrderFact[]) {
-    return { range: rangeOf(r), currency: settings.currency, ...summarise(f, settings, rangeOf(r)) };
+  type Econ = ReturnType<typeof economicsMap>;
+
+  function summaryOf(r: ResolvedQuery, f: OrderFact[], econ: Econ = economicsMap(f, settings)) {
+    return { range: rangeOf(r), currency: settings.currency, ...summarise(f, settings, rangeOf(r), econ) };
   }
 
-  function unitsOf(r: ResolvedQuery, f: OrderFact[], by: UnitGroup) {
-    const econ = economicsMap(f, settings);
+  function unitsOf(r: ResolvedQuery, f: OrderFact[], by: UnitGroup, econ: Econ = economicsMap(f, settings)) {
     const grouped = unitEconomics(f, econ, by);
     // The trend is always weekly: contribution per order, week by week.
     const trend = by === 'week' ? grouped.items : unitEconomics(f, econ, 'week').items;
     return { range: rangeOf(r), currency: settings.currency, ...grouped, trend };
   }
 
-  async function topOf(r: ResolvedQuery, f: OrderFact[], limit: number) {
-    const econ = economicsMap(f, settings);
+  async function topOf(
+    r: ResolvedQuery,
+    f: OrderFact[],
+    limit: number,
+    econ: Econ = economicsMap(f, settings),
+  ) {
     const sellers = new Map<
       string,
       { seller_id: string; orders: number; gmv: number; contribution: number }
@@ -133,11 +140,7 @@ export function createAnalyticsService(deps: { db: Database; clock: Clock; setti
     return {
       range: rangeOf(r),
       currency: settings.currency,
-      products: await q.topProducts(
-        db,
-        f.map((o) => o.id),
-        limit,
-      ),
+      products: await q.topProducts(db, r.filter, limit),
       sellers: topSellers.map((s) => ({ ...s, shop_name: names.get(s.seller_id) ?? '' })),
     };
   }
@@ -217,11 +220,13 @@ export function createAnalyticsService(deps: { db: Database; clock: Clock; setti
      */
     async page(query: AnalyticsQuery) {
       const { r, facts: f } = await facts(query);
+      // Each order's economics once for the whole page (they are the costly part of the rules).
+      const econ = economicsMap(f, settings);
       return {
-        unit_economics: unitsOf(r, f, 'week'),
-        summary: summaryOf(r, f),
+        unit_economics: unitsOf(r, f, 'week', econ),
+        summary: summaryOf(r, f, econ),
         cohorts: cohortsOf(f, r.filter.from),
-        top: await topOf(r, f, 10),
+        top: await topOf(r, f, 10, econ),
       };
     },
   };

@@ -1,5 +1,5 @@
 // Analytics: unit economics first (the seed's warning is "blind growth → margin bleed"), then the
-// marketplace's figures, their trend, cohorts and top sellers/products, for a period and filters.
+// marketplace's figures, their trend, top sellers and products, and cohorts, for a period and filters.
 // Every number comes from the analytics module, which reconciles with the ledger; this only renders.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -35,7 +35,7 @@ export function percent(bp: number | null): string {
  * A chart the analytics module drew on the server, shown as an image: an SVG in an <img> runs no
  * script and its inline styles stay inside it, so the page keeps its strict CSP (img-src data:).
  */
-function chart(svg: string, alt: string): Html {
+export function chart(svg: string, alt: string): Html {
   return html`<img class="chart" alt="${alt}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">`;
 }
 
@@ -109,12 +109,41 @@ export function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
           html`<tr><td>${s.period}</td><td class="num">${s.orders}</td><td class="num">${money(s.gmv)}</td><td class="num">${money(s.take)}</td><td class="num">${money(s.incentives.total)}</td></tr>`,
       ),
     );
+    const topSellers = table(
+      ['Seller', 'Orders', 'GMV', 'Contribution'],
+      data.top.sellers.map(
+        (x) =>
+          html`<tr data-row="top-seller"><td><a href="/admin/analytics?seller=${x.seller_id}">${x.shop_name || x.seller_id}</a></td><td class="num">${x.orders}</td><td class="num">${money(x.gmv)}</td><td class="num">${money(x.contribution)}</td></tr>`,
+      ),
+      'No orders in this range.',
+    );
+    const topProducts = table(
+      ['Product', 'Units', 'Paid for it', 'Orders'],
+      data.top.products.map(
+        (x) =>
+          html`<tr data-row="top-product"><td>${x.title}</td><td class="num">${x.units}</td><td class="num">${money(x.amount)}</td><td class="num">${x.orders}</td></tr>`,
+      ),
+      'No orders in this range.',
+    );
+    // Cohorts: buyers by the ISO week of their first paid order, and how many ordered again k weeks later.
+    const weeks = Math.min(8, Math.max(1, ...data.cohorts.map((c) => c.active.length)));
+    const cohorts = table(
+      ['First week', 'Buyers', ...Array.from({ length: weeks }, (_, k) => `+${k} w`)],
+      data.cohorts.map(
+        (c) =>
+          html`<tr data-row="cohort"><td>${c.cohort}</td><td class="num">${c.buyers}</td>${Array.from({ length: weeks }, (_, k) => html`<td class="num">${c.active[k] ?? 0}</td>`)}</tr>`,
+      ),
+      'No new buyers in this range.',
+    );
     const body = html`${form}
       <h2>Unit economics</h2>${unit}${chart(ue.chart, 'Contribution per order, by week')}
       <h2>The marketplace</h2>${figures}
       ${chart(data.summary.charts.gmv, 'GMV, take and incentives')}
       ${chart(data.summary.charts.orders, 'Orders, new and repeat buyers')}
       <h2>By period</h2>${series}
+      <h2>Top sellers</h2>${topSellers}
+      <h2>Top products</h2>${topProducts}
+      <h2>New buyers by week of first order</h2>${cohorts}
       <p class="muted">CSV of every table: the admin API, <code>/api/v1/admin/analytics/…?format=csv</code>.</p>`;
     return reply.type('text/html').send(page('Analytics', admin, body).value);
   });

@@ -1,4 +1,5 @@
-// Promotions: each with its budget, money burned so far, uses, unique buyers and budget left;
+// Promotions: each with its budget, money burned so far (and per day, charted), uses, unique buyers,
+// budget left and the days it lasts at the last week's pace;
 // create, edit (name, budget, end, priority) and switch off, each with a reason. Forms are held to
 // the API's own input schemas (promotionInputSchemas), then the promotions service does the rest.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -6,7 +7,9 @@ import type { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { MONEY_UNIT } from '../../shared/money.js';
 import { toDarTime } from '../../shared/time.js';
+import { renderChart } from '../analytics/index.js';
 import { promotionInputSchemas } from '../promotions/index.js';
+import { chart } from './analytics.js';
 import { doneUrl, flashOf, formValue, idParam, requireReason } from './forms.js';
 import { adminOf } from './guard.js';
 import { html } from './html.js';
@@ -107,7 +110,20 @@ export function promotionRoutes(app: FastifyInstance, deps: ConsoleDeps) {
   app.get('/promotions/:id', hide, async (request, reply) => {
     const admin = adminOf(request);
     const { promotion: p, report: r } = await promotions.getPromotion(idParam(request));
+    const burn = await promotions.promotionBurn(p.id);
     const ends = toDarTime(p.endsAt).slice(0, 16);
+    const exhaustion =
+      burn.days_to_exhaustion === null
+        ? 'no burn in the last 7 days'
+        : burn.days_to_exhaustion === 0
+          ? 'spent'
+          : `${burn.days_to_exhaustion} days at the pace of the last 7 days`;
+    const burnChart = renderChart({
+      title: 'Money burned per day, last 30 days',
+      labels: burn.per_day.map((d) => d.day.slice(5)),
+      series: [{ name: 'burned', values: burn.per_day.map((d) => d.amount), kind: 'bar' }],
+      money: true,
+    });
     const body = html`<table><tbody>
 <tr><th>Name</th><td>${p.name}</td></tr>
 <tr><th>Active</th><td>${p.active ? 'on' : 'off'}</td></tr>
@@ -116,7 +132,9 @@ export function promotionRoutes(app: FastifyInstance, deps: ConsoleDeps) {
 <tr><th>Burned so far</th><td>${money(r.burned_amount, p.currency)}</td></tr>
 <tr><th>Uses / unique buyers</th><td>${r.uses} / ${r.unique_buyers}</td></tr>
 <tr><th>Budget left</th><td class="budget-left">${money(r.budget_left, p.currency)}</td></tr>
+<tr><th>Days to exhaustion</th><td data-figure="days-to-exhaustion">${exhaustion}</td></tr>
 </tbody></table>
+${chart(burnChart, 'Money burned per day, last 30 days')}
 <div class="side-by-side">
 <form method="post" action="/admin/promotions/${p.id}/edit" class="card stack">${csrfField(admin.csrf)}
 <label>Name <input name="name" value="${p.name}" maxlength="120"></label>

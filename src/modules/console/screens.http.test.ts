@@ -447,6 +447,13 @@ describe('analytics', () => {
     );
     expect(charts).toHaveLength(3);
     for (const svg of charts) expect(svg.trim().startsWith('<svg')).toBe(true);
+    // Top tables and cohorts: the module's rows, in its order, the seller's name escaped.
+    expect(expected.top.sellers.length).toBeGreaterThan(0);
+    expect(body.match(/data-row="top-seller"/g)).toHaveLength(expected.top.sellers.length);
+    expect(body.match(/data-row="top-product"/g)).toHaveLength(expected.top.products.length);
+    expect(body.match(/data-row="cohort"/g)).toHaveLength(expected.cohorts.length);
+    expect(body.indexOf('Top sellers')).toBeGreaterThan(body.indexOf('By period'));
+    expectInert(body.slice(body.indexOf('Top sellers')));
     expect(body).not.toMatch(/<script(?![^>]*src=)/);
   });
 

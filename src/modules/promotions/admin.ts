@@ -6,10 +6,11 @@ import { isUniqueViolation } from '../../db/columns.js';
 import { AppError, notFound, unprocessable } from '../../shared/errors.js';
 import { lockSlices, oneSlice, sliceState } from './budget.js';
 import { BUDGET_SLICES, reslice, splitBudget } from './budget-slices.js';
+import { type DayBurn, daysToExhaustion } from './burn.js';
 import type { PromotionsDeps } from './deps.js';
 import { normalizeCode } from './rows.js';
 import { discountCodes, incentiveBurns, promotionBudgetSlices, promotions } from './schema.js';
-import { none, promotionTotals, usage } from './usage.js';
+import { burnByDay, none, promotionTotals, usage } from './usage.js';
 
 export type ValueInput =
   | { type: 'percentage'; percent_bp: number; cap_amount?: number | null | undefined }
@@ -198,6 +199,27 @@ export function createPromotionsAdmin(deps: PromotionsDeps) {
           budget_left: Math.max(0, row.budgetAmount - t.burned),
         },
       };
+    },
+
+    /**
+     * Money burned per Dar es Salaam day over the last `days` days (today last, empty days as 0)
+     * and the days the budget left lasts at the last week's pace (null: no burn to project from).
+     */
+    async promotionBurn(id: string, days = 30) {
+      const [row] = await db.select().from(promotions).where(eq(promotions.id, id));
+      if (!row) throw notFound('Promotion');
+      const DAY_MS = 86_400_000;
+      const localDay = (ms: number) => new Date(ms + 3 * 3_600_000).toISOString().slice(0, 10);
+      const today = Date.parse(`${localDay(clock.now().getTime())}T00:00:00+03:00`);
+      const first = today - (days - 1) * DAY_MS;
+      const burned = await burnByDay(db, id, new Date(first));
+      const perDay: DayBurn[] = Array.from({ length: days }, (_, i) => {
+        const day = localDay(first + i * DAY_MS);
+        return { day, amount: burned.get(day) ?? 0 };
+      });
+      const t = (await promotionTotals(db, [id])).get(id) ?? { burned: 0 };
+      const left = Math.max(0, row.budgetAmount - t.burned);
+      return { per_day: perDay, budget_left: left, days_to_exhaustion: daysToExhaustion(left, perDay) };
     },
 
     // ---------------------------------------------------------------- admin: discount codes

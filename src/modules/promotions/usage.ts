@@ -83,3 +83,20 @@ export async function buyerUses(
   for (const r of rows) out.set(r.id!, r.n);
   return out;
 }
+
+/** Money a promotion burned (not reversed) per Dar es Salaam day, for burns at or after `since`. */
+export async function burnByDay(tx: Database, promotionId: string, since: Date) {
+  const day = sql<string>`to_char(${incentiveBurns.createdAt} at time zone 'UTC' + interval '3 hours', 'YYYY-MM-DD')`;
+  const rows = await tx
+    .select({ day, amount: sql<number>`coalesce(sum(${incentiveBurns.amount}), 0)::bigint` })
+    .from(incentiveBurns)
+    .where(
+      and(
+        eq(incentiveBurns.promotionId, promotionId),
+        notReversed,
+        sql`${incentiveBurns.createdAt} >= ${since.toISOString()}::timestamptz`,
+      ),
+    )
+    .groupBy(day);
+  return new Map(rows.map((r) => [r.day, Number(r.amount)]));
+}
