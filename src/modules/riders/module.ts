@@ -1,17 +1,19 @@
 // The riders module wired: profiles, verification, availability and pings (service.ts); offers,
 // accept/decline, expiry, the dispatch queue and the rider's jobs (assignment-service.ts), both
-// over one set of settings; the HTTP routes (routes.ts); the job handlers and the sweep schedule.
+// over one set of settings; the HTTP routes (rider-routes.ts, admin-routes.ts); the job handlers
+// and the sweep schedule.
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import type { AuditService } from '../audit/index.js';
 import type { JobHandlers, MessageHandlers } from '../jobs/index.js';
+import { riderAdminRoutes } from './admin-routes.js';
 import { DEFAULT_RIDER_SETTINGS, type RiderSettings } from './assignment.js';
 import { type AssignmentService, createAssignmentService } from './assignment-service.js';
 import { type RiderPerson, type RidersForOthers, ridersForOthers } from './for-others.js';
 import type { RiderJobs } from './jobs.js';
 import type { JobsPort, RiderOrdersPort, RiderZonesPort } from './ports.js';
-import { riderAdminRoutes, riderRoutes } from './routes.js';
+import { riderRoutes } from './rider-routes.js';
 import { createRidersService, type RidersService } from './service.js';
 
 export interface RidersModuleDeps {

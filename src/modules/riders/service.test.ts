@@ -12,7 +12,7 @@ import { users } from '../identity/schema.js';
 import { createJobService } from '../jobs/index.js';
 import { orderJobs } from '../orders/index.js';
 import { cellOf, neighbourCells } from '../zones/index.js';
-import { candidateSql } from './assignment-service.js';
+import { candidateSql } from './candidates.js';
 import { createRidersModule, type RidersModuleService, riderJobs } from './index.js';
 
 // Riders and assignment on the database: PGlite, or PostgreSQL with TEST_DATABASE_URL (where the

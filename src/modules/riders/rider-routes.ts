@@ -1,161 +1,25 @@
+// The rider's own endpoints: profile, availability and pings, offers, and the jobs in hand.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { notFound, problems, unprocessable } from '../../shared/errors.js';
 import { idParam } from '../../shared/pagination.js';
-import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
-import { isValidPoint, type LatLng } from '../zones/index.js';
+import { VEHICLES } from './assignment.js';
 import {
-  ASSIGNMENT_STATUSES,
-  DISPATCH_REASONS,
-  OFFER_STATUSES,
-  presenceOf,
-  RIDER_PRESENCE,
-  RIDER_STATUSES,
-  VEHICLES,
-} from './assignment.js';
-import type { AssignmentService, DispatchEntry, OrderAssignment, RiderOffer } from './assignment-service.js';
+  jobSchema,
+  list,
+  offerSchema,
+  orderParam,
+  point,
+  profileSchema,
+  type RiderRouteDeps,
+  reason,
+  requirePoint,
+  toJob,
+  toOffer,
+  viewProfile,
+} from './dto.js';
 import type { DeliveryProof } from './ports.js';
-import type { RiderProfile, RidersService } from './service.js';
-
-// Both services, as module.ts joins them (named here too, so routes.ts needs nothing of module.ts).
-type RidersModuleService = RidersService & AssignmentService;
-
-const profileSchema = z
-  .object({
-    user_id: z.uuid(),
-    vehicle: z.enum(VEHICLES),
-    plate: z.string().nullable(),
-    home_zone_id: z.uuid(),
-    capacity: z.number().int(),
-    status: z.enum(RIDER_STATUSES),
-    status_reason: z.string().nullable(),
-    availability: z
-      .enum(RIDER_PRESENCE)
-      .describe(
-        'on_delivery while the rider holds a job (heading to pick up, carrying, re-attempting or taking back), else offline or available',
-      ),
-    accepting_offers: z
-      .boolean()
-      .describe('The rider is online for new offers (given spare capacity), on a delivery or not'),
-    active_jobs: z.number().int(),
-    last_position: z
-      .object({ lat: z.number(), lng: z.number(), cell: z.string(), at: z.string() })
-      .nullable(),
-    reviewed_at: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .meta({ id: 'RiderProfile' });
-
-const offerSchema = z
-  .object({
-    id: z.uuid(),
-    order_id: z.uuid(),
-    status: z.enum(OFFER_STATUSES),
-    distance_m: z.number().int().describe('From your last position to the pickup, when offered'),
-    offered_at: z.string(),
-    expires_at: z.string(),
-    decided_at: z.string().nullable(),
-  })
-  .meta({ id: 'RiderOffer' });
-
-const jobSchema = z
-  .object({
-    order_id: z.uuid(),
-    rider_id: z.uuid(),
-    status: z.enum(ASSIGNMENT_STATUSES),
-    assigned_by: z.enum(['offer', 'admin']),
-    assigned_at: z.string(),
-    picked_up_at: z.string().nullable(),
-    finished_at: z.string().nullable(),
-  })
-  .meta({ id: 'RiderJob' });
-
-const dispatchSchema = z
-  .object({
-    order_id: z.uuid(),
-    reason: z.enum(DISPATCH_REASONS),
-    refusals: z.number().int(),
-    queued_at: z.string(),
-  })
-  .meta({ id: 'DispatchEntry' });
-
-const toProfile = (p: RiderProfile, jobsInHand: number) => ({
-  user_id: p.userId,
-  vehicle: p.vehicle,
-  plate: p.plate,
-  home_zone_id: p.homeZoneId,
-  capacity: p.capacity,
-  status: p.status,
-  status_reason: p.statusReason,
-  availability: presenceOf(p.availability, jobsInHand),
-  accepting_offers: p.availability === 'available',
-  active_jobs: p.activeJobs,
-  last_position:
-    p.lastLat !== null && p.lastLng !== null && p.lastCell && p.lastPingAt
-      ? { lat: p.lastLat, lng: p.lastLng, cell: p.lastCell, at: toDarTime(p.lastPingAt) }
-      : null,
-  reviewed_at: toDarTimeOrNull(p.reviewedAt),
-  created_at: toDarTime(p.createdAt),
-  updated_at: toDarTime(p.updatedAt),
-});
-
-/** Profiles as shown, with the derived on_delivery: one query for the jobs held by the whole list. */
-async function toProfiles(riders: RidersModuleService, rows: RiderProfile[]) {
-  const held = await riders.jobsInHand(rows.map((r) => r.userId));
-  return rows.map((p) => toProfile(p, held.get(p.userId) ?? 0));
-}
-const viewProfile = async (riders: RidersModuleService, p: RiderProfile) =>
-  (await toProfiles(riders, [p]))[0]!;
-
-const toOffer = (o: RiderOffer) => ({
-  id: o.id,
-  order_id: o.orderId,
-  status: o.status,
-  distance_m: o.distanceM,
-  offered_at: toDarTime(o.offeredAt),
-  expires_at: toDarTime(o.expiresAt),
-  decided_at: toDarTimeOrNull(o.decidedAt),
-});
-
-const toJob = (a: OrderAssignment) => ({
-  order_id: a.orderId,
-  rider_id: a.riderId,
-  status: a.status,
-  assigned_by: a.assignedBy ? ('admin' as const) : ('offer' as const),
-  assigned_at: toDarTime(a.assignedAt),
-  picked_up_at: toDarTimeOrNull(a.pickedUpAt),
-  finished_at: toDarTimeOrNull(a.finishedAt),
-});
-
-const toDispatch = (d: DispatchEntry) => ({
-  order_id: d.orderId,
-  reason: d.reason,
-  refusals: d.attempts,
-  queued_at: toDarTime(d.queuedAt),
-});
-
-const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
-const orderParam = z.strictObject({ orderId: z.uuid() });
-const point = z.strictObject({ lat: z.number(), lng: z.number() });
-const reason = z.string().trim().min(1).max(500);
-
-/** A location from a body: 422 INVALID_COORDINATES on `field` when it is no place on Earth. */
-function requirePoint(p: LatLng, field: string): LatLng {
-  if (!isValidPoint(p)) {
-    throw unprocessable(
-      'INVALID_COORDINATES',
-      field,
-      `${field} must have lat in [-90, 90] and lng in [-180, 180].`,
-    );
-  }
-  return p;
-}
-
-export interface RiderRouteDeps {
-  riders: RidersModuleService;
-}
 
 /** Rider endpoints; register under /api/v1. */
 export function riderRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
@@ -461,109 +325,6 @@ export function riderRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
       async (request) =>
         toJob(
           await riders.returned(caller(request).userId, request.params.orderId, request.body.handover_code),
-        ),
-    );
-  };
-}
-
-/** Admin endpoints; register under /api/v1/admin. */
-export function riderAdminRoutes(deps: RiderRouteDeps): FastifyPluginAsyncZod {
-  const { riders } = deps;
-  return async (app) => {
-    const admin = requireAuth('admin');
-    const s = { security: bearerSecurity, tags: ['admin'] };
-
-    app.get(
-      '/riders',
-      {
-        preHandler: admin,
-        schema: {
-          ...s,
-          summary: 'Riders, oldest application first (200 at most)',
-          querystring: z.strictObject({
-            status: z.enum(RIDER_STATUSES).optional(),
-            availability: z
-              .enum(RIDER_PRESENCE)
-              .optional()
-              .describe('As shown: on_delivery = holding a job; offline/available = holding none'),
-          }),
-          response: { 200: list(profileSchema), ...problems(400, 401, 403) },
-        },
-      },
-      async (request) => ({ items: await toProfiles(riders, await riders.list(request.query)) }),
-    );
-
-    app.post(
-      '/riders/:id/verify',
-      {
-        preHandler: admin,
-        schema: {
-          ...s,
-          summary: "The rider's identity and vehicle were checked: they may go online",
-          params: idParam,
-          body: z.strictObject({ reason: reason.optional() }).nullish(),
-          response: { 200: profileSchema, ...problems(400, 401, 403, 404, 409) },
-        },
-      },
-      async (request) =>
-        viewProfile(
-          riders,
-          await riders.verify(caller(request).userId, request.params.id, request.body?.reason),
-        ),
-    );
-
-    app.post(
-      '/riders/:id/reject',
-      {
-        preHandler: admin,
-        schema: {
-          ...s,
-          summary: 'The identity check failed (or strike a rider off): offline, no offers',
-          params: idParam,
-          body: z.strictObject({ reason }),
-          response: { 200: profileSchema, ...problems(400, 401, 403, 404, 409) },
-        },
-      },
-      async (request) =>
-        viewProfile(
-          riders,
-          await riders.reject(caller(request).userId, request.params.id, request.body.reason),
-        ),
-    );
-
-    app.get(
-      '/dispatch',
-      {
-        preHandler: admin,
-        schema: {
-          ...s,
-          summary: 'Orders no rider took, oldest first: assign them by hand',
-          response: { 200: list(dispatchSchema), ...problems(401, 403) },
-        },
-      },
-      async () => ({ items: (await riders.dispatchList()).map(toDispatch) }),
-    );
-
-    app.post(
-      '/dispatch/:orderId/assign',
-      {
-        preHandler: admin,
-        schema: {
-          ...s,
-          summary: 'Give an order to a verified rider by hand (withdraws an open offer)',
-          params: orderParam,
-          body: z.strictObject({ rider_id: z.uuid(), reason }),
-          response: { 200: jobSchema, ...problems(400, 401, 403, 404, 409) },
-        },
-      },
-      async (request) =>
-        toJob(
-          await riders.adminAssign(
-            caller(request).userId,
-            request.params.orderId,
-            request.body.rider_id,
-            request.body.reason,
-          ),
         ),
     );
   };
