@@ -4,13 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DarajaScript, type FakeDaraja, startFakeDaraja } from '../../../test/fakes/daraja.js';
 import { ManualClock } from '../../shared/clock.js';
-import {
-  createDarajaProvider,
-  type DarajaConfig,
-  darajaTimestamp,
-  securityCredential,
-  stkPassword,
-} from './daraja.js';
+import { createDarajaProvider, type DarajaConfig } from './daraja.js';
+import { darajaTimestamp, securityCredential, stkPassword } from './daraja-wire.js';
 import { type CollectionRequest, type ProviderCallRecord, ProviderError } from './port.js';
 
 // The Daraja adapter against a local fake of the real API (test/fakes/daraja.ts). The adapter and

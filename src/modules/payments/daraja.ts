@@ -1,18 +1,22 @@
-import { constants, publicEncrypt, X509Certificate } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
+import { parseResultCallback, parseStkCallback } from './daraja-callbacks.js';
 import {
-  type CallOptions,
-  createProviderHttp,
-  fromWholeUnits,
-  type HttpReply,
-  msisdnDigits,
-  msisdnFromProvider,
-  toWholeUnits,
-} from './http.js';
+  cleanText,
+  darajaTimestamp,
+  gatewayError,
+  isObj,
+  type Json,
+  kenyanMsisdn,
+  nonEmpty,
+  resultCode,
+  securityCredential,
+  stkOutcome,
+  stkPassword,
+} from './daraja-wire.js';
+import { type CallOptions, createProviderHttp, type HttpReply, toWholeUnits } from './http.js';
 import {
   type CallbackKind,
   type CallbackReply,
-  type Outcome,
   type ParsedCallback,
   type PaymentProvider,
   type ProviderCallRecorder,
@@ -79,7 +83,6 @@ export interface DarajaDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const EAT_OFFSET_MS = 3 * 60 * 60 * 1000;
 /** Refresh the token this long before Safaricom says it expires (at most half its lifetime). */
 const TOKEN_REFRESH_EARLY_MS = 60_000;
 /**
@@ -87,96 +90,6 @@ const TOKEN_REFRESH_EARLY_MS = 60_000;
  * cannot read is better refreshed soon than trusted for an hour.
  */
 const FALLBACK_TOKEN_SECONDS = 600;
-
-/** `YYYYMMDDHHmmss` in Africa/Nairobi (EAT, UTC+3, no daylight saving). */
-export function darajaTimestamp(date: Date): string {
-  const d = new Date(date.getTime() + EAT_OFFSET_MS);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return (
-    p(d.getUTCFullYear(), 4) +
-    p(d.getUTCMonth() + 1) +
-    p(d.getUTCDate()) +
-    p(d.getUTCHours()) +
-    p(d.getUTCMinutes()) +
-    p(d.getUTCSeconds())
-  );
-}
-
-/** STK `Password`: base64(shortcode ‖ passkey ‖ timestamp), the same timestamp as the `Timestamp` field. */
-export function stkPassword(shortcode: string, passkey: string, timestamp: string): string {
-  return Buffer.from(`${shortcode}${passkey}${timestamp}`, 'utf8').toString('base64');
-}
-
-/** SecurityCredential: base64(RSA PKCS#1 v1.5 (initiator password, Safaricom's certificate)). */
-export function securityCredential(initiatorPassword: string, certificatePem: string): string {
-  const key = certificatePem.includes('BEGIN CERTIFICATE')
-    ? new X509Certificate(certificatePem).publicKey
-    : certificatePem;
-  return publicEncrypt(
-    { key, padding: constants.RSA_PKCS1_PADDING },
-    Buffer.from(initiatorPassword, 'utf8'),
-  ).toString('base64');
-}
-
-type Json = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const nonEmpty = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
-
-/** Result codes arrive as numbers (callbacks) or strings (query, `SFC_IC0003`); kept as text. */
-function resultCode(v: unknown): string | null {
-  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
-  if (typeof v === 'string' && v.trim() !== '') return v.trim();
-  return null;
-}
-
-/** §1.4: what an STK result code means for the payment. */
-export function stkOutcome(code: string): Outcome {
-  if (code === '0') return 'succeeded';
-  if (code === '1032') return 'cancelled';
-  if (code === '1037' || code === '1019') return 'timeout';
-  return 'failed';
-}
-
-/** `{Name,Value}` / `{Key,Value}` lists read by name, never by position. A single object counts as a list of one. */
-function pairs(list: unknown, nameKey: 'Name' | 'Key'): Map<string, unknown> | null {
-  const items = Array.isArray(list) ? list : isObj(list) ? [list] : null;
-  if (!items) return null;
-  const out = new Map<string, unknown>();
-  for (const item of items) {
-    if (!isObj(item) || typeof item[nameKey] !== 'string') continue;
-    const name = item[nameKey] as string;
-    if (!out.has(name)) out.set(name, item.Value); // Value may be absent (`{"Name":"Balance"}`)
-  }
-  return out;
-}
-
-/** Gateway error body `{requestId, errorCode, errorMessage}`, which every Daraja API uses. */
-function gatewayError(body: unknown): { code: string; message: string } | null {
-  if (!isObj(body)) return null;
-  const code = nonEmpty(body.errorCode);
-  if (!code) return null;
-  return { code, message: typeof body.errorMessage === 'string' ? body.errorMessage : '' };
-}
-
-/** Free text for AccountReference / TransactionDesc / Remarks: letters, digits, space and `.-_` only. */
-function cleanText(s: string, max: number, fallback: string): string {
-  const t = s
-    .replace(/[^A-Za-z0-9 ._-]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, max)
-    .trim();
-  return t.length >= 2 ? t : fallback;
-}
-
-/** Daraja wants `2547XXXXXXXX` / `2541XXXXXXXX`; anything else fails at Safaricom anyway. */
-function kenyanMsisdn(e164: string): number {
-  const digits = msisdnDigits(e164);
-  if (!/^254[17]\d{8}$/.test(digits))
-    throw new ProviderError('INVALID_MSISDN', `M-Pesa Kenya needs a +2547/+2541 number, got ${e164}`, false);
-  return Number(digits);
-}
 
 /** The answer to a call that moves money, before it becomes a ProviderResult. */
 type Sent =
@@ -546,110 +459,5 @@ export function createDarajaProvider(cfg: DarajaConfig, deps: DarajaDeps): Payme
     callbackReply(_kind: CallbackKind, _parsed: ParsedCallback | null): CallbackReply {
       return { status: 200, body: { ResultCode: 0, ResultDesc: 'Accepted' } };
     },
-  };
-}
-
-/** §1.3: `{Body:{stkCallback:{…}}}`. Daraja does not echo our reference: match on CheckoutRequestID. */
-function parseStkCallback(body: unknown): ParsedCallback | null {
-  if (!isObj(body) || !isObj(body.Body) || !isObj(body.Body.stkCallback)) return null;
-  const cb = body.Body.stkCallback;
-  const checkout = nonEmpty(cb.CheckoutRequestID);
-  const code = resultCode(cb.ResultCode);
-  if (!checkout || typeof cb.MerchantRequestID !== 'string' || code === null) return null;
-  if (cb.ResultDesc !== undefined && typeof cb.ResultDesc !== 'string') return null;
-  let items = new Map<string, unknown>();
-  if (cb.CallbackMetadata !== undefined) {
-    if (!isObj(cb.CallbackMetadata)) return null;
-    const parsed = pairs(cb.CallbackMetadata.Item, 'Name');
-    if (!parsed) return null;
-    items = parsed;
-  }
-  const outcome = stkOutcome(code);
-  return {
-    outcome,
-    reference: null,
-    providerRef: checkout,
-    receipt: outcome === 'succeeded' ? nonEmpty(items.get('MpesaReceiptNumber')) : null,
-    amount: fromWholeUnits(items.get('Amount')),
-    msisdn: msisdnFromProvider(items.get('PhoneNumber')),
-    code,
-    message: (cb.ResultDesc as string | undefined) ?? '',
-  };
-}
-
-/**
- * §1.6–1.8: `{Result:{…}}` posted to a ResultURL (B2C, Transaction Status, Reversal), or whatever
- * Safaricom posts to a QueueTimeOutURL (undocumented: 'pending' if it names the request).
- */
-function parseResultCallback(body: unknown): ParsedCallback | null {
-  if (!isObj(body)) return null;
-  const r = body.Result;
-  if (isObj(r) && r.ResultCode !== undefined) {
-    const code = resultCode(r.ResultCode);
-    const originator = nonEmpty(r.OriginatorConversationID);
-    if (code === null || !originator) return null;
-    if (r.ConversationID !== undefined && typeof r.ConversationID !== 'string') return null;
-    if (r.TransactionID !== undefined && typeof r.TransactionID !== 'string') return null;
-    if (r.ResultDesc !== undefined && typeof r.ResultDesc !== 'string') return null;
-    let params = new Map<string, unknown>();
-    if (r.ResultParameters !== undefined) {
-      if (!isObj(r.ResultParameters)) return null;
-      const parsed = pairs(r.ResultParameters.ResultParameter, 'Key');
-      if (!parsed) return null;
-      params = parsed;
-    }
-    const message = (r.ResultDesc as string | undefined) ?? '';
-    const conversation = nonEmpty(r.ConversationID);
-
-    if (params.has('TransactionStatus') || params.has('ReceiptNo')) {
-      // A Transaction Status result: the outer ids are those of the status query; the original
-      // send's ids are among the parameters [S]. Its ResultCode is the query's, not the send's.
-      const status = nonEmpty(params.get('TransactionStatus'));
-      const outcome: Outcome =
-        code !== '0' || !status
-          ? 'pending'
-          : /^completed$/i.test(status)
-            ? 'succeeded'
-            : /^(failed|declined|expired|cancell?ed)$/i.test(status)
-              ? 'failed'
-              : 'pending';
-      return {
-        outcome,
-        reference: nonEmpty(params.get('OriginatorConversationID')),
-        providerRef: nonEmpty(params.get('ConversationID')),
-        receipt: outcome === 'succeeded' ? nonEmpty(params.get('ReceiptNo')) : null,
-        amount: fromWholeUnits(params.get('Amount')),
-        msisdn: null,
-        code: status ?? code,
-        message,
-      };
-    }
-
-    const succeeded = code === '0';
-    const receiver = params.get('ReceiverPartyPublicName'); // "254705912645 - NAME"
-    return {
-      outcome: succeeded ? 'succeeded' : 'failed',
-      reference: originator,
-      providerRef: conversation,
-      receipt: succeeded ? (nonEmpty(params.get('TransactionReceipt')) ?? nonEmpty(r.TransactionID)) : null,
-      amount: fromWholeUnits(params.get('TransactionAmount') ?? params.get('Amount')),
-      msisdn: typeof receiver === 'string' ? msisdnFromProvider(receiver.split(' - ')[0]) : null,
-      code,
-      message,
-    };
-  }
-  // Queue timeout: shape undocumented. If it names our request, the outcome is unknown: ask later.
-  const holder = isObj(r) ? r : body;
-  const originator = nonEmpty(holder.OriginatorConversationID);
-  if (!originator) return null;
-  return {
-    outcome: 'pending',
-    reference: originator,
-    providerRef: nonEmpty(holder.ConversationID),
-    receipt: null,
-    amount: null,
-    msisdn: null,
-    code: 'QUEUE_TIMEOUT',
-    message: 'posted to the queue timeout URL: outcome unknown, resolve with a status query',
   };
 }
