@@ -10,7 +10,27 @@ export { promotionInputSchemas } from './routes.js';
 import { createPromotionsService, type LoyaltyRules } from './service.js';
 
 export { splitBudget } from './budget-slices.js';
-export * from './pricing.js';
+// The pricing engine, named one by one (no `export *`: what other modules may use is chosen here).
+export {
+  allocate,
+  type CodeRule,
+  type DiscountValue,
+  type LoyaltyInput,
+  type NotApplied,
+  type NotAppliedReason,
+  type PricedCart,
+  type PricedLine,
+  PricingError,
+  type PricingInput,
+  type PricingLine,
+  type PromotionRule,
+  type PromotionScope,
+  percentOf,
+  percentOfFloor,
+  priceCart,
+  roundUpTo,
+  type Totals,
+} from './pricing.js';
 export { type LoyaltyRules, NoFreeBudgetSlice, normalizeCode, type PromotionsService } from './service.js';
 
 export function createPromotionsModule(deps: {
