@@ -2,7 +2,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { conflict, forbidden, notFound, unprocessable } from '../../shared/errors.js';
 import { escrowOf } from './effects.js';
-import { checkOwner, lockOrder } from './guards.js';
+import { checkOwner, disputeWindowClosed, lockOrder } from './guards.js';
 import type { OrderEvent } from './machine.js';
 import type { DisputeFault } from './model.js';
 import type { Actor, Dispute, OrdersDeps } from './ports.js';
@@ -21,11 +21,7 @@ export function createDisputes(deps: OrdersDeps, { apply }: Pick<Transitions, 'a
       return db.transaction(async (tx) => {
         const o = await lockOrder(tx, orderId);
         checkOwner(o, { userId: buyerId, role: 'buyer' });
-        if (
-          o.status === 'delivered' &&
-          o.disputeWindowEndsAt &&
-          clock.now().getTime() >= o.disputeWindowEndsAt.getTime()
-        ) {
+        if (disputeWindowClosed(o, clock.now())) {
           throw conflict('DISPUTE_WINDOW_CLOSED', 'The time to open a dispute on this order has passed.');
         }
         await media.requireOwned(

@@ -1,8 +1,10 @@
-// The checks every use case makes before it moves an order: the row lock, ownership, and who
-// drives a delivery once a rider holds the parcel. Pure, apart from the two reads in `tx`.
+// The checks every use case makes before it moves an order: the row lock, ownership, who drives a
+// delivery once a rider holds the parcel, and the windows that close (over data the use case
+// loaded, so they are tested without a database). Pure, apart from the two reads in `tx`.
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { type AppError, conflict, forbidden, notFound, unprocessable } from '../../shared/errors.js';
+import { HOUR } from '../../shared/time.js';
 import type { Decision, OrderEvent } from './machine.js';
 import type { Actor, Order } from './ports.js';
 import { orderLines, orders } from './schema.js';
@@ -44,6 +46,26 @@ export function refuseSellerOnRiderJob(o: Order, event: OrderEvent, actor: Actor
     throw conflict('RIDER_DELIVERS', 'A rider holds this parcel; only that rider can re-attempt it.');
   // A rider acts only on the parcel they collected (logistics checks it too, before calling).
   if (actor.role === 'rider' && event !== 'pick_up' && o.riderId !== actor.userId) throw notFound('Order');
+}
+
+/**
+ * A re-attempt must start before the window of the latest failed attempt closes: closed from the
+ * instant it ends. No failed attempt on record: nothing to close.
+ */
+export function redeliveryWindowClosed(lastFailedAt: Date | null, now: Date, windowHours: number): boolean {
+  return lastFailedAt !== null && now.getTime() >= lastFailedAt.getTime() + windowHours * HOUR;
+}
+
+/**
+ * A delivered order's dispute window closes at `disputeWindowEndsAt`, from that instant on. Any other
+ * status is the machine's to refuse (`decide`), with its own answer.
+ */
+export function disputeWindowClosed(o: Pick<Order, 'status' | 'disputeWindowEndsAt'>, now: Date): boolean {
+  return (
+    o.status === 'delivered' &&
+    o.disputeWindowEndsAt !== null &&
+    now.getTime() >= o.disputeWindowEndsAt.getTime()
+  );
 }
 
 /** The machine's refusal as the API answers it: 403 who, 409 when, 422 what is missing. */

@@ -3,9 +3,14 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { conflict, notFound } from '../../shared/errors.js';
-import { HOUR } from '../../shared/time.js';
 import { type ChangeNews, createEffects, type EffectExtra } from './effects.js';
-import { checkOwner, lockOrder, refusalError, refuseSellerOnRiderJob } from './guards.js';
+import {
+  checkOwner,
+  lockOrder,
+  redeliveryWindowClosed,
+  refusalError,
+  refuseSellerOnRiderJob,
+} from './guards.js';
 import { decide, type OrderEvent, type Shown } from './machine.js';
 import { statusChanged } from './news.js';
 import type { Actor, Order, OrdersDeps } from './ports.js';
@@ -25,7 +30,7 @@ export function createTransitions(deps: OrdersDeps) {
   const { db, clock, ids, audit, jobs, stock, promotions, settings: s } = deps;
   const effects = createEffects(deps);
 
-  /** A re-attempt must start before the window of the latest failed attempt closes. */
+  /** A re-attempt must start before the window of the latest failed attempt closes (guards.ts). */
   async function refuseAfterRedeliveryWindow(tx: Database, o: Order, now: Date) {
     const [latest] = await tx
       .select({ at: orderEvents.createdAt })
@@ -33,7 +38,7 @@ export function createTransitions(deps: OrdersDeps) {
       .where(and(eq(orderEvents.orderId, o.id), eq(orderEvents.event, 'fail_delivery')))
       .orderBy(desc(orderEvents.createdAt))
       .limit(1);
-    if (latest && now.getTime() >= latest.at.getTime() + s.redeliveryWindowHours * HOUR)
+    if (redeliveryWindowClosed(latest?.at ?? null, now, s.redeliveryWindowHours))
       throw conflict(
         'REDELIVERY_WINDOW_CLOSED',
         `The ${s.redeliveryWindowHours} h to re-attempt this delivery have passed; the parcel goes back to the seller and the buyer is refunded.`,
