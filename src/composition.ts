@@ -182,7 +182,7 @@ export function compose(deps: ComposeDeps): Services {
     pushInFlight: (tx: Database, checkoutId: string) => Promise<boolean>;
   }>('payments (for orders)');
   const ridersForOrders = latePort<{
-    assignmentOf: RidersModule['service']['assignmentOf'];
+    awaitingPickup: RidersModule['service']['awaitingPickup'];
     viewForBuyer: RidersModule['forOthers']['viewForBuyer'];
   }>('riders (for orders)');
   const orders: OrdersModule = createOrdersModule({
@@ -192,8 +192,7 @@ export function compose(deps: ComposeDeps): Services {
     onCompleted: referrals.service.onOrderCompleted,
     paymentInFlight: (tx, checkoutId) => paymentsForOrders.port.pushInFlight(tx, checkoutId),
     openDeadline: zonesQuote ? (start, minutes) => zones.service.openDeadline(start, minutes) : undefined,
-    riderAssigned: async (tx, orderId) =>
-      (await ridersForOrders.port.assignmentOf(orderId, tx))?.status === 'assigned',
+    riderAssigned: (tx, orderId) => ridersForOrders.port.awaitingPickup(orderId, tx),
     db,
     clock,
     ids,
@@ -235,7 +234,7 @@ export function compose(deps: ComposeDeps): Services {
       }),
   });
   ridersForOrders.bind({
-    assignmentOf: riders.service.assignmentOf,
+    awaitingPickup: riders.service.awaitingPickup,
     viewForBuyer: riders.forOthers.viewForBuyer,
   });
 
@@ -247,7 +246,7 @@ export function compose(deps: ComposeDeps): Services {
     jobs: jobs.queue(paymentJobs),
     ledger,
     settings: paymentsSettings(config),
-    checkouts: { find: orders.service.findCheckout, markPaid: orders.service.markPaid },
+    checkouts: orders.forPayments,
     payoutDestination: identity.payoutDestination,
     riderPayoutDestination: riders.forOthers.payoutDestination,
     requireMobile,

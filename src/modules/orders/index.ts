@@ -110,6 +110,9 @@ export function createOrdersModule(deps: {
   return {
     service,
     previewDelivery,
+    /** what payments needs of a checkout (its CheckoutPort, checked structurally where it is wired:
+     * naming the type here would make orders import payments, which imports orders' job types) */
+    forPayments: { find: service.findCheckout, markPaid: service.markPaid },
     /** the handlers of the orders module's own timers (its messages are handled by their receivers) */
     jobHandlers,
     routes: orderRoutes(routeDeps),

@@ -137,6 +137,10 @@ export function createDeliveryService(
     /** The holder of an order (not released), or null: for the orders module's buyer view. */
     assignmentOf: (orderId: string, tx: Database = db) => currentAssignment(tx, orderId),
 
+    /** A rider holds the job and has not collected it yet: for the orders module's seller-side rules. */
+    awaitingPickup: async (orderId: string, tx: Database = db) =>
+      (await currentAssignment(tx, orderId))?.status === 'assigned',
+
     /**
      * The rider collects the parcel with the seller's handover code (checked by the orders service).
      * The code's try is spent first, on its own (a wrong guess counts); then the order's pickup and

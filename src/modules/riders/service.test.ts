@@ -425,6 +425,7 @@ describe('jobs: pick up, deliver, fail', () => {
     const early = await refusal(svc.deliver(id, order, { kind: 'code', code: '4321' }));
     expect(early.code).toBe('JOB_NOT_PICKED_UP');
     const picked = await svc.pickUp(id, order, '1234');
+    expect(await svc.awaitingPickup(order)).toBe(false); // collected: the seller-side rule no longer applies
     expect(picked.status).toBe('picked_up');
     expect((await refusal(svc.pickUp(id, order, '1234'))).code).toBe('JOB_ALREADY_PICKED_UP');
     const done = await svc.deliver(id, order, { kind: 'code', code: '4321' });
@@ -522,6 +523,14 @@ describe('jobs: pick up, deliver, fail', () => {
     }
     expect(orders.calls).toEqual([]);
     expect((await svc.jobsOf(id))[0]!.status).toBe('assigned');
+  });
+
+  it('awaitingPickup: true while the rider holds the job uncollected, false once released (or never held)', async () => {
+    const { order } = await heldOrder();
+    expect(await svc.awaitingPickup(order)).toBe(true);
+    expect(await svc.awaitingPickup(newOrder())).toBe(false);
+    await svc.releaseOrder(order);
+    expect(await svc.awaitingPickup(order)).toBe(false);
   });
 
   it('releaseOrder (cancelled) frees the rider and withdraws open offers', async () => {
