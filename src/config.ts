@@ -214,6 +214,9 @@ const envSchema = z.object({
   PAYOUT_MINIMUM: int(1, 1_000_000_000).default(1_000_000),
   PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE: int(0, 24 * 30).default(48),
   PAYOUT_INTERVAL_HOURS: int(1, 24 * 30).default(24),
+  /** a payout still on its way (or failed with its money held for review) this long after it was
+   * requested is stuck: every admin is told, once per payout */
+  PAYOUT_STUCK_MINUTES: int(1, 7 * 24 * 60).default(120),
   /** payment prompts one client address may start per hour (each one rings someone's phone) */
   PAYMENT_PUSHES_PER_HOUR: int(1, 100_000).default(30),
   /** payment prompts per checkout, ever: a checkout is not a way to ring a phone forever */

@@ -140,6 +140,11 @@ export function maskPhone(phone: string | null): string | null {
 }
 
 /** A short order reference people can read out: `K-3F2A9C1B`. */
+/** A payout as operators find it in the console: its id's first eight hex digits (like an order's). */
+export function payoutRef(payoutId: string): string {
+  return `P-${payoutId.replace(/-/g, '').slice(0, 8).toUpperCase()}`;
+}
+
 export function orderRef(orderId: string): string {
   return `K-${orderId.replace(/-/g, '').slice(0, 8).toUpperCase()}`;
 }
