@@ -164,6 +164,12 @@ const envSchema = z.object({
     .refine((v) => v === 'off' || v.split('-')[0] !== v.split('-')[1], 'start and end must differ')
     .default('21-7'),
   NOTIFY_MAX_ATTEMPTS: int(1, 20).default(5),
+  /** operations are alerted when this share (%) of a messaging provider's outcomes in the window failed */
+  NOTIFY_PROVIDER_ALERT_PERCENT: int(1, 100).default(20),
+  /** … counted over the messages caused in the last this many minutes (and alerted at most once per such span) */
+  NOTIFY_PROVIDER_ALERT_WINDOW_MINUTES: int(1, 24 * 60).default(15),
+  /** … once the window holds at least this many outcomes (a few failures of a handful mean little) */
+  NOTIFY_PROVIDER_ALERT_MIN_MESSAGES: int(1, 1_000_000).default(20),
   /**
    * secret path segment of the SMS delivery-report URL; generated per process when unset, which
    * means no report is accepted across restarts: set it wherever delivery reports matter

@@ -9,11 +9,14 @@ import {
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
 import { ManualClock } from '../../shared/clock.js';
+import type { NotificationEvent } from './events.js';
 import { notificationMessages as m } from './schema.js';
+import { SmsError } from './sms.js';
 
-// What operations hear of money that does not move: a payout still not sent PAYOUT_STUCK_MINUTES
-// after it was requested. End to end through the API and the payment simulator; the alert reaches
-// every admin once (feed and SMS), however often its jobs run again.
+// What operations hear of things going wrong out of sight: a payout still not sent
+// PAYOUT_STUCK_MINUTES after it was requested (end to end through the API and the payment
+// simulator), and a messaging provider failing more than NOTIFY_PROVIDER_ALERT_PERCENT of its
+// messages. Each alert reaches every admin once (feed and SMS), however often its jobs run again.
 
 const TOKEN = 'cbtoken0123456789abcdefghijklmnopqrstuv';
 const STUCK_MINUTES = 90;
@@ -31,6 +34,10 @@ beforeAll(async () => {
       PAYMENT_PUSHES_PER_HOUR: '100000',
       PAYOUT_MINIMUM: '1000000',
       PAYOUT_STUCK_MINUTES: String(STUCK_MINUTES),
+      NOTIFY_QUIET_HOURS: 'off',
+      NOTIFY_PROVIDER_ALERT_PERCENT: '50',
+      NOTIFY_PROVIDER_ALERT_MIN_MESSAGES: '4',
+      NOTIFY_PROVIDER_ALERT_WINDOW_MINUTES: '15',
     },
     // Wednesday 12:00 in Dar es Salaam: outside the quiet hours, so the SMS goes at once.
     { clock: new ManualClock('2026-11-25T09:00:00Z') },
@@ -184,5 +191,75 @@ describe('a payout stuck', () => {
     );
     await elapse((STUCK_MINUTES + 1) * 60);
     expect((await stuckAlerts(payout.id)).map((r) => r.channel).sort()).toEqual(['in_app', 'sms']);
+  });
+});
+
+describe('a messaging provider failing', () => {
+  let buyers: Actor[] = [];
+  let n = 0;
+  /** one "order ready" message to each of these buyers, through notify() as its producer calls it */
+  async function tell(who: Actor[]) {
+    for (const b of who) {
+      const event: NotificationEvent = {
+        type: 'order.ready',
+        id: `provider-watch-${++n}`,
+        order_id: crypto.randomUUID(),
+        buyer_id: b.userId,
+      };
+      await t.handle.db.transaction((tx) => t.app.services.notifications.service.notify(tx, event));
+    }
+    await t.app.services.jobs.drain();
+  }
+  const failingAlerts = async () =>
+    (await feedTitles(admin)).filter((i: { title: string }) => i.title === 'Mtoa huduma anashindwa');
+  const failing = new SmsError('REJECTED', 'the provider refused the message', false, 403);
+
+  beforeAll(async () => {
+    buyers = [];
+    for (let i = 0; i < 6; i++) buyers.push(await t.login(nextPhone()));
+    // Earlier tests' messages leave the window.
+    await elapse(3600);
+  });
+
+  it('a failure share under NOTIFY_PROVIDER_ALERT_PERCENT raises nothing', async () => {
+    const before = (await failingAlerts()).length;
+    await tell(buyers.slice(0, 4));
+    t.sms.failWith = failing;
+    try {
+      await tell(buyers.slice(4, 5)); // 1 failed of 5: 20 %
+    } finally {
+      t.sms.failWith = null;
+    }
+    expect(await failingAlerts()).toHaveLength(before);
+  });
+
+  it('crossing it alerts every admin once per window, naming the provider and the rate; more failures and reruns add nothing', async () => {
+    await elapse(20 * 60); // a fresh window
+    const before = (await failingAlerts()).length;
+    await tell(buyers.slice(0, 2));
+    t.sms.failWith = failing;
+    try {
+      await tell(buyers.slice(2, 3)); // 1 failed of 3: too few to judge
+      expect(await failingAlerts()).toHaveLength(before);
+      await tell(buyers.slice(3, 4)); // 2 failed of 4: 50 %
+      const alerts = await failingAlerts();
+      expect(alerts).toHaveLength(before + 1);
+      expect(alerts[0].body).toBe("K'KOO OPS: Mtoa huduma recording anashindwa 50.0% ya maombi.");
+      await tell(buyers.slice(4, 6));
+      await t.handle.db.execute(
+        `update jobs set status = 'pending', run_at = now() - interval '1 minute', attempts = 0
+          where kind = 'notifications.send'`,
+      );
+      await t.app.services.jobs.drain();
+      expect(await failingAlerts()).toHaveLength(before + 1);
+      // every active admin, in the feed and by SMS (that SMS fails too: the feed still has it)
+      const rows = await t.handle.db
+        .select()
+        .from(m)
+        .where(and(eq(m.templateKey, 'ops.provider_failing'), eq(m.recipientId, admin.userId)));
+      expect(rows.map((r) => r.channel).sort()).toEqual(['in_app', 'sms']);
+    } finally {
+      t.sms.failWith = null;
+    }
   });
 });
