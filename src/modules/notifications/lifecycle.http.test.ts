@@ -98,7 +98,7 @@ async function paidOrder() {
 async function heard(userId: string) {
   const rows = await t.handle.db.select().from(m).where(eq(m.recipientId, userId));
   const out: Record<string, string[]> = {};
-  for (const r of rows) (out[r.templateKey] ??= []).push(r.channel);
+  for (const r of rows) out[r.templateKey] = [...(out[r.templateKey] ?? []), r.channel];
   for (const k of Object.keys(out)) out[k]!.sort();
   return out;
 }
