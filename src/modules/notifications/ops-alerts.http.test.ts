@@ -34,6 +34,7 @@ beforeAll(async () => {
       PAYMENT_PUSHES_PER_HOUR: '100000',
       PAYOUT_MINIMUM: '1000000',
       PAYOUT_STUCK_MINUTES: String(STUCK_MINUTES),
+      REFUND_MAX_ATTEMPTS: '2',
       NOTIFY_QUIET_HOURS: 'off',
       NOTIFY_PROVIDER_ALERT_PERCENT: '50',
       NOTIFY_PROVIDER_ALERT_MIN_MESSAGES: '4',
@@ -55,8 +56,8 @@ async function elapse(seconds: number) {
 }
 
 let sellers = 0;
-/** A new seller whose sale was paid, delivered and confirmed: they have money to be paid out. */
-async function sellerWithSale() {
+/** A new seller's order, paid by a new buyer from `payerPhone`. */
+async function paidOrder(payerPhone = '0754 123 456') {
   const seller = await verifiedSeller(t, admin, `Duka la Malipo ${++sellers}`);
   const kanga = await verifiedProduct(t, admin, seller, {
     categoryId: cat,
@@ -74,17 +75,18 @@ async function sellerWithSale() {
     method: 'POST',
     url: '/api/v1/orders/checkout',
     headers: { ...buyer.auth, 'idempotency-key': `ops-${crypto.randomUUID()}` },
-    payload: {
-      address_id: addr.json().id,
-      payer_phone: '0754 123 456',
-      preview_token: preview.preview_token,
-    },
+    payload: { address_id: addr.json().id, payer_phone: payerPhone, preview_token: preview.preview_token },
   });
   expect(co.statusCode, co.body).toBe(201);
   const { checkout_id, orders } = co.json() as { checkout_id: string; orders: Array<{ id: string }> };
   await api('POST', `/api/v1/payments/checkouts/${checkout_id}/collections`, buyer.auth, {});
   await elapse(5);
-  const id = orders[0]!.id;
+  return { seller, buyer, orderId: orders[0]!.id };
+}
+
+/** A new seller whose sale was paid, delivered and confirmed: they have money to be paid out. */
+async function sellerWithSale() {
+  const { seller, buyer, orderId: id } = await paidOrder();
   for (const step of ['accept', 'ready', 'pick-up'])
     expect((await api('POST', `/api/v1/seller/orders/${id}/${step}`, seller.auth, {})).statusCode).toBe(200);
   const code = (await api('GET', `/api/v1/orders/${id}`, buyer.auth)).json().delivery_code;
@@ -191,6 +193,58 @@ describe('a payout stuck', () => {
     );
     await elapse((STUCK_MINUTES + 1) * 60);
     expect((await stuckAlerts(payout.id)).map((r) => r.channel).sort()).toEqual(['in_app', 'sms']);
+  });
+});
+
+describe('a refund that failed after its last attempt', () => {
+  it('the buyer hears once that it is late; every admin hears once that it failed for good', async () => {
+    const { seller, buyer, orderId } = await paidOrder('0754 555 321');
+    const rej = await api('POST', `/api/v1/seller/orders/${orderId}/reject`, seller.auth, {
+      reason: 'out of stock',
+    });
+    expect(rej.statusCode, rej.body).toBe(200);
+    /** the provider refuses every send to the paying phone that is not decided yet */
+    const refuseSends = () =>
+      t.handle.db.execute(
+        `update payment_simulator_txns set outcome = 'insufficient_funds'
+          where kind = 'disbursement' and msisdn = '+255754555321' and decides_at > '${t.clock.now().toISOString()}'`,
+      );
+    await t.app.services.jobs.drain();
+    await refuseSends();
+    await elapse(5); // attempt 1 of REFUND_MAX_ATTEMPTS (2) refused: tried again later
+    await elapse(600);
+    await refuseSends();
+    await elapse(5); // attempt 2 refused: given up, waits for an admin
+    const [d] = await t.app.services.payments.service.disbursementsOf({ orderId });
+    expect(d).toMatchObject({ status: 'failed', attempts: 2 });
+
+    const of = (template: string) =>
+      t.handle.db
+        .select()
+        .from(m)
+        .where(and(eq(m.templateKey, template), eq(m.orderId, orderId)));
+    const delayed = await of('buyer.refund_delayed');
+    expect(delayed.map((r) => [r.recipientId === buyer.userId, r.channel]).sort()).toEqual([
+      [true, 'in_app'],
+      [true, 'sms'],
+    ]);
+    const failed = await of('ops.refund_failed');
+    expect(
+      failed
+        .filter((r) => r.recipientId === admin.userId)
+        .map((r) => r.channel)
+        .sort(),
+    ).toEqual(['in_app', 'sms']);
+    expect(failed.some((r) => r.recipientId === buyer.userId)).toBe(false);
+    expect(failed[0]!.body).toContain('insufficient');
+
+    await t.handle.db.execute(
+      `update jobs set status = 'pending', run_at = now() - interval '1 minute', attempts = 0
+        where kind in ('payment.disbursement_failed', 'notifications.send')`,
+    );
+    await t.app.services.jobs.drain();
+    expect(await of('buyer.refund_delayed')).toHaveLength(delayed.length);
+    expect(await of('ops.refund_failed')).toHaveLength(failed.length);
   });
 });
 
