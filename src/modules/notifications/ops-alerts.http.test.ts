@@ -10,6 +10,7 @@ import {
 } from '../../../test/support/fixtures.js';
 import { ManualClock } from '../../shared/clock.js';
 import type { NotificationEvent } from './events.js';
+import { CHECK_EVERY_MS } from './provider-watch.js';
 import { notificationMessages as m } from './schema.js';
 import { SmsError } from './sms.js';
 
@@ -295,11 +296,17 @@ describe('a messaging provider failing', () => {
     try {
       await tell(buyers.slice(2, 3)); // 1 failed of 3: too few to judge
       expect(await failingAlerts()).toHaveLength(before);
-      await tell(buyers.slice(3, 4)); // 2 failed of 4: 50 %
+      // Counted at most every CHECK_EVERY_MS per channel: a failure sooner is not counted.
+      t.clock.advanceSeconds(CHECK_EVERY_MS / 1000 - 1);
+      await tell(buyers.slice(3, 4)); // 2 failed of 4, not counted yet
+      expect(await failingAlerts()).toHaveLength(before);
+      t.clock.advanceSeconds(1);
+      await tell(buyers.slice(4, 5)); // 3 failed of 5: 60 %
       const alerts = await failingAlerts();
       expect(alerts).toHaveLength(before + 1);
-      expect(alerts[0].body).toBe("K'KOO OPS: Mtoa huduma recording anashindwa 50.0% ya maombi.");
-      await tell(buyers.slice(4, 6));
+      expect(alerts[0].body).toBe("K'KOO OPS: Mtoa huduma recording anashindwa 60.0% ya maombi.");
+      t.clock.advanceSeconds(CHECK_EVERY_MS / 1000);
+      await tell(buyers.slice(5, 6)); // counted again, same window: no second alert
       await t.handle.db.execute(
         `update jobs set status = 'pending', run_at = now() - interval '1 minute', attempts = 0
           where kind = 'notifications.send'`,

@@ -1,7 +1,9 @@
 // Operations hear of a messaging provider that is failing. After each message that failed, the
 // share of its channel's outcomes that failed among the messages caused in the last window is
 // counted; crossing the threshold alerts every admin, once per provider and window-long span (the
-// event id), however many more failures follow — the alert's own SMS failing included.
+// event id), however many more failures follow — the alert's own SMS failing included. The count
+// runs at most every CHECK_EVERY per channel and process: during an outage nearly every message
+// fails, and counting the window once per failure would load the database most when it matters.
 import { and, count, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
@@ -9,6 +11,9 @@ import { MINUTE } from '../../shared/time.js';
 import type { NotificationEvent } from './events.js';
 import { failureRateCrossed, type ProviderAlertRule } from './rules.js';
 import { type Channel, notificationMessages as m } from './schema.js';
+
+/** how often one process may count a channel's outcomes; a failing provider keeps failing, so none is missed for long */
+export const CHECK_EVERY_MS = 30_000;
 
 export type PhoneChannel = Exclude<Channel, 'in_app'>;
 
@@ -27,12 +32,16 @@ export function createProviderWatch(deps: {
   log: { warn(obj: object, msg: string): void };
 }): ProviderWatch {
   const { db, clock, rule } = deps;
+  const lastCount = new Map<PhoneChannel, number>();
   return {
     async failed(channel) {
       if (!rule) return;
+      const now = clock.now().getTime();
+      const last = lastCount.get(channel);
+      if (last !== undefined && now - last < CHECK_EVERY_MS) return;
+      lastCount.set(channel, now);
       // The send it follows is already recorded: a fault here must not undo or retry it.
       try {
-        const now = clock.now().getTime();
         const windowMs = rule.windowMinutes * MINUTE;
         const [row] = await db
           .select({
