@@ -5,15 +5,17 @@ import {
   type Actor,
   category,
   nextPhone,
+  upload,
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
 import { ManualClock } from '../../shared/clock.js';
 import { notificationMessages as m } from './schema.js';
 
-// After the payment, end to end through the API and the payment simulator: what the buyer and the
+// Around the payment, end to end through the API and the payment simulator: what the buyer and the
 // seller hear as the order moves (accepted, ready, delivered, points earned, payout sent; rejected
-// with the refund's promise, refund sent), each once per channel, however often every job reruns.
+// with the refund's promise, refund sent; a prompt not completed; a dispute opened and resolved),
+// each once per channel, however often every job reruns.
 
 const TOKEN = 'cbtoken0123456789abcdefghijklmnopqrstuv';
 let t: TestApp;
@@ -63,8 +65,8 @@ async function elapse(seconds: number) {
   await t.app.services.jobs.drain();
 }
 
-/** A buyer's paid order (one kanga), paid from +255754123456. */
-async function paidOrder() {
+/** A buyer's checkout of one kanga and its payment prompt to `payerPhone` (the simulator answers in 5 s). */
+async function paidOrder(payerPhone = '0754 123 456') {
   const buyer = await t.login(nextPhone());
   await api('POST', '/api/v1/cart/items', buyer.auth, { sku_id: kanga.skuIds[0]!, quantity: 1 });
   const addr = await api('POST', '/api/v1/me/addresses', buyer.auth, {
@@ -79,7 +81,7 @@ async function paidOrder() {
     headers: { ...buyer.auth, 'idempotency-key': `lc-${crypto.randomUUID()}` },
     payload: {
       address_id: addr.json().id,
-      payer_phone: '0754 123 456',
+      payer_phone: payerPhone,
       preview_token: preview.preview_token,
     },
   });
@@ -195,5 +197,67 @@ describe('after the payment', () => {
 
     await rerunAll();
     expect(await heard(buyer.userId)).toEqual(h);
+  });
+
+  it('a payment prompt the payer could not complete: the buyer hears why and to push again, once', async () => {
+    // The simulator refuses a number ending 903 for insufficient funds.
+    const { buyer } = await paidOrder('0754 123 903');
+    const h = await heard(buyer.userId);
+    expect(h['buyer.payment_failed']).toEqual(both);
+    expect(h['buyer.payment_received']).toBeUndefined();
+    const [text] = await bodyOf(buyer.userId, 'buyer.payment_failed');
+    expect(text).toContain('Malipo ya TZS 13,000 hayakufanikiwa');
+    expect(text).toContain('Tuma tena');
+    await rerunAll();
+    expect(await heard(buyer.userId)).toEqual(h);
+  });
+
+  it('a dispute: buyer and seller hear it opened, the buyer hears it resolved with the amount refunded', async () => {
+    const { buyer, orderId } = await paidOrder();
+    for (const step of ['accept', 'ready', 'pick-up'])
+      expect(
+        (await api('POST', `/api/v1/seller/orders/${orderId}/${step}`, seller.auth, {})).statusCode,
+      ).toBe(200);
+    const code = (await api('GET', `/api/v1/orders/${orderId}`, buyer.auth)).json().delivery_code;
+    const del = await api('POST', `/api/v1/seller/orders/${orderId}/deliver`, seller.auth, {
+      code,
+      location: { lat: -6.77, lng: 39.27 },
+    });
+    expect(del.statusCode, del.body).toBe(200);
+    const evidence = await upload(t, buyer.auth, 'dispute_evidence');
+    const opened = await api('POST', `/api/v1/orders/${orderId}/disputes`, buyer.auth, {
+      reason: 'damaged',
+      description: 'The kanga is torn',
+      evidence_media_ids: [evidence],
+    });
+    expect(opened.statusCode, opened.body).toBe(201);
+    await t.app.services.jobs.drain();
+    expect((await heard(buyer.userId))['buyer.dispute_opened']).toEqual(both);
+    const sellerOpened = async () =>
+      (
+        await t.handle.db
+          .select()
+          .from(m)
+          .where(and(eq(m.templateKey, 'seller.dispute_opened'), eq(m.orderId, orderId)))
+      )
+        .map((r) => r.channel)
+        .sort();
+    expect(await sellerOpened()).toEqual(both);
+
+    const resolved = await api('POST', `/api/v1/admin/disputes/${opened.json().id}/resolve`, admin.auth, {
+      resolution: 'partial_refund',
+      fault: 'seller',
+      amount: 4_000_00,
+      note: 'torn on one side',
+    });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    await t.app.services.jobs.drain();
+    await elapse(5);
+    const h = await heard(buyer.userId);
+    expect(h['buyer.dispute_resolved']).toEqual(both);
+    expect((await bodyOf(buyer.userId, 'buyer.dispute_resolved'))[0]).toContain('TZS 4,000');
+    await rerunAll();
+    expect(await heard(buyer.userId)).toEqual(h);
+    expect(await sellerOpened()).toEqual(both);
   });
 });
