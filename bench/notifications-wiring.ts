@@ -54,6 +54,8 @@ export function buildNotifications(db: Database, providers: { atBaseUrl: string;
       quietHours: null,
       maxAttempts: 5,
       refundPromiseHours: 24,
+      // the defaults: the fakes never fail, so the check never runs
+      providerAlert: { percent: 20, windowMinutes: 15, minMessages: 20 },
     },
     log: quiet,
     callbacks: {

@@ -164,6 +164,12 @@ const envSchema = z.object({
     .refine((v) => v === 'off' || v.split('-')[0] !== v.split('-')[1], 'start and end must differ')
     .default('21-7'),
   NOTIFY_MAX_ATTEMPTS: int(1, 20).default(5),
+  /** operations are alerted when this share (%) of a messaging provider's outcomes in the window failed */
+  NOTIFY_PROVIDER_ALERT_PERCENT: int(1, 100).default(20),
+  /** … counted over the messages caused in the last this many minutes (and alerted at most once per such span) */
+  NOTIFY_PROVIDER_ALERT_WINDOW_MINUTES: int(1, 24 * 60).default(15),
+  /** … once the window holds at least this many outcomes (a few failures of a handful mean little) */
+  NOTIFY_PROVIDER_ALERT_MIN_MESSAGES: int(1, 1_000_000).default(20),
   /**
    * secret path segment of the SMS delivery-report URL; generated per process when unset, which
    * means no report is accepted across restarts: set it wherever delivery reports matter
@@ -214,6 +220,9 @@ const envSchema = z.object({
   PAYOUT_MINIMUM: int(1, 1_000_000_000).default(1_000_000),
   PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE: int(0, 24 * 30).default(48),
   PAYOUT_INTERVAL_HOURS: int(1, 24 * 30).default(24),
+  /** a payout still on its way (or failed with its money held for review) this long after it was
+   * requested is stuck: every admin is told, once per payout */
+  PAYOUT_STUCK_MINUTES: int(1, 7 * 24 * 60).default(120),
   /** payment prompts one client address may start per hour (each one rings someone's phone) */
   PAYMENT_PUSHES_PER_HOUR: int(1, 100_000).default(30),
   /** payment prompts per checkout, ever: a checkout is not a way to ring a phone forever */

@@ -12,6 +12,7 @@ describe('what a newcomer reads', () => {
     'SELLER_REMINDER_MINUTES',
     'REFUND_PROMISE_HOURS',
     'DISPATCH_ALERT_MINUTES',
+    'PAYOUT_STUCK_MINUTES',
   ])(
     'documents the minimum of %s in the README config table and .env.example, as the config enforces it',
     (key) => {

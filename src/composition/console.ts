@@ -15,8 +15,7 @@ import type { Clock } from '../shared/clock.js';
 import type { IdGenerator } from '../shared/ids.js';
 import { HOUR, MINUTE } from '../shared/time.js';
 
-/** Queue thresholds of the home page: a payout in flight this long is stuck; a dispute this old is overdue. */
-const PAYOUT_STUCK_AFTER = 2 * HOUR;
+/** Queue thresholds of the home page: a dispute this old is overdue (a payout is stuck after PAYOUT_STUCK_MINUTES, the alert's setting). */
 const DISPUTE_OVERDUE_AFTER = 48 * HOUR;
 const ACCEPT_DEADLINE_WITHIN = 15 * MINUTE;
 
@@ -39,7 +38,7 @@ export function wireConsole(deps: {
         disputeAgeMs: DISPUTE_OVERDUE_AFTER,
         acceptWithinMs: ACCEPT_DEADLINE_WITHIN,
       }),
-      moneyAttention(db, now, PAYOUT_STUCK_AFTER),
+      moneyAttention(db, now, config.PAYOUT_STUCK_MINUTES * MINUTE),
       ridersAttention(db),
     ]);
     return [

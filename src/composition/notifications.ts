@@ -60,6 +60,11 @@ export function wireNotifications(deps: {
       quietHours: parseQuietHours(config.NOTIFY_QUIET_HOURS),
       maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
       refundPromiseHours: config.REFUND_PROMISE_HOURS,
+      providerAlert: {
+        percent: config.NOTIFY_PROVIDER_ALERT_PERCENT,
+        windowMinutes: config.NOTIFY_PROVIDER_ALERT_WINDOW_MINUTES,
+        minMessages: config.NOTIFY_PROVIDER_ALERT_MIN_MESSAGES,
+      },
     },
     callbacks: {
       smsToken: config.NOTIFY_CALLBACK_TOKEN,

@@ -55,6 +55,7 @@ export function paymentsSettings(config: Config): PaymentsSettings {
     refundMaxAttempts: config.REFUND_MAX_ATTEMPTS,
     payoutMinimum: config.PAYOUT_MINIMUM,
     payoutHoldHoursAfterPhoneChange: config.PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE,
+    payoutStuckMinutes: config.PAYOUT_STUCK_MINUTES,
     pushesPerCheckout: config.PAYMENT_PUSHES_PER_CHECKOUT,
   };
 }

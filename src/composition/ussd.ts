@@ -34,18 +34,19 @@ export function wireUssd(deps: {
   };
   const ussdOrders: UssdOrdersPort = {
     ...buyerOrderSummaries(orders.service),
-    confirmReceipt: (orderId, actor) =>
-      orders.service.act(orderId, 'confirm_receipt', actor).then(
+    confirmReceipt: (orderId, actor, within) =>
+      orders.service.act(orderId, 'confirm_receipt', actor, undefined, within).then(
         () => undefined,
         (err) => refusedAs(err, orderId, actor.userId),
       ),
-    openDispute: (orderId, actor, input) =>
+    openDispute: (orderId, actor, input, within) =>
       orders.service
-        .openDispute(orderId, actor.userId, {
-          reason: input.reason,
-          description: input.statement,
-          evidence_media_ids: [],
-        })
+        .openDispute(
+          orderId,
+          actor.userId,
+          { reason: input.reason, description: input.statement, evidence_media_ids: [] },
+          within,
+        )
         .then(
           () => undefined,
           (err) => refusedAs(err, orderId, actor.userId),

@@ -10,11 +10,11 @@ describe('findIllFormedString', () => {
       field: 'specs.k',
       fault: 'lone_surrogate',
     });
-    expect(findIllFormedString({ specs: { ['k\udfff']: 'v' } })).toEqual({
+    expect(findIllFormedString({ specs: { 'k\udfff': 'v' } })).toEqual({
       field: 'specs.k\ufffd',
       fault: 'lone_surrogate',
     });
-    expect(findIllFormedString({ ['a\u0000b']: 1 })).toEqual({ field: 'ab', fault: 'nul' });
+    expect(findIllFormedString({ 'a\u0000b': 1 })).toEqual({ field: 'ab', fault: 'nul' });
     expect(findIllFormedString('\ud800')).toEqual({ field: 'body', fault: 'lone_surrogate' });
     // Depth first, in order: the first offending field is the one reported.
     expect(findIllFormedString({ a: ['fine', 'x\u0000'], b: '\ud800' })?.field).toBe('a.1');

@@ -8,6 +8,7 @@ import {
   dispatchWaitEvents,
   kycEvents,
   orderChangeEvents as orderChangeEventsIn,
+  payoutStuckEvents,
   productDecisionEvents,
   riderAssignedEvents,
   riderDecisionEvents,
@@ -297,6 +298,19 @@ describe('operations alerts', () => {
     expect(dispatchWaitEvents({ ...p, queuedAt: '2026-12-04T10:00:00.000Z' })[0]!.id).not.toBe(events[0]!.id);
     const d = deliveriesOf(notificationEventSchema.parse(events[0]))[0]!;
     expect(render(d.template, 'en', d.values).body).toContain('has waited 15 minutes in the dispatch queue');
+  });
+
+  it('a payout not sent in time alerts every admin, once per payout, naming it as the console does', () => {
+    const PAYOUT = '0190a0b0-0000-7000-8000-0000000000f1';
+    const p = { disbursementId: PAYOUT, partyId: SELLER, amount: 25_000_00, since: AT };
+    const events = payoutStuckEvents(p);
+    expect(told(events)).toEqual([['payout.stuck', 'admins', 'ops.payout_stuck']]);
+    expect(payoutStuckEvents({ ...p, amount: 1 })[0]!.id).toBe(events[0]!.id);
+    const d = deliveriesOf(notificationEventSchema.parse(events[0]))[0]!;
+    // 09:00 UTC is 12:00 in Dar es Salaam.
+    expect(render(d.template, 'en', d.values).body).toBe(
+      "K'KOO OPS: Payout P-0190A0B0 of TZS 25,000, requested 12:00 04/12/2026, is still not sent. Check it with the provider.",
+    );
   });
 });
 

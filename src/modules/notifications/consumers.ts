@@ -103,6 +103,7 @@ export type ConsumedMessages = {
     amount: number;
     phone: string;
   };
+  'payment.payout_stuck': { disbursementId: string; partyId: string; amount: number; since: Iso };
   'kyc.decided': {
     submissionId: string;
     userId: string;
@@ -339,6 +340,19 @@ export function disbursementFailedEvents(p: In<'payment.disbursement_failed'>): 
   return [{ type: 'refund.failed', id, order_id: p.orderId, amount: p.amount, reason }];
 }
 
+/** A payout not sent in time: operations hear it once per payout. */
+export function payoutStuckEvents(p: In<'payment.payout_stuck'>): NotificationEvent[] {
+  return [
+    {
+      type: 'payout.stuck',
+      id: `payout-stuck:${p.disbursementId}`,
+      payout_id: p.disbursementId,
+      amount: p.amount,
+      since: p.since,
+    },
+  ];
+}
+
 /** The handlers of the messages notifications acts on: each writes its events' messages in one transaction. */
 export function consumerHandlers(deps: {
   db: Database;
@@ -367,6 +381,7 @@ export function consumerHandlers(deps: {
     'payment.collection_settled': (p) => tell(collectionEvents(p)),
     'payment.disbursement_sent': (p) => tell(disbursementSentEvents(p)),
     'payment.disbursement_failed': (p) => tell(disbursementFailedEvents(p)),
+    'payment.payout_stuck': (p) => tell(payoutStuckEvents(p)),
     'ussd.action_taken': (p) => tell(ussdReceiptEvents(p)),
     'kyc.decided': (p) => tell(kycEvents(p)),
   };

@@ -6,6 +6,7 @@ import type { JobHandlerOf, JobHandlers } from '../jobs/index.js';
 import { type TemplateKey, whatsappTemplate } from './catalogue.js';
 import type { NotificationJobQueue, NotificationJobs } from './jobs.js';
 import type { PeoplePort } from './ports.js';
+import type { ProviderWatch } from './provider-watch.js';
 import { fromAtReport, fromWhatsAppStatus } from './rules.js';
 import { notificationMessages as m, notificationPreferences as prefsTable } from './schema.js';
 import { dedupeKeyOf, type NotificationSettings } from './service.js';
@@ -28,6 +29,8 @@ export interface DispatchDeps {
   settings: NotificationSettings;
   log: Logger;
   people: PeoplePort;
+  /** told of every message that failed for good (operations hear of a failing provider) */
+  watch: ProviderWatch;
 }
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -37,7 +40,7 @@ const WINDOW_MS = 24 * 60 * 60 * 1000;
  * reports. Logs name message ids and provider codes, never the text (it may hold a code) or the number.
  */
 export function createDispatcher(deps: DispatchDeps) {
-  const { db, clock, ids, jobs, sms, whatsapp, settings, log } = deps;
+  const { db, clock, ids, jobs, sms, whatsapp, settings, log, watch } = deps;
 
   /** Write the SMS twin of a WhatsApp message (once, however often asked) and stop the WhatsApp one if still waiting. */
   async function failover(msg: MessageRow, why: string) {
@@ -123,7 +126,10 @@ export function createDispatcher(deps: DispatchDeps) {
       const current = await findMessage(db, id);
       if (current?.status === 'sending') {
         const failed = await moveForward(db, { id }, 'failed', now, 'OUTCOME_UNKNOWN');
-        if (failed) await failover(failed, 'outcome unknown');
+        if (failed) {
+          await failover(failed, 'outcome unknown');
+          if (failed.channel !== 'in_app') await watch.failed(failed.channel);
+        }
       }
       return;
     }
@@ -148,7 +154,10 @@ export function createDispatcher(deps: DispatchDeps) {
       }
       const failed = await moveForward(db, { id }, 'failed', clock.now(), detail);
       log.warn({ messageId: id, channel: msg.channel, detail }, 'notification failed');
-      if (failed) await failover(failed, detail);
+      if (failed) {
+        await failover(failed, detail);
+        if (failed.channel !== 'in_app') await watch.failed(failed.channel);
+      }
       return;
     }
     const at = clock.now();
@@ -193,6 +202,7 @@ export function createDispatcher(deps: DispatchDeps) {
         clock.now(),
         to === 'failed' ? `AT ${r.status}${r.failureReason ? ` ${r.failureReason}` : ''}` : undefined,
       );
+      if (row && to === 'failed') await watch.failed('sms');
       return { matched: row !== null };
     },
 
@@ -207,7 +217,10 @@ export function createDispatcher(deps: DispatchDeps) {
         s.timestamp,
         to === 'failed' ? `WA ${s.errorCode ?? 'failed'}` : undefined,
       );
-      if (row && to === 'failed') await failover(row, `WhatsApp failed ${s.errorCode ?? ''}`.trim());
+      if (row && to === 'failed') {
+        await failover(row, `WhatsApp failed ${s.errorCode ?? ''}`.trim());
+        await watch.failed('whatsapp');
+      }
       return { matched: row !== null };
     },
 

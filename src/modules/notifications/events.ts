@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TemplateKey } from './catalogue.js';
 import { formatBasisPoints } from './format.js';
 import type { PlaceholderValue } from './render.js';
-import { maskPhone, orderRef } from './rules.js';
+import { maskPhone, orderRef, payoutRef } from './rules.js';
 
 // The typed events producers hand to `notifications.notify(tx, event)`, named `<sender>.<past tense>`.
 // `id` identifies the causing change (an order event row, a refund id + purpose, …): the same id
@@ -85,7 +85,7 @@ export const notificationEventSchema = z.discriminatedUnion('type', [
   ev('kyc.rejected', { user_id: uuid, reason: text }),
   ev('payout.sent', { payee_id: uuid, amount, payout_phone: phone }),
   ev('payout.failed', { payee_id: uuid, amount, reason: text }),
-  ev('payout.stuck', { amount, since: at }),
+  ev('payout.stuck', { payout_id: uuid, amount, since: at }),
   ev('rider.verified', { rider_id: uuid }),
   ev('rider.rejected', { rider_id: uuid, reason: text }),
   ev('rider.job_assigned', { rider_id: uuid, order_id: uuid, pickup_by: at }),
@@ -232,7 +232,13 @@ export function deliveriesOf(e: Parsed): Delivery[] {
     case 'payout.failed':
       return [withOrder(one(e.payee_id), 'payee.payout_failed', { amount: e.amount, reason: e.reason })];
     case 'payout.stuck':
-      return [withOrder('admins', 'ops.payout_stuck', { amount: e.amount, since: e.since })];
+      return [
+        withOrder('admins', 'ops.payout_stuck', {
+          payout: payoutRef(e.payout_id),
+          amount: e.amount,
+          since: e.since,
+        }),
+      ];
     case 'rider.verified':
       return [withOrder(one(e.rider_id), 'rider.verified', {})];
     case 'rider.rejected':

@@ -8,6 +8,7 @@ import { type ConsumedMessages, consumerHandlers } from './consumers.js';
 import { createDispatcher } from './dispatch.js';
 import type { NotificationJobQueue, NotificationJobs } from './jobs.js';
 import type { PeoplePort } from './ports.js';
+import { createProviderWatch } from './provider-watch.js';
 import {
   adminNotificationRoutes,
   type NotificationRouteDeps,
@@ -54,7 +55,15 @@ export function createNotificationsModule(deps: {
   people: PeoplePort;
 }) {
   const service = createNotificationService(deps);
-  const dispatcher = createDispatcher(deps);
+  const watch = createProviderWatch({
+    db: deps.db,
+    clock: deps.clock,
+    rule: deps.settings.providerAlert,
+    providerName: (channel) => (channel === 'sms' ? deps.sms.name : (deps.whatsapp?.name ?? 'whatsapp')),
+    notify: service.notify,
+    log: deps.log,
+  });
+  const dispatcher = createDispatcher({ ...deps, watch });
   const routeDeps = {
     service,
     dispatcher,

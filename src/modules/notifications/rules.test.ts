@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { canMove, fromAtReport, maskPhone, nextMarketingSlot, parseQuietHours, sendAfter } from './rules.js';
+import {
+  canMove,
+  failureRateCrossed,
+  fromAtReport,
+  maskPhone,
+  nextMarketingSlot,
+  parseQuietHours,
+  sendAfter,
+} from './rules.js';
 
 const quiet = parseQuietHours('21-7');
 const at = (iso: string) => new Date(iso);
@@ -60,5 +68,21 @@ describe('statuses only move forward', () => {
   it('masks phones in admin views', () => {
     expect(maskPhone('+255712345678')).toBe('+2557*****678');
     expect(maskPhone(null)).toBeNull();
+  });
+});
+
+describe('when a messaging provider counts as failing', () => {
+  const rule = { percent: 20, minMessages: 10 };
+  it('crosses at the threshold share, not below it, given enough outcomes', () => {
+    expect(failureRateCrossed({ failed: 2, total: 10 }, rule)).toBe(2000);
+    expect(failureRateCrossed({ failed: 1, total: 10 }, rule)).toBeNull();
+    expect(failureRateCrossed({ failed: 199, total: 1000 }, rule)).toBeNull();
+    expect(failureRateCrossed({ failed: 1000, total: 1000 }, rule)).toBe(10_000);
+    // 1 of 3 is 3,333.33 bp: rounded to whole basis points
+    expect(failureRateCrossed({ failed: 1, total: 3 }, { percent: 20, minMessages: 1 })).toBe(3333);
+  });
+  it('says nothing of too few outcomes, however bad', () => {
+    expect(failureRateCrossed({ failed: 9, total: 9 }, rule)).toBeNull();
+    expect(failureRateCrossed({ failed: 0, total: 0 }, { percent: 1, minMessages: 1 })).toBeNull();
   });
 });

@@ -140,6 +140,33 @@ export function maskPhone(phone: string | null): string | null {
 }
 
 /** A short order reference people can read out: `K-3F2A9C1B`. */
+/** A payout as operators find it in the console: its id's first eight hex digits (like an order's). */
+export function payoutRef(payoutId: string): string {
+  return `P-${payoutId.replace(/-/g, '').slice(0, 8).toUpperCase()}`;
+}
+
 export function orderRef(orderId: string): string {
   return `K-${orderId.replace(/-/g, '').slice(0, 8).toUpperCase()}`;
+}
+
+/** When a messaging provider counts as failing: `percent` of at least `minMessages` outcomes failed. */
+export interface ProviderAlertRule {
+  percent: number;
+  minMessages: number;
+  windowMinutes: number;
+}
+
+/**
+ * The failure rate in basis points when it crossed the rule's threshold, else null. Too few outcomes
+ * say nothing: two failures of the first three messages of the morning are not an outage.
+ */
+export function failureRateCrossed(
+  outcomes: { failed: number; total: number },
+  rule: Pick<ProviderAlertRule, 'percent' | 'minMessages'>,
+): number | null {
+  const { failed, total } = outcomes;
+  if (total < rule.minMessages || total === 0) return null;
+  // Integers only: failed / total >= percent / 100.
+  if (failed * 100 < rule.percent * total) return null;
+  return Math.round((failed * 10_000) / total);
 }

@@ -14,6 +14,7 @@ import {
   firstChannel,
   mayReachPhone,
   OPTIONAL_CATEGORIES,
+  type ProviderAlertRule,
   type QuietHours,
   sendAfter,
 } from './rules.js';
@@ -36,6 +37,8 @@ export interface NotificationSettings {
   maxAttempts: number;
   /** how long a buyer is told a refund takes at most (REFUND_PROMISE_HOURS) */
   refundPromiseHours: number;
+  /** when operations hear that a messaging provider is failing (NOTIFY_PROVIDER_ALERT_*); null: never */
+  providerAlert: ProviderAlertRule | null;
 }
 
 export interface NotificationServiceDeps {

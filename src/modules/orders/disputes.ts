@@ -1,5 +1,6 @@
 // Disputes: the buyer opens one with evidence, both sides add to it, an admin resolves it.
 import { asc, eq } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../shared/errors.js';
 import { escrowOf } from './effects.js';
 import { checkOwner, disputeWindowClosed, lockOrder } from './guards.js';
@@ -17,6 +18,8 @@ export function createDisputes(deps: OrdersDeps, { apply }: Pick<Transitions, 'a
       orderId: string,
       buyerId: string,
       input: { reason: Dispute['reason']; description: string; evidence_media_ids: string[] },
+      /** the caller's own record of it (USSD's receipt), written in the same transaction */
+      within?: (tx: Database) => Promise<void>,
     ) {
       return db.transaction(async (tx) => {
         const o = await lockOrder(tx, orderId);
@@ -61,6 +64,7 @@ export function createDisputes(deps: OrdersDeps, { apply }: Pick<Transitions, 'a
               createdAt: clock.now(),
             })),
           );
+        if (within) await within(tx);
         return d!;
       });
     },

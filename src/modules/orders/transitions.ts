@@ -152,9 +152,24 @@ export function createTransitions(deps: OrdersDeps) {
     apply,
     cancelUnpaid,
 
-    /** Any simple transition (accept, reject, mark_ready, pick_up, cancel, confirm_receipt, …) by a person. */
-    async act(orderId: string, event: OrderEvent, actor: Actor, note?: string) {
+    /**
+     * Any simple transition (accept, reject, mark_ready, pick_up, cancel, confirm_receipt, …) by a
+     * person. `within` writes the caller's own record of it in the same transaction (USSD's receipt):
+     * both commit or neither does.
+     */
+    async act(
+      orderId: string,
+      event: OrderEvent,
+      actor: Actor,
+      note?: string,
+      within?: (tx: Database) => Promise<void>,
+    ) {
       return db.transaction(async (tx) => {
+        const moved = await actIn(tx);
+        if (within) await within(tx);
+        return moved;
+      });
+      async function actIn(tx: Database) {
         // Lock order: checkout first, then its orders, as payment confirmation and expiry do.
         const [peek] = await tx
           .select({ checkoutId: orders.checkoutId, status: orders.status })
@@ -192,7 +207,7 @@ export function createTransitions(deps: OrdersDeps) {
           return mine;
         }
         return apply(tx, o, event, actor, { note: note ?? null });
-      });
+      }
     },
   };
 }

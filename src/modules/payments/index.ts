@@ -127,6 +127,7 @@ export function createPaymentsModule(deps: PaymentsDeps) {
       await service.sweep();
       await scheduleSweep(p.bucket + 1);
     },
+    'payments.check_payout_stuck': (p) => service.checkPayoutStuck(p.id),
     'payments.payout_run': async (p) => {
       await service.runPayouts();
       await schedulePayoutRun(p.bucket + 1);

@@ -33,6 +33,8 @@ export const paymentJobs = defineJobs({
   'payments.sweep': bucket,
   /** the periodic payout run */
   'payments.payout_run': bucket,
+  /** PAYOUT_STUCK_MINUTES after a payout was requested: is it still not sent? */
+  'payments.check_payout_stuck': z.object({ id }),
 
   // ---- what payments tells other modules ----
   /** a buyer's payment was decided: succeeded (and what it paid for) or failed */
@@ -53,6 +55,13 @@ export const paymentJobs = defineJobs({
     orderId: id.nullable(),
     amount,
     phone: z.string().min(1),
+  }),
+  /** a payout still not sent PAYOUT_STUCK_MINUTES after it was requested (in flight, or failed with its money held) */
+  'payment.payout_stuck': z.object({
+    disbursementId: id,
+    partyId: id,
+    amount,
+    since: z.iso.datetime({ offset: true }),
   }),
   /** a send failed: `willRetry` when a refund is tried again later, false when it is given up */
   'payment.disbursement_failed': z.object({

@@ -3,7 +3,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { isUniqueViolation } from '../../db/columns.js';
 import { conflict, notFound, unprocessable } from '../../shared/errors.js';
-import { HOUR } from '../../shared/time.js';
+import { HOUR, MINUTE } from '../../shared/time.js';
 import { account } from '../ledger/index.js';
 import type { Disbursement, PaymentsContext, PayoutParty } from './context.js';
 import type { Disbursements } from './disbursements.js';
@@ -11,7 +11,7 @@ import { referenceOf } from './model.js';
 import { paymentDisbursements } from './schema.js';
 
 export function createPayouts(ctx: PaymentsContext, sends: Pick<Disbursements, 'enqueueSend'>) {
-  const { db, clock, ids, audit, ledger, provider, s, log } = ctx;
+  const { db, clock, ids, audit, ledger, provider, s, log, jobs } = ctx;
   const { enqueueSend } = sends;
 
   const api = {
@@ -102,7 +102,38 @@ export function createPayouts(ctx: PaymentsContext, sends: Pick<Disbursements, '
           data: { disbursement_id: id, amount: available, party },
         });
         await enqueueSend(tx, row);
+        // Operations hear of a payout that is not sent in time, whatever held it up.
+        await jobs.enqueue(tx, {
+          kind: 'payments.check_payout_stuck',
+          payload: { id },
+          runAt: new Date(clock.now().getTime() + s.payoutStuckMinutes * MINUTE),
+          dedupeKey: `payments.check_payout_stuck:${id}`,
+        });
         return row;
+      });
+    },
+
+    /**
+     * PAYOUT_STUCK_MINUTES after a payout was requested: still queued or sending (the provider has not
+     * answered), or failed with its money held for an admin (only a callback said it failed), it is
+     * stuck and operations are told (`payment.payout_stuck`), once per payout.
+     */
+    async checkPayoutStuck(id: string) {
+      await db.transaction(async (tx) => {
+        const [d] = await tx.select().from(paymentDisbursements).where(eq(paymentDisbursements.id, id));
+        if (d?.kind !== 'payout' || d.status === 'succeeded') return;
+        const inFlight = d.status === 'queued' || d.status === 'sending';
+        if (!inFlight && !(await ledger.payoutReserved(d.id, tx))) return;
+        await jobs.enqueue(tx, {
+          kind: 'payment.payout_stuck',
+          payload: {
+            disbursementId: d.id,
+            partyId: d.partyId,
+            amount: d.amount,
+            since: d.createdAt.toISOString(),
+          },
+          dedupeKey: `payment.payout_stuck:${d.id}`,
+        });
       });
     },
 

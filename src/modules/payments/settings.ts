@@ -19,6 +19,8 @@ export interface PaymentsServiceSettings {
   refundMaxAttempts: number;
   payoutMinimum: number;
   payoutHoldHoursAfterPhoneChange: number;
+  /** a payout not sent this long after it was requested is stuck: operations are told, once */
+  payoutStuckMinutes: number;
   pushesPerCheckout: number;
 }
 

@@ -1,5 +1,6 @@
 // What the USSD channel needs from the rest of the product. app.ts wires each port to the module
 // that owns the data; nothing here knows another module's tables.
+import type { Database } from '../../db/client.js';
 
 export type UssdLanguage = 'sw' | 'en';
 export const USSD_LANGUAGES = ['sw', 'en'] as const;
@@ -51,13 +52,17 @@ export interface UssdOrdersPort {
   recentOfBuyer(buyerId: string, limit: number): Promise<UssdOrder[]>;
   /** the buyer's orders in `delivered` (waiting for a confirmation or a dispute), newest first */
   deliveredOfBuyer(buyerId: string, limit: number): Promise<UssdOrder[]>;
-  /** the app's confirm-receipt command; throws UssdRefused with the order module's code */
-  confirmReceipt(orderId: string, actor: UssdActor): Promise<void>;
-  /** the app's open-dispute command, with the statement as the evidence; throws UssdRefused */
+  /**
+   * the app's confirm-receipt command; throws UssdRefused with the order module's code. `within`
+   * runs in the order change's own transaction (the receipt is written with the change, or neither).
+   */
+  confirmReceipt(orderId: string, actor: UssdActor, within: (tx: Database) => Promise<void>): Promise<void>;
+  /** the app's open-dispute command, with the statement as the evidence; throws UssdRefused; `within` as above */
   openDispute(
     orderId: string,
     actor: UssdActor,
     input: { reason: UssdDisputeReason; statement: string },
+    within: (tx: Database) => Promise<void>,
   ): Promise<void>;
 }
 

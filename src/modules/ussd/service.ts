@@ -136,15 +136,17 @@ export function createUssdService(deps: {
 
   /**
    * The receipt, sent by notifications: one per (session, order) however often the telco replays
-   * the request (the dedupe key here and the event id there are both built from the pair).
+   * the request (the dedupe key here and the event id there are both built from the pair). Written
+   * in the order change's transaction: a change without its receipt never commits.
    */
   async function receipt(
+    tx: Database,
     ctx: { sessionId: string; userId: string },
     order: UssdOrder,
     action: 'confirmed' | 'disputed',
     reason: string | null,
   ) {
-    await deps.receipts.enqueue(db, {
+    await deps.receipts.enqueue(tx, {
       kind: 'ussd.action_taken',
       payload: {
         sessionId: ctx.sessionId,
@@ -173,11 +175,12 @@ export function createUssdService(deps: {
           action,
           async () => {
             try {
-              await deps.orders.confirmReceipt(action.order.id, actor);
+              await deps.orders.confirmReceipt(action.order.id, actor, (tx) =>
+                receipt(tx, ctx, action.order, 'confirmed', null),
+              );
             } catch (err) {
               return refusal(err, action.order);
             }
-            await receipt(ctx, action.order, 'confirmed', null);
             return { kind: 'confirmed', order: action.order };
           },
           ctx.language,
@@ -190,11 +193,16 @@ export function createUssdService(deps: {
             // The statement is kept in the app's language-neutral words: support reads it, not the caller.
             const statement = TEXTS.en.statement(TEXTS.en.reasons[action.reason]);
             try {
-              await deps.orders.openDispute(action.order.id, actor, { reason: action.reason, statement });
+              await deps.orders.openDispute(
+                action.order.id,
+                actor,
+                { reason: action.reason, statement },
+                (tx) =>
+                  receipt(tx, ctx, action.order, 'disputed', TEXTS[ctx.language].reasons[action.reason]),
+              );
             } catch (err) {
               return refusal(err, action.order);
             }
-            await receipt(ctx, action.order, 'disputed', TEXTS[ctx.language].reasons[action.reason]);
             return { kind: 'disputed', order: action.order };
           },
           ctx.language,

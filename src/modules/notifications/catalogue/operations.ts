@@ -22,9 +22,15 @@ export const OPERATIONS_TEMPLATES = {
     audience: 'admin',
     category: 'operations',
     critical: false,
-    placeholders: { amount: 'money', since: 'time' },
-    en: { title: 'Payout stuck', text: "K'KOO OPS: A payout of {amount} has been stuck since {since}." },
-    sw: { title: 'Malipo yamekwama', text: "K'KOO OPS: Malipo ya {amount} yamekwama tangu {since}." },
+    placeholders: { payout: 'text', amount: 'money', since: 'time' },
+    en: {
+      title: 'Payout stuck',
+      text: "K'KOO OPS: Payout {payout} of {amount}, requested {since}, is still not sent. Check it with the provider.",
+    },
+    sw: {
+      title: 'Malipo yamekwama',
+      text: "K'KOO OPS: Malipo {payout} ya {amount}, yaliyoombwa {since}, bado hayajatumwa. Yafuatilie kwa mtoa huduma.",
+    },
   }),
   'ops.dispatch_waiting': t({
     audience: 'admin',
