@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
+import { consoleSignIn } from '../../../test/support/console.js';
 import {
   type Actor,
   category,
@@ -509,6 +510,38 @@ describe('the analytics page data', () => {
     expect(page.summary.charts.gmv).toMatch(/^<svg/);
     expect(page.summary.totals.orders).toBe(6);
     expect(page.top.products[0]?.title).toBe('Kanga <b>bora</b>');
+  });
+});
+
+describe('on time by zone (the Logistics screen)', () => {
+  it('the seeded deliveries by destination zone, as the orders table has them, on the console page', async () => {
+    // Hand-computed: O1, O3, O4, O5 were delivered to Mikocheni with a promise, O4 late.
+    const byZone = await t.app.services.analytics.onTimeByZone({ from: '2026-11-30', to: '2026-12-02' });
+    expect(byZone.items).toEqual([
+      { zone: 'Mikocheni', delivered: 4, on_time: 3, late: 1, on_time_rate_bp: 7500 },
+    ]);
+    // The same counts straight from the orders the database holds.
+    const res = (await t.handle.db.execute(sql`
+      select o.snapshot->'delivery'->>'to_zone' as zone, count(*)::int as delivered,
+        (count(*) filter (where o.delivered_at <= o.promised_by))::int as on_time
+      from orders o
+      where o.paid_at is not null and o.promised_by is not null and o.delivered_at is not null
+      group by 1`)) as unknown as { rows: Array<{ zone: string; delivered: number; on_time: number }> };
+    expect(res.rows.map((r) => [r.zone, Number(r.delivered), Number(r.on_time)])).toEqual([
+      ['Mikocheni', 4, 3],
+    ]);
+    // The console shows it (its default range, the last 30 days, holds the whole history).
+    const console = await consoleSignIn(t, '+255754360001');
+    const page = await console.get('/admin/logistics');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(
+      /<tr data-on-time="Mikocheni"><td>Mikocheni<\/td><td class="num">4<\/td><td class="num">3<\/td><td class="num">1<\/td><td class="num">75\.0%<\/td><\/tr>/,
+    );
+    // And the zones map: the demo zones, each drawn.
+    const img = /src="data:image\/svg\+xml;base64,([^"]+)"/.exec(page.body);
+    const svg = Buffer.from(img![1]!, 'base64').toString('utf8');
+    expect(svg.match(/<g data-zone="/g)).toHaveLength(DAR_DEMO_ZONES.length);
+    expect(svg).toContain(`<g data-zone="${mikocheniId}">`);
   });
 });
 

@@ -126,3 +126,43 @@ export function summarise(
   }));
   return { totals, series };
 }
+
+export interface OnTimeByZone {
+  /** the destination zone's name as frozen at checkout; null: flat delivery, no zone */
+  zone: string | null;
+  /** orders delivered that had a promised time */
+  delivered: number;
+  on_time: number;
+  late: number;
+  /** on_time ÷ delivered, basis points rounded down (the summary's on-time rate, per zone) */
+  on_time_rate_bp: number;
+}
+
+/**
+ * The on-time rate per destination zone, over the orders delivered with a promise (the same rule as
+ * the summary's rate, so the zones' counts add up to it). Worst zone first: the one to look at.
+ */
+export function onTimeByZone(facts: readonly OrderFact[]): OnTimeByZone[] {
+  const zones = new Map<string | null, { delivered: number; on_time: number }>();
+  for (const o of facts) {
+    if (!promisedAndDelivered(o)) continue;
+    const z = zones.get(o.zone) ?? { delivered: 0, on_time: 0 };
+    z.delivered++;
+    if (onTime(o)) z.on_time++;
+    zones.set(o.zone, z);
+  }
+  return [...zones.entries()]
+    .map(([zone, z]) => ({
+      zone,
+      delivered: z.delivered,
+      on_time: z.on_time,
+      late: z.delivered - z.on_time,
+      on_time_rate_bp: bp(z.on_time, z.delivered),
+    }))
+    .sort(
+      (a, b) =>
+        a.on_time_rate_bp - b.on_time_rate_bp ||
+        b.delivered - a.delivered ||
+        (a.zone ?? '').localeCompare(b.zone ?? ''),
+    );
+}

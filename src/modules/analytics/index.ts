@@ -9,6 +9,7 @@ import { type AnalyticsQuery, createAnalyticsService } from './service.js';
 
 export { renderChart, type SeriesChart } from './chart.js';
 export { parseTariff, tariffFee } from './fees.js';
+export type { OnTimeByZone } from './figures.js';
 export type { AnalyticsSettings, OrderEconomics, OrderFact, TariffBand } from './model.js';
 export { analyticsPage } from './page.js';
 /** Fold the log of changed orders into the facts table now (every read does it first anyway). */
@@ -21,6 +22,8 @@ export function createAnalyticsModule(deps: { db: Database; clock: Clock; settin
     service,
     /** figures and SVG charts of the console's analytics page, unit economics first */
     page: (query: AnalyticsQuery) => analyticsPage(service, query),
+    /** on-time rate by destination zone, for the console's Logistics screen */
+    onTimeByZone: (query: AnalyticsQuery) => service.onTimeByZone(query),
     adminRoutes: analyticsAdminRoutes({ analytics: service }),
   };
 }

@@ -231,5 +231,33 @@ describe('logistics', () => {
     expect(row?.[1]).toMatch(/^2[56] min$/);
     expect(res.body).not.toContain(`data-dispatch="${notReady.orderId}"`);
     expect(res.body).toMatch(/<td>Monday<\/td><td>(\d\d:\d\d–\d\d:\d\d|closed)<\/td>/);
+    // The map: one server-drawn SVG (an <img>, so no script runs and the CSP holds), one shape per
+    // zone, drawn from the cells the database holds for it (a hexagon outline of N cells has at most
+    // 6N corners), the name escaped inside the SVG too.
+    const img =
+      /<img class="chart" alt="Delivery zones drawn from their cells" src="data:image\/svg\+xml;base64,([^"]+)">/.exec(
+        res.body,
+      );
+    expect(img).not.toBeNull();
+    const svg = Buffer.from(img![1]!, 'base64').toString('utf8');
+    expect(svg.match(/<g data-zone="/g)).toHaveLength(2);
+    expect(svg).toContain('&lt;i&gt;');
+    expect(svg).not.toContain('<i>');
+    const cellCounts = await rowsOf<{ zone_id: string; n: number }>(
+      t,
+      sql`select zone_id, count(*)::int as n from zone_cells where zone_id in (${za.id}, ${zb.id}) group by zone_id`,
+    );
+    expect(cellCounts).toHaveLength(2);
+    for (const { zone_id, n } of cellCounts) {
+      expect(res.body).toContain(`<tr data-zone="${zone_id}"><td>`);
+      expect(new RegExp(`<tr data-zone="${zone_id}">.*?<td class="num">${n}</td>`).test(res.body)).toBe(true);
+      const group = new RegExp(`<g data-zone="${zone_id}">.*?</g>`).exec(svg)![0];
+      const corners = [...group.matchAll(/[ML]-?[\d.]+ -?[\d.]+/g)].length;
+      expect(corners).toBeGreaterThanOrEqual(6);
+      expect(corners).toBeLessThanOrEqual(6 * Number(n) + 1);
+    }
+    // No order with a promise was delivered in these 30 days: the on-time table says so.
+    expect(res.body).toContain('On time by zone');
+    expect(res.body).toContain('No order with a promised time was delivered in this range.');
   });
 });

@@ -46,14 +46,14 @@ export interface ConsoleDeps {
   ledger: Pick<LedgerService, 'transfersOf'>;
   /** The orders module's admin search (a read). */
   searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
-  /** zones, fees and service hours for the Logistics screen (reads) */
-  zones: Pick<ZonesService, 'listZones' | 'feeTable' | 'serviceHours'>;
+  /** zones (with their cells, for the map), fees and service hours for the Logistics screen (reads) */
+  zones: Pick<ZonesService, 'listZones' | 'getZone' | 'feeTable' | 'serviceHours'>;
   /** The notifications module's admin search (the messages sent about an order). */
   messages: Pick<NotificationAdmin, 'search'>;
   /** Every queue of the home page, read by the modules that own them. */
   attention: () => Promise<AttentionQueue[]>;
-  /** the analytics page's figures and charts (the analytics module) */
-  analytics: Pick<AnalyticsModule, 'page'>;
+  /** the analytics page's figures and charts, and on-time by zone for Logistics (the analytics module) */
+  analytics: Pick<AnalyticsModule, 'page' | 'onTimeByZone'>;
   settings: ConsoleSessionSettings & {
     production: boolean;
     otpIpMaxPerHour: number;
