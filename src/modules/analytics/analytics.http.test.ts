@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
-import { consoleSignIn } from '../../../test/support/console.js';
+import { type ConsoleSession, consoleSignIn } from '../../../test/support/console.js';
 import {
   type Actor,
   category,
@@ -15,6 +15,7 @@ import {
 } from '../../../test/support/fixtures.js';
 import { DAR_DEMO_ZONES } from '../../demo-zones.js';
 import { ManualClock } from '../../shared/clock.js';
+import { money } from '../console/layout.js';
 import { isoWeekOf } from './periods.js';
 
 // A known history, made through the real domain commands (checkout, mobile-money simulator, seller,
@@ -513,6 +514,115 @@ describe('the analytics page data', () => {
   });
 });
 
+let consoleSession: ConsoleSession | undefined;
+/** The admin signed in to the console once (the OTP flow has a per-phone cooldown). */
+async function consoleOf() {
+  consoleSession ??= await consoleSignIn(t, '+255754360001');
+  return consoleSession;
+}
+const orderRows = (body: string) => [...body.matchAll(/<tr data-order="([^"]+)">/g)].map((m) => m[1]);
+
+describe('the console: unit economics by group, drill-downs, CSV, a promotion’s contribution', () => {
+  it('the page groups unit economics by zone with the API’s figures, and every number opens to its orders', async () => {
+    const c = await consoleOf();
+    const res = await c.get(`/admin/analytics?${range}&by=zone`);
+    expect(res.statusCode).toBe(200);
+    const byZone = (await ok(api('unit-economics', '&by=zone'))).json();
+    const row = /<tr data-row="unit-group" data-key="Mikocheni">(.*?)<\/tr>/.exec(res.body)?.[1];
+    expect(row).toContain(`<td class="num">${byZone.items[0].orders}</td>`);
+    expect(row).toContain(`<td class="num">${money(byZone.items[0].contribution)}</td>`);
+    // The unit total's contribution links to the loss-making orders; its orders to the orders.
+    // Attribute values are escaped (`=` and `&` too); a browser decodes them, and so does this.
+    const attr = (v: string) => v.replaceAll('&#61;', '=').replaceAll('&amp;', '&');
+    const href = (figure: string) => {
+      const m = new RegExp(`href="(/admin/analytics/orders\\?[^"]*)" data-drill="${figure}"`).exec(res.body);
+      return m ? attr(m[1]!) : undefined;
+    };
+    const all = await c.get(href('orders')!);
+    expect(all.statusCode).toBe(200);
+    expect(orderRows(all.body).sort()).toEqual([o.O1, o.O2, o.O3, o.O4, o.O5, o.O7].sort());
+    // Each order's contribution adds up to the page's total (the same one module's rule).
+    const sum = [...all.body.matchAll(/data-contribution="(-?\d+)"/g)].reduce((a, m) => a + Number(m[1]), 0);
+    expect(sum).toBe(byZone.total.contribution);
+    for (const [figure, ids] of [
+      ['refunded', [o.O2, o.O3, o.O5]],
+      ['late', [o.O4]],
+      ['disputed', [o.O3, o.O5]],
+    ] as const) {
+      const drilled = await c.get(href(figure)!);
+      expect(orderRows(drilled.body).sort(), figure).toEqual([...ids].sort());
+    }
+    // The same as the orders table holds: refunded in full or in part.
+    const refunded = (await t.handle.db.execute(sql`
+      select o.id from orders o left join disputes d on d.order_id = o.id
+      where o.status in ('rejected', 'refunded') or d.resolution = 'partial_refund'`)) as unknown as {
+      rows: Array<{ id: string }>;
+    };
+    expect(refunded.rows.map((r) => r.id).sort()).toEqual([o.O2, o.O3, o.O5].sort());
+    // A period's orders: Wednesday 2 Dec holds O7 only.
+    const wed = await c.get(`/admin/analytics/orders?${range}&figure=orders&period=2026-12-02`);
+    expect(orderRows(wed.body)).toEqual([o.O7]);
+    // Bad input is shown as the module's refusal, not a 500.
+    expect((await c.get('/admin/analytics/orders?from=2026-12-02&to=2026-11-30')).statusCode).toBe(422);
+  });
+
+  it('every table downloads as CSV from the console, byte for byte the admin API’s CSV', async () => {
+    const c = await consoleOf();
+    const pairs: Array<[string, string]> = [
+      ['table=summary&grain=day', 'summary?format=csv&grain=day'],
+      ['table=unit-economics&by=zone', 'unit-economics?format=csv&by=zone'],
+      ['table=unit-economics&by=seller', 'unit-economics?format=csv&by=seller'],
+      ['table=cohorts', 'cohorts?format=csv'],
+      ['table=top-sellers', 'top?format=csv&table=sellers&limit=100'],
+      ['table=top-products', 'top?format=csv&table=products&limit=100'],
+      ['table=orders&figure=refunded', 'orders?format=csv&figure=refunded&limit=500'],
+    ];
+    for (const [mine, theirs] of pairs) {
+      const res = await c.get(`/admin/analytics/export?${range}&${mine}`);
+      expect(res.statusCode, mine).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/csv/);
+      expect(res.headers['content-disposition']).toMatch(/^attachment; filename="[a-z-]+\.csv"$/);
+      const [path, q] = theirs.split('?');
+      const api = await ok(get(`/admin/analytics/${path}?${range}&${q}`, admin.auth));
+      expect(res.body, mine).toBe(api.body);
+    }
+    const orders = parse(
+      (await c.get(`/admin/analytics/export?${range}&table=orders&figure=refunded`)).body,
+      {
+        columns: true,
+      },
+    ) as Array<{ order_id: string }>;
+    expect(orders.map((r) => r.order_id).sort()).toEqual([o.O2, o.O3, o.O5].sort());
+    expect((await c.get(`/admin/analytics/export?${range}&table=nope`)).statusCode).toBe(422);
+  });
+
+  it('a promotion’s page shows its own contribution: the unit economics of the orders it discounted', async () => {
+    const c = await consoleOf();
+    const res = await c.get(`/admin/promotions/${promotionId}`);
+    expect(res.statusCode).toBe(200);
+    const from = /orders it discounted, (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})/.exec(res.body)!;
+    const mine = (
+      await ok(
+        get(
+          `/admin/analytics/unit-economics?from=${from[1]}&to=${from[2]}&grain=week&promotion=${promotionId}`,
+          admin.auth,
+        ),
+      )
+    ).json();
+    // Every seeded order used the promotion, so its contribution is the whole history's.
+    const all = (await ok(api('unit-economics'))).json();
+    expect(mine.total.contribution).toBe(all.total.contribution);
+    expect(mine.total.orders).toBe(6);
+    expect(res.body).toContain(
+      `<td class="num" data-figure="contribution">${money(mine.total.contribution)}</td>`,
+    );
+    expect(res.body).toContain(
+      `<td class="num" data-figure="contribution-per-order">${money(mine.total.contribution_per_order)}</td>`,
+    );
+    expect(res.body).toContain('alt="Contribution per order of its orders, by week"');
+  });
+});
+
 describe('on time by zone (the Logistics screen)', () => {
   it('the seeded deliveries by destination zone, as the orders table has them, on the console page', async () => {
     // Hand-computed: O1, O3, O4, O5 were delivered to Mikocheni with a promise, O4 late.
@@ -531,8 +641,7 @@ describe('on time by zone (the Logistics screen)', () => {
       ['Mikocheni', 4, 3],
     ]);
     // The console shows it (its default range, the last 30 days, holds the whole history).
-    const console = await consoleSignIn(t, '+255754360001');
-    const page = await console.get('/admin/logistics');
+    const page = await (await consoleOf()).get('/admin/logistics');
     expect(page.statusCode).toBe(200);
     expect(page.body).toMatch(
       /<tr data-on-time="Mikocheni"><td>Mikocheni<\/td><td class="num">4<\/td><td class="num">3<\/td><td class="num">1<\/td><td class="num">75\.0%<\/td><\/tr>/,

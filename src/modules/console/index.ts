@@ -7,6 +7,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../shared/errors.js';
 import { analyticsRoutes } from './analytics.js';
+import { analyticsDrillRoutes } from './analytics-drill.js';
 import { approvalRoutes } from './approvals.js';
 import { catalogRoutes } from './catalog.js';
 import { disputeRoutes } from './disputes.js';
@@ -106,6 +107,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       signOutRoute(secured, deps, sessions);
       homeRoutes(secured, deps);
       analyticsRoutes(secured, deps);
+      analyticsDrillRoutes(secured, deps);
       kycRoutes(secured, deps);
       catalogRoutes(secured, deps);
       promotionRoutes(secured, deps);

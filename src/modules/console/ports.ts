@@ -52,8 +52,11 @@ export interface ConsoleDeps {
   messages: Pick<NotificationAdmin, 'search'>;
   /** Every queue of the home page, read by the modules that own them. */
   attention: () => Promise<AttentionQueue[]>;
-  /** the analytics page's figures and charts, and on-time by zone for Logistics (the analytics module) */
-  analytics: Pick<AnalyticsModule, 'page' | 'onTimeByZone'>;
+  /**
+   * The analytics module: the page's figures and charts, on time by zone (Logistics), and its
+   * service for drill-downs, CSV and a promotion's own contribution.
+   */
+  analytics: Pick<AnalyticsModule, 'page' | 'onTimeByZone' | 'service'>;
   settings: ConsoleSessionSettings & {
     production: boolean;
     otpIpMaxPerHour: number;
