@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cohortsOf } from './cohorts.js';
 import { counts } from './drill.js';
 import { bp, economicsOf, perOrder, riderShare } from './economics.js';
-import { economicsMap, onTimeByZone, summarise } from './figures.js';
+import { economicsMap, summarise } from './figures.js';
 import type { AnalyticsSettings, OrderFact } from './model.js';
 import { unitEconomics } from './unit-economics.js';
 
@@ -228,31 +228,5 @@ describe('figures over many orders', () => {
     expect(cohortsOf(facts, new Date('2026-12-01T00:00:00+03:00'))).toEqual([
       { cohort: '2026-W50', buyers: 2, active: [2, 0, 1] },
     ]);
-  });
-
-  it('on time by zone: delivered orders with a promise only, worst zone first, counts add up to the summary', () => {
-    const promised = new Date('2026-12-07T12:00:00Z');
-    const early = new Date('2026-12-07T11:00:00Z');
-    const late = new Date('2026-12-07T12:00:01Z');
-    const facts = [
-      fact({ zone: 'Kariakoo', promisedBy: promised, deliveredAt: early }),
-      fact({ zone: 'Kariakoo', promisedBy: promised, deliveredAt: promised }), // at the promise: on time
-      fact({ zone: 'Kariakoo', promisedBy: promised, deliveredAt: late }),
-      fact({ zone: 'Mikocheni', promisedBy: promised, deliveredAt: late }),
-      fact({ zone: 'Mikocheni', promisedBy: promised, deliveredAt: null }), // not delivered: not counted
-      fact({ zone: 'Sinza', promisedBy: null, deliveredAt: early }), // no promise: not counted
-      fact({ zone: null, promisedBy: promised, deliveredAt: early }),
-    ];
-    const rows = onTimeByZone(facts);
-    expect(rows).toEqual([
-      { zone: 'Mikocheni', delivered: 1, on_time: 0, late: 1, on_time_rate_bp: 0 },
-      { zone: 'Kariakoo', delivered: 3, on_time: 2, late: 1, on_time_rate_bp: 6666 },
-      { zone: null, delivered: 1, on_time: 1, late: 0, on_time_rate_bp: 10_000 },
-    ]);
-    const totals = summarise(facts, settings, { from: '2026-12-07', to: '2026-12-07', grain: 'day' }).totals;
-    const delivered = rows.reduce((a, r) => a + r.delivered, 0);
-    const kept = rows.reduce((a, r) => a + r.on_time, 0);
-    expect(totals.on_time_rate_bp).toBe(bp(kept, delivered));
-    expect(onTimeByZone([])).toEqual([]);
   });
 });

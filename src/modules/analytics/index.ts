@@ -5,12 +5,11 @@ import type { Clock } from '../../shared/clock.js';
 import type { AnalyticsSettings } from './model.js';
 import { analyticsPage } from './page.js';
 import { analyticsAdminRoutes } from './routes.js';
-import { type AnalyticsQuery, createAnalyticsService } from './service.js';
+import { createAnalyticsService } from './service.js';
 
 export { renderChart, type SeriesChart } from './chart.js';
 export { DRILL_FIGURES, type DrillFigure } from './drill.js';
 export { parseTariff, tariffFee } from './fees.js';
-export type { OnTimeByZone } from './figures.js';
 export type { AnalyticsSettings, OrderEconomics, OrderFact, TariffBand } from './model.js';
 export { analyticsPage } from './page.js';
 export { localDay } from './periods.js';
@@ -33,8 +32,6 @@ export function createAnalyticsModule(deps: { db: Database; clock: Clock; settin
     service,
     /** figures and SVG charts of the console's analytics page, unit economics first */
     page: (query: Parameters<typeof analyticsPage>[1]) => analyticsPage(service, query),
-    /** on-time rate by destination zone, for the console's Logistics screen */
-    onTimeByZone: (query: AnalyticsQuery) => service.onTimeByZone(query),
     adminRoutes: analyticsAdminRoutes({ analytics: service }),
   };
 }

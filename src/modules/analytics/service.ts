@@ -6,7 +6,7 @@ import { unprocessable } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor } from '../../shared/pagination.js';
 import { cohortsOf } from './cohorts.js';
 import { counts, type DrillFigure } from './drill.js';
-import { economicsMap, onTimeByZone, summarise } from './figures.js';
+import { economicsMap, summarise } from './figures.js';
 import type { AnalyticsSettings, Grain, OrderFact } from './model.js';
 import { localDay, localDayStart, periodOf } from './periods.js';
 import * as q from './queries.js';
@@ -166,12 +166,6 @@ export function createAnalyticsService(deps: { db: Database; clock: Clock; setti
     async top(query: AnalyticsQuery & { limit?: number | undefined }) {
       const { r, facts: f } = await facts(query);
       return topOf(r, f, query.limit ?? 10);
-    },
-
-    /** The on-time rate per destination zone (the Logistics screen), worst first. */
-    async onTimeByZone(query: AnalyticsQuery) {
-      const { r, facts: f } = await facts(query);
-      return { range: rangeOf(r), items: onTimeByZone(f) };
     },
 
     /** The orders behind one figure (optionally one period), oldest payment first, paged. */

@@ -3,8 +3,10 @@
 // (orders ready for pickup with no rider, the longest wait first). Read-only: zones and fees are
 // changed through the zones admin API.
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { DAY } from '../../shared/time.js';
 import { zoneOutline } from '../zones/index.js';
-import { chart, percent } from './analytics.js';
+import { chart } from './analytics.js';
 import { adminOf } from './guard.js';
 import { html } from './html.js';
 import { age, darTime, money, page, table } from './layout.js';
@@ -12,6 +14,9 @@ import type { ConsoleDeps } from './ports.js';
 import { zoneMapSvg } from './zone-map.js';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+/** The on-time table's groupings: the admin API's `/logistics/on-time` `by`. */
+const ON_TIME_BY = ['zone', 'seller', 'rider', 'day'] as const;
+const ON_TIME_DAYS = 30;
 /** The dispatch queue shown (the home page counts them all). */
 const DISPATCH_SHOWN = 100;
 
@@ -25,13 +30,17 @@ export function logisticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
   app.get('/logistics', hide, async (request, reply) => {
     const admin = adminOf(request);
     const now = deps.clock.now();
+    const by = z
+      .enum(ON_TIME_BY)
+      .catch('zone')
+      .parse((request.query as Record<string, unknown> | undefined)?.on_time_by);
     const [zones, fees, hours, ready, onTime] = await Promise.all([
       deps.zones.listZones(),
       deps.zones.feeTable(),
       deps.zones.serviceHours(),
       deps.searchOrders({ status: 'ready_for_pickup', limit: DISPATCH_SHOWN }),
-      // The analytics default: the last 30 Dar es Salaam days.
-      deps.analytics.onTimeByZone({}),
+      // The orders module's rate, as the admin API gives it: deliveries of the last 30 days.
+      deps.orders.service.onTimeRate({ by, from: new Date(now.getTime() - ON_TIME_DAYS * DAY), to: now }),
     ]);
     // Sequential: a zone's cells are read one zone at a time (a city has a handful of zones).
     const outlines = [];
@@ -40,9 +49,20 @@ export function logisticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       outlines.push({ id: z.id, name: z.name, active: z.active, outline: zoneOutline(cells) });
     }
     const map = zoneMapSvg(outlines);
-    const onTimeRows = onTime.items.map(
-      (r) =>
-        html`<tr data-on-time="${r.zone ?? ''}"><td>${r.zone ?? html`<span class="muted">no zone (flat fee)</span>`}</td><td class="num">${r.delivered}</td><td class="num">${r.on_time}</td><td class="num">${r.late}</td><td class="num">${percent(r.on_time_rate_bp)}</td></tr>`,
+    const onTimeRows = onTime.map((r) => {
+      const key =
+        by === 'seller' || by === 'rider'
+          ? r.key === 'no rider'
+            ? html`${r.key}`
+            : html`<a href="/admin/people/${r.key}">${r.key.slice(0, 8)}</a>`
+          : html`${r.key}`;
+      // A rate in tenths of a percent, rounded down (never shown better than it is).
+      const rate = r.onTimeRate === null ? '—' : `${Math.floor(r.onTimeRate * 1000) / 10}%`;
+      return html`<tr data-on-time="${r.key}"><td>${key}</td><td class="num">${r.delivered}</td><td class="num">${r.delivered - r.late}</td><td class="num">${r.late}</td><td class="num">${rate}</td></tr>`;
+    });
+    const byLinks = ON_TIME_BY.map(
+      (b, i) =>
+        html`${i ? ' · ' : ''}${b === by ? html`<strong>${b}</strong>` : html`<a href="/admin/logistics?on_time_by=${b}">${b}</a>`}`,
     );
     const zoneRows = zones.map(
       (z) =>
@@ -68,8 +88,9 @@ export function logisticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
 ${table(['Order', 'From', 'Ready since', 'Waiting'], dispatchRows, 'No order waits for a rider.')}
 <h2>Zones</h2>${map ? chart(map, 'Delivery zones drawn from their cells') : ''}
 ${table(['Zone', 'Status', 'Cells', 'Changed'], zoneRows, 'No delivery zones yet.')}
-<h2>On time by zone <span class="muted">(delivered with a promise, ${onTime.range.from} to ${onTime.range.to}, destination zone as at checkout)</span></h2>
-${table(['Zone', 'Delivered', 'On time', 'Late', 'On-time rate'], onTimeRows, 'No order with a promised time was delivered in this range.')}
+<h2>On time by ${by} <span class="muted">(deliveries with a promise, last ${ON_TIME_DAYS} days${by === 'zone' ? ', destination zone as at checkout' : ''})</span></h2>
+<p>By ${byLinks}</p>
+${table([by, 'Delivered', 'On time', 'Late', 'On-time rate'], onTimeRows, 'No order with a promised time was delivered in this range.')}
 <h2>Fee table</h2>${table(['From', 'To', 'Fee', 'Promised'], feeRows, 'No fees set.')}
 ${fees.missing.length ? html`<p class="error">Missing pairs (quotes between them are refused): ${fees.missing.map((m, i) => html`${i ? ', ' : ''}${m.from_zone} → ${m.to_zone}`)}</p>` : ''}
 <h2>Service hours <span class="muted">(Dar es Salaam${hours.isDefault ? ', defaults' : ''})</span></h2>

@@ -53,10 +53,10 @@ export interface ConsoleDeps {
   /** Every queue of the home page, read by the modules that own them. */
   attention: () => Promise<AttentionQueue[]>;
   /**
-   * The analytics module: the page's figures and charts, on time by zone (Logistics), and its
-   * service for drill-downs, CSV and a promotion's own contribution.
+   * The analytics module: the page's figures and charts, and its service for drill-downs, CSV and
+   * a promotion's own contribution.
    */
-  analytics: Pick<AnalyticsModule, 'page' | 'onTimeByZone' | 'service'>;
+  analytics: Pick<AnalyticsModule, 'page' | 'service'>;
   settings: ConsoleSessionSettings & {
     production: boolean;
     otpIpMaxPerHour: number;
