@@ -10,6 +10,7 @@ import { analyticsRoutes } from './analytics.js';
 import { analyticsDrillRoutes } from './analytics-drill.js';
 import { approvalRoutes } from './approvals.js';
 import { catalogRoutes } from './catalog.js';
+import { codeRoutes } from './codes.js';
 import { disputeRoutes } from './disputes.js';
 import { consoleGuard } from './guard.js';
 import { homeRoutes } from './home.js';
@@ -111,6 +112,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       kycRoutes(secured, deps);
       catalogRoutes(secured, deps);
       promotionRoutes(secured, deps);
+      codeRoutes(secured, deps);
       disputeRoutes(secured, deps);
       moneyRoutes(secured, deps);
       approvalRoutes(secured, deps);

@@ -17,18 +17,18 @@ import { csrfField, darTime, money, page, reasonField, table } from './layout.js
 import type { ConsoleDeps } from './ports.js';
 
 /** The form's Dar es Salaam wall time ("2026-12-01T08:00") as an instant with its offset. */
-function darInstant(raw: string): string {
+export function darInstant(raw: string): string {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(raw) ? `${raw}:00+03:00` : raw;
 }
 /** A whole-shilling figure typed in a form, as minor units (left as text when it is not a number, so the schema names it). */
-function minor(raw: string): number | string {
+export function minor(raw: string): number | string {
   return /^\d{1,12}$/.test(raw) ? Number(raw) * MONEY_UNIT : raw;
 }
-function int(raw: string): number | string {
+export function int(raw: string): number | string {
   return /^\d{1,9}$/.test(raw) ? Number(raw) : raw;
 }
 
-function parsed<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+export function parsed<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const first = r.error.issues[0]!;
@@ -97,6 +97,7 @@ export function promotionRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       return html`<tr><td><a href="/admin/promotions/${p.id}">${p.name}</a></td><td>${value}</td><td>${p.active ? 'on' : 'off'}</td><td class="num">${money(p.budgetAmount, p.currency)}</td><td class="num">${money(r.burned_amount, p.currency)}</td><td class="num">${r.uses}</td><td class="num">${r.unique_buyers}</td><td class="num">${money(r.budget_left, p.currency)}</td><td>${darTime(p.endsAt)}</td></tr>`;
     });
     const body = html`${table(['Promotion', 'Value', 'Active', 'Budget', 'Burned', 'Uses', 'Buyers', 'Budget left', 'Ends'], rows, 'No promotions yet.')}
+<p><a href="/admin/codes">Discount codes</a></p>
 <h2>New promotion</h2>${createForm(admin.csrf)}`;
     return reply.type('text/html').send(page('Promotions', admin, body, flashOf(request)).value);
   });
