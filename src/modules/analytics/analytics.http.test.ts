@@ -566,6 +566,31 @@ describe('the console: unit economics by group, drill-downs, CSV, a promotion’
     expect((await c.get('/admin/analytics/orders?from=2026-12-02&to=2026-11-30')).statusCode).toBe(422);
   });
 
+  it('the console shows the figures reconciled with the ledger, and a ledger that disagrees, figure by figure', async () => {
+    const c = await consoleOf();
+    const api = (await ok(get(`/admin/analytics/reconciliation?${range}`, admin.auth))).json();
+    const res = await c.get(`/admin/analytics/reconciliation?${range}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('data-reconciled="yes"');
+    const shown = [...res.body.matchAll(/<tr data-figure="([^"]+)"[^>]*>.*?data-difference="(-?\d+)"/g)].map(
+      (m) => [m[1], Number(m[2])],
+    );
+    expect(shown).toEqual(api.lines.map((l: { figure: string }) => [l.figure, 0]));
+    const db = t.handle.db;
+    await db.execute(
+      sql`update ledger_transfers set amount = amount + 1 where key = ${`delivery-fee:${o.O1}`}`,
+    );
+    try {
+      const off = await c.get(`/admin/analytics/reconciliation?${range}`);
+      expect(off.body).toContain('data-reconciled="no"');
+      expect(off.body).toMatch(/<tr data-figure="take" class="error">.*?data-difference="-1"/);
+    } finally {
+      await db.execute(
+        sql`update ledger_transfers set amount = amount - 1 where key = ${`delivery-fee:${o.O1}`}`,
+      );
+    }
+  });
+
   it('every table downloads as CSV from the console, byte for byte the admin API’s CSV', async () => {
     const c = await consoleOf();
     const pairs: Array<[string, string]> = [

@@ -68,6 +68,22 @@ ${out.next_cursor ? html`<p><a rel="next" href="/admin/analytics/orders?${filter
     return reply.type('text/html').send(page('Analytics: orders', admin, body).value);
   });
 
+  // The money figures of the same filters against the escrow ledger's sums for the same orders.
+  app.get('/analytics/reconciliation', hide, async (request, reply) => {
+    const admin = adminOf(request);
+    const q = analyticsFilters.parse(request.query ?? {});
+    const out = await analytics.reconcile(q);
+    const rows = out.lines.map(
+      (l) =>
+        html`<tr data-figure="${l.figure}" class="${l.analytics === l.ledger ? '' : 'error'}"><td>${l.figure}</td><td class="num">${money(l.analytics)}</td><td class="num">${money(l.ledger)}</td><td class="num" data-difference="${String(l.analytics - l.ledger)}">${money(l.analytics - l.ledger)}</td><td class="muted">${l.rule}</td></tr>`,
+    );
+    const body = html`<p>${out.orders} orders, ${out.range.from} to ${out.range.to}. <a href="/admin/analytics?${filterQuery(q)}">Back to the figures</a></p>
+${out.ok ? html`<p class="reconcile-ok" data-reconciled="yes">Every money figure equals the ledger's sum for the same orders.</p>` : html`<p class="error" role="alert" data-reconciled="no">${out.problems.length} figure(s) differ from the ledger.</p>`}
+${table(['Figure', 'Analytics', 'Ledger', 'Difference', 'Ledger rule'], rows)}
+<p class="muted">Payment fees and message costs are estimates and are not in the ledger.</p>`;
+    return reply.type('text/html').send(page('Analytics: reconciliation', admin, body).value);
+  });
+
   app.get('/analytics/export', hide, async (request, reply) => {
     const q = analyticsFilters.parse(request.query ?? {});
     const parsed = exportQuery.safeParse(request.query ?? {});

@@ -176,7 +176,8 @@ export function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       <h2>Top sellers ${csv('top-sellers')}</h2>${topSellers}
       <h2>Top products ${csv('top-products')}</h2>${topProducts}
       <h2>New buyers by week of first order ${csv('cohorts')}</h2>${cohorts}
-      <p class="muted">Every number that is a link opens to its orders; every table is CSV.</p>`;
+      <p class="muted">Every number that is a link opens to its orders; every table is CSV.
+      <a href="/admin/analytics/reconciliation?${filterQuery(q)}">Reconcile these figures with the ledger</a>.</p>`;
     return reply.type('text/html').send(page('Analytics', admin, body).value);
   });
 }
