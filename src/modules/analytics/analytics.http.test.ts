@@ -591,6 +591,38 @@ describe('the console: unit economics by group, drill-downs, CSV, a promotion’
     }
   });
 
+  it("a seller's page shows their scorecard: the analytics module's figures, each count opening to its orders", async () => {
+    const c = await consoleOf();
+    const res = await c.get(`/admin/people/${seller.userId}`);
+    expect(res.statusCode).toBe(200);
+    const score = (name: string) =>
+      new RegExp(`data-score="${name}">(.*?)</td>`).exec(res.body)?.[1]?.replace(/<[^>]*>/g, '');
+    // Hand-computed: 6 paid orders; the seller accepted 4 of the 5 decided (O2 rejected); 3 of the
+    // 4 delivered with a promise on time (O4 late); O3 and O5 disputed.
+    expect([
+      score('orders'),
+      score('acceptance'),
+      score('refused'),
+      score('on-time'),
+      score('disputes'),
+    ]).toEqual(['6', '80.0%', '1', '75.0%', '2']);
+    // The same as the database holds: the seller's rejections and the disputes on their orders.
+    const rejected = (await t.handle.db.execute(
+      sql`select count(*)::int as n from order_events e join orders o on o.id = e.order_id
+          where o.seller_id = ${seller.userId} and e.event in ('reject', 'seller_no_show')`,
+    )) as unknown as { rows: Array<{ n: number }> };
+    expect(Number(rejected.rows[0]!.n)).toBe(1);
+    const disputes = (await t.handle.db.execute(
+      sql`select count(*)::int as n from disputes d join orders o on o.id = d.order_id where o.seller_id = ${seller.userId}`,
+    )) as unknown as { rows: Array<{ n: number }> };
+    expect(Number(disputes.rows[0]!.n)).toBe(2);
+    const href = /data-score="refused"><a href="([^"]+)"/
+      .exec(res.body)![1]!
+      .replaceAll('&#61;', '=')
+      .replaceAll('&amp;', '&');
+    expect(orderRows((await c.get(href)).body)).toEqual([o.O2]);
+  });
+
   it('every table downloads as CSV from the console, byte for byte the admin API’s CSV', async () => {
     const c = await consoleOf();
     const pairs: Array<[string, string]> = [
