@@ -15,7 +15,6 @@ import {
 } from '../../../test/support/fixtures.js';
 import { DAR_DEMO_ZONES } from '../../demo-zones.js';
 import { ManualClock } from '../../shared/clock.js';
-import { money } from '../console/layout.js';
 import { isoWeekOf } from './periods.js';
 
 // A known history, made through the real domain commands (checkout, mobile-money simulator, seller,
@@ -514,6 +513,13 @@ describe('the analytics page data', () => {
   });
 });
 
+/** Money as the console shows it ("TZS 1,234.50", "-TZS 300"): written out here, not imported from the console. */
+function money(minor: number): string {
+  const abs = Math.abs(minor);
+  const whole = String(Math.trunc(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const cents = abs % 100;
+  return `${minor < 0 ? '-' : ''}TZS ${whole}${cents ? `.${String(cents).padStart(2, '0')}` : ''}`;
+}
 let consoleSession: ConsoleSession | undefined;
 /** The admin signed in to the console once (the OTP flow has a per-phone cooldown). */
 async function consoleOf() {
