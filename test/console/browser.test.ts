@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAR_DEMO_ZONES } from '../../src/demo-zones.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { deliveredOrder, disputeOf, pendingKycSeller, rowsOf, submittedProduct } from '../support/console.js';
 import { type Actor, category, verifiedSeller } from '../support/fixtures.js';
@@ -273,6 +274,35 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     });
     expect(rec.statusCode, rec.body).toBe(200);
     await shot('analytics');
+  }, 60_000);
+
+  it('opens a figure to its orders, and draws the zones on the Logistics map', async () => {
+    await page.goto(`${base}/admin/analytics`);
+    await page.click('[data-figure=orders] a[data-drill=orders]');
+    await page.waitForSelector('h1:has-text("Analytics: orders")');
+    const expected = await t.app.services.analytics.service.orders({ figure: 'orders', limit: 50 });
+    const shown = await page
+      .locator('tr[data-order]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-order')));
+    expect(shown).toEqual(expected.items.map((i) => i.fact.id));
+    await shot('analytics-orders');
+    for (const z of DAR_DEMO_ZONES)
+      await t.app.services.zones.service.createZone(apiAdmin.userId, {
+        name: z.name,
+        polygon: z.polygon,
+        reason: 'launch',
+      });
+    await page.goto(`${base}/admin/logistics`);
+    const map = page.locator('img[alt="Delivery zones drawn from their cells"]');
+    await map.waitFor();
+    const size = await map.evaluate((el) => {
+      const img = el as unknown as { naturalWidth: number; naturalHeight: number };
+      return [img.naturalWidth, img.naturalHeight];
+    });
+    expect(size[0]).toBeGreaterThan(0);
+    expect(size[1]).toBeGreaterThan(0);
+    expect(await page.locator('tr[data-zone]').count()).toBe(DAR_DEMO_ZONES.length);
+    await shot('logistics');
   }, 60_000);
 
   it('raised no Content-Security-Policy violation on any page', () => {

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
+import { type ConsoleSession, consoleSignIn } from '../../../test/support/console.js';
 import {
   type Actor,
   category,
@@ -509,6 +510,222 @@ describe('the analytics page data', () => {
     expect(page.summary.charts.gmv).toMatch(/^<svg/);
     expect(page.summary.totals.orders).toBe(6);
     expect(page.top.products[0]?.title).toBe('Kanga <b>bora</b>');
+  });
+});
+
+/** Money as the console shows it ("TZS 1,234.50", "-TZS 300"): written out here, not imported from the console. */
+function money(minor: number): string {
+  const abs = Math.abs(minor);
+  const whole = String(Math.trunc(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const cents = abs % 100;
+  return `${minor < 0 ? '-' : ''}TZS ${whole}${cents ? `.${String(cents).padStart(2, '0')}` : ''}`;
+}
+let consoleSession: ConsoleSession | undefined;
+/** The admin signed in to the console once (the OTP flow has a per-phone cooldown). */
+async function consoleOf() {
+  consoleSession ??= await consoleSignIn(t, '+255754360001');
+  return consoleSession;
+}
+const orderRows = (body: string) => [...body.matchAll(/<tr data-order="([^"]+)">/g)].map((m) => m[1]);
+
+describe('the console: unit economics by group, drill-downs, CSV, a promotion’s contribution', () => {
+  it('the page groups unit economics by zone with the API’s figures, and every number opens to its orders', async () => {
+    const c = await consoleOf();
+    const res = await c.get(`/admin/analytics?${range}&by=zone`);
+    expect(res.statusCode).toBe(200);
+    const byZone = (await ok(api('unit-economics', '&by=zone'))).json();
+    const row = /<tr data-row="unit-group" data-key="Mikocheni">(.*?)<\/tr>/.exec(res.body)?.[1];
+    expect(row).toContain(`<td class="num">${byZone.items[0].orders}</td>`);
+    expect(row).toContain(`<td class="num">${money(byZone.items[0].contribution)}</td>`);
+    // The unit total's contribution links to the loss-making orders; its orders to the orders.
+    // Attribute values are escaped (`=` and `&` too); a browser decodes them, and so does this.
+    const attr = (v: string) => v.replaceAll('&#61;', '=').replaceAll('&amp;', '&');
+    const href = (figure: string) => {
+      const m = new RegExp(`href="(/admin/analytics/orders\\?[^"]*)" data-drill="${figure}"`).exec(res.body);
+      return m ? attr(m[1]!) : undefined;
+    };
+    const all = await c.get(href('orders')!);
+    expect(all.statusCode).toBe(200);
+    expect(orderRows(all.body).sort()).toEqual([o.O1, o.O2, o.O3, o.O4, o.O5, o.O7].sort());
+    // Each order's contribution adds up to the page's total (the same one module's rule).
+    const sum = [...all.body.matchAll(/data-contribution="(-?\d+)"/g)].reduce((a, m) => a + Number(m[1]), 0);
+    expect(sum).toBe(byZone.total.contribution);
+    for (const [figure, ids] of [
+      ['refunded', [o.O2, o.O3, o.O5]],
+      ['late', [o.O4]],
+      ['disputed', [o.O3, o.O5]],
+    ] as const) {
+      const drilled = await c.get(href(figure)!);
+      expect(orderRows(drilled.body).sort(), figure).toEqual([...ids].sort());
+    }
+    // The same as the orders table holds: refunded in full or in part.
+    const refunded = (await t.handle.db.execute(sql`
+      select o.id from orders o left join disputes d on d.order_id = o.id
+      where o.status in ('rejected', 'refunded') or d.resolution = 'partial_refund'`)) as unknown as {
+      rows: Array<{ id: string }>;
+    };
+    expect(refunded.rows.map((r) => r.id).sort()).toEqual([o.O2, o.O3, o.O5].sort());
+    // A period's orders: Wednesday 2 Dec holds O7 only.
+    const wed = await c.get(`/admin/analytics/orders?${range}&figure=orders&period=2026-12-02`);
+    expect(orderRows(wed.body)).toEqual([o.O7]);
+    // Bad input is shown as the module's refusal, not a 500.
+    expect((await c.get('/admin/analytics/orders?from=2026-12-02&to=2026-11-30')).statusCode).toBe(422);
+  });
+
+  it('the console shows the figures reconciled with the ledger, and a ledger that disagrees, figure by figure', async () => {
+    const c = await consoleOf();
+    const api = (await ok(get(`/admin/analytics/reconciliation?${range}`, admin.auth))).json();
+    const res = await c.get(`/admin/analytics/reconciliation?${range}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('data-reconciled="yes"');
+    const shown = [...res.body.matchAll(/<tr data-figure="([^"]+)"[^>]*>.*?data-difference="(-?\d+)"/g)].map(
+      (m) => [m[1], Number(m[2])],
+    );
+    expect(shown).toEqual(api.lines.map((l: { figure: string }) => [l.figure, 0]));
+    const db = t.handle.db;
+    await db.execute(
+      sql`update ledger_transfers set amount = amount + 1 where key = ${`delivery-fee:${o.O1}`}`,
+    );
+    try {
+      const off = await c.get(`/admin/analytics/reconciliation?${range}`);
+      expect(off.body).toContain('data-reconciled="no"');
+      expect(off.body).toMatch(/<tr data-figure="take" class="error">.*?data-difference="-1"/);
+    } finally {
+      await db.execute(
+        sql`update ledger_transfers set amount = amount - 1 where key = ${`delivery-fee:${o.O1}`}`,
+      );
+    }
+  });
+
+  it("a seller's page shows their scorecard: the analytics module's figures, each count opening to its orders", async () => {
+    const c = await consoleOf();
+    const res = await c.get(`/admin/people/${seller.userId}`);
+    expect(res.statusCode).toBe(200);
+    const score = (name: string) =>
+      new RegExp(`data-score="${name}">(.*?)</td>`).exec(res.body)?.[1]?.replace(/<[^>]*>/g, '');
+    // Hand-computed: 6 paid orders; the seller accepted 4 of the 5 decided (O2 rejected); 3 of the
+    // 4 delivered with a promise on time (O4 late); O3 and O5 disputed.
+    expect([
+      score('orders'),
+      score('acceptance'),
+      score('refused'),
+      score('on-time'),
+      score('disputes'),
+    ]).toEqual(['6', '80.0%', '1', '75.0%', '2']);
+    // The same as the database holds: the seller's rejections and the disputes on their orders.
+    const rejected = (await t.handle.db.execute(
+      sql`select count(*)::int as n from order_events e join orders o on o.id = e.order_id
+          where o.seller_id = ${seller.userId} and e.event in ('reject', 'seller_no_show')`,
+    )) as unknown as { rows: Array<{ n: number }> };
+    expect(Number(rejected.rows[0]!.n)).toBe(1);
+    const disputes = (await t.handle.db.execute(
+      sql`select count(*)::int as n from disputes d join orders o on o.id = d.order_id where o.seller_id = ${seller.userId}`,
+    )) as unknown as { rows: Array<{ n: number }> };
+    expect(Number(disputes.rows[0]!.n)).toBe(2);
+    const href = /data-score="refused"><a href="([^"]+)"/
+      .exec(res.body)![1]!
+      .replaceAll('&#61;', '=')
+      .replaceAll('&amp;', '&');
+    expect(orderRows((await c.get(href)).body)).toEqual([o.O2]);
+  });
+
+  it('every table downloads as CSV from the console, byte for byte the admin API’s CSV', async () => {
+    const c = await consoleOf();
+    const pairs: Array<[string, string]> = [
+      ['table=summary&grain=day', 'summary?format=csv&grain=day'],
+      ['table=unit-economics&by=zone', 'unit-economics?format=csv&by=zone'],
+      ['table=unit-economics&by=seller', 'unit-economics?format=csv&by=seller'],
+      ['table=cohorts', 'cohorts?format=csv'],
+      ['table=top-sellers', 'top?format=csv&table=sellers&limit=100'],
+      ['table=top-products', 'top?format=csv&table=products&limit=100'],
+      ['table=orders&figure=refunded', 'orders?format=csv&figure=refunded&limit=500'],
+    ];
+    for (const [mine, theirs] of pairs) {
+      const res = await c.get(`/admin/analytics/export?${range}&${mine}`);
+      expect(res.statusCode, mine).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/csv/);
+      expect(res.headers['content-disposition']).toMatch(/^attachment; filename="[a-z-]+\.csv"$/);
+      const [path, q] = theirs.split('?');
+      const api = await ok(get(`/admin/analytics/${path}?${range}&${q}`, admin.auth));
+      expect(res.body, mine).toBe(api.body);
+    }
+    const orders = parse(
+      (await c.get(`/admin/analytics/export?${range}&table=orders&figure=refunded`)).body,
+      {
+        columns: true,
+      },
+    ) as Array<{ order_id: string }>;
+    expect(orders.map((r) => r.order_id).sort()).toEqual([o.O2, o.O3, o.O5].sort());
+    expect((await c.get(`/admin/analytics/export?${range}&table=nope`)).statusCode).toBe(422);
+  });
+
+  it('a promotion’s page shows its own contribution: the unit economics of the orders it discounted', async () => {
+    const c = await consoleOf();
+    const res = await c.get(`/admin/promotions/${promotionId}`);
+    expect(res.statusCode).toBe(200);
+    const from = /orders it discounted, (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})/.exec(res.body)!;
+    const mine = (
+      await ok(
+        get(
+          `/admin/analytics/unit-economics?from=${from[1]}&to=${from[2]}&grain=week&promotion=${promotionId}`,
+          admin.auth,
+        ),
+      )
+    ).json();
+    // Every seeded order used the promotion, so its contribution is the whole history's.
+    const all = (await ok(api('unit-economics'))).json();
+    expect(mine.total.contribution).toBe(all.total.contribution);
+    expect(mine.total.orders).toBe(6);
+    expect(res.body).toContain(
+      `<td class="num" data-figure="contribution">${money(mine.total.contribution)}</td>`,
+    );
+    expect(res.body).toContain(
+      `<td class="num" data-figure="contribution-per-order">${money(mine.total.contribution_per_order)}</td>`,
+    );
+    expect(res.body).toContain('alt="Contribution per order of its orders, by week"');
+  });
+});
+
+describe('on time on the Logistics screen', () => {
+  it('by destination zone and by rider, as the admin API and the orders table have them', async () => {
+    // Hand-computed: O1, O3, O4, O5 were delivered to Mikocheni with a promise, by one rider, O4 late.
+    const res = (await t.handle.db.execute(sql`
+      select o.snapshot->'delivery'->>'to_zone' as zone, count(*)::int as delivered,
+        (count(*) filter (where o.delivered_at > o.promised_by))::int as late
+      from orders o
+      where o.promised_by is not null and o.delivered_at is not null
+      group by 1`)) as unknown as { rows: Array<{ zone: string; delivered: number; late: number }> };
+    expect(res.rows.map((r) => [r.zone, Number(r.delivered), Number(r.late)])).toEqual([['Mikocheni', 4, 1]]);
+    const now = t.clock.now();
+    const apiRows = (
+      await ok(
+        get(
+          `/admin/logistics/on-time?by=zone&from=${encodeURIComponent(new Date(now.getTime() - 30 * 86_400_000).toISOString())}&to=${encodeURIComponent(now.toISOString())}`,
+          admin.auth,
+        ),
+      )
+    ).json().items;
+    expect(apiRows).toEqual([{ key: 'Mikocheni', delivered: 4, late: 1, on_time_rate: 0.75 }]);
+    // The console shows the same (its range: the last 30 days of deliveries).
+    const c = await consoleOf();
+    const page = await c.get('/admin/logistics');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(
+      '<tr data-on-time="Mikocheni"><td>Mikocheni</td><td class="num">4</td><td class="num">3</td><td class="num">1</td><td class="num">75%</td></tr>',
+    );
+    const byRider = await c.get('/admin/logistics?on_time_by=rider');
+    expect(byRider.body).toMatch(
+      new RegExp(
+        `<tr data-on-time="${rider.userId}"><td><a href="/admin/people/${rider.userId}">[0-9a-f]{8}</a></td><td class="num">4</td><td class="num">3</td><td class="num">1</td><td class="num">75%</td></tr>`,
+      ),
+    );
+    // An unknown grouping falls back to zones rather than failing.
+    expect((await c.get('/admin/logistics?on_time_by=planet')).body).toContain('data-on-time="Mikocheni"');
+    // And the zones map: the demo zones, each drawn.
+    const img = /src="data:image\/svg\+xml;base64,([^"]+)"/.exec(page.body);
+    const svg = Buffer.from(img![1]!, 'base64').toString('utf8');
+    expect(svg.match(/<g data-zone="/g)).toHaveLength(DAR_DEMO_ZONES.length);
+    expect(svg).toContain(`<g data-zone="${mikocheniId}">`);
   });
 });
 

@@ -5,22 +5,33 @@ import type { Clock } from '../../shared/clock.js';
 import type { AnalyticsSettings } from './model.js';
 import { analyticsPage } from './page.js';
 import { analyticsAdminRoutes } from './routes.js';
-import { type AnalyticsQuery, createAnalyticsService } from './service.js';
+import { createAnalyticsService } from './service.js';
 
 export { renderChart, type SeriesChart } from './chart.js';
+export { DRILL_FIGURES, type DrillFigure } from './drill.js';
 export { parseTariff, tariffFee } from './fees.js';
 export type { AnalyticsSettings, OrderEconomics, OrderFact, TariffBand } from './model.js';
 export { analyticsPage } from './page.js';
+export { localDay } from './periods.js';
 /** Fold the log of changed orders into the facts table now (every read does it first anyway). */
 export { refreshFacts } from './queries.js';
 export type { AnalyticsQuery, AnalyticsService } from './service.js';
+export {
+  cohortsCsv,
+  ordersCsv,
+  summaryCsv,
+  topProductsCsv,
+  topSellersCsv,
+  unitEconomicsCsv,
+} from './tables.js';
+export { UNIT_GROUPS, type UnitGroup } from './unit-economics.js';
 
 export function createAnalyticsModule(deps: { db: Database; clock: Clock; settings: AnalyticsSettings }) {
   const service = createAnalyticsService(deps);
   return {
     service,
     /** figures and SVG charts of the console's analytics page, unit economics first */
-    page: (query: AnalyticsQuery) => analyticsPage(service, query),
+    page: (query: Parameters<typeof analyticsPage>[1]) => analyticsPage(service, query),
     adminRoutes: analyticsAdminRoutes({ analytics: service }),
   };
 }

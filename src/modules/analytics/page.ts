@@ -2,8 +2,12 @@
 // first (the seed's warning is "blind growth → margin bleed"). The console renders; this computes.
 import { renderChart } from './chart.js';
 import type { AnalyticsQuery, AnalyticsService } from './service.js';
+import type { UnitGroup } from './unit-economics.js';
 
-export async function analyticsPage(service: Pick<AnalyticsService, 'page'>, query: AnalyticsQuery) {
+export async function analyticsPage(
+  service: Pick<AnalyticsService, 'page'>,
+  query: AnalyticsQuery & { by?: UnitGroup | undefined },
+) {
   const data = await service.page(query);
   const ue = data.unit_economics;
   const series = data.summary.series;

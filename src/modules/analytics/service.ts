@@ -216,14 +216,14 @@ export function createAnalyticsService(deps: { db: Database; clock: Clock; setti
 
     /**
      * Everything the console's analytics page shows, from one read of the facts: unit economics
-     * first (by week, with its trend), then the summary, cohorts and the top tables.
+     * first (by week, or by `by`, always with the weekly trend), then the summary, cohorts and the top tables.
      */
-    async page(query: AnalyticsQuery) {
+    async page(query: AnalyticsQuery & { by?: UnitGroup | undefined }) {
       const { r, facts: f } = await facts(query);
       // Each order's economics once for the whole page (they are the costly part of the rules).
       const econ = economicsMap(f, settings);
       return {
-        unit_economics: unitsOf(r, f, 'week', econ),
+        unit_economics: unitsOf(r, f, query.by ?? 'week', econ),
         summary: summaryOf(r, f, econ),
         cohorts: cohortsOf(f, r.filter.from),
         top: await topOf(r, f, 10, econ),

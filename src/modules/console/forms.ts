@@ -67,6 +67,7 @@ export const DONE_MESSAGES: Record<string, string> = {
   approval_executed: 'Approved and executed.',
   approval_withdrawn: 'Request withdrawn.',
   session_revoked: 'Session revoked.',
+  rider_assigned: 'Rider assigned.',
 };
 
 export function flashOf(request: FastifyRequest): string | null {

@@ -231,5 +231,78 @@ describe('logistics', () => {
     expect(row?.[1]).toMatch(/^2[56] min$/);
     expect(res.body).not.toContain(`data-dispatch="${notReady.orderId}"`);
     expect(res.body).toMatch(/<td>Monday<\/td><td>(\d\d:\d\d–\d\d:\d\d|closed)<\/td>/);
+    // The map: one server-drawn SVG (an <img>, so no script runs and the CSP holds), one shape per
+    // zone, drawn from the cells the database holds for it (a hexagon outline of N cells has at most
+    // 6N corners), the name escaped inside the SVG too.
+    const img =
+      /<img class="chart" alt="Delivery zones drawn from their cells" src="data:image\/svg\+xml;base64,([^"]+)">/.exec(
+        res.body,
+      );
+    expect(img).not.toBeNull();
+    const svg = Buffer.from(img![1]!, 'base64').toString('utf8');
+    expect(svg.match(/<g data-zone="/g)).toHaveLength(2);
+    expect(svg).toContain('&lt;i&gt;');
+    expect(svg).not.toContain('<i>');
+    const cellCounts = await rowsOf<{ zone_id: string; n: number }>(
+      t,
+      sql`select zone_id, count(*)::int as n from zone_cells where zone_id in (${za.id}, ${zb.id}) group by zone_id`,
+    );
+    expect(cellCounts).toHaveLength(2);
+    for (const { zone_id, n } of cellCounts) {
+      expect(res.body).toContain(`<tr data-zone="${zone_id}"><td>`);
+      expect(new RegExp(`<tr data-zone="${zone_id}">.*?<td class="num">${n}</td>`).test(res.body)).toBe(true);
+      const group = new RegExp(`<g data-zone="${zone_id}">.*?</g>`).exec(svg)![0];
+      const corners = [...group.matchAll(/[ML]-?[\d.]+ -?[\d.]+/g)].length;
+      expect(corners).toBeGreaterThanOrEqual(6);
+      expect(corners).toBeLessThanOrEqual(6 * Number(n) + 1);
+    }
+    // Assign a rider by hand from the dispatch queue: the riders module's command, audited.
+    expect(res.body).toContain('<span class="muted">no verified rider</span>');
+    const rider = await t.login(nextPhone());
+    const applied = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/rider/profile',
+      headers: rider.auth,
+      payload: { vehicle: 'boda_boda', plate: 'MC 123 ABC', home_zone_id: za.id },
+    });
+    expect(applied.statusCode, applied.body).toBeLessThan(300);
+    await t.app.services.riders.service.verify(apiAdmin.userId, rider.userId, 'papers checked');
+    const withForm = await admin.get('/admin/logistics');
+    expect(withForm.body).toContain(`action="/admin/dispatch/${orderId}/assign"`);
+    expect(withForm.body).toContain(`<option value="${rider.userId}">`);
+    const url = `/admin/dispatch/${orderId}/assign`;
+    const riderOf = async () =>
+      (
+        await rowsOf<{ rider_id: string }>(
+          t,
+          sql`select rider_id from order_assignments where order_id = ${orderId} and status = 'assigned'`,
+        )
+      )[0]?.rider_id ?? null;
+    // No CSRF token, no reason, not a rider, a stranger: refused, nothing changes.
+    expect(
+      (await admin.post(url, { rider_id: rider.userId, reason: 'nearest' }, { csrf: null })).statusCode,
+    ).toBe(403);
+    expect((await admin.post(url, { rider_id: rider.userId, reason: '' })).statusCode).toBe(422);
+    expect((await admin.post(url, { rider_id: 'x', reason: 'nearest' })).statusCode).toBe(422);
+    expect((await admin.post(url, { rider_id: seller.userId, reason: 'nearest' })).statusCode).toBe(404);
+    expect(await riderOf()).toBeNull();
+    const done = await admin.post(url, { rider_id: rider.userId, reason: 'nearest <b>rider</b>' });
+    expect(done.statusCode, done.body).toBe(303);
+    expect(done.headers.location).toBe('/admin/logistics?done=rider_assigned');
+    expect(await riderOf()).toBe(rider.userId);
+    const audits = await rowsOf<{ actor_user_id: string; reason: string }>(
+      t,
+      sql`select actor_user_id, reason from audit_events where action = 'order.rider_assigned' and target_id = ${orderId}`,
+    );
+    expect(audits).toEqual([{ actor_user_id: apiAdmin.userId, reason: 'nearest <b>rider</b>' }]);
+    const after = await admin.get('/admin/logistics?done=rider_assigned');
+    expect(after.body).toContain('Rider assigned.');
+    // A second assignment is refused by the riders module; the first stands.
+    expect((await admin.post(url, { rider_id: rider.userId, reason: 'again' })).statusCode).toBe(409);
+    expect(await riderOf()).toBe(rider.userId);
+
+    // No order with a promise was delivered in these 30 days: the on-time table says so.
+    expect(res.body).toContain('On time by zone');
+    expect(res.body).toContain('No order with a promised time was delivered in this range.');
   });
 });

@@ -1,9 +1,12 @@
 // People: users found by phone or name, one user's roles and status with ban / suspend / reinstate
 // (with a reason, through identity's governance commands), their orders and open sessions (an API
-// session revoked with a reason), and riders waiting for verification.
+// session revoked with a reason), a seller's scorecard, and riders waiting for verification.
 import type { FastifyInstance } from 'fastify';
-import { unprocessable } from '../../shared/errors.js';
+import { AppError, unprocessable } from '../../shared/errors.js';
+import { DAY } from '../../shared/time.js';
+import { localDay } from '../analytics/index.js';
 import { effectiveStatus } from '../identity/index.js';
+import { filterQuery, percent } from './analytics.js';
 import { cursorOf, doneUrl, flashOf, idParam, pick, queryValue, requireReason } from './forms.js';
 import { adminOf } from './guard.js';
 import { html } from './html.js';
@@ -44,6 +47,45 @@ ${nextLink('/admin/people', { phone, name }, r.next_cursor)}`;
     return reply.type('text/html').send(page('People', admin, body, flashOf(request)).value);
   });
 
+  /**
+   * A seller's scorecard over the last year, every figure from the analytics module (the same rules
+   * as the analytics page, each count opening to its orders): orders, GMV, acceptance (rejections
+   * and missed accept deadlines counted as refusals), on time, disputes, refunds, contribution.
+   */
+  async function scorecard(sellerId: string) {
+    const now = deps.clock.now();
+    const q = {
+      seller: sellerId,
+      from: localDay(new Date(now.getTime() - 365 * DAY)),
+      to: localDay(now),
+      grain: 'month' as const,
+    };
+    const a = deps.analytics.service;
+    let s: Awaited<ReturnType<typeof a.summary>>;
+    try {
+      s = await a.summary(q);
+    } catch (err) {
+      // A user with the role but no seller profile yet has no scorecard.
+      if (err instanceof AppError) return html`<p class="muted">No seller scorecard: ${err.message}</p>`;
+      throw err;
+    }
+    const [refused, disputed] = await Promise.all(
+      (['refused', 'disputed'] as const).map((figure) => a.orders({ ...q, figure, limit: 500 })),
+    );
+    const f = s.totals;
+    const drill = (figure: string, shown: string) =>
+      html`<a href="/admin/analytics/orders?${filterQuery(q, { figure })}" data-drill="${figure}">${shown}</a>`;
+    const count = (r: { items: unknown[]; next_cursor: string | null }) =>
+      `${r.items.length}${r.next_cursor ? '+' : ''}`;
+    return html`<h2>Scorecard <span class="muted">(${q.from} to ${q.to})</span></h2>
+${table(
+  ['Orders', 'GMV', 'Acceptance', 'Refused (rejected or no-show)', 'On time', 'Disputes', 'Refund rate'],
+  [
+    html`<tr data-row="scorecard"><td class="num" data-score="orders">${drill('orders', String(f.orders))}</td><td class="num">${money(f.gmv)}</td><td class="num" data-score="acceptance">${percent(f.acceptance_rate_bp)}</td><td class="num" data-score="refused">${drill('refused', count(refused!))}</td><td class="num" data-score="on-time">${percent(f.on_time_rate_bp)}</td><td class="num" data-score="disputes">${drill('disputed', count(disputed!))}</td><td class="num">${percent(f.refund_rate_bp)}</td></tr>`,
+  ],
+)}`;
+  }
+
   app.get('/people/:id', hide, async (request, reply) => {
     const admin = adminOf(request);
     const { user: u, seller } = await governance.getUser(idParam(request));
@@ -78,6 +120,7 @@ ${nextLink('/admin/people', { phone, name }, r.next_cursor)}`;
           html`<tr data-console-session="${x.id}"><td>console</td><td>${darTime(x.createdAt)}</td><td>${darTime(x.expiresAt)}</td><td class="muted">last seen ${darTime(x.lastSeenAt)}</td><td class="muted">ends on ban or suspension</td></tr>`,
       ),
     ];
+    const card = u.roles.includes('seller') ? await scorecard(u.id) : null;
     const action = (name: string, label: string, danger = false) =>
       html`<form method="post" action="/admin/people/${u.id}/${name}" class="card">${csrfField(admin.csrf)}${reasonField()}<button type="submit"${danger ? html` class="danger"` : ''}>${label}</button></form>`;
     const body = html`<table><tbody>
@@ -87,6 +130,7 @@ ${nextLink('/admin/people', { phone, name }, r.next_cursor)}`;
 <tr><th>Status</th><td class="user-status">${status}${u.statusReason ? html` — ${u.statusReason}` : ''}</td></tr>
 <tr><th>Shop</th><td>${seller?.shopName ?? '—'}</td></tr>
 </tbody></table>
+${card ?? ''}
 <div class="side-by-side">${
       status === 'active'
         ? html`${action('suspend', 'Suspend', true)}${action('ban', 'Ban', true)}`

@@ -40,20 +40,23 @@ export interface ConsoleDeps {
   promotions: PromotionsService;
   orders: Pick<OrdersModule, 'service'>;
   payments: PaymentsService;
-  riders: Pick<RidersModuleService, 'list' | 'verify' | 'reject'>;
+  riders: Pick<RidersModuleService, 'list' | 'verify' | 'reject' | 'adminAssign'>;
   approvals: ConsoleApprovals;
   audit: Pick<AuditService, 'list'>;
   ledger: Pick<LedgerService, 'transfersOf'>;
   /** The orders module's admin search (a read). */
   searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
-  /** zones, fees and service hours for the Logistics screen (reads) */
-  zones: Pick<ZonesService, 'listZones' | 'feeTable' | 'serviceHours'>;
+  /** zones (with their cells, for the map), fees and service hours for the Logistics screen (reads) */
+  zones: Pick<ZonesService, 'listZones' | 'getZone' | 'feeTable' | 'serviceHours'>;
   /** The notifications module's admin search (the messages sent about an order). */
   messages: Pick<NotificationAdmin, 'search'>;
   /** Every queue of the home page, read by the modules that own them. */
   attention: () => Promise<AttentionQueue[]>;
-  /** the analytics page's figures and charts (the analytics module) */
-  analytics: Pick<AnalyticsModule, 'page'>;
+  /**
+   * The analytics module: the page's figures and charts, and its service for drill-downs, CSV and
+   * a promotion's own contribution.
+   */
+  analytics: Pick<AnalyticsModule, 'page' | 'service'>;
   settings: ConsoleSessionSettings & {
     production: boolean;
     otpIpMaxPerHour: number;

@@ -81,3 +81,98 @@ describe('promotion burn', () => {
     ).toBe(404);
   });
 });
+
+describe('discount codes', () => {
+  const codeForm = {
+    code: ' karibu 10 ',
+    value_type: 'percentage',
+    percent: '10',
+    cap: '5000',
+    amount: '',
+    min_order: '20000',
+    starts_at: '2026-11-25T08:00',
+    ends_at: '2026-12-31T23:00',
+    max_uses: '500',
+    per_buyer_limit: '1',
+    budget: '100000',
+    active: 'on',
+  };
+  type CodeRow = {
+    id: string;
+    code: string;
+    active: boolean;
+    budget_amount: number | null;
+    max_uses: number | null;
+    percent_bp: number | null;
+    cap_amount: number | null;
+    min_order_amount: number;
+    starts_at: Date;
+  };
+  const codeRow = (code: string) => one<CodeRow>(sql`select * from discount_codes where code = ${code}`);
+  const audits = (id: string) =>
+    rowsOf<{ action: string; reason: string | null }>(
+      t,
+      sql`select action, reason from audit_events where target_id = ${id} order by created_at, id`,
+    );
+
+  it('created from the console as the API would (its schema, normalised), then edited and switched off with reasons', async () => {
+    // No CSRF token: refused, nothing written. A bad value: the API schema's refusal, nothing written.
+    expect((await admin.post('/admin/codes', codeForm, { csrf: null })).statusCode).toBe(403);
+    expect((await admin.post('/admin/codes', { ...codeForm, percent: 'ten' })).statusCode).toBe(422);
+    expect((await admin.post('/admin/codes', { ...codeForm, code: 'x' })).statusCode).toBe(422);
+    expect(await rowsOf(t, sql`select id from discount_codes`)).toEqual([]);
+
+    const res = await admin.post('/admin/codes', codeForm);
+    expect(res.statusCode, res.body).toBe(303);
+    const row = await codeRow('KARIBU10');
+    expect(res.headers.location).toBe(`/admin/codes/${row.id}?done=created`);
+    expect(row).toMatchObject({
+      active: true,
+      percent_bp: 1000,
+      cap_amount: 5_000_00,
+      min_order_amount: 20_000_00,
+      budget_amount: 100_000_00,
+      max_uses: 500,
+    });
+    // The form's wall time is Dar es Salaam's (UTC+3).
+    expect(new Date(row.starts_at).toISOString()).toBe('2026-11-25T05:00:00.000Z');
+    // A second code with the same text: the service's refusal.
+    expect((await admin.post('/admin/codes', codeForm)).statusCode).toBe(409);
+
+    const list = await admin.get('/admin/codes');
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain(
+      `<tr data-code="${row.id}"><td><a href="/admin/codes/${row.id}">KARIBU10</a>`,
+    );
+    const detail = await admin.get(`/admin/codes/${row.id}?done=created`);
+    expect(detail.body).toContain('<td data-figure="code">KARIBU10</td>');
+    expect(detail.body).toContain('<td data-figure="budget">TZS 100,000</td>');
+
+    const edit = `/admin/codes/${row.id}/edit`;
+    expect((await admin.post(edit, { budget: '150000', reason: '' })).statusCode).toBe(422);
+    expect((await admin.post(edit, { budget: '150000', reason: 'more' }, { csrf: null })).statusCode).toBe(
+      403,
+    );
+    expect((await codeRow('KARIBU10')).budget_amount).toBe(100_000_00);
+    const edited = await admin.post(edit, {
+      budget: '150000',
+      max_uses: '800',
+      reason: 'more <b>demand</b>',
+    });
+    expect(edited.statusCode, edited.body).toBe(303);
+    expect(await codeRow('KARIBU10')).toMatchObject({ budget_amount: 150_000_00, max_uses: 800 });
+
+    const off = await admin.post(`/admin/codes/${row.id}/switch-off`, { reason: 'abused' });
+    expect(off.statusCode, off.body).toBe(303);
+    expect((await codeRow('KARIBU10')).active).toBe(false);
+    const after = await admin.get(`/admin/codes/${row.id}`);
+    expect(after.body).toContain('<td data-figure="active">off</td>');
+    expect(after.body).not.toContain('/switch-off"');
+    // The edits are audited with their reasons (escaped on any page that shows them).
+    const reasons = (await audits(row.id)).map((a) => a.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['more <b>demand</b>', 'abused']));
+    expect((await admin.get(`/admin/codes/${'0'.repeat(8)}-0000-4000-8000-000000000000`)).statusCode).toBe(
+      404,
+    );
+  });
+});

@@ -6,10 +6,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { MONEY_UNIT } from '../../shared/money.js';
-import { toDarTime } from '../../shared/time.js';
-import { renderChart } from '../analytics/index.js';
+import { DAY, toDarTime } from '../../shared/time.js';
+import { localDay, renderChart } from '../analytics/index.js';
 import { promotionInputSchemas } from '../promotions/index.js';
-import { chart } from './analytics.js';
+import { chart, filterQuery } from './analytics.js';
 import { doneUrl, flashOf, formValue, idParam, requireReason } from './forms.js';
 import { adminOf } from './guard.js';
 import { html } from './html.js';
@@ -17,18 +17,18 @@ import { csrfField, darTime, money, page, reasonField, table } from './layout.js
 import type { ConsoleDeps } from './ports.js';
 
 /** The form's Dar es Salaam wall time ("2026-12-01T08:00") as an instant with its offset. */
-function darInstant(raw: string): string {
+export function darInstant(raw: string): string {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(raw) ? `${raw}:00+03:00` : raw;
 }
 /** A whole-shilling figure typed in a form, as minor units (left as text when it is not a number, so the schema names it). */
-function minor(raw: string): number | string {
+export function minor(raw: string): number | string {
   return /^\d{1,12}$/.test(raw) ? Number(raw) * MONEY_UNIT : raw;
 }
-function int(raw: string): number | string {
+export function int(raw: string): number | string {
   return /^\d{1,9}$/.test(raw) ? Number(raw) : raw;
 }
 
-function parsed<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+export function parsed<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const first = r.error.issues[0]!;
@@ -97,6 +97,7 @@ export function promotionRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       return html`<tr><td><a href="/admin/promotions/${p.id}">${p.name}</a></td><td>${value}</td><td>${p.active ? 'on' : 'off'}</td><td class="num">${money(p.budgetAmount, p.currency)}</td><td class="num">${money(r.burned_amount, p.currency)}</td><td class="num">${r.uses}</td><td class="num">${r.unique_buyers}</td><td class="num">${money(r.budget_left, p.currency)}</td><td>${darTime(p.endsAt)}</td></tr>`;
     });
     const body = html`${table(['Promotion', 'Value', 'Active', 'Budget', 'Burned', 'Uses', 'Buyers', 'Budget left', 'Ends'], rows, 'No promotions yet.')}
+<p><a href="/admin/codes">Discount codes</a></p>
 <h2>New promotion</h2>${createForm(admin.csrf)}`;
     return reply.type('text/html').send(page('Promotions', admin, body, flashOf(request)).value);
   });
@@ -124,6 +125,43 @@ export function promotionRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       series: [{ name: 'burned', values: burn.per_day.map((d) => d.amount), kind: 'bar' }],
       money: true,
     });
+    // Its own contribution: the unit economics of the orders it discounted, from its start (at most
+    // the analytics module's year) to today, by week.
+    const today = localDay(deps.clock.now());
+    const yearAgo = localDay(new Date(deps.clock.now().getTime() - 365 * DAY));
+    const start = localDay(p.startsAt);
+    // Its start, no earlier than a year ago, no later than today (YYYY-MM-DD sorts as text).
+    const from = [[start, yearAgo].sort()[1]!, today].sort()[0]!;
+    const ue = await deps.analytics.service.unitEconomics({
+      promotion: p.id,
+      from,
+      to: today,
+      grain: 'week',
+      by: 'week',
+    });
+    const u = ue.total;
+    const scope = { promotion: p.id, from, to: today, grain: 'week' as const };
+    const contributionChart = renderChart({
+      title: 'Contribution per order of its orders, by week',
+      labels: ue.trend.map((w) => w.key),
+      series: [
+        {
+          name: 'contribution per order',
+          values: ue.trend.map((w) => w.contribution_per_order),
+          kind: 'bar',
+        },
+      ],
+      money: true,
+    });
+    const contribution = html`<h2>Its contribution <span class="muted">(orders it discounted, ${from} to ${today})</span></h2>
+${table(
+  ['Orders', 'GMV', 'Take', 'Incentives', 'Costs', 'Contribution', 'Per order'],
+  [
+    html`<tr data-row="promotion-contribution"><td class="num"><a href="/admin/analytics/orders?${filterQuery(scope, { figure: 'orders' })}">${u.orders}</a></td><td class="num">${money(u.gmv, p.currency)}</td><td class="num">${money(u.take, p.currency)}</td><td class="num">${money(u.incentives, p.currency)}</td><td class="num">${money(u.late_compensation + u.absorbed_refunds + u.payment_fees + u.message_costs, p.currency)}</td><td class="num" data-figure="contribution">${money(u.contribution, p.currency)}</td><td class="num" data-figure="contribution-per-order">${money(u.contribution_per_order, p.currency)}</td></tr>`,
+  ],
+)}
+${chart(contributionChart, 'Contribution per order of its orders, by week')}
+<p><a href="/admin/analytics?${filterQuery(scope)}">Its figures on the analytics page</a></p>`;
     const body = html`<table><tbody>
 <tr><th>Name</th><td>${p.name}</td></tr>
 <tr><th>Active</th><td>${p.active ? 'on' : 'off'}</td></tr>
@@ -135,6 +173,7 @@ export function promotionRoutes(app: FastifyInstance, deps: ConsoleDeps) {
 <tr><th>Days to exhaustion</th><td data-figure="days-to-exhaustion">${exhaustion}</td></tr>
 </tbody></table>
 ${chart(burnChart, 'Money burned per day, last 30 days')}
+${contribution}
 <div class="side-by-side">
 <form method="post" action="/admin/promotions/${p.id}/edit" class="card stack">${csrfField(admin.csrf)}
 <label>Name <input name="name" value="${p.name}" maxlength="120"></label>

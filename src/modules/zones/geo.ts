@@ -1,4 +1,11 @@
-import { getHexagonAreaAvg, gridDisk, isValidCell, latLngToCell, polygonToCells } from 'h3-js';
+import {
+  cellsToMultiPolygon,
+  getHexagonAreaAvg,
+  gridDisk,
+  isValidCell,
+  latLngToCell,
+  polygonToCells,
+} from 'h3-js';
 import { AppError, type FieldProblem, unprocessable } from '../../shared/errors.js';
 
 // Pure geometry of delivery zones: a zone is a set of H3 cells (see docs/zones.md for why).
@@ -203,4 +210,15 @@ export function ringToCells(ring: unknown, field = 'polygon'): string[] {
     );
   }
   return cells.sort();
+}
+
+/**
+ * The outline of a zone as it counts (its cells, not the polygon the admin drew): one polygon per
+ * connected piece, each an outer ring then any holes, every ring `[lng, lat]` and closed. Cells
+ * that are not H3 cells are skipped (a map must draw what it can).
+ */
+export function zoneOutline(cells: readonly string[]): Ring[][] {
+  const valid = cells.filter((c) => isValidCell(c));
+  if (valid.length === 0) return [];
+  return cellsToMultiPolygon(valid, true) as Ring[][];
 }

@@ -8,7 +8,15 @@ export {
   zoneDeliveryQuoter,
 } from './delivery-quotes.js';
 export type { FeeRowInput } from './fees.js';
-export { cellOf, isValidPoint, type LatLng, neighbourCells, type Ring, ZONE_RESOLUTION } from './geo.js';
+export {
+  cellOf,
+  isValidPoint,
+  type LatLng,
+  neighbourCells,
+  type Ring,
+  ZONE_RESOLUTION,
+  zoneOutline,
+} from './geo.js';
 export { createZonesModule, type ZonesModule } from './module.js';
 export type { DayHoursInput } from './promise.js';
 export { publicZonesRoutes } from './public-routes.js';
