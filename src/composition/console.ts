@@ -31,12 +31,15 @@ export function wireConsole(deps: {
 
   async function attention(): Promise<AttentionQueue[]> {
     const now = clock.now();
+    // Taken by a rider but not collected yet: not waiting for a rider (orders.rider_id is set at pickup).
+    const heldByRider = await services.riders.service.awaitingPickupOrderIds();
     const [kyc, review, ord, money, riders] = await Promise.all([
       kycAttention(db),
       reviewAttention(db),
       ordersAttention(db, now, {
         disputeAgeMs: DISPUTE_OVERDUE_AFTER,
         acceptWithinMs: ACCEPT_DEADLINE_WITHIN,
+        heldByRider,
       }),
       moneyAttention(db, now, config.PAYOUT_STUCK_MINUTES * MINUTE),
       ridersAttention(db),

@@ -36,7 +36,7 @@ export function logisticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       .enum(ON_TIME_BY)
       .catch('zone')
       .parse((request.query as Record<string, unknown> | undefined)?.on_time_by);
-    const [zones, fees, hours, ready, onTime, verifiedRiders] = await Promise.all([
+    const [zones, fees, hours, ready, onTime, verifiedRiders, held] = await Promise.all([
       deps.zones.listZones(),
       deps.zones.feeTable(),
       deps.zones.serviceHours(),
@@ -44,6 +44,7 @@ export function logisticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       // The orders module's rate, as the admin API gives it: deliveries of the last 30 days.
       deps.orders.service.onTimeRate({ by, from: new Date(now.getTime() - ON_TIME_DAYS * DAY), to: now }),
       deps.riders.list({ status: 'verified' }),
+      deps.riders.awaitingPickupOrderIds().then((ids) => new Set(ids)),
     ]);
     // Assign by hand: the riders module's own command (the API's /dispatch/:orderId/assign).
     const riderOptions = verifiedRiders.map(
@@ -88,9 +89,10 @@ export function logisticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       (h, weekday) =>
         html`<tr><td>${WEEKDAYS[weekday]}</td><td>${h ? `${clock(h.open)}–${clock(h.close)}` : 'closed'}</td></tr>`,
     );
-    // Waiting since it became ready (its last change), the longest first.
+    // Waiting since it became ready (its last change), the longest first; an order a rider has taken
+    // but not collected is not waiting (orders.rider_id is only set at pickup).
     const waiting = ready.items
-      .filter((o) => o.riderId === null)
+      .filter((o) => o.riderId === null && !held.has(o.id))
       .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
     const dispatchRows = waiting.map(
       (o) =>

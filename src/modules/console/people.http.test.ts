@@ -278,6 +278,14 @@ describe('logistics', () => {
           sql`select rider_id from order_assignments where order_id = ${orderId} and status = 'assigned'`,
         )
       )[0]?.rider_id ?? null;
+    const dispatchCount = async () =>
+      Number(
+        /class="num count">(\d+)</.exec(
+          /<tr data-queue="dispatch">(.*?)<\/tr>/s.exec((await admin.get('/admin')).body)![1]!,
+        )![1],
+      );
+    const waitingBefore = await dispatchCount();
+    expect(waitingBefore).toBeGreaterThanOrEqual(1);
     // No CSRF token, no reason, not a rider, a stranger: refused, nothing changes.
     expect(
       (await admin.post(url, { rider_id: rider.userId, reason: 'nearest' }, { csrf: null })).statusCode,
@@ -297,6 +305,10 @@ describe('logistics', () => {
     expect(audits).toEqual([{ actor_user_id: apiAdmin.userId, reason: 'nearest <b>rider</b>' }]);
     const after = await admin.get('/admin/logistics?done=rider_assigned');
     expect(after.body).toContain('Rider assigned.');
+    // Taken by a rider but not yet collected (orders.rider_id is still empty): it no longer waits,
+    // neither in the Logistics queue nor in the home page's count.
+    expect(after.body).not.toContain(`<tr data-dispatch="${orderId}">`);
+    expect(await dispatchCount()).toBe(waitingBefore - 1);
     // A second assignment is refused by the riders module; the first stands.
     expect((await admin.post(url, { rider_id: rider.userId, reason: 'again' })).statusCode).toBe(409);
     expect(await riderOf()).toBe(rider.userId);

@@ -40,7 +40,7 @@ export interface ConsoleDeps {
   promotions: PromotionsService;
   orders: Pick<OrdersModule, 'service'>;
   payments: PaymentsService;
-  riders: Pick<RidersModuleService, 'list' | 'verify' | 'reject' | 'adminAssign'>;
+  riders: Pick<RidersModuleService, 'list' | 'verify' | 'reject' | 'adminAssign' | 'awaitingPickupOrderIds'>;
   approvals: ConsoleApprovals;
   audit: Pick<AuditService, 'list'>;
   ledger: Pick<LedgerService, 'transfersOf'>;

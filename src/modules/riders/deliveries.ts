@@ -137,6 +137,19 @@ export function createDeliveryService(
     /** The holder of an order (not released), or null: for the orders module's buyer view. */
     assignmentOf: (orderId: string, tx: Database = db) => currentAssignment(tx, orderId),
 
+    /**
+     * The orders a rider holds and has not collected yet (one row per rider job, so bounded by the
+     * riders' capacity): a ready order among them is not waiting for a rider, whatever `orders.rider_id`
+     * says (that column is set at pickup).
+     */
+    awaitingPickupOrderIds: async (tx: Database = db): Promise<string[]> =>
+      (
+        await tx
+          .select({ orderId: orderAssignments.orderId })
+          .from(orderAssignments)
+          .where(eq(orderAssignments.status, 'assigned'))
+      ).map((r) => r.orderId),
+
     /** A rider holds the job and has not collected it yet: for the orders module's seller-side rules. */
     awaitingPickup: async (orderId: string, tx: Database = db) =>
       (await currentAssignment(tx, orderId))?.status === 'assigned',
