@@ -96,6 +96,7 @@ export function wireConsole(deps: {
     orders: services.orders,
     payments: services.payments.service,
     riders: services.riders.service,
+    referrals: services.referrals.service,
     audit,
     ledger: services.ledger,
     searchOrders: (q) => searchOrders(db, q),

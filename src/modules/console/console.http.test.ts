@@ -156,6 +156,15 @@ describe('every reply', () => {
       '/admin/orders',
       '/admin/catalog/brands',
       '/admin/catalog/categories',
+      '/admin/referrals',
+      '/admin/money/collections',
+      '/admin/money/callbacks',
+      '/admin/messages',
+      '/admin/messages/report',
+      '/admin/logistics',
+      '/admin/logistics/zones/new',
+      '/admin/logistics/fees',
+      '/admin/logistics/hours',
     ]) {
       const res = await admin.get(url);
       expect(res.statusCode, url).toBe(200);

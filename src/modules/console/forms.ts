@@ -68,6 +68,9 @@ export const DONE_MESSAGES: Record<string, string> = {
   approval_withdrawn: 'Request withdrawn.',
   session_revoked: 'Session revoked.',
   rider_assigned: 'Rider assigned.',
+  clawed_back: 'Clawed back.',
+  payout_resolved: 'Payout settled.',
+  points_adjusted: 'Points adjusted.',
 };
 
 export function flashOf(request: FastifyRequest): string | null {

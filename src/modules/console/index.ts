@@ -18,11 +18,16 @@ import { html } from './html.js';
 import { kycRoutes } from './kyc.js';
 import { page } from './layout.js';
 import { logisticsRoutes } from './logistics.js';
+import { logisticsEditRoutes } from './logistics-edit.js';
+import { loyaltyRoutes } from './loyalty.js';
+import { messageRoutes } from './messages.js';
 import { moneyRoutes } from './money.js';
+import { moneyFeedRoutes } from './money-feeds.js';
 import { orderRoutes } from './orders.js';
 import { peopleRoutes } from './people.js';
 import type { ConsoleDeps } from './ports.js';
 import { promotionRoutes } from './promotions.js';
+import { referralRoutes } from './referrals.js';
 import { createConsoleSessions } from './sessions.js';
 import { signInRoutes, signOutRoute } from './sign-in.js';
 
@@ -113,12 +118,17 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       catalogRoutes(secured, deps);
       promotionRoutes(secured, deps);
       codeRoutes(secured, deps);
+      referralRoutes(secured, deps);
       disputeRoutes(secured, deps);
       moneyRoutes(secured, deps);
+      moneyFeedRoutes(secured, deps);
       approvalRoutes(secured, deps);
       peopleRoutes(secured, deps, sessions);
+      loyaltyRoutes(secured, deps);
       orderRoutes(secured, deps);
+      messageRoutes(secured, deps);
       logisticsRoutes(secured, deps);
+      logisticsEditRoutes(secured, deps);
     });
   };
 }

@@ -1,7 +1,7 @@
 // Logistics: the delivery zones on a map (drawn from their cells) and as a table, the on-time rate by
 // zone, the zone-to-zone fee table with the pairs it lacks, the service hours, and the dispatch queue
-// (orders ready for pickup with no rider, the longest wait first). Read-only: zones and fees are
-// changed through the zones admin API.
+// (orders ready for pickup with no rider, the longest wait first). Zones, fees and hours are changed
+// on the pages of logistics-edit.ts.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { unprocessable } from '../../shared/errors.js';
@@ -79,7 +79,7 @@ export function logisticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     );
     const zoneRows = zones.map(
       (z) =>
-        html`<tr data-zone="${z.id}"><td>${z.name}</td><td>${z.active ? 'active' : 'off'}</td><td class="num">${z.cellCount}</td><td>${darTime(z.updatedAt)}</td></tr>`,
+        html`<tr data-zone="${z.id}"><td><a href="/admin/logistics/zones/${z.id}">${z.name}</a></td><td>${z.active ? 'active' : 'off'}</td><td class="num">${z.cellCount}</td><td>${darTime(z.updatedAt)}</td></tr>`,
     );
     const feeRows = fees.items.map(
       (f) =>
@@ -100,7 +100,7 @@ export function logisticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     );
     const body = html`<h2>Dispatch queue <span class="muted">(ready for pickup, no rider)</span></h2>
 ${table(['Order', 'From', 'Ready since', 'Waiting', 'Assign'], dispatchRows, 'No order waits for a rider.')}
-<h2>Zones</h2>${map ? chart(map, 'Delivery zones drawn from their cells') : ''}
+<h2>Zones</h2><p><a href="/admin/logistics/zones/new">New zone</a> · <a href="/admin/logistics/fees">Edit the fee table</a> · <a href="/admin/logistics/hours">Edit service hours</a></p>${map ? chart(map, 'Delivery zones drawn from their cells') : ''}
 ${table(['Zone', 'Status', 'Cells', 'Changed'], zoneRows, 'No delivery zones yet.')}
 <h2>On time by ${by} <span class="muted">(deliveries with a promise, last ${ON_TIME_DAYS} days${by === 'zone' ? ', destination zone as at checkout' : ''})</span></h2>
 <p>By ${byLinks}</p>

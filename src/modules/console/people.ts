@@ -1,6 +1,7 @@
 // People: users found by phone or name, one user's roles and status with ban / suspend / reinstate
 // (with a reason, through identity's governance commands), their orders and open sessions (an API
-// session revoked with a reason), a seller's scorecard, and riders waiting for verification.
+// session revoked with a reason), a seller's scorecard, their loyalty points (loyalty.ts), and riders
+// waiting for verification.
 import type { FastifyInstance } from 'fastify';
 import { AppError, unprocessable } from '../../shared/errors.js';
 import { DAY } from '../../shared/time.js';
@@ -11,6 +12,7 @@ import { cursorOf, doneUrl, flashOf, idParam, pick, queryValue, requireReason } 
 import { adminOf } from './guard.js';
 import { html } from './html.js';
 import { csrfField, darTime, money, nextLink, page, reasonField, table } from './layout.js';
+import { loyaltySection } from './loyalty.js';
 import type { ConsoleDeps } from './ports.js';
 import type { ConsoleSessions } from './sessions.js';
 
@@ -121,6 +123,7 @@ ${table(
       ),
     ];
     const card = u.roles.includes('seller') ? await scorecard(u.id) : null;
+    const points = await loyaltySection(deps, admin.csrf, u.id);
     const action = (name: string, label: string, danger = false) =>
       html`<form method="post" action="/admin/people/${u.id}/${name}" class="card">${csrfField(admin.csrf)}${reasonField()}<button type="submit"${danger ? html` class="danger"` : ''}>${label}</button></form>`;
     const body = html`<table><tbody>
@@ -138,7 +141,8 @@ ${card ?? ''}
     }</div>
 <h2>Orders</h2>${table(['Order', 'As', 'Status', 'Paid', 'Created'], orderRows, 'No orders.')}
 ${more('buyer', asBuyer)}${more('seller', asSeller)}
-<h2>Open sessions</h2>${table(['Kind', 'Signed in', 'Ends', 'Device', ''], sessionRows, 'No open sessions.')}`;
+<h2>Open sessions</h2>${table(['Kind', 'Signed in', 'Ends', 'Device', ''], sessionRows, 'No open sessions.')}
+${points}`;
     return reply.type('text/html').send(page('User', admin, body, flashOf(request)).value);
   });
 

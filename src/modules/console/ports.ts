@@ -13,6 +13,7 @@ import type { NotificationAdmin } from '../notifications/index.js';
 import type { OrdersModule, searchOrders } from '../orders/index.js';
 import type { PaymentsService } from '../payments/index.js';
 import type { PromotionsService } from '../promotions/index.js';
+import type { ReferralsService } from '../referrals/index.js';
 import type { RidersModuleService } from '../riders/index.js';
 import type { ZonesService } from '../zones/index.js';
 import type { ConsoleApprovals } from './approvals-service.js';
@@ -41,15 +42,30 @@ export interface ConsoleDeps {
   orders: Pick<OrdersModule, 'service'>;
   payments: PaymentsService;
   riders: Pick<RidersModuleService, 'list' | 'verify' | 'reject' | 'adminAssign' | 'awaitingPickupOrderIds'>;
+  /** The referrals module's admin use cases: the held queue, decisions, clawback, campaign, report. */
+  referrals: Pick<
+    ReferralsService,
+    'listByState' | 'report' | 'getCampaign' | 'updateCampaign' | 'approve' | 'reject' | 'clawBack'
+  >;
   approvals: ConsoleApprovals;
   audit: Pick<AuditService, 'list'>;
   ledger: Pick<LedgerService, 'transfersOf'>;
   /** The orders module's admin search (a read). */
   searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
-  /** zones (with their cells, for the map), fees and service hours for the Logistics screen (reads) */
-  zones: Pick<ZonesService, 'listZones' | 'getZone' | 'feeTable' | 'serviceHours'>;
+  /** zones (with their cells, for the map), fees and service hours for the Logistics screen, and their changes */
+  zones: Pick<
+    ZonesService,
+    | 'listZones'
+    | 'getZone'
+    | 'feeTable'
+    | 'serviceHours'
+    | 'createZone'
+    | 'updateZone'
+    | 'replaceFees'
+    | 'replaceServiceHours'
+  >;
   /** The notifications module's admin search (the messages sent about an order). */
-  messages: Pick<NotificationAdmin, 'search'>;
+  messages: Pick<NotificationAdmin, 'search' | 'report'>;
   /** Every queue of the home page, read by the modules that own them. */
   attention: () => Promise<AttentionQueue[]>;
   /**

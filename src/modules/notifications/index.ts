@@ -28,7 +28,7 @@ export { type NotificationJobs, notificationJobs } from './jobs.js';
 export type { PeoplePort } from './ports.js';
 export { whatsappSignature } from './routes.js';
 export { maskPhone, parseQuietHours } from './rules.js';
-export { LANGUAGES, type Language } from './schema.js';
+export { CHANNELS, LANGUAGES, type Language, MESSAGE_STATUSES } from './schema.js';
 export type { NotificationSettings } from './service.js';
 export { ChannelError, SmsError, type SmsReceipt, type SmsSender } from './sms.js';
 export { type SmsEnv, smsFromEnv } from './sms-choice.js';

@@ -19,7 +19,13 @@ import { createSimulatorProvider, type SimulatorCallback } from './simulator.js'
 export { moneyAttention } from './attention.js';
 export { createDarajaProvider, type DarajaConfig } from './daraja.js';
 export { type PaymentJobs, paymentJobs } from './jobs.js';
-export { callbackUrlFor, PROVIDER_NAMES, publicBaseUrl } from './model.js';
+export {
+  CALLBACK_VERDICTS,
+  COLLECTION_STATUSES,
+  callbackUrlFor,
+  PROVIDER_NAMES,
+  publicBaseUrl,
+} from './model.js';
 export type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 export { type ProviderEnv, providerFromEnv } from './provider-choice.js';
 export type { CheckoutPort, Collection, Disbursement, PaymentsService } from './service.js';

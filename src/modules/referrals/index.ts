@@ -4,9 +4,17 @@ import type { ReferralsDeps } from './ports.js';
 import { adminReferralRoutes, referralRoutes } from './routes.js';
 import { createReferralsService } from './service.js';
 
-export { CODE_ALPHABET, CODE_LENGTH, HOLD_SIGNALS, type HoldSignal, type ReferralState } from './model.js';
+export {
+  CODE_ALPHABET,
+  CODE_LENGTH,
+  HOLD_SIGNALS,
+  type HoldSignal,
+  REFERRAL_STATES,
+  type ReferralState,
+} from './model.js';
 export type { CompletedOrderFacts } from './on-order-completed.js';
 export type { PeoplePort, ReferralSettings, RewardedEvent } from './ports.js';
+export { referralCampaignInput } from './routes.js';
 export type { ReferralsService } from './service.js';
 
 export function createReferralsModule(deps: ReferralsDeps & { attributionsPerHour: number }) {

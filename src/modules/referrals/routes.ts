@@ -94,6 +94,8 @@ const campaignFields = {
   per_referrer_total_cap: z.number().int().min(1).max(1_000_000).nullable(),
   nearby_radius_meters: z.number().int().min(0).max(5_000),
 };
+/** The campaign's settings as the admin API holds them (shared with the console's form). */
+export const referralCampaignInput = z.strictObject(campaignFields);
 const campaignBody = z.strictObject({ ...campaignFields, reason: reasonField });
 const campaignSchema = z
   .object({ ...campaignFields, spent_amount: z.number().int(), currency: z.string(), updated_at: z.string() })
