@@ -114,7 +114,7 @@ const bodyOf = async (userId: string, template: string) =>
 /** Every job of these kinds runs again, as after a worker died before recording them. */
 async function rerunAll() {
   await t.handle.db.execute(
-    `update jobs set status = 'pending', run_at = now() - interval '1 minute', attempts = 0
+    `update jobs set status = 'pending', run_at = '${t.clock.now().toISOString()}', attempts = 0
       where kind in ('order.status_changed', 'payment.disbursement_sent', 'payment.collection_settled', 'notifications.send')`,
   );
   await t.app.services.jobs.drain();

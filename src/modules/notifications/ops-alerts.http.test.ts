@@ -157,7 +157,7 @@ describe('a payout stuck', () => {
 
     // Every job runs again, as after a worker died before recording them: nothing new.
     await t.handle.db.execute(
-      `update jobs set status = 'pending', run_at = now() - interval '1 minute', attempts = 0
+      `update jobs set status = 'pending', run_at = '${t.clock.now().toISOString()}', attempts = 0
         where kind in ('payments.check_payout_stuck', 'payment.payout_stuck', 'notifications.send')`,
     );
     await elapse(60);
@@ -240,7 +240,7 @@ describe('a refund that failed after its last attempt', () => {
     expect(failed[0]!.body).toContain('insufficient');
 
     await t.handle.db.execute(
-      `update jobs set status = 'pending', run_at = now() - interval '1 minute', attempts = 0
+      `update jobs set status = 'pending', run_at = '${t.clock.now().toISOString()}', attempts = 0
         where kind in ('payment.disbursement_failed', 'notifications.send')`,
     );
     await t.app.services.jobs.drain();
@@ -308,7 +308,7 @@ describe('a messaging provider failing', () => {
       t.clock.advanceSeconds(CHECK_EVERY_MS / 1000);
       await tell(buyers.slice(5, 6)); // counted again, same window: no second alert
       await t.handle.db.execute(
-        `update jobs set status = 'pending', run_at = now() - interval '1 minute', attempts = 0
+        `update jobs set status = 'pending', run_at = '${t.clock.now().toISOString()}', attempts = 0
           where kind = 'notifications.send'`,
       );
       await t.app.services.jobs.drain();

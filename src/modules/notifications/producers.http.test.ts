@@ -157,7 +157,7 @@ describe('a paid checkout, end to end', () => {
     expect(replay.statusCode).toBe(200);
     await t.app.services.jobs.drain();
     await t.handle.db.execute(
-      `update jobs set status = 'pending', run_at = now() - interval '1 minute', attempts = 0
+      `update jobs set status = 'pending', run_at = '${t.clock.now().toISOString()}', attempts = 0
         where kind in ('order.status_changed', 'checkout.created', 'payment.collection_settled', 'notifications.send')`,
     );
     await t.app.services.jobs.drain();

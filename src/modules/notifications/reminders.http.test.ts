@@ -65,7 +65,7 @@ const rowsOf = (userId: string, template: string) =>
 /** Every message job, and the ones that produce messages, run again as after a dead worker. */
 async function rerunJobs(kinds: string[]) {
   await t.handle.db.execute(
-    `update jobs set status = 'pending', run_at = now() - interval '1 minute', attempts = 0
+    `update jobs set status = 'pending', run_at = '${t.clock.now().toISOString()}', attempts = 0
       where kind in (${kinds.map((k) => `'${k}'`).join(', ')})`,
   );
   await t.app.services.jobs.drain();

@@ -113,7 +113,7 @@ describe('a rider collects the parcel', () => {
     expect(job.map((r) => r.channel).sort()).toEqual(['in_app', 'sms']);
     // The order's message and the rider's run again: nothing new.
     await t.handle.db.execute(
-      `update jobs set status = 'pending', run_at = now() - interval '1 minute', attempts = 0
+      `update jobs set status = 'pending', run_at = '${t.clock.now().toISOString()}', attempts = 0
         where kind in ('order.status_changed', 'rider.job_assigned', 'notifications.send')`,
     );
     await t.app.services.jobs.drain();
