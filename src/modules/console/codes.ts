@@ -11,7 +11,7 @@ import { adminOf } from './guard.js';
 import { html } from './html.js';
 import { csrfField, darTime, money, page, reasonField, table } from './layout.js';
 import type { ConsoleDeps } from './ports.js';
-import { darInstant, int, minor, parsed } from './promotions.js';
+import { darInstant, discountFromForm, int, minor, parsed } from './promotions.js';
 
 type Code = Awaited<ReturnType<ConsoleDeps['promotions']['getCode']>>['code'];
 
@@ -22,16 +22,7 @@ const codeValue = (c: Code) =>
 
 function codeFromForm(request: FastifyRequest) {
   const f = (n: string) => formValue(request, n);
-  const value =
-    f('value_type') === 'fixed'
-      ? { type: 'fixed', amount: minor(f('amount')) }
-      : {
-          type: 'percentage',
-          percent_bp: /^\d{1,3}(\.\d{1,2})?$/.test(f('percent'))
-            ? Math.round(Number(f('percent')) * 100)
-            : f('percent'),
-          cap_amount: f('cap') ? minor(f('cap')) : null,
-        };
+  const value = discountFromForm(f);
   return parsed(promotionInputSchemas.codeBody, {
     code: f('code'),
     value,

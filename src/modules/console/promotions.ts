@@ -24,6 +24,22 @@ export function darInstant(raw: string): string {
 export function minor(raw: string): number | string {
   return /^\d{1,12}$/.test(raw) ? Number(raw) * MONEY_UNIT : raw;
 }
+/**
+ * The discount of a promotion or code form: a fixed amount in whole shillings, or a percentage with
+ * at most two decimals as basis points (the regex keeps the rounding exact); anything else is passed
+ * on as typed so the API's schema refuses it with its own message.
+ */
+export function discountFromForm(f: (name: string) => string) {
+  return f('value_type') === 'fixed'
+    ? { type: 'fixed', amount: minor(f('amount')) }
+    : {
+        type: 'percentage',
+        percent_bp: /^\d{1,3}(\.\d{1,2})?$/.test(f('percent'))
+          ? Math.round(Number(f('percent')) * 100)
+          : f('percent'),
+        cap_amount: f('cap') ? minor(f('cap')) : null,
+      };
+}
 export function int(raw: string): number | string {
   return /^\d{1,9}$/.test(raw) ? Number(raw) : raw;
 }
@@ -38,16 +54,7 @@ export function parsed<T extends z.ZodType>(schema: T, input: unknown): z.output
 
 function promotionFromForm(request: FastifyRequest) {
   const f = (n: string) => formValue(request, n);
-  const value =
-    f('value_type') === 'fixed'
-      ? { type: 'fixed', amount: minor(f('amount')) }
-      : {
-          type: 'percentage',
-          percent_bp: /^\d{1,3}(\.\d{1,2})?$/.test(f('percent'))
-            ? Math.round(Number(f('percent')) * 100)
-            : f('percent'),
-          cap_amount: f('cap') ? minor(f('cap')) : null,
-        };
+  const value = discountFromForm(f);
   const scope =
     f('scope_type') && f('scope_type') !== 'all'
       ? { type: f('scope_type'), id: f('scope_id') }
