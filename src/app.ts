@@ -7,7 +7,6 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -30,6 +29,7 @@ import { randomIds } from './shared/ids.js';
 import { MAX_JSON_DEPTH, registerInputScreening } from './shared/input-screen.js';
 import { listNullInNullableEnums } from './shared/openapi-nullable.js';
 import { rateLimited, rateLimitStoreFromConfig } from './shared/rate-limit-store.js';
+import { replySerializerCompiler } from './shared/reply-serializer.js';
 
 export interface AppDeps extends Omit<ComposeDeps, 'clock' | 'ids' | 'log'> {
   clock?: ComposeDeps['clock'];
@@ -105,7 +105,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Production writes replies through serializers compiled from the response schemas; elsewhere Zod
+  // still validates every reply and the compiled output must match it byte for byte (shared/reply-serializer.ts).
+  app.setSerializerCompiler(replySerializerCompiler(config.NODE_ENV === 'production' ? 'fast' : 'checked'));
   app.decorateRequest('auth', null);
   registerErrorHandling(app);
   // Before any route is registered: auth guards run ahead of parsing and validation (shared/auth.ts).
