@@ -1,7 +1,6 @@
 // The checkout benchmark (issue 4): buyers checking out concurrently through the HTTP API, spread
 // over many SKUs and as a flash sale, against the same checkout SQL replayed straight through pg.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +9,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
 import { sha256Hex } from '../src/shared/secrets.js';
+import { benchPostgresMeter, cpuOf } from './cpu.js';
 import { recordStatements, replay, type Statement } from './replay.js';
 import { inWorkers, pct } from './stats.js';
 
@@ -22,39 +22,23 @@ interface Buyer {
 
 let phoneSeq = 0;
 
-/** CPU seconds a process has used (Linux /proc; 100 ticks a second). */
-function cpuOf(pid: number | 'self'): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds used by every PostgreSQL process (backends, WAL writer, checkpointer). */
-function postgresCpu(): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuOf(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
-/** CPU used per unit of work by the API server, PostgreSQL and this process, between start and stop. */
-function cpuMeter(serverPid: number | null) {
-  const at = () => ({ server: serverPid ? cpuOf(serverPid) : 0, pg: postgresCpu(), self: cpuOf('self') });
+/**
+ * CPU used per unit of work by the API server, PostgreSQL (the backends of the bench's database
+ * only, bench/cpu.ts) and this process, between start and stop.
+ */
+async function cpuMeter(serverPid: number | null, databaseUrl: string) {
+  const at = () => ({ server: serverPid ? cpuOf(serverPid) : 0, self: cpuOf('self') });
+  const pgMeter = await benchPostgresMeter(databaseUrl);
   const start = at();
-  return (units: number) => {
+  return async (units: number) => {
     const end = at();
+    const pgSeconds = await pgMeter();
     const ms = (a: number, b: number) => ((b - a) * 1000) / units;
-    return { server: ms(start.server, end.server), pg: ms(start.pg, end.pg), self: ms(start.self, end.self) };
+    return {
+      server: ms(start.server, end.server),
+      pg: (pgSeconds * 1000) / units,
+      self: ms(start.self, end.self),
+    };
   };
 }
 
@@ -323,7 +307,10 @@ export async function checkoutBench(ctx: {
   const raw: Array<{ c: number; perSec: number; p50: number; p99: number; diverged: number }> = [];
   const minimal: Array<{ c: number; perSec: number }> = [];
   let offset = 0;
-  const cpu: Record<'api' | 'raw', ReturnType<ReturnType<typeof cpuMeter>> | null> = { api: null, raw: null };
+  const cpu: Record<'api' | 'raw', Awaited<ReturnType<Awaited<ReturnType<typeof cpuMeter>>>> | null> = {
+    api: null,
+    raw: null,
+  };
   const pool = new pg.Pool({ connectionString: ctx.url, max: 20 });
   pool.on('error', () => {});
   const freshBuyers = async (n: number, tag: string) => {
@@ -357,9 +344,9 @@ export async function checkoutBench(ctx: {
         );
       }
 
-      const apiMeter = cpuMeter(ctx.serverPid);
+      const apiMeter = await cpuMeter(ctx.serverPid, ctx.url);
       const r = await fire(base, buyers, c);
-      const used = apiMeter(1);
+      const used = await apiMeter(1);
       api.seconds += r.seconds;
       api.ok += r.ok;
       api.n += r.n;
@@ -369,13 +356,13 @@ export async function checkoutBench(ctx: {
       // The raw limit: the checkout's own statements, replayed straight through pg at the same
       // concurrency, prepared under the same names, no HTTP and no framework.
       let diverged = 0;
-      const rawMeter = cpuMeter(null);
+      const rawMeter = await cpuMeter(null, ctx.url);
       const replayed = await inWorkers(c, recorded.length, async (i) => {
         if (!(await replay(pool, recorded[i]!))) diverged++;
       });
       const seconds = replayed.seconds;
       rep.lat.push(...replayed.lat);
-      const rawUsed = rawMeter(1);
+      const rawUsed = await rawMeter(1);
       rep.seconds += seconds;
       rep.ok += n - diverged;
       rep.diverged += diverged;
@@ -509,7 +496,7 @@ ${rows.join('\n')}
 At 32 buyers the API and the replay ran three rounds of 400 back to back (the table pools them); the rounds' ratios were
 ${at32.rounds.map((x) => `${x.toFixed(2)}×`).join(', ')}.
 
-CPU per checkout at 32 buyers (from /proc): API server **${cpu.api?.server.toFixed(1)} ms**, PostgreSQL ${cpu.api?.pg.toFixed(1)} ms,
+CPU per checkout at 32 buyers (from /proc): API server **${cpu.api?.server.toFixed(1)} ms**, PostgreSQL ${cpu.api?.pg.toFixed(1)} ms (the bench database's own backends),
 load generator ${cpu.api?.self.toFixed(1)} ms. The raw replay of the same statements: PostgreSQL ${cpu.raw?.pg.toFixed(1)} ms, its \`pg\` client ${cpu.raw?.self.toFixed(1)} ms.
 
 Flash sale: 1,000 buyers, 64 at a time, want the last 10 units of one SKU: ${sold} orders, **${oversold} oversold**, replies ${flashStatuses}
