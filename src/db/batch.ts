@@ -56,10 +56,25 @@ export function compileSelect<
   const { sql: text, params } = query.toSQL();
   const keys = Object.keys(fields);
   type Row = Q['_']['result'][number];
+  // Which parameters are placeholders is known once; the per-call work is plain loops (this runs on
+  // every listing and product page: no entries arrays per row, no instanceof per parameter).
+  const slots = params.map((p) => (p instanceof Placeholder ? p.name : null));
+  const n = keys.length;
   return async (db: Database, values: Record<string, unknown>): Promise<Row[]> => {
-    const args = params.map((p) => (p instanceof Placeholder ? values[p.name] : p));
+    const args = new Array<unknown>(params.length);
+    for (let i = 0; i < params.length; i++) {
+      const slot = slots[i];
+      args[i] = slot === null || slot === undefined ? params[i] : values[slot];
+    }
     const rows = await rawQuery<unknown[]>(db, { name, text }, args, { arrays: true });
-    return rows.map((cells) => Object.fromEntries(keys.map((k, i) => [k, cells[i]])) as Row);
+    const out = new Array<Row>(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const cells = rows[r] as unknown[];
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) row[keys[i] as string] = cells[i];
+      out[r] = row as Row;
+    }
+    return out;
   };
 }
 
