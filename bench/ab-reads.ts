@@ -23,7 +23,9 @@ async function main() {
   try {
     await handle.migrate();
     const seeded = await seedBench(handle.db, new Date());
-    const paths = benchReadPaths({ ...seeded, productIds: seeded.products.map((p) => p.id!) }).filter(
+    // `health`: GET /health, no database: the framework's floor, paid by every request.
+    const health = { name: 'health (no database)', request: () => ({ path: '/health' }) };
+    const paths = [...benchReadPaths({ ...seeded, productIds: seeded.products.map((p) => p.id!) }), health].filter(
       (p) => !wanted.length || wanted.some((w) => p.name.includes(w)),
     );
     const env = benchServerEnv(fresh.url);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
@@ -8,9 +8,12 @@ import { z } from 'zod';
 // invalidation to forget. A browser or CDN keeps the reply for `max-age` seconds, then asks again
 // with If-None-Match and gets an empty 304 when nothing changed.
 
-/** A strong entity tag for these bytes (RFC 9110 §8.8.3). */
+/**
+ * A strong entity tag for these bytes (RFC 9110 §8.8.3). One-shot `crypto.hash`: the same digest
+ * as createHash().update().digest() without a Hash object per reply (every catalog read pays it).
+ */
 export function entityTag(body: string | Buffer): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+  return `"${hash('sha256', body, 'base64url').slice(0, 32)}"`;
 }
 
 /**
