@@ -398,6 +398,11 @@ export async function checkoutBench(ctx: {
       });
       cpu.api = per(api.cpu, api.ok);
       cpu.raw = per(rep.cpu, rep.ok);
+      // Printed as soon as measured: the later sections (flash sale, reconciliation) can fail on a
+      // loaded machine, and the figure would go down with them.
+      console.log(
+        `checkout at 32 buyers: CPU per checkout API ${cpu.api.server.toFixed(2)} ms, PostgreSQL ${cpu.api.pg.toFixed(2)} ms (bench database's backends), load generator ${cpu.api.self.toFixed(2)} ms; replay PostgreSQL ${cpu.raw.pg.toFixed(2)} ms, its client ${cpu.raw.self.toFixed(2)} ms; round ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}`,
+      );
     }
 
     // For scale: the issue's reference shape (lock, decrement, order, lines, a few rows), far less
