@@ -130,14 +130,15 @@ export const SELLER_TEMPLATES = {
     audience: 'payee',
     category: 'transactional',
     critical: false,
-    placeholders: { amount: 'money', reason: 'text' },
+    placeholders: { amount: 'money', reason: 'reason' },
+    // A refused payout is never resent by itself: the money waits in the balance for the next payout.
     en: {
       title: 'Payout failed',
-      text: "K'KOO: Your payout of {amount} failed ({reason}). We will try again; check your payout number in the app.",
+      text: "K'KOO: Your payout of {amount} failed ({reason}). The money stays in your K'KOO balance; check your payout number in the app.",
     },
     sw: {
       title: 'Malipo hayakufanikiwa',
-      text: "K'KOO: Malipo yako ya {amount} hayakufanikiwa ({reason}). Tutajaribu tena; hakikisha namba yako ya malipo kwenye programu.",
+      text: "K'KOO: Malipo yako ya {amount} hayakufanikiwa ({reason}). Pesa inabaki kwenye salio lako la K'KOO; hakikisha namba yako ya malipo kwenye programu.",
     },
   }),
 } satisfies Record<string, TemplateDef>;
