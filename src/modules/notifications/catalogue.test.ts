@@ -39,6 +39,7 @@ describe('the template catalogue', () => {
       'seller.new_order',
       'seller.accept_reminder',
       'seller.order_auto_cancelled',
+      'seller.order_cancelled_by_buyer',
       'seller.product_verified',
       'seller.product_rejected',
       'seller.kyc_verified',

@@ -47,6 +47,21 @@ export const SELLER_TEMPLATES = {
       text: "K'KOO: Oda {order} imeghairiwa kwa sababu haikukubaliwa kwa wakati. Sasa una makosa {strikes}.",
     },
   }),
+  'seller.order_cancelled_by_buyer': t({
+    audience: 'seller',
+    category: 'transactional',
+    // The seller may be packing it already: told at once, even in quiet hours, SMS if WhatsApp fails.
+    critical: true,
+    placeholders: { order: 'text' },
+    en: {
+      title: 'Order cancelled by the buyer',
+      text: "K'KOO: The buyer cancelled order {order}. Do not prepare or hand it over; the buyer is refunded.",
+    },
+    sw: {
+      title: 'Mnunuzi ameghairi oda',
+      text: "K'KOO: Mnunuzi ameghairi oda {order}. Usiiandae wala kuikabidhi; mnunuzi anarudishiwa pesa.",
+    },
+  }),
   'seller.dispute_opened': t({
     audience: 'seller',
     category: 'transactional',
