@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { ne } from 'drizzle-orm';
+import { ne, sql } from 'drizzle-orm';
 import type { Database } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
 import { startFakeAfricasTalking } from '../test/fakes/africastalking.js';
 import { startFakeWhatsApp } from '../test/fakes/whatsapp.js';
 import { BENCH_PROVIDERS, buildNotifications } from './notifications-wiring.js';
-import { inWorkers, pct } from './stats.js';
+import { inWorkers, openLoop, pct } from './stats.js';
 
 // Notifications (issue 14): EVENTS order events committed through `notify(tx, event)` while two
 // worker processes run the send jobs through the real AT and WhatsApp Cloud adapters to the local
@@ -20,8 +20,28 @@ const EVENTS = Number(process.env.BENCH_NOTIFY_EVENTS ?? 10_000);
 const BUYERS = 500;
 const PRODUCERS = 8;
 const WORKERS = 2;
-/** claim loops in each worker process (see notifications-worker.ts) */
-const WORKER_LOOPS = 4;
+/** open-loop arrival rates (events/s, one phone message each) and how long each runs */
+const RATES = (process.env.BENCH_NOTIFY_RATES ?? '200,300').split(',').map(Number);
+const RATE_SECONDS = Number(process.env.BENCH_NOTIFY_RATE_SECONDS ?? 10);
+const PROFILE = process.env.BENCH_NOTIFY_PROFILE === '1';
+const APP_NAME = 'kkoo-bench-notify-worker';
+
+/** CPU ms of the PostgreSQL backends serving the bench workers (PostgreSQL runs on this machine). */
+async function backendCpuMs(db: Database): Promise<Map<number, number>> {
+  const { readFile } = await import('node:fs/promises');
+  const r = (await db.execute(
+    sql`select pid from pg_stat_activity where application_name = ${APP_NAME}`,
+  )) as unknown as { rows: Array<{ pid: number }> };
+  const out = new Map<number, number>();
+  for (const { pid } of r.rows) {
+    try {
+      const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      // utime and stime (fields 14 and 15), in clock ticks of 10 ms
+      out.set(pid, (Number(f[11]) + Number(f[12])) * 10);
+    } catch {}
+  }
+  return out;
+}
 
 export async function notificationsBench(opts: { db: Database; url: string }) {
   const { db, url } = opts;
@@ -35,6 +55,7 @@ export async function notificationsBench(opts: { db: Database; url: string }) {
     phoneNumberId: BENCH_PROVIDERS.waPhoneNumberId,
   });
   const children: ReturnType<typeof spawn>[] = [];
+  const profiles: Array<{ statements: number; sqlMs: number; cpuMs: number }> = [];
   try {
     const now = new Date();
     const buyers = Array.from({ length: BUYERS }, (_, i) => ({
@@ -55,40 +76,73 @@ export async function notificationsBench(opts: { db: Database; url: string }) {
 
     for (let i = 0; i < WORKERS; i++) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'bench/notifications-worker.ts'], {
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: ['ignore', 'pipe', 'inherit'],
         env: {
           ...process.env,
-          BENCH_WORKER_LOOPS: String(WORKER_LOOPS),
-          BENCH_DATABASE_URL: url,
+          BENCH_DATABASE_URL: `${url}${url.includes('?') ? '&' : '?'}application_name=${APP_NAME}`,
           BENCH_AT_URL: at.baseUrl,
           BENCH_WA_URL: wa.baseUrl,
         },
       });
       children.push(child);
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        for (const line of d.split('\n'))
+          if (line.startsWith('BENCH_PROFILE ')) profiles.push(JSON.parse(line.slice(14)));
+          else if (line) process.stdout.write(`${line}\n`);
+      });
     }
 
     const { notifications } = buildNotifications(db, { atBaseUrl: at.baseUrl, waBaseUrl: wa.baseUrl });
-    const started = performance.now();
-    // Each event in its own transaction, as a producer would: the message and its send job commit
-    // together, and the workers are already polling.
-    const produced = await inWorkers(PRODUCERS, EVENTS, async (i) => {
+    const calls = () => at.requests.length + wa.sends.length;
+    const phaseOf = new Map<string, string>();
+    const produce = async (phase: string, i: number) => {
+      const id = randomUUID();
+      phaseOf.set(id, phase);
       await db.transaction(async (tx) => {
         await notifications.service.notify(tx, {
           type: 'order.accepted',
-          id: randomUUID(),
+          id,
           order_id: randomUUID(),
           buyer_id: buyers[i % BUYERS]!.id,
           ready_by: new Date(Date.now() + 3 * 3600_000),
         });
       });
-    });
-    const phoneMessages = EVENTS;
-    const calls = () => at.requests.length + wa.sends.length;
-    const deadline = Date.now() + 10 * 60_000;
-    while (calls() < phoneMessages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return true;
+    };
+    // Waits for the sends of what was committed; gives up after 30 s (reported as unsent) so the
+    // section stays within its three minutes.
+    const waitFor = async (n: number) => {
+      const deadline = Date.now() + 30_000;
+      while (calls() < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
+    // Let the workers' pools connect before measuring.
+    await new Promise((r) => setTimeout(r, 1500));
+    const cpu0 = PROFILE ? await backendCpuMs(db) : new Map<number, number>();
+    // Capacity: an unthrottled burst of EVENTS; the drain rate is what two workers can send.
+    const started = performance.now();
+    const produced = await inWorkers(PRODUCERS, EVENTS, (i) => produce('burst', i).then(() => {}));
+    await waitFor(EVENTS);
     const seconds = (performance.now() - started) / 1000;
+    const drained = calls();
+    // Latency: events arriving at a fixed rate (open loop), each phase drained before the next.
+    const phases: Array<{ rate: number; achieved: number; producerErrors: number }> = [];
+    let expected = EVENTS;
+    for (const rate of RATES) {
+      const n = Math.round(rate * RATE_SECONDS);
+      const r = await openLoop(rate, n, (i) => produce(`rate ${rate}`, i));
+      // A producer that could not commit (pool exhausted on a loaded machine) sends nothing: counted apart.
+      expected += n - r.errors;
+      phases.push({ rate, achieved: (n - r.errors) / r.seconds, producerErrors: r.errors });
+      await waitFor(expected);
+    }
+    const cpu1 = PROFILE ? await backendCpuMs(db) : new Map<number, number>();
+    const pgCpuMs = [...cpu1].reduce((t, [pid, ms]) => t + ms - (cpu0.get(pid) ?? 0), 0);
     // A little longer: a duplicate send would arrive after the last expected one.
     await new Promise((r) => setTimeout(r, 2000));
+    // Stop the workers now: with BENCH_NOTIFY_PROFILE=1 each prints its figures as it exits.
+    const exited = children.map((c) => new Promise((r) => c.once('exit', r)));
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(exited);
 
     const rows = await db
       .select({
@@ -96,6 +150,7 @@ export async function notificationsBench(opts: { db: Database; url: string }) {
         status: s.notificationMessages.status,
         providerMessageId: s.notificationMessages.providerMessageId,
         causedAt: s.notificationMessages.causedAt,
+        eventId: s.notificationMessages.eventId,
       })
       .from(s.notificationMessages)
       .where(ne(s.notificationMessages.channel, 'in_app'));
@@ -105,16 +160,20 @@ export async function notificationsBench(opts: { db: Database; url: string }) {
     // The AT fake numbers its message ids in arrival order; its requests are in the same order.
     let seq = 0;
     for (const r of at.requests) atIdAt.set(`ATXid_${++seq}`, r.at.getTime());
-    const lat: number[] = [];
+    const latOf = new Map<string, number[]>();
     let unsent = 0;
     for (const r of rows) {
       const t = r.providerMessageId
         ? (arrival.get(r.providerMessageId) ?? atIdAt.get(r.providerMessageId))
         : undefined;
       if (t === undefined) unsent++;
-      else lat.push(t - r.causedAt.getTime());
+      else {
+        const phase = phaseOf.get(r.eventId) ?? 'burst';
+        latOf.set(phase, [...(latOf.get(phase) ?? []), t - r.causedAt.getTime()]);
+      }
     }
-    lat.sort((a, b) => a - b);
+    for (const l of latOf.values()) l.sort((a, b) => a - b);
+    const lat = latOf.get('burst') ?? [];
     const perKey = new Map<string, number>();
     for (const r of at.requests) {
       const k = `sms/${r.form.to}/${r.form.message}`;
@@ -133,7 +192,7 @@ export async function notificationsBench(opts: { db: Database; url: string }) {
       unsent,
       duplicates,
       seconds,
-      perSecond: calls() / seconds,
+      perSecond: drained / seconds,
       producedPerSecond: EVENTS / produced.seconds,
       p50: pct(lat, 50),
       p95: pct(lat, 95),
@@ -142,23 +201,63 @@ export async function notificationsBench(opts: { db: Database; url: string }) {
         .map((x) => x.toFixed(1))
         .join(' '),
       cores: cpus().length,
+      phases: phases.map((p) => {
+        const l = latOf.get(`rate ${p.rate}`) ?? [];
+        return { ...p, messages: l.length, p50: pct(l, 50), p95: pct(l, 95), p99: pct(l, 99) };
+      }),
+      profile: PROFILE
+        ? (() => {
+            const sent = calls();
+            const sum = (k: 'statements' | 'sqlMs' | 'cpuMs') => profiles.reduce((t, p) => t + p[k], 0);
+            return {
+              statementsPerMessage: sum('statements') / sent,
+              sqlMsPerMessage: sum('sqlMs') / sent,
+              workerCpuMsPerMessage: sum('cpuMs') / sent,
+              pgCpuMsPerMessage: pgCpuMs / sent,
+            };
+          })()
+        : null,
     };
     const ms = (x: number) => `${Math.round(x)} ms`;
+    const phaseRows = result.phases
+      .map(
+        (p) =>
+          `| ${p.rate} events/s open loop (${Math.round(p.achieved)} committed/s, ${p.producerErrors} producer errors), ${RATE_SECONDS} s | ${p.messages} | ${ms(p.p50)} | ${ms(p.p95)} | ${ms(p.p99)} |`,
+      )
+      .join('\n');
+    const prof = result.profile;
     const markdown = `## Notifications: order events to the providers
 
-${result.events} \`order.accepted\` events, each committed in its own transaction through \`notify(tx, event)\` by
-${PRODUCERS} concurrent producers, while ${WORKERS} worker processes (\`bench/notifications-worker.ts\`: ${WORKER_LOOPS} jobs loops each, claiming with
-\`SKIP LOCKED\`) send them through the real Africa's Talking and WhatsApp Cloud adapters to the local fakes over HTTP on
-127.0.0.1. Half the ${BUYERS} buyers opted in to WhatsApp, the rest get SMS. Latency: from the message's \`caused_at\` (set in the
-producing transaction) to the fake's arrival time. Duplicates: provider calls beyond the first for one recipient and content.
+\`order.accepted\` events, each committed in its own transaction through \`notify(tx, event)\`, while ${WORKERS} worker
+processes run the production worker loop (\`jobs.start()\` with the WORKER_* settings, defaults: 4 claim loops of 20
+jobs, claiming again at once while batches come back full) and send through the real Africa's Talking and WhatsApp Cloud
+adapters to the local fakes over HTTP on 127.0.0.1. Half the ${BUYERS} buyers opted in to WhatsApp, the rest get SMS.
+Latency: from the message's \`caused_at\` (set in the producing transaction) to the fake's arrival time. Duplicates:
+provider calls beyond the first for one recipient and content (whole run).
 
-| messages | SMS / WhatsApp | seconds | messages/s | p50 | p95 | p99 | duplicates | unsent |
+**Capacity** (a burst of ${result.events} events from ${PRODUCERS} unthrottled producers, ${Math.round(result.producedPerSecond)} events/s committed;
+latency here is mostly the backlog's queueing time):
+
+| messages | SMS / WhatsApp (whole run) | seconds | drained messages/s | p50 | p95 | p99 | duplicates | unsent |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-| ${result.messages} | ${result.sms} / ${result.whatsapp} | ${result.seconds.toFixed(1)} | ${Math.round(result.perSecond)} | ${ms(result.p50)} | ${ms(result.p95)} | ${ms(result.p99)} | ${result.duplicates} | ${result.unsent} |
+| ${result.events} | ${result.sms} / ${result.whatsapp} | ${result.seconds.toFixed(1)} | ${Math.round(result.perSecond)} | ${ms(result.p50)} | ${ms(result.p95)} | ${ms(result.p99)} | ${result.duplicates} | ${result.unsent} |
 
-Producers committed ${Math.round(result.producedPerSecond)} events/s. Target: ≥ 200 messages/s and p95 < 2 s, duplicates 0.
-Measured on ${result.cores} cores with load average ${result.load} at the end: the machine was shared with other engineers'
-test runs, so these figures are pessimistic and must be re-measured on a quiet machine (\`BENCH_ONLY=notifications npm run bench\`).
+**Latency at a fixed arrival rate** (after the burst is drained):
+
+| arrivals | messages | p50 | p95 | p99 |
+| --- | --- | --- | --- | --- |
+${phaseRows}
+${
+  prof
+    ? `
+Profile (BENCH_NOTIFY_PROFILE=1, whole run): ${prof.statementsPerMessage.toFixed(2)} SQL statements and ${prof.sqlMsPerMessage.toFixed(2)} ms of SQL round trips per
+message (summed over loops), worker CPU ${prof.workerCpuMsPerMessage.toFixed(2)} ms/message, PostgreSQL backend CPU ${prof.pgCpuMsPerMessage.toFixed(2)} ms/message.
+`
+    : ''
+}
+Target: ≥ 200 messages/s and p95 < 2 s, duplicates 0. Measured on ${result.cores} cores with load average ${result.load} at the end:
+LOADED (the machine was shared with other engineers' test runs); re-measure on a quiet machine
+(\`BENCH_ONLY=notifications npm run bench\`, \`BENCH_NOTIFY_PROFILE=1\` for the per-message profile).
 `;
     return { result, markdown };
   } finally {

@@ -99,6 +99,10 @@ const envSchema = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   WORKER_INTERVAL_MS: int(100, 60_000).default(1000),
+  // Claim loops per worker process and jobs per claim: a loop claims again at once while its batch
+  // comes back full and sleeps WORKER_INTERVAL_MS only when idle (src/modules/jobs/service.ts).
+  WORKER_CONCURRENCY: int(1, 32).default(4),
+  WORKER_BATCH_SIZE: int(1, 500).default(20),
   // How to find the client address behind proxies: a hop count (1 = one load balancer) or a
   // comma-separated list of proxy addresses/CIDRs. "Trust everything" is refused on purpose: it lets
   // a client pick its own address through X-Forwarded-For and walk around per-address limits.

@@ -26,7 +26,11 @@ async function main() {
 
   // Embedded default: the same job worker runs inside the API process (npm run worker runs it apart).
   const stopWorker = config.EMBEDDED_WORKER
-    ? app.services.jobs.start(config.WORKER_INTERVAL_MS)
+    ? app.services.jobs.start({
+        intervalMs: config.WORKER_INTERVAL_MS,
+        concurrency: handle.kind === 'postgres' ? config.WORKER_CONCURRENCY : 1,
+        batchSize: config.WORKER_BATCH_SIZE,
+      })
     : async () => {};
   if (config.EMBEDDED_WORKER) await app.services.startSchedules();
 

@@ -30,10 +30,21 @@ async function main() {
   // The same composition as the API registers every module's job handlers; no HTTP app here.
   const log = pino({ level: config.LOG_LEVEL });
   const services = compose({ db: handle.db, config, clock: systemClock, ids: randomIds, log });
-  const stop = services.jobs.start(config.WORKER_INTERVAL_MS);
+  const stop = services.jobs.start({
+    intervalMs: config.WORKER_INTERVAL_MS,
+    concurrency: config.WORKER_CONCURRENCY,
+    batchSize: config.WORKER_BATCH_SIZE,
+  });
   // The next scheduled payout run; several workers write the same deduplicated job.
   await services.startSchedules();
-  log.info({ intervalMs: config.WORKER_INTERVAL_MS }, 'worker started');
+  log.info(
+    {
+      intervalMs: config.WORKER_INTERVAL_MS,
+      concurrency: config.WORKER_CONCURRENCY,
+      batchSize: config.WORKER_BATCH_SIZE,
+    },
+    'worker started',
+  );
   const shutdown = async () => {
     await stop();
     await handle.close();

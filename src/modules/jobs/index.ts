@@ -10,4 +10,4 @@ export {
   type JobQueue,
   type MessageHandlers,
 } from './define.js';
-export { backoffMs, createJobService, type Job, type JobService } from './service.js';
+export { backoffMs, createJobService, type Job, type JobService, type WorkerOptions } from './service.js';

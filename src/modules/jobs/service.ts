@@ -33,6 +33,16 @@ interface Logger {
 }
 
 /** Backoff after the n-th failed attempt: 10 s, 40 s, 90 s, … capped at one hour. */
+/** How a worker process runs its jobs (WORKER_INTERVAL_MS, WORKER_CONCURRENCY, WORKER_BATCH_SIZE). */
+export interface WorkerOptions {
+  /** sleep of a loop whose last batch came back short (nothing more due) */
+  intervalMs?: number;
+  /** claim loops in this process */
+  concurrency?: number;
+  /** jobs claimed at once by one loop */
+  batchSize?: number;
+}
+
 export const backoffMs = (attempt: number) => Math.min(3_600_000, 10_000 * attempt * attempt);
 
 export function createJobService(deps: {
@@ -127,10 +137,17 @@ export function createJobService(deps: {
      * Claim and run up to `limit` due jobs. Claims use FOR UPDATE SKIP LOCKED and a lock token, so
      * several workers never run the same job at once; completion checks the token, so a worker
      * whose lease was swept cannot mark someone else's run.
+     *
+     * Per batch, not per job: the lease is renewed for the whole rest of the batch in one statement
+     * (only when a third of it has gone by), and the finished jobs are marked done together at the
+     * end. The price: a worker that dies mid-batch leaves its finished jobs `running`, and after the
+     * sweep they run again, so up to a batch of jobs may be repeated. Every handler is idempotent
+     * (notifications through the message's dedupe key and its queued → sending claim), which
+     * src/modules/jobs/batch.test.ts proves.
      */
-    async runDue(limit = 20): Promise<{ done: number; failed: number }> {
+    async runDue(limit = 20): Promise<{ claimed: number; done: number; failed: number }> {
       const kinds = [...handlers.keys()];
-      if (!kinds.length) return { done: 0, failed: 0 };
+      if (!kinds.length) return { claimed: 0, done: 0, failed: 0 };
       const token = randomUUID();
       const now = clock.now();
       const claimed = await db
@@ -162,20 +179,54 @@ export function createJobService(deps: {
         .returning();
       // UPDATE … RETURNING gives no order: run the batch oldest-due first, as it was chosen.
       claimed.sort((x, y) => x.runAt.getTime() - y.runAt.getTime() || (x.id < y.id ? -1 : 1));
-      let done = 0;
       let failed = 0;
-      for (const job of claimed) {
-        // The batch runs one job at a time, so a job may wait behind slow ones past its lease, be
-        // swept and run by another worker. Renew the claim as the job starts, and skip it if the
-        // claim is no longer ours (the fault harness's known case: it would otherwise run twice).
-        const [mine] = await db
-          .update(jobs)
-          .set({ lockedUntil: new Date(clock.now().getTime() + leaseMs) })
-          .where(and(eq(jobs.id, job.id), eq(jobs.lockedBy, token), eq(jobs.status, 'running')))
-          .returning({ id: jobs.id });
-        if (!mine) continue;
-        try {
-          await handlers.get(job.kind)!(job);
+      const finished: string[] = [];
+      let renewedAt = now.getTime();
+      /** ids still ours after the last renewal; a job swept meanwhile is skipped, never run twice at once */
+      let ours: Set<string> | null = null;
+      try {
+        for (const [i, job] of claimed.entries()) {
+          // The batch runs one job at a time, so a job may wait behind slow ones past its lease, be
+          // swept and run by another worker. While less than a third of the lease has passed since
+          // it was set, no job of the batch can have been swept; past that, renew the rest of the
+          // batch in one statement and skip what is no longer ours.
+          if (clock.now().getTime() - renewedAt > leaseMs / 3) {
+            renewedAt = clock.now().getTime();
+            const rest = claimed.slice(i).map((j) => j.id);
+            const renewed = await db
+              .update(jobs)
+              .set({ lockedUntil: new Date(renewedAt + leaseMs) })
+              .where(and(inArray(jobs.id, rest), eq(jobs.lockedBy, token), eq(jobs.status, 'running')))
+              .returning({ id: jobs.id });
+            ours = new Set(renewed.map((r) => r.id));
+          }
+          if (ours && !ours.has(job.id)) continue;
+          try {
+            await handlers.get(job.kind)!(job);
+            finished.push(job.id);
+          } catch (err) {
+            failed++;
+            const final = job.attempts >= job.maxAttempts || err instanceof BadJobPayload;
+            log.error(
+              { jobId: job.id, kind: job.kind, attempt: job.attempts, err: (err as Error).message },
+              final ? 'job failed for good' : 'job failed; will retry',
+            );
+            await db
+              .update(jobs)
+              .set({
+                status: final ? 'failed' : 'pending',
+                runAt: new Date(clock.now().getTime() + backoffMs(job.attempts)),
+                lastError: String((err as Error).message ?? err).slice(0, 1000),
+                lockedBy: null,
+                lockedUntil: null,
+                ...(final ? { finishedAt: clock.now() } : {}),
+              })
+              .where(and(eq(jobs.id, job.id), eq(jobs.lockedBy, token)));
+          }
+        }
+      } finally {
+        // One statement for the batch's finished jobs (also when a failure's bookkeeping threw).
+        if (finished.length)
           await db
             .update(jobs)
             .set({
@@ -185,30 +236,11 @@ export function createJobService(deps: {
               lockedUntil: null,
               lastError: null,
             })
-            .where(and(eq(jobs.id, job.id), eq(jobs.lockedBy, token)));
-          done++;
-        } catch (err) {
-          failed++;
-          const final = job.attempts >= job.maxAttempts || err instanceof BadJobPayload;
-          log.error(
-            { jobId: job.id, kind: job.kind, attempt: job.attempts, err: (err as Error).message },
-            final ? 'job failed for good' : 'job failed; will retry',
-          );
-          await db
-            .update(jobs)
-            .set({
-              status: final ? 'failed' : 'pending',
-              runAt: new Date(clock.now().getTime() + backoffMs(job.attempts)),
-              lastError: String((err as Error).message ?? err).slice(0, 1000),
-              lockedBy: null,
-              lockedUntil: null,
-              ...(final ? { finishedAt: clock.now() } : {}),
-            })
-            .where(and(eq(jobs.id, job.id), eq(jobs.lockedBy, token)));
-        }
+            .where(and(inArray(jobs.id, finished), eq(jobs.lockedBy, token)));
       }
+      const done = finished.length;
       if (claimed.length) log.info({ claimed: claimed.length, done, failed }, 'worker ran due jobs');
-      return { done, failed };
+      return { claimed: claimed.length, done, failed };
     },
 
     /** Run until nothing is due (tests and the CLI use it after moving the clock). */
@@ -222,32 +254,54 @@ export function createJobService(deps: {
       return total;
     },
 
-    /** Poll forever (until stopped): sweep dead claims, run due jobs, sleep. */
-    start(intervalMs = 1000) {
+    /**
+     * Work until stopped: `concurrency` claim loops, each claiming up to `batchSize` due jobs and
+     * claiming again at once while batches come back full (a backlog drains at the speed of the
+     * handlers, not of the poll), sleeping `intervalMs` only when a batch came back short. Dead
+     * claims are swept at most once per interval. Several loops matter because a job waits on
+     * PostgreSQL and on providers most of its time; SKIP LOCKED keeps their batches apart.
+     */
+    start(options: number | WorkerOptions = {}) {
+      const o = typeof options === 'number' ? { intervalMs: options } : options;
+      const intervalMs = o.intervalMs ?? 1000;
+      const concurrency = o.concurrency ?? 1;
+      const batchSize = o.batchSize ?? 20;
       let stopped = false;
-      let timer: NodeJS.Timeout | undefined;
-      let running: Promise<void> = Promise.resolve();
-      const schedule = () => {
-        timer = setTimeout(() => {
-          running = tick();
-        }, intervalMs);
-      };
-      const tick = async () => {
-        if (stopped) return;
-        try {
-          await this.sweep();
-          await this.runDue();
-        } catch (err) {
-          log.error({ err: (err as Error).message }, 'worker tick failed');
+      const sleepers = new Set<() => void>();
+      const sleep = (ms: number) =>
+        new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            sleepers.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, ms);
+          sleepers.add(wake);
+        });
+      let sweptAt = Number.NEGATIVE_INFINITY;
+      const loop = async () => {
+        while (!stopped) {
+          let full = false;
+          try {
+            // Real time, not the injected clock: this paces the process, it decides nothing.
+            if (Date.now() - sweptAt >= intervalMs) {
+              sweptAt = Date.now();
+              await this.sweep();
+            }
+            const r = await this.runDue(batchSize);
+            full = r.claimed >= batchSize;
+          } catch (err) {
+            log.error({ err: (err as Error).message }, 'worker tick failed');
+          }
+          if (!full && !stopped) await sleep(intervalMs);
         }
-        if (!stopped) schedule();
       };
-      schedule();
+      const loops = Array.from({ length: concurrency }, () => loop());
       // Resolves once the work in hand is finished, so a shutdown closes the pool under no job.
       return async () => {
         stopped = true;
-        if (timer) clearTimeout(timer);
-        await running;
+        for (const wake of [...sleepers]) wake();
+        await Promise.all(loops);
       };
     },
 

@@ -16,8 +16,8 @@ import { notificationMessages as m } from './schema.js';
 // End to end through the API, the zone quotes and the payment simulator: what a buyer hears when
 // the order goes wrong for them. Late: sorry, with the points already credited, and the delivery
 // fee's refund sent. Cancelled by the buyer while paid: the amount, the paying number and the
-// REFUND_PROMISE_HOURS deadline, then the refund sent. Each once per channel, in the buyer's
-// language, to the buyer alone, however often the jobs run again.
+// REFUND_PROMISE_HOURS deadline, then the refund sent, and the seller told to stop preparing it.
+// Each once per channel, in each reader's language, however often the jobs run again.
 
 const TOKEN = 'cbtoken0123456789abcdefghijklmnopqrstuv';
 const LATE_POINTS = 75;
@@ -226,8 +226,20 @@ describe('a paid order cancelled by its buyer', () => {
       `K'KOO: Refund sent: ${tzs(total)} for order ${ref(orderId)} went to ${masked(phone)}.`,
     ]);
 
+    // The seller hears of it at once (they may be packing it), by SMS and in-app, in their language.
+    expect(await channelsTo(seller.userId, orderId, 'seller.order_cancelled_by_buyer')).toEqual(both);
+    const [toSeller] = (await rowsAbout(orderId, 'seller.order_cancelled_by_buyer')).filter(
+      (r) => r.channel === 'sms',
+    );
+    expect(toSeller!.critical).toBe(true);
+    const sellerText = `K'KOO: Mnunuzi ameghairi oda ${ref(orderId)}. Usiiandae wala kuikabidhi; mnunuzi anarudishiwa pesa.`;
+    expect(toSeller!.body).toBe(sellerText);
+    expect(smsSent(toSeller!.address!, ref(orderId)).filter((s) => s.message === sellerText)).toHaveLength(1);
+
     const sent = t.sms.sent.length;
     await rerunAll();
+    expect(await channelsTo(seller.userId, orderId, 'seller.order_cancelled_by_buyer')).toEqual(both);
+    expect(smsSent(toSeller!.address!, 'Mnunuzi ameghairi')).toHaveLength(1);
     expect(await channelsTo(buyer.userId, orderId, 'buyer.order_cancelled')).toEqual(both);
     expect(await channelsTo(buyer.userId, orderId, 'buyer.refund_sent')).toEqual(both);
     expect(smsSent(phone, 'was cancelled')).toHaveLength(1);

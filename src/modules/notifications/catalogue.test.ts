@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE, placeholdersIn, TEMPLATE_KEYS, type TemplateDef, whatsappTemplate } from './catalogue.js';
 import { formatDarTime, formatTzs, nonGsm7Chars, parseProviderCost, smsSegments } from './format.js';
+import { REASON_PHRASES, type ReasonKey, reasonKeyOf } from './provider-reasons.js';
 import { gsm7Safe, MAX_TEXT_VALUE, render } from './render.js';
 import { LANGUAGES } from './schema.js';
 
@@ -13,6 +14,8 @@ const LONG: Record<string, (name: string) => string | number | Date> = {
   time: () => new Date('2026-12-31T20:59:00Z'),
   number: () => 99_999,
   secret: () => '999999',
+  // a reason no rule knows: the general phrase
+  reason: () => 'W'.repeat(200),
 };
 
 describe('the template catalogue', () => {
@@ -36,6 +39,7 @@ describe('the template catalogue', () => {
       'seller.new_order',
       'seller.accept_reminder',
       'seller.order_auto_cancelled',
+      'seller.order_cancelled_by_buyer',
       'seller.product_verified',
       'seller.product_rejected',
       'seller.kyc_verified',
@@ -82,6 +86,52 @@ describe('the template catalogue', () => {
       }
     },
   );
+
+  it('writes every provider reason phrase into each reason template as GSM-7 within two segments', () => {
+    for (const [key, def] of entries) {
+      if (!Object.values(def.placeholders).includes('reason')) continue;
+      for (const reasonKey of Object.keys(REASON_PHRASES) as ReasonKey[])
+        for (const lang of LANGUAGES) {
+          const values = Object.fromEntries(
+            Object.entries(def.placeholders).map(([n, kind]) => [n, kind === 'reason' ? '' : LONG[kind]!(n)]),
+          );
+          // a raw reason that maps to this phrase
+          values.reason = {
+            insufficient: 'The balance is insufficient for the transaction.',
+            cancelled: 'Request cancelled by user',
+            unreachable: 'DS timeout user cannot be reached',
+            timeout: 'the payment timed out',
+            invalid_number: 'Invalid MSISDN',
+            refused: 'The initiator information is invalid.',
+          }[reasonKey];
+          const { body } = render(key, lang, values);
+          expect(body, `${key} ${lang}`).toContain(`(${REASON_PHRASES[reasonKey][lang]})`);
+          expect(nonGsm7Chars(body), body).toEqual([]);
+          expect(smsSegments(body), body).toBeLessThanOrEqual(2);
+        }
+    }
+  });
+
+  it("maps the providers' English reasons to short phrases, an unknown one to the general phrase", () => {
+    expect(reasonKeyOf('The balance is insufficient for the transaction.')).toBe('insufficient');
+    expect(reasonKeyOf('Request cancelled by user')).toBe('cancelled');
+    expect(reasonKeyOf('DS timeout user cannot be reached')).toBe('unreachable');
+    expect(reasonKeyOf('the payment timed out')).toBe('timeout');
+    expect(reasonKeyOf('the payment was not completed')).toBe('refused');
+    expect(reasonKeyOf('Invalid MSISDN')).toBe('invalid_number');
+    expect(reasonKeyOf('something new')).toBe('refused');
+    expect(
+      render('payee.payout_failed', 'sw', {
+        amount: 100_000,
+        reason: 'The balance is insufficient for the transaction.',
+      }).body,
+    ).toBe(
+      "K'KOO: Malipo yako ya TZS 1,000 hayakufanikiwa (salio halitoshi). Pesa inabaki kwenye salio lako la K'KOO; hakikisha namba yako ya malipo kwenye programu.",
+    );
+    expect(render('payee.payout_failed', 'en', { amount: 100_000, reason: 'x' }).body).toContain(
+      "(refused by the provider). The money stays in your K'KOO balance",
+    );
+  });
 
   it('keeps the delivery code (a secret) in buyer messages only', () => {
     for (const [key, def] of entries) {

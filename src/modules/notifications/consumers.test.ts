@@ -150,7 +150,10 @@ describe('an order change → what buyer and seller hear', () => {
       told(
         orderChangeEvents(change({ event: 'cancel', by: 'buyer', from: 'paid', to: 'cancelled', refund })),
       ),
-    ).toEqual([['order.cancelled', BUYER, 'buyer.order_cancelled']]);
+    ).toEqual([
+      ['order.cancelled', BUYER, 'buyer.order_cancelled'],
+      ['order.cancelled', SELLER, 'seller.order_cancelled_by_buyer'],
+    ]);
     expect(
       told(
         orderChangeEvents(change({ event: 'reject', by: 'seller', from: 'paid', to: 'rejected', refund })),

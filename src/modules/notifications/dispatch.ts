@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -11,7 +11,7 @@ import { fromAtReport, fromWhatsAppStatus } from './rules.js';
 import { notificationMessages as m, notificationPreferences as prefsTable } from './schema.js';
 import { dedupeKeyOf, type NotificationSettings } from './service.js';
 import { SmsError, type SmsReceipt, type SmsSender } from './sms.js';
-import { appendHistory, findMessage, type MessageRow, moveForward, preferenceOf } from './store.js';
+import { appendHistory, findMessage, type MessageRow, moveForward } from './store.js';
 import type { WhatsAppSender } from './whatsapp.js';
 
 interface Logger {
@@ -89,11 +89,10 @@ export function createDispatcher(deps: DispatchDeps) {
     });
   }
 
-  async function callProvider(msg: MessageRow): Promise<SmsReceipt> {
+  /** `lastInbound`: when the recipient last wrote to us on WhatsApp, read by the claim itself. */
+  async function callProvider(msg: MessageRow, last: Date | null): Promise<SmsReceipt> {
     if (msg.channel === 'sms') return sms.send(msg.address!, msg.body);
     if (!whatsapp) throw new SmsError('REJECTED', 'WhatsApp is switched off', false);
-    const p = await preferenceOf(db, msg.recipientId);
-    const last = p.whatsappLastInboundAt;
     return whatsapp.send({
       to: msg.address!,
       language: msg.language,
@@ -113,6 +112,8 @@ export function createDispatcher(deps: DispatchDeps) {
   const send: JobHandlerOf<NotificationJobs, 'notifications.send'> = async (payload, job) => {
     const id = payload.message_id;
     const now = clock.now();
+    // The claim also returns what the send needs (the WhatsApp 24-hour window), so a send costs two
+    // statements (claim, outcome) rather than three.
     const [msg] = await db
       .update(m)
       .set({
@@ -121,7 +122,13 @@ export function createDispatcher(deps: DispatchDeps) {
         statusHistory: appendHistory({ status: 'sending', at: now.toISOString() }),
       })
       .where(and(eq(m.id, id), eq(m.status, 'queued')))
-      .returning();
+      .returning({
+        ...getTableColumns(m),
+        lastInbound:
+          sql<Date | null>`(select ${prefsTable.whatsappLastInboundAt} from ${prefsTable} where ${prefsTable.userId} = ${m.recipientId})`.mapWith(
+            prefsTable.whatsappLastInboundAt,
+          ),
+      });
     if (!msg) {
       const current = await findMessage(db, id);
       if (current?.status === 'sending') {
@@ -135,7 +142,7 @@ export function createDispatcher(deps: DispatchDeps) {
     }
     let receipt: SmsReceipt;
     try {
-      receipt = await callProvider(msg);
+      receipt = await callProvider(msg, msg.lastInbound);
     } catch (err) {
       const e = err instanceof SmsError ? err : null;
       const detail = e ? `${e.reason}${e.providerCode !== null ? ` ${e.providerCode}` : ''}` : 'ERROR';

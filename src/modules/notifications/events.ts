@@ -171,6 +171,8 @@ export function deliveriesOf(e: Parsed): Delivery[] {
       const out = [
         withOrder(one(e.buyer_id), rejected ? 'buyer.order_rejected' : 'buyer.order_cancelled', refund),
       ];
+      // A paid order the buyer cancelled: the seller must stop preparing it.
+      if (e.cause === 'buyer') out.push(withOrder(one(e.seller_id), 'seller.order_cancelled_by_buyer', {}));
       if (e.cause === 'seller_no_show')
         out.push(
           withOrder(one(e.seller_id), 'seller.order_auto_cancelled', { strikes: e.seller_strikes ?? 1 }),

@@ -6,6 +6,7 @@ import {
   whatsappTemplate,
 } from './catalogue.js';
 import { formatDarTime, formatTzs, nonGsm7Chars } from './format.js';
+import { reasonPhrase } from './provider-reasons.js';
 import type { Language } from './schema.js';
 
 export type PlaceholderValue = string | number | Date;
@@ -36,8 +37,10 @@ export function gsm7Safe(value: string): string {
   return cut.length > MAX_TEXT_VALUE ? `${cut.slice(0, MAX_TEXT_VALUE - 3).join('')}...` : cut.join('');
 }
 
-function formatValue(kind: string, value: PlaceholderValue, name: string): string {
+function formatValue(kind: string, value: PlaceholderValue, name: string, language: Language): string {
   switch (kind) {
+    case 'reason':
+      return reasonPhrase(String(value), language);
     case 'money':
       if (typeof value !== 'number') throw new TypeError(`${name}: an amount in minor units is expected`);
       return formatTzs(value);
@@ -71,7 +74,7 @@ export function render(
   for (const [name, kind] of Object.entries(def.placeholders)) {
     const v = values[name];
     if (v === undefined || v === null) throw new TypeError(`${key}: no value for {${name}}`);
-    formatted[name] = formatValue(kind, v, name);
+    formatted[name] = formatValue(kind, v, name, language);
   }
   const text = def[language];
   const fill = (s: string) =>

@@ -36,7 +36,7 @@ export const BUYER_TEMPLATES = {
     audience: 'buyer',
     category: 'transactional',
     critical: false,
-    placeholders: { amount: 'money', reason: 'text' },
+    placeholders: { amount: 'money', reason: 'reason' },
     en: {
       title: 'Payment not completed',
       text: "K'KOO: The payment of {amount} did not go through ({reason}). Open the app and tap Push again to retry.",

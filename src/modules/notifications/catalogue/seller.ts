@@ -47,6 +47,21 @@ export const SELLER_TEMPLATES = {
       text: "K'KOO: Oda {order} imeghairiwa kwa sababu haikukubaliwa kwa wakati. Sasa una makosa {strikes}.",
     },
   }),
+  'seller.order_cancelled_by_buyer': t({
+    audience: 'seller',
+    category: 'transactional',
+    // The seller may be packing it already: told at once, even in quiet hours, SMS if WhatsApp fails.
+    critical: true,
+    placeholders: { order: 'text' },
+    en: {
+      title: 'Order cancelled by the buyer',
+      text: "K'KOO: The buyer cancelled order {order}. Do not prepare or hand it over; the buyer is refunded.",
+    },
+    sw: {
+      title: 'Mnunuzi ameghairi oda',
+      text: "K'KOO: Mnunuzi ameghairi oda {order}. Usiiandae wala kuikabidhi; mnunuzi anarudishiwa pesa.",
+    },
+  }),
   'seller.dispute_opened': t({
     audience: 'seller',
     category: 'transactional',
@@ -130,14 +145,15 @@ export const SELLER_TEMPLATES = {
     audience: 'payee',
     category: 'transactional',
     critical: false,
-    placeholders: { amount: 'money', reason: 'text' },
+    placeholders: { amount: 'money', reason: 'reason' },
+    // A refused payout is never resent by itself: the money waits in the balance for the next payout.
     en: {
       title: 'Payout failed',
-      text: "K'KOO: Your payout of {amount} failed ({reason}). We will try again; check your payout number in the app.",
+      text: "K'KOO: Your payout of {amount} failed ({reason}). The money stays in your K'KOO balance; check your payout number in the app.",
     },
     sw: {
       title: 'Malipo hayakufanikiwa',
-      text: "K'KOO: Malipo yako ya {amount} hayakufanikiwa ({reason}). Tutajaribu tena; hakikisha namba yako ya malipo kwenye programu.",
+      text: "K'KOO: Malipo yako ya {amount} hayakufanikiwa ({reason}). Pesa inabaki kwenye salio lako la K'KOO; hakikisha namba yako ya malipo kwenye programu.",
     },
   }),
 } satisfies Record<string, TemplateDef>;

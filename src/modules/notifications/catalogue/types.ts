@@ -3,7 +3,8 @@ import type { Category } from '../schema.js';
 // The shape of a catalogue entry; the entries themselves are split by audience beside this file.
 
 /** How a placeholder's raw value is written into the text. */
-export type PlaceholderKind = 'text' | 'money' | 'time' | 'number' | 'secret';
+/** `reason`: a provider's reason, written as a short phrase in the reader's language (provider-reasons.ts). */
+export type PlaceholderKind = 'text' | 'money' | 'time' | 'number' | 'secret' | 'reason';
 
 export type Audience = 'buyer' | 'seller' | 'rider' | 'payee' | 'admin' | 'subscriber';
 
