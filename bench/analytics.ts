@@ -3,7 +3,11 @@ import { sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../src/db/client.js';
 import * as s from '../src/db/schema.js';
-import { createAnalyticsModule, refreshFacts } from '../src/modules/analytics/index.js';
+import {
+  type AnalyticsSettings,
+  createAnalyticsModule,
+  refreshFacts,
+} from '../src/modules/analytics/index.js';
 import { systemClock } from '../src/shared/clock.js';
 import { pct } from './stats.js';
 
@@ -16,6 +20,14 @@ const ORDERS = 100_000;
 const SELLERS = 100;
 const PRODUCTS = 1_000;
 const BUYERS = 20_000;
+const SETTINGS: AnalyticsSettings = {
+  riderFeeShareBp: 8000,
+  collectionTariff: [{ up_to: null, fixed: 0, bp: 100 }],
+  disbursementTariff: [{ up_to: null, fixed: 30_000, bp: 0 }],
+  smsCost: 2_500,
+  whatsappCost: 4_000,
+  currency: 'TZS',
+};
 const ZONES = ['Kariakoo', 'Mikocheni', 'Sinza', 'Mbezi', 'Kinondoni'];
 
 export async function seed(db: Database) {
@@ -186,20 +198,13 @@ export async function analyticsBench(db: Database) {
   // The bulk seed wrote 100,000 paid orders through the triggers: their facts are folded in at the
   // first read, as after the migration on a database that already holds orders.
   const t1 = performance.now();
-  const folded = await refreshFacts(db);
+  const folded = await refreshFacts(db, SETTINGS);
   const backfill = (performance.now() - t1) / 1000;
   await db.execute(sql`analyze analytics_order_facts`);
   const analytics = createAnalyticsModule({
     db,
     clock: systemClock,
-    settings: {
-      riderFeeShareBp: 8000,
-      collectionTariff: [{ up_to: null, fixed: 0, bp: 100 }],
-      disbursementTariff: [{ up_to: null, fixed: 30_000, bp: 0 }],
-      smsCost: 2_500,
-      whatsappCost: 4_000,
-      currency: 'TZS',
-    },
+    settings: SETTINGS,
   });
   const loadBefore = loadavg();
   const cases = [
