@@ -2,7 +2,12 @@
 // tariff stops the process with the variable's name) and the module over the database.
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { type AnalyticsModule, createAnalyticsModule, parseTariff } from '../modules/analytics/index.js';
+import {
+  type AnalyticsModule,
+  type AnalyticsSettings,
+  createAnalyticsModule,
+  parseTariff,
+} from '../modules/analytics/index.js';
 import type { Clock } from '../shared/clock.js';
 
 export interface AnalyticsServices {
@@ -17,20 +22,24 @@ function tariff(name: 'PAYMENT_FEE_TARIFF_COLLECTION' | 'PAYMENT_FEE_TARIFF_DISB
   }
 }
 
+/** The settings every process computes the economics with (db:migrate's fold included). */
+export function analyticsSettings(config: Config): AnalyticsSettings {
+  return {
+    riderFeeShareBp: config.RIDER_FEE_SHARE_BP,
+    collectionTariff: tariff('PAYMENT_FEE_TARIFF_COLLECTION', config.PAYMENT_FEE_TARIFF_COLLECTION),
+    disbursementTariff: tariff('PAYMENT_FEE_TARIFF_DISBURSEMENT', config.PAYMENT_FEE_TARIFF_DISBURSEMENT),
+    smsCost: config.SMS_COST_MINOR,
+    whatsappCost: config.WHATSAPP_COST_MINOR,
+    currency: 'TZS',
+  };
+}
+
 export function wireAnalytics(deps: { db: Database; config: Config; clock: Clock }): AnalyticsServices {
-  const { config } = deps;
   return {
     analytics: createAnalyticsModule({
       db: deps.db,
       clock: deps.clock,
-      settings: {
-        riderFeeShareBp: config.RIDER_FEE_SHARE_BP,
-        collectionTariff: tariff('PAYMENT_FEE_TARIFF_COLLECTION', config.PAYMENT_FEE_TARIFF_COLLECTION),
-        disbursementTariff: tariff('PAYMENT_FEE_TARIFF_DISBURSEMENT', config.PAYMENT_FEE_TARIFF_DISBURSEMENT),
-        smsCost: config.SMS_COST_MINOR,
-        whatsappCost: config.WHATSAPP_COST_MINOR,
-        currency: 'TZS',
-      },
+      settings: analyticsSettings(deps.config),
     }),
   };
 }

@@ -15,7 +15,11 @@ import {
 } from '../../../test/support/fixtures.js';
 import { DAR_DEMO_ZONES } from '../../demo-zones.js';
 import { ManualClock } from '../../shared/clock.js';
+import { cohortsOf } from './cohorts.js';
+import { economicsMap, flagsOf, summarise } from './figures.js';
 import { isoWeekOf } from './periods.js';
+import { loadFacts, refreshFacts } from './queries.js';
+import { unitEconomics } from './unit-economics.js';
 
 // A known history, made through the real domain commands (checkout, mobile-money simulator, seller,
 // rider, disputes, refunds), and every analytics figure checked against values computed by hand
@@ -443,6 +447,59 @@ describe('reconciled with the ledger', () => {
     expect(line('late_compensation')).toMatchObject({ ledger: F });
     expect(line('absorbed_refunds')).toMatchObject({ ledger: share(F) });
     expect(line('refunds')).toMatchObject({ ledger: 2 * (FINAL + F) + PARTIAL });
+  });
+
+  it('the economics stored at fold time equal the pure rules recomputed, and the page’s SQL sums equal the in-process figures', async () => {
+    const svc = t.app.services.analytics.service;
+    const r = await svc.resolve({ from: '2026-11-30', to: '2026-12-02', grain: 'day' });
+    await refreshFacts(t.handle.db, t.app.services.analytics.settings);
+    const facts = await loadFacts(t.handle.db, r.filter);
+    const econ = economicsMap(facts, t.app.services.analytics.settings);
+    const stored = (
+      (await t.handle.db.execute(sql`select order_id, e_gmv, e_take, e_promotion, e_code, e_loyalty, e_referral,
+        e_incentives, e_late_compensation, e_absorbed_refunds, e_refunds, e_payment_fees, e_message_costs,
+        e_contribution, refunded_any, promised_delivered, on_time from analytics_order_facts`)) as {
+        rows: unknown;
+      }
+    ).rows as Array<Record<string, unknown>>;
+    expect(stored.length).toBe(6);
+    for (const o of facts) {
+      const e = econ.get(o.id)!;
+      const row = stored.find((x) => x.order_id === o.id)!;
+      expect(
+        Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'boolean' ? v : String(v)])),
+      ).toEqual({
+        order_id: o.id,
+        e_gmv: String(e.gmv),
+        e_take: String(e.take),
+        e_promotion: String(e.promotion),
+        e_code: String(e.code),
+        e_loyalty: String(e.loyalty),
+        e_referral: String(e.referral),
+        e_incentives: String(e.incentives),
+        e_late_compensation: String(e.lateCompensation),
+        e_absorbed_refunds: String(e.absorbedRefunds),
+        e_refunds: String(e.refunds),
+        e_payment_fees: String(e.paymentFees),
+        e_message_costs: String(e.messageCosts),
+        e_contribution: String(e.contribution),
+        refunded_any: flagsOf(o).refundedAny,
+        promised_delivered: flagsOf(o).promisedDelivered,
+        on_time: flagsOf(o).onTime,
+      });
+    }
+    const range = { from: r.from, to: r.to, grain: r.grain };
+    const reference = summarise(facts, t.app.services.analytics.settings, range, econ);
+    const summary = await svc.summary(range);
+    expect(summary.totals).toEqual(reference.totals);
+    expect(summary.series).toEqual(reference.series);
+    for (const by of ['week', 'zone', 'category', 'seller', 'order'] as const) {
+      const ref = unitEconomics(facts, econ, by);
+      const got = await svc.unitEconomics({ ...range, by });
+      expect(got.items).toEqual(ref.items);
+      expect(got.total).toEqual(ref.total);
+    }
+    expect((await svc.cohorts(range)).items).toEqual(cohortsOf(facts, r.filter.from));
   });
 
   it('a ledger that disagrees is reported, figure by figure', async () => {

@@ -34,3 +34,20 @@ export function cohortsOf(facts: readonly OrderFact[], rangeStart: Date): Cohort
   }
   return [...rows.values()].sort((a, b) => a.cohort.localeCompare(b.cohort));
 }
+
+/** Cohort rows from SQL counts: `k` null is the cohort's buyers, else buyers active k weeks later. */
+export function cohortsFromCounts(
+  counts: ReadonlyArray<{ cohort: string; k: number | null; buyers: number }>,
+): CohortRow[] {
+  const rows = new Map<string, CohortRow>();
+  for (const c of counts) {
+    const row = rows.get(c.cohort) ?? { cohort: c.cohort, buyers: 0, active: [] };
+    rows.set(c.cohort, row);
+    if (c.k === null) row.buyers = c.buyers;
+    else {
+      while (row.active.length <= c.k) row.active.push(0);
+      row.active[c.k] = c.buyers;
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.cohort.localeCompare(b.cohort));
+}

@@ -1,5 +1,6 @@
 // Pure: what one paid order earned and cost the platform. Sellers always get their full base
 // price, so every discount, compensation, absorbed refund, fee and message is the platform's.
+import { createHash } from 'node:crypto';
 import { MONEY_UNIT } from '../../shared/money.js';
 import { collectionShare, tariffFee } from './fees.js';
 import {
@@ -76,3 +77,12 @@ export function economicsOf(o: OrderFact, s: AnalyticsSettings): OrderEconomics 
 export const perOrder = (total: number, orders: number) => (orders > 0 ? Math.floor(total / orders) : 0);
 /** A share in basis points, rounded down; 0 when the whole is 0. */
 export const bp = (part: number, whole: number) => (whole > 0 ? Math.floor((part * 10_000) / whole) : 0);
+
+/**
+ * A digest of the settings an order's economics depend on. Stored beside the economics in the facts
+ * table: a process with other settings refolds every order (so all processes must share them).
+ */
+export function economicsKey(s: AnalyticsSettings): string {
+  const used = [s.riderFeeShareBp, s.collectionTariff, s.disbursementTariff, s.smsCost, s.whatsappCost];
+  return createHash('sha256').update(JSON.stringify(used)).digest('hex').slice(0, 16);
+}

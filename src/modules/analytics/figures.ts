@@ -36,60 +36,124 @@ export const refundedAny = (o: OrderFact) => fullyRefunded(o) || o.resolution ==
 export const promisedAndDelivered = (o: OrderFact) => o.promisedBy !== null && o.deliveredAt !== null;
 export const onTime = (o: OrderFact) => promisedAndDelivered(o) && !deliveredLate(o);
 
-/** The figures of `facts` (already filtered); `period` says which period new buyers are new in. */
+/** What the figures of a set of orders are made of: sums and counts (SQL GROUP BY or `sumsOf`). */
+export interface FigureSums {
+  orders: number;
+  gmv: number;
+  take: number;
+  promotion: number;
+  code: number;
+  loyalty: number;
+  referral: number;
+  lateCompensation: number;
+  refunds: number;
+  /** orders refunded in full or in part */
+  refunded: number;
+  disputed: number;
+  /** delivered with a promised time */
+  promised: number;
+  /** of those, by the promised time */
+  kept: number;
+  accepted: number;
+  /** accepted, rejected or let the accept deadline pass */
+  decided: number;
+  newBuyers: number;
+  repeatBuyers: number;
+}
+
+/** The flags one order adds to the counts, stored on its facts row at fold time. */
+export const flagsOf = (o: OrderFact) => ({
+  refundedAny: refundedAny(o),
+  promisedDelivered: promisedAndDelivered(o),
+  onTime: onTime(o),
+});
+
+/** The sums of `facts` (already filtered), in process; `isNewBuyer` says which buyers are new. */
+export function sumsOf(
+  facts: readonly OrderFact[],
+  econ: ReadonlyMap<string, OrderEconomics>,
+  isNewBuyer: (o: OrderFact) => boolean,
+): FigureSums {
+  const t: FigureSums = {
+    orders: facts.length,
+    gmv: 0,
+    take: 0,
+    promotion: 0,
+    code: 0,
+    loyalty: 0,
+    referral: 0,
+    lateCompensation: 0,
+    refunds: 0,
+    refunded: 0,
+    disputed: 0,
+    promised: 0,
+    kept: 0,
+    accepted: 0,
+    decided: 0,
+    newBuyers: 0,
+    repeatBuyers: 0,
+  };
+  const fresh = new Set<string>();
+  const repeat = new Set<string>();
+  for (const o of facts) {
+    const e = econ.get(o.id)!;
+    t.gmv += e.gmv;
+    t.take += e.take;
+    t.refunds += e.refunds;
+    t.promotion += e.promotion;
+    t.code += e.code;
+    t.loyalty += e.loyalty;
+    t.referral += e.referral;
+    t.lateCompensation += e.lateCompensation;
+    const f = flagsOf(o);
+    if (f.refundedAny) t.refunded++;
+    if (o.disputed) t.disputed++;
+    if (f.promisedDelivered) t.promised++;
+    if (f.onTime) t.kept++;
+    if (o.accepted) t.accepted++;
+    if (o.accepted || o.refused) t.decided++;
+    (isNewBuyer(o) ? fresh : repeat).add(o.buyerId);
+  }
+  for (const b of fresh) repeat.delete(b);
+  t.newBuyers = fresh.size;
+  t.repeatBuyers = repeat.size;
+  return t;
+}
+
+/** The figures from their sums: every average, share and rate is computed here and only here. */
+export function figuresFromSums(t: FigureSums): Figures {
+  const total = t.promotion + t.code + t.loyalty + t.referral + t.lateCompensation;
+  return {
+    orders: t.orders,
+    gmv: t.gmv,
+    average_order_value: perOrder(t.gmv, t.orders),
+    take: t.take,
+    incentives: {
+      promotion: t.promotion,
+      code: t.code,
+      loyalty: t.loyalty,
+      referral: t.referral,
+      late_compensation: t.lateCompensation,
+      total,
+      share_of_gmv_bp: bp(total, t.gmv),
+    },
+    refunds: t.refunds,
+    refund_rate_bp: bp(t.refunded, t.orders),
+    dispute_rate_bp: bp(t.disputed, t.orders),
+    on_time_rate_bp: t.promised > 0 ? bp(t.kept, t.promised) : null,
+    acceptance_rate_bp: t.decided > 0 ? bp(t.accepted, t.decided) : null,
+    new_buyers: t.newBuyers,
+    repeat_buyers: t.repeatBuyers,
+  };
+}
+
+/** The figures of `facts` (already filtered); `isNewBuyer` says which buyers are new. */
 export function figuresOf(
   facts: readonly OrderFact[],
   econ: ReadonlyMap<string, OrderEconomics>,
   isNewBuyer: (o: OrderFact) => boolean,
 ): Figures {
-  let gmv = 0;
-  let take = 0;
-  let refunds = 0;
-  const inc = { promotion: 0, code: 0, loyalty: 0, referral: 0, late_compensation: 0 };
-  let refunded = 0;
-  let disputed = 0;
-  let promised = 0;
-  let kept = 0;
-  let accepted = 0;
-  let decided = 0;
-  const fresh = new Set<string>();
-  const repeat = new Set<string>();
-  for (const o of facts) {
-    const e = econ.get(o.id)!;
-    gmv += e.gmv;
-    take += e.take;
-    refunds += e.refunds;
-    inc.promotion += e.promotion;
-    inc.code += e.code;
-    inc.loyalty += e.loyalty;
-    inc.referral += e.referral;
-    inc.late_compensation += e.lateCompensation;
-    if (refundedAny(o)) refunded++;
-    if (o.disputed) disputed++;
-    if (promisedAndDelivered(o)) {
-      promised++;
-      if (onTime(o)) kept++;
-    }
-    if (o.accepted) accepted++;
-    if (o.accepted || o.refused) decided++;
-    (isNewBuyer(o) ? fresh : repeat).add(o.buyerId);
-  }
-  for (const b of fresh) repeat.delete(b);
-  const total = inc.promotion + inc.code + inc.loyalty + inc.referral + inc.late_compensation;
-  return {
-    orders: facts.length,
-    gmv,
-    average_order_value: perOrder(gmv, facts.length),
-    take,
-    incentives: { ...inc, total, share_of_gmv_bp: bp(total, gmv) },
-    refunds,
-    refund_rate_bp: bp(refunded, facts.length),
-    dispute_rate_bp: bp(disputed, facts.length),
-    on_time_rate_bp: promised > 0 ? bp(kept, promised) : null,
-    acceptance_rate_bp: decided > 0 ? bp(accepted, decided) : null,
-    new_buyers: fresh.size,
-    repeat_buyers: repeat.size,
-  };
+  return figuresFromSums(sumsOf(facts, econ, isNewBuyer));
 }
 
 export function economicsMap(facts: readonly OrderFact[], s: AnalyticsSettings) {

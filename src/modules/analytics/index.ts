@@ -14,7 +14,7 @@ export type { AnalyticsSettings, OrderEconomics, OrderFact, TariffBand } from '.
 export { analyticsPage } from './page.js';
 export { localDay } from './periods.js';
 /** Fold the log of changed orders into the facts table now (every read does it first anyway). */
-export { refreshFacts } from './queries.js';
+export { FOLD_SLICE, refreshFacts } from './queries.js';
 export type { AnalyticsQuery, AnalyticsService } from './service.js';
 export {
   cohortsCsv,
@@ -30,6 +30,8 @@ export function createAnalyticsModule(deps: { db: Database; clock: Clock; settin
   const service = createAnalyticsService(deps);
   return {
     service,
+    /** the settings the economics are computed with (every process must share them: docs/analytics.md) */
+    settings: deps.settings,
     /** figures and SVG charts of the console's analytics page, unit economics first */
     page: (query: Parameters<typeof analyticsPage>[1]) => analyticsPage(service, query),
     adminRoutes: analyticsAdminRoutes({ analytics: service }),

@@ -46,13 +46,46 @@ export const analyticsOrderFacts = pgTable(
     messageCostRecorded: bigint('message_cost_recorded', { mode: 'number' }).notNull(),
     smsUncosted: integer('sms_uncosted').notNull(),
     whatsappUncosted: integer('whatsapp_uncosted').notNull(),
+    // The order's economics and flags, computed at fold time by the pure rules (economics.ts
+    // `storedEconomicsOf`) so the page sums them with GROUP BY; null until folded with settings.
+    /** a digest of the settings the economics were computed with: other settings refold the order */
+    economicsKey: text('economics_key'),
+    eGmv: bigint('e_gmv', { mode: 'number' }),
+    eTake: bigint('e_take', { mode: 'number' }),
+    ePromotion: bigint('e_promotion', { mode: 'number' }),
+    eCode: bigint('e_code', { mode: 'number' }),
+    eLoyalty: bigint('e_loyalty', { mode: 'number' }),
+    eReferral: bigint('e_referral', { mode: 'number' }),
+    eIncentives: bigint('e_incentives', { mode: 'number' }),
+    eLateCompensation: bigint('e_late_compensation', { mode: 'number' }),
+    eAbsorbedRefunds: bigint('e_absorbed_refunds', { mode: 'number' }),
+    eRefunds: bigint('e_refunds', { mode: 'number' }),
+    ePaymentFees: bigint('e_payment_fees', { mode: 'number' }),
+    eMessageCosts: bigint('e_message_costs', { mode: 'number' }),
+    eContribution: bigint('e_contribution', { mode: 'number' }),
+    /** refunded in full or in part (the refund rate) */
+    refundedAny: boolean('refunded_any'),
+    /** delivered, with a promised time (the on-time rate's whole) */
+    promisedDelivered: boolean('promised_delivered'),
+    /** delivered by the promised time */
+    onTime: boolean('on_time'),
   },
   (t) => [
     index('analytics_order_facts_paid_idx').on(t.paidAt),
     index('analytics_order_facts_buyer_idx').on(t.buyerId),
     index('analytics_order_facts_checkout_idx').on(t.checkoutId),
+    index('analytics_order_facts_economics_key_idx').on(t.economicsKey),
   ],
 );
+
+/**
+ * One row: how many times the facts changed (bumped by every fold that changed a row). The page
+ * cache is keyed by it, so a cached page is never older than the facts.
+ */
+export const analyticsFactsState = pgTable('analytics_facts_state', {
+  id: integer('id').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull(),
+});
 
 /**
  * Orders whose facts may be stale: appended (never updated, so a writer never waits on another)

@@ -4,19 +4,23 @@ import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { unprocessable } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor } from '../../shared/pagination.js';
-import { cohortsOf } from './cohorts.js';
+import * as agg from './aggregates.js';
+import { cohortsFromCounts } from './cohorts.js';
 import { counts, type DrillFigure } from './drill.js';
-import { economicsMap, summarise } from './figures.js';
-import type { AnalyticsSettings, Grain, OrderFact } from './model.js';
-import { localDay, localDayStart, periodOf } from './periods.js';
+import { economicsMap, figuresFromSums, figuresOf } from './figures.js';
+import type { AnalyticsSettings, Grain } from './model.js';
+import { localDay, localDayStart, periodOf, periodsBetween } from './periods.js';
 import * as q from './queries.js';
 import { reconcileFigures } from './reconcile.js';
-import { type UnitGroup, unitEconomics } from './unit-economics.js';
+import { emptyUnitRow, sortUnitRows, type UnitGroup, unitRowOf } from './unit-economics.js';
 
 /** The longest range one request reads; day-by-day series are shorter still (a readable chart). */
 export const MAX_RANGE_DAYS = 366;
 export const MAX_DAY_GRAIN_DAYS = 92;
 export const DEFAULT_RANGE_DAYS = 30;
+/** How long a computed page is reused while the facts are unchanged (shop and category names, "today"). */
+export const PAGE_CACHE_MS = 60_000;
+const PAGE_CACHE_ENTRIES = 200;
 const DAY_MS = 86_400_000;
 
 export interface AnalyticsQuery {
@@ -92,45 +96,60 @@ export function createAnalyticsService(deps: { db: Database; clock: Clock; setti
 
   const rangeOf = (r: ResolvedQuery) => ({ from: r.from, to: r.to, grain: r.grain });
 
+  /** Fold in what changed since the last read, so every figure is as of now (and reconciles). */
+  const refresh = () => q.refreshFacts(db, settings);
+
   async function facts(query: AnalyticsQuery) {
     const r = await resolve(query);
-    // Fold in what changed since the last read, so every figure is as of now (and reconciles).
-    await q.refreshFacts(db);
+    await refresh();
     return { r, facts: await q.loadFacts(db, r.filter) };
   }
 
-  type Econ = ReturnType<typeof economicsMap>;
+  // The figures below sum the economics stored on the facts rows (SQL GROUP BY); the averages,
+  // shares and rates come from the pure modules. The same figures in process from the facts
+  // (`summarise`, `unitEconomics`, `cohortsOf`) are the tested reference they are checked against.
 
-  function summaryOf(r: ResolvedQuery, f: OrderFact[], econ: Econ = economicsMap(f, settings)) {
-    return { range: rangeOf(r), currency: settings.currency, ...summarise(f, settings, rangeOf(r), econ) };
+  async function summaryOf(r: ResolvedQuery) {
+    const { totals, byPeriod } = await agg.summarySums(db, r.filter, r.grain);
+    const series = periodsBetween(r.from, r.to, r.grain).map((period) => {
+      const sums = byPeriod.get(period);
+      return { period, ...(sums ? figuresFromSums(sums) : figuresOf([], new Map(), () => false)) };
+    });
+    return {
+      range: rangeOf(r),
+      currency: settings.currency,
+      totals: figuresFromSums(totals),
+      series,
+    };
   }
 
-  function unitsOf(r: ResolvedQuery, f: OrderFact[], by: UnitGroup, econ: Econ = economicsMap(f, settings)) {
-    const grouped = unitEconomics(f, econ, by);
+  async function unitRows(r: ResolvedQuery, by: UnitGroup) {
+    const rows = await agg.unitSums(db, r.filter, by);
+    const total = rows.find((x) => x.key === null);
+    const items = rows.flatMap((x) => (x.key === null ? [] : [unitRowOf(x.key, x.sums)]));
+    return {
+      by,
+      items: sortUnitRows(items, by),
+      total: total ? unitRowOf('total', total.sums) : emptyUnitRow('total'),
+    };
+  }
+
+  async function unitsOf(r: ResolvedQuery, by: UnitGroup) {
+    const [grouped, weekly] = await Promise.all([
+      unitRows(r, by),
+      by === 'week' ? null : unitRows(r, 'week'),
+    ]);
     // The trend is always weekly: contribution per order, week by week.
-    const trend = by === 'week' ? grouped.items : unitEconomics(f, econ, 'week').items;
+    const trend = weekly ? weekly.items : grouped.items;
     return { range: rangeOf(r), currency: settings.currency, ...grouped, trend };
   }
 
-  async function topOf(
-    r: ResolvedQuery,
-    f: OrderFact[],
-    limit: number,
-    econ: Econ = economicsMap(f, settings),
-  ) {
-    const sellers = new Map<
-      string,
-      { seller_id: string; orders: number; gmv: number; contribution: number }
-    >();
-    for (const o of f) {
-      const e = econ.get(o.id)!;
-      const s = sellers.get(o.sellerId) ?? { seller_id: o.sellerId, orders: 0, gmv: 0, contribution: 0 };
-      s.orders++;
-      s.gmv += e.gmv;
-      s.contribution += e.contribution;
-      sellers.set(o.sellerId, s);
-    }
-    const topSellers = [...sellers.values()]
+  async function topOf(r: ResolvedQuery, limit: number) {
+    const [sellers, products] = await Promise.all([
+      agg.sellerSums(db, r.filter),
+      q.topProducts(db, r.filter, limit),
+    ]);
+    const topSellers = sellers
       .sort((a, b) => b.gmv - a.gmv || a.seller_id.localeCompare(b.seller_id))
       .slice(0, limit);
     const names = await q.shopNames(
@@ -140,32 +159,53 @@ export function createAnalyticsService(deps: { db: Database; clock: Clock; setti
     return {
       range: rangeOf(r),
       currency: settings.currency,
-      products: await q.topProducts(db, r.filter, limit),
+      products,
       sellers: topSellers.map((s) => ({ ...s, shop_name: names.get(s.seller_id) ?? '' })),
     };
+  }
+
+  const cohortsOfRange = async (r: ResolvedQuery) => cohortsFromCounts(await agg.cohortSums(db, r.filter));
+
+  // The page, cached per query for PAGE_CACHE_MS and only while the facts are unchanged (their
+  // version, bumped by every fold): a reload within the minute costs one fold check and one read.
+  type PageData = Awaited<ReturnType<typeof computePage>>;
+  const pageCache = new Map<string, { at: number; version: number; data: PageData }>();
+
+  async function computePage(r: ResolvedQuery, by: UnitGroup) {
+    const [unit_economics, summary, cohorts, top] = await Promise.all([
+      unitsOf(r, by),
+      summaryOf(r),
+      cohortsOfRange(r),
+      topOf(r, 10),
+    ]);
+    return { unit_economics, summary, cohorts, top };
   }
 
   return {
     resolve,
 
     async summary(query: AnalyticsQuery) {
-      const { r, facts: f } = await facts(query);
-      return summaryOf(r, f);
+      const r = await resolve(query);
+      await refresh();
+      return summaryOf(r);
     },
 
     async unitEconomics(query: AnalyticsQuery & { by?: UnitGroup | undefined }) {
-      const { r, facts: f } = await facts(query);
-      return unitsOf(r, f, query.by ?? 'week');
+      const r = await resolve(query);
+      await refresh();
+      return unitsOf(r, query.by ?? 'week');
     },
 
     async cohorts(query: AnalyticsQuery) {
-      const { r, facts: f } = await facts(query);
-      return { range: rangeOf(r), items: cohortsOf(f, r.filter.from) };
+      const r = await resolve(query);
+      await refresh();
+      return { range: rangeOf(r), items: await cohortsOfRange(r) };
     },
 
     async top(query: AnalyticsQuery & { limit?: number | undefined }) {
-      const { r, facts: f } = await facts(query);
-      return topOf(r, f, query.limit ?? 10);
+      const r = await resolve(query);
+      await refresh();
+      return topOf(r, query.limit ?? 10);
     },
 
     /** The orders behind one figure (optionally one period), oldest payment first, paged. */
@@ -219,15 +259,17 @@ export function createAnalyticsService(deps: { db: Database; clock: Clock; setti
      * first (by week, or by `by`, always with the weekly trend), then the summary, cohorts and the top tables.
      */
     async page(query: AnalyticsQuery & { by?: UnitGroup | undefined }) {
-      const { r, facts: f } = await facts(query);
-      // Each order's economics once for the whole page (they are the costly part of the rules).
-      const econ = economicsMap(f, settings);
-      return {
-        unit_economics: unitsOf(r, f, query.by ?? 'week', econ),
-        summary: summaryOf(r, f, econ),
-        cohorts: cohortsOf(f, r.filter.from),
-        top: await topOf(r, f, 10, econ),
-      };
+      const r = await resolve(query);
+      await refresh();
+      const by = query.by ?? 'week';
+      const key = JSON.stringify([r, by]);
+      const [version, now] = [await q.factsVersion(db), clock.now().getTime()];
+      const hit = pageCache.get(key);
+      if (hit && hit.version === version && now - hit.at < PAGE_CACHE_MS) return hit.data;
+      const data = await computePage(r, by);
+      if (pageCache.size >= PAGE_CACHE_ENTRIES) pageCache.clear();
+      pageCache.set(key, { at: now, version, data });
+      return data;
     },
   };
 }

@@ -66,6 +66,20 @@ export function addTo(row: UnitRow, e: OrderEconomics): void {
   row.contribution_per_order = perOrder(row.contribution, row.orders);
 }
 
+/** A row from its sums (SQL GROUP BY over the stored economics). */
+export function unitRowOf(key: string, sums: Omit<UnitRow, 'key' | 'contribution_per_order'>): UnitRow {
+  return { key, ...sums, contribution_per_order: perOrder(sums.contribution, sums.orders) };
+}
+
+/** Weeks sorted by time, other groups by contribution, worst first. */
+export function sortUnitRows(rows: UnitRow[], by: UnitGroup): UnitRow[] {
+  return rows.sort((a, b) =>
+    by === 'week'
+      ? a.key.localeCompare(b.key)
+      : a.contribution - b.contribution || a.key.localeCompare(b.key),
+  );
+}
+
 /** One row per group, plus the total; weeks sorted by time, other groups by contribution, worst first. */
 export function unitEconomics(
   facts: readonly OrderFact[],
@@ -82,10 +96,5 @@ export function unitEconomics(
     addTo(row, e);
     addTo(total, e);
   }
-  const items = [...rows.values()].sort((a, b) =>
-    by === 'week'
-      ? a.key.localeCompare(b.key)
-      : a.contribution - b.contribution || a.key.localeCompare(b.key),
-  );
-  return { by, items, total };
+  return { by, items: sortUnitRows([...rows.values()], by), total };
 }
