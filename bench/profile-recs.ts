@@ -7,7 +7,7 @@
 //  2. CPU: the real server (src/server.ts, its own process) under 16 concurrent closed-loop clients,
 //     its CPU per request read from /proc, with req/s and p50/p99. PostgreSQL's CPU is not visible
 //     from here (another host or container), the statement round trips above stand in for it.
-// PROFILE_REQUESTS (default 1500) per context for step 2. The database is dropped at the end.
+// PROFILE_REQUESTS (default 1500) per context for step 2; PROFILE_CPU=<dir> adds a V8 CPU profile. The database is dropped at the end.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -141,7 +141,8 @@ async function main() {
     await app.close();
 
     // 2. The real server's CPU per request at 16 concurrent buyers.
-    const server = await startBenchServer(env);
+    // PROFILE_CPU=<dir>: the server also writes a V8 CPU profile there (read it with bench/profile-reads.ts's tables or DevTools).
+    const server = await startBenchServer(env, { profileDir: process.env.PROFILE_CPU });
     try {
       console.log('\nserver (own process), 16 concurrent closed-loop clients:');
       for (const [name, ctx] of contexts) {

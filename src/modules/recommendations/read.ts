@@ -1,4 +1,6 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { Placeholder, type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { rawQuery } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { notFound } from '../../shared/errors.js';
@@ -56,8 +58,76 @@ interface CandidateRow {
   c: number | null;
   d: number | null;
   at: string | Date | null;
-  ord: number;
 }
+
+interface CandidateShape {
+  context: RecContext['kind'];
+  kinds: readonly BlockKind[];
+  buyer: boolean;
+  viewer: boolean;
+  zone: boolean;
+}
+
+/**
+ * The candidates statement of one request shape (context; signed in or not; a viewer or not; a
+ * zone or not), compiled once: its text never varies within a shape, so it runs as a named
+ * prepared statement and PostgreSQL plans it once per connection. Inputs are placeholders.
+ */
+function compileCandidates(shape: CandidateShape): { text: string; params: unknown[] } {
+  const pool = REC_SETTINGS.blockSize * 3;
+  const want = (k: BlockKind) => shape.kinds.includes(k);
+  const ph = (name: string) => sql.placeholder(name);
+  const ids = (name: string) =>
+    sql`select value::uuid as id from jsonb_array_elements_text(${ph(name)}::jsonb)`;
+  const home = shape.context === 'home' && shape.buyer;
+  const anchors = home
+    ? sql`(select product_id as id from ${recBuyerProducts} where buyer_id = ${ph('buyer')}::uuid
+          order by last_at desc limit 5)
+        union (select product_id from ${recCartAdds} where buyer_id = ${ph('buyer')}::uuid order by added_at desc limit 3)`
+    : ids('anchors');
+  const cats = home
+    ? sql`select category_id as id from ${recBuyerProducts} where buyer_id = ${ph('buyer')}::uuid
+        and category_id is not null group by category_id order by sum(orders) desc limit 3`
+    : ids('categories');
+  const inCats = sql`(not exists (select 1 from cats) or category_id in (select id from cats))`;
+  const topOf = (zone: SQL) => sql`(select product_id from ${recPopularity}
+    where zone = ${zone} and ${inCats} order by weight desc limit ${sql.raw(String(pool))})`;
+  const totalOf = (zone: SQL) => sql`(select coalesce(sum(weight), 0) from ${recPopularityTotals}
+    where zone = ${zone} and ${inCats})`;
+  const city = sql`${sql.raw(`'${CITY}'`)}::text`;
+  const zone = sql`${ph('zone')}::text`;
+  const parts: SQL[] = [
+    sql`select 'anchor' as block, id as product_id, null::uuid as anchor, null::float8 as a, null::float8 as b,
+      null::float8 as c, null::float8 as d, null::timestamptz as at from anchors`,
+    sql`select 'category', id, null, null, null, null, null, null from cats`,
+  ];
+  if (want('bought_together'))
+    parts.push(sql`select 'bought_together', t.other_product_id, t.anchor_product_id, t.together,
+        t.anchor_buyers, t.other_buyers, null, null
+      from anchors join ${recTogetherTop} t on t.anchor_product_id = anchors.id
+        and t.rank <= ${sql.raw(String(REC_SETTINGS.pairsPerAnchor))}`);
+  if (want('popular_near_you'))
+    parts.push(sql`select 'popular_near_you', top.product_id, null,
+        coalesce(max(p.weight) filter (where p.zone <> ${city}), 0),
+        coalesce(max(p.weight) filter (where p.zone = ${city}), 0),
+        ${shape.zone ? totalOf(zone) : sql`0`}, ${totalOf(city)}, null
+      from (${shape.zone ? sql`${topOf(zone)} union ` : sql``}${topOf(city)}) top
+        left join ${recPopularity} p on p.product_id = top.product_id
+          and p.zone in (${shape.zone ? zone : city}, ${city})
+      group by top.product_id`);
+  if (want('buy_again') && shape.buyer)
+    parts.push(sql`(select 'buy_again', b.product_id, null, b.orders, s.pairs, s.repeats, null, b.last_at
+      from ${recBuyerProducts} b left join ${recCategoryStats} s on s.category_id = b.category_id
+      where b.buyer_id = ${ph('buyer')}::uuid order by b.last_at desc limit ${sql.raw(String(pool * 4))})`);
+  if (want('recently_viewed') && shape.viewer)
+    parts.push(sql`(select 'recently_viewed', product_id, null, null, null, null, null, viewed_at
+      from ${recViews} where viewer = ${ph('viewer')}::text order by viewed_at desc limit ${sql.raw(String(pool))})`);
+  const query = dialect.sqlToQuery(sql`with anchors as (${anchors}), cats as (${cats})
+    ${sql.join(parts, sql` union all `)}`);
+  return { text: query.sql, params: query.params };
+}
+
+const dialect = new PgDialect();
 
 export function createReader(deps: {
   db: Database;
@@ -67,6 +137,7 @@ export function createReader(deps: {
   delivery: RecDeliveryPort;
 }) {
   const { db, clock } = deps;
+  const statements = new Map<string, { text: string; params: unknown[] }>();
   const size = REC_SETTINGS.blockSize;
   /** candidates read per block before filtering: room for a few unsellable or undeliverable ones */
   const pool = size * 3;
@@ -80,62 +151,36 @@ export function createReader(deps: {
    * category's repeat statistics, the viewer's recent views. Rows are tagged by `block`.
    */
   async function candidateRows(q: {
+    context: RecContext['kind'];
     kinds: readonly BlockKind[];
-    home: boolean;
     buyerId: string | null;
     viewer: ViewerKey | null;
     anchors: readonly string[];
     categories: readonly string[] | null;
     zone: string | null;
   }): Promise<CandidateRow[]> {
-    const want = (k: BlockKind) => q.kinds.includes(k);
-    const ids = (list: readonly string[] | null) =>
-      sql`(select value::uuid as id from jsonb_array_elements_text(${JSON.stringify(list ?? [])}::jsonb))`;
-    const homeOf = q.home && q.buyerId;
-    const anchors = homeOf
-      ? sql`(select product_id as id from ${recBuyerProducts} where buyer_id = ${q.buyerId}
-            order by last_at desc limit 5)
-          union (select product_id from ${recCartAdds} where buyer_id = ${q.buyerId} order by added_at desc limit 3)`
-      : ids(q.anchors);
-    const cats = homeOf
-      ? sql`select category_id as id from ${recBuyerProducts} where buyer_id = ${q.buyerId}
-          and category_id is not null group by category_id order by sum(orders) desc limit 3`
-      : ids(q.categories);
-    const inCats = (col: SQL) => sql`(not exists (select 1 from cats) or ${col} in (select id from cats))`;
-    const topOf = (z: string) => sql`(select product_id from ${recPopularity}
-      where zone = ${z} and ${inCats(sql`category_id`)} order by weight desc limit ${pool})`;
-    const totalOf = (z: string) => sql`(select coalesce(sum(weight), 0) from ${recPopularityTotals}
-      where zone = ${z} and ${inCats(sql`category_id`)})`;
-    const zoneName = q.zone ?? CITY;
-    const parts: SQL[] = [
-      sql`select 'anchor' as block, id as product_id, null::uuid as anchor, null::float8 as a, null::float8 as b,
-        null::float8 as c, null::float8 as d, null::timestamptz as at, 0 as ord from anchors`,
-      sql`select 'category', id, null, null, null, null, null, null, 0 from cats`,
-    ];
-    if (want('bought_together'))
-      parts.push(sql`select 'bought_together', t.other_product_id, t.anchor_product_id, t.together,
-          t.anchor_buyers, t.other_buyers, null, null, t.rank
-        from anchors join ${recTogetherTop} t on t.anchor_product_id = anchors.id
-          and t.rank <= ${REC_SETTINGS.pairsPerAnchor}`);
-    if (want('popular_near_you'))
-      parts.push(sql`select 'popular_near_you', top.product_id, null,
-          coalesce(max(p.weight) filter (where p.zone <> ${CITY}), 0),
-          coalesce(max(p.weight) filter (where p.zone = ${CITY}), 0),
-          ${q.zone ? totalOf(zoneName) : sql`0`}, ${totalOf(CITY)}, null, 0
-        from (${q.zone ? sql`${topOf(q.zone)} union ` : sql``}${topOf(CITY)}) top
-          left join ${recPopularity} p on p.product_id = top.product_id and p.zone in (${zoneName}, ${CITY})
-        group by top.product_id`);
-    if (want('buy_again') && q.buyerId)
-      parts.push(sql`(select 'buy_again', b.product_id, null, b.orders, s.pairs, s.repeats, null, b.last_at, 0
-        from ${recBuyerProducts} b left join ${recCategoryStats} s on s.category_id = b.category_id
-        where b.buyer_id = ${q.buyerId} order by b.last_at desc limit ${pool * 4})`);
-    if (want('recently_viewed') && q.viewer)
-      parts.push(sql`(select 'recently_viewed', product_id, null, null, null, null, null, viewed_at, 0
-        from ${recViews} where viewer = ${q.viewer} order by viewed_at desc limit ${pool})`);
-    return rowsOf<CandidateRow>(
-      await db.execute(sql`with anchors as (${anchors}), cats as (${cats})
-        ${sql.join(parts, sql` union all `)}`),
-    );
+    const shape: CandidateShape = {
+      context: q.context,
+      kinds: q.kinds,
+      buyer: q.buyerId !== null,
+      viewer: q.viewer !== null,
+      zone: q.zone !== null,
+    };
+    const key = `rec-candidates-${shape.context}-${shape.buyer ? 'b' : ''}${shape.viewer ? 'v' : ''}${shape.zone ? 'z' : ''}`;
+    let statement = statements.get(key);
+    if (!statement) {
+      statement = compileCandidates(shape);
+      statements.set(key, statement);
+    }
+    const values: Record<string, unknown> = {
+      buyer: q.buyerId,
+      viewer: q.viewer,
+      zone: q.zone,
+      anchors: JSON.stringify(q.anchors),
+      categories: JSON.stringify(q.categories ?? []),
+    };
+    const args = statement.params.map((p) => (p instanceof Placeholder ? values[p.name] : p));
+    return rawQuery<CandidateRow>(db, { name: key, text: statement.text }, args);
   }
 
   /** The statement's rows, ranked per block by the pure scoring functions. */
@@ -240,8 +285,8 @@ export function createReader(deps: {
       const kinds = blocksFor(context);
       const zone = place?.zone ?? null;
       const rows = await candidateRows({
+        context: context.kind,
         kinds,
-        home: context.kind === 'home',
         buyerId,
         viewer: input.viewer,
         anchors,
@@ -321,11 +366,6 @@ export function createReader(deps: {
       }
     },
   };
-}
-
-/** db.execute answers rows directly on PGlite and as `{ rows }` on pg. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 export type Reader = ReturnType<typeof createReader>;
