@@ -259,7 +259,8 @@ export function createReader(deps: {
       context: RecContext;
       buyerId: string | null;
       viewer: ViewerKey | null;
-      language: RecLanguage;
+      /** may still be on its way: it is awaited only when the reasons are written */
+      language: RecLanguage | Promise<RecLanguage>;
     }): Promise<RecBlock[]> {
       const { context, buyerId } = input;
       const now = clock.now();
@@ -303,6 +304,7 @@ export function createReader(deps: {
       const candidates = new Map(
         [...candidatesOf(rows, now, zone)].map(([k, list]) => [k, list.slice(0, pool)] as const),
       );
+      const language = await input.language;
       const filled = await fill(candidates, anchors);
       // Cold start: nothing learned applies to this buyer here; the newest products of the context's
       // categories (or of the whole shop) stand in.
@@ -356,7 +358,7 @@ export function createReader(deps: {
               currency: f.currency,
               reason: reasonText(
                 reason.kind === 'category_fallback' ? { ...reason, category: f.categoryName } : reason,
-                input.language,
+                language,
               ),
             });
           }
