@@ -27,13 +27,11 @@ async function seedOrders(db: Database, count: number, offset: number) {
     from bench_orders where i > ${offset} and i <= ${offset + count}`);
 }
 
-export async function recommendationsBench(q: {
-  db: Database;
-  base: string;
-  app: FastifyInstance;
-  tokens: string[];
-  productIds: string[];
-}) {
+/**
+ * The history the section reads from: 100,000 completed orders folded in by the refresh job from
+ * scratch, then 1,000 more incrementally. Also used by bench/profile-recs.ts.
+ */
+export async function seedRecommendationHistory(q: { db: Database; app: FastifyInstance }) {
   const { db } = q;
   const buyers = rowsOf<{ user_id: string }>(
     await db.execute(sql`select user_id from sessions order by created_at, id`),
@@ -88,7 +86,18 @@ export async function recommendationsBench(q: {
       (select count(*)::int from rec_popularity) as popularity, (select count(*)::int from rec_buyer_products) as bought`),
   )[0]!;
   await db.execute(sql`analyze`);
+  return { buyers: buyers.length, n, seedSeconds, fullSeconds, incrementalSeconds, first, second, counts };
+}
 
+export async function recommendationsBench(q: {
+  db: Database;
+  base: string;
+  app: FastifyInstance;
+  tokens: string[];
+  productIds: string[];
+}) {
+  const { buyers, n, seedSeconds, fullSeconds, incrementalSeconds, first, second, counts } =
+    await seedRecommendationHistory(q);
   // A few views per buyer, so recently viewed is served too.
   for (const [b, token] of q.tokens.entries())
     for (let k = 0; k < 5; k++)
@@ -131,8 +140,8 @@ export async function recommendationsBench(q: {
   }
   const markdown = `## Recommendations (issue 16)
 
-${ORDERS.toLocaleString('en')} completed orders (bulk SQL: ${SHOPPERS.toLocaleString('en')} shoppers plus the ${buyers.length} signed-in bench buyers, who
-have ~${Math.round(ORDERS / 50 / buyers.length)} orders each; a cubic popularity skew over ${n} products; a companion product in 40 % of orders;
+${ORDERS.toLocaleString('en')} completed orders (bulk SQL: ${SHOPPERS.toLocaleString('en')} shoppers plus the ${buyers} signed-in bench buyers, who
+have ~${Math.round(ORDERS / 50 / buyers)} orders each; a cubic popularity skew over ${n} products; a companion product in 40 % of orders;
 four zones; 180 days), written in ${seedSeconds.toFixed(1)} s. The refresh job (\`recommendations.refresh\`) folded the
 ${first.toLocaleString('en')} orders in from scratch in **${fullSeconds.toFixed(1)} s** (batches of 2,000, each one transaction), and
 the next ${second.toLocaleString('en')} orders incrementally in **${incrementalSeconds.toFixed(2)} s**; tables: ${counts.pairs.toLocaleString('en')} co-purchase

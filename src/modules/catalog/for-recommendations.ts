@@ -1,4 +1,5 @@
-import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { compileSelect } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { categories, products, productVariants } from './schema.js';
@@ -19,7 +20,7 @@ export interface ProductFacts {
   sellable: boolean;
 }
 
-type SellerVisible = (sellerIdColumn: SQL | typeof products.sellerId, now: Date) => SQL;
+type SellerVisible = (sellerIdColumn: SQL | typeof products.sellerId, now: Date | Placeholder) => SQL;
 
 export function createRecommendationFacts(deps: {
   db: Database;
@@ -29,30 +30,45 @@ export function createRecommendationFacts(deps: {
   const { db, clock } = deps;
   const inStock = sql`exists (select 1 from ${productVariants} where ${productVariants.productId} = ${products.id}
     and ${productVariants.active} and ${productVariants.stock} > 0)`;
-  const sellable = (now: Date) =>
+  const sellable = (now: Date | Placeholder) =>
     and(eq(products.status, 'verified'), deps.sellerVisible(products.sellerId, now), inStock)!;
+
+  // Every recommendations read asks this once for its candidates: compiled once and run as a
+  // named prepared statement (the ids as one jsonb array, so the text never varies), which spares
+  // the query builder's CPU and PostgreSQL's planning on each request.
+  const factFields = {
+    id: products.id,
+    title: products.title,
+    sellerId: products.sellerId,
+    categoryId: products.categoryId,
+    categoryName: categories.name,
+    minPrice: products.minPrice,
+    currency: sql<string | null>`(select ${productVariants.currency} from ${productVariants}
+      where ${productVariants.productId} = ${products.id} and ${productVariants.active}
+      order by ${productVariants.price} limit 1)`,
+    sellable: sql<boolean>`(${sellable(sql.placeholder('now'))})`,
+  };
+  const factsStatement = compileSelect(
+    'catalog-recommendation-facts',
+    factFields,
+    db
+      .select(factFields)
+      .from(products)
+      .innerJoin(categories, eq(categories.id, products.categoryId))
+      .where(
+        sql`${products.id} in (select value::uuid from jsonb_array_elements_text(${sql.placeholder('ids')}::jsonb))`,
+      ),
+  );
 
   return {
     /** Facts of each asked product that exists (unknown ids are simply absent). */
     async productFacts(productIds: readonly string[]): Promise<Map<string, ProductFacts>> {
       const out = new Map<string, ProductFacts>();
       if (!productIds.length) return out;
-      const rows = await db
-        .select({
-          id: products.id,
-          title: products.title,
-          sellerId: products.sellerId,
-          categoryId: products.categoryId,
-          categoryName: categories.name,
-          minPrice: products.minPrice,
-          currency: sql<string | null>`(select ${productVariants.currency} from ${productVariants}
-            where ${productVariants.productId} = ${products.id} and ${productVariants.active}
-            order by ${productVariants.price} limit 1)`,
-          sellable: sql<boolean>`(${sellable(clock.now())})`,
-        })
-        .from(products)
-        .innerJoin(categories, eq(categories.id, products.categoryId))
-        .where(inArray(products.id, [...new Set(productIds)]));
+      const rows = await factsStatement(db, {
+        ids: JSON.stringify([...new Set(productIds)]),
+        now: clock.now().toISOString(),
+      });
       for (const r of rows) {
         out.set(r.id, {
           productId: r.id,

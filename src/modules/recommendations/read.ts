@@ -1,5 +1,6 @@
-import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { Placeholder, type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { rawQuery } from '../../db/batch.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { notFound } from '../../shared/errors.js';
@@ -12,15 +13,13 @@ import {
   recBuyerProducts,
   recCartAdds,
   recCategoryStats,
-  recPairs,
   recPopularity,
   recPopularityTotals,
-  recProductStats,
+  recTogetherTop,
   recViews,
 } from './schema.js';
 import {
   decayWeight,
-  type PairCounts,
   REC_SETTINGS,
   type Scored,
   scoreBoughtTogether,
@@ -49,6 +48,87 @@ interface Candidate extends Scored {
   reason: (titles: Map<string, string>) => Reason;
 }
 
+/** One row of the candidates statement: a..d and `at` mean what `block` says (read.ts, candidateRows). */
+interface CandidateRow {
+  block: 'anchor' | 'category' | BlockKind;
+  product_id: string;
+  anchor: string | null;
+  a: number | null;
+  b: number | null;
+  c: number | null;
+  d: number | null;
+  at: string | Date | null;
+}
+
+interface CandidateShape {
+  context: RecContext['kind'];
+  kinds: readonly BlockKind[];
+  buyer: boolean;
+  viewer: boolean;
+  zone: boolean;
+}
+
+/**
+ * The candidates statement of one request shape (context; signed in or not; a viewer or not; a
+ * zone or not), compiled once: its text never varies within a shape, so it runs as a named
+ * prepared statement and PostgreSQL plans it once per connection. Inputs are placeholders.
+ */
+function compileCandidates(shape: CandidateShape): { text: string; params: unknown[] } {
+  const pool = REC_SETTINGS.blockSize * 3;
+  const want = (k: BlockKind) => shape.kinds.includes(k);
+  const ph = (name: string) => sql.placeholder(name);
+  const ids = (name: string) =>
+    sql`select value::uuid as id from jsonb_array_elements_text(${ph(name)}::jsonb)`;
+  const home = shape.context === 'home' && shape.buyer;
+  const anchors = home
+    ? sql`(select product_id as id from ${recBuyerProducts} where buyer_id = ${ph('buyer')}::uuid
+          order by last_at desc limit 5)
+        union (select product_id from ${recCartAdds} where buyer_id = ${ph('buyer')}::uuid order by added_at desc limit 3)`
+    : ids('anchors');
+  const cats = home
+    ? sql`select category_id as id from ${recBuyerProducts} where buyer_id = ${ph('buyer')}::uuid
+        and category_id is not null group by category_id order by sum(orders) desc limit 3`
+    : ids('categories');
+  const inCats = sql`(not exists (select 1 from cats) or category_id in (select id from cats))`;
+  const topOf = (zone: SQL) => sql`(select product_id from ${recPopularity}
+    where zone = ${zone} and ${inCats} order by weight desc limit ${sql.raw(String(pool))})`;
+  const totalOf = (zone: SQL) => sql`(select coalesce(sum(weight), 0) from ${recPopularityTotals}
+    where zone = ${zone} and ${inCats})`;
+  const city = sql`${sql.raw(`'${CITY}'`)}::text`;
+  const zone = sql`${ph('zone')}::text`;
+  const parts: SQL[] = [
+    sql`select 'anchor' as block, id as product_id, null::uuid as anchor, null::float8 as a, null::float8 as b,
+      null::float8 as c, null::float8 as d, null::timestamptz as at from anchors`,
+    sql`select 'category', id, null, null, null, null, null, null from cats`,
+  ];
+  if (want('bought_together'))
+    parts.push(sql`select 'bought_together', t.other_product_id, t.anchor_product_id, t.together,
+        t.anchor_buyers, t.other_buyers, null, null
+      from anchors join ${recTogetherTop} t on t.anchor_product_id = anchors.id
+        and t.rank <= ${sql.raw(String(REC_SETTINGS.pairsPerAnchor))}`);
+  if (want('popular_near_you'))
+    parts.push(sql`select 'popular_near_you', top.product_id, null,
+        coalesce(max(p.weight) filter (where p.zone <> ${city}), 0),
+        coalesce(max(p.weight) filter (where p.zone = ${city}), 0),
+        ${shape.zone ? totalOf(zone) : sql`0`}, ${totalOf(city)}, null
+      from (${shape.zone ? sql`${topOf(zone)} union ` : sql``}${topOf(city)}) top
+        left join ${recPopularity} p on p.product_id = top.product_id
+          and p.zone in (${shape.zone ? zone : city}, ${city})
+      group by top.product_id`);
+  if (want('buy_again') && shape.buyer)
+    parts.push(sql`(select 'buy_again', b.product_id, null, b.orders, s.pairs, s.repeats, null, b.last_at
+      from ${recBuyerProducts} b left join ${recCategoryStats} s on s.category_id = b.category_id
+      where b.buyer_id = ${ph('buyer')}::uuid order by b.last_at desc limit ${sql.raw(String(pool * 4))})`);
+  if (want('recently_viewed') && shape.viewer)
+    parts.push(sql`(select 'recently_viewed', product_id, null, null, null, null, null, viewed_at
+      from ${recViews} where viewer = ${ph('viewer')}::text order by viewed_at desc limit ${sql.raw(String(pool))})`);
+  const query = dialect.sqlToQuery(sql`with anchors as (${anchors}), cats as (${cats})
+    ${sql.join(parts, sql` union all `)}`);
+  return { text: query.sql, params: query.params };
+}
+
+const dialect = new PgDialect();
+
 export function createReader(deps: {
   db: Database;
   clock: Clock;
@@ -57,173 +137,143 @@ export function createReader(deps: {
   delivery: RecDeliveryPort;
 }) {
   const { db, clock } = deps;
+  const statements = new Map<string, { text: string; params: unknown[] }>();
   const size = REC_SETTINGS.blockSize;
   /** candidates read per block before filtering: room for a few unsellable or undeliverable ones */
   const pool = size * 3;
 
-  async function boughtTogether(anchors: string[]): Promise<Candidate[]> {
-    if (!anchors.length) return [];
-    const rows = rowsOf<{ anchor: string; other: string; together: number; na: number; nb: number }>(
-      // Each anchor's strongest pairs through the (product_id, buyers desc) index, before any join:
-      // a best-seller has thousands of pairs, and only its top few can reach the block.
-      await db.execute(sql`select p.product_id as anchor, p.other_id as other, p.buyers as together,
-          a.buyers as na, b.buyers as nb
-        from ${recProductStats} a
-        cross join lateral (select product_id, other_id, buyers from ${recPairs}
-          where product_id = a.product_id and buyers >= ${REC_SETTINGS.minSupport}
-          order by buyers desc limit ${REC_SETTINGS.pairsPerAnchor}) p
-        join ${recProductStats} b on b.product_id = p.other_id
-        where a.product_id in ${anchors}`),
-    );
-    const counts: PairCounts[] = rows.map((r) => ({
-      anchorId: r.anchor,
-      otherId: r.other,
-      together: Number(r.together),
-      anchorBuyers: Number(r.na),
-      otherBuyers: Number(r.nb),
-    }));
-    return scoreBoughtTogether(counts).map((s) => ({
-      ...s,
-      reason: (titles) => ({
-        kind: 'bought_together',
-        anchorTitle: titles.get(s.anchorId!) ?? '',
-        buyers: s.evidence,
-      }),
-    }));
-  }
-
   /**
-   * One statement: the zone's and the city's top products (through the (zone, category, weight)
-   * indexes), their weights in both, and both denominators. It was four round trips per request.
+   * Every block's candidates in ONE statement over this module's own tables (it was nine round
+   * trips): the anchors (given, or the buyer's recent purchases and cart adds on the home page),
+   * the categories (given, or the buyer's favourites), then per block: each anchor's ranked
+   * "bought together" list (an index range scan of rec_together_top), the zone's and the city's
+   * top products with both weights and denominators, the buyer's past purchases with their
+   * category's repeat statistics, the viewer's recent views. Rows are tagged by `block`.
    */
-  async function popular(zone: string | null, categories: string[] | null, now: Date): Promise<Candidate[]> {
-    const inCats = (col: SQL | AnyPgColumn) =>
-      categories?.length ? sql`and ${col} in ${categories}` : sql``;
-    const topOf = (z: string) => sql`(select ${recPopularity.productId} as product_id from ${recPopularity}
-      where ${recPopularity.zone} = ${z} ${inCats(recPopularity.categoryId)}
-      order by ${recPopularity.weight} desc limit ${pool})`;
-    const totalOf = (z: string) => sql`(select coalesce(sum(${recPopularityTotals.weight}), 0)
-      from ${recPopularityTotals} where ${recPopularityTotals.zone} = ${z} ${inCats(recPopularityTotals.categoryId)})`;
-    const zoneName = zone ?? CITY;
-    const rows = rowsOf<{
-      product_id: string;
-      zone_weight: number;
-      city_weight: number;
-      zone_total: number;
-      city_total: number;
-    }>(
-      await db.execute(sql`with top as (${zone ? sql`${topOf(zone)} union ` : sql``}${topOf(CITY)})
-        select top.product_id,
-          coalesce(max(p.weight) filter (where p.zone <> ${CITY}), 0) as zone_weight,
-          coalesce(max(p.weight) filter (where p.zone = ${CITY}), 0) as city_weight,
-          ${zone ? totalOf(zoneName) : sql`0`} as zone_total,
-          ${totalOf(CITY)} as city_total
-        from top left join ${recPopularity} p
-          on p.product_id = top.product_id and p.zone in (${zoneName}, ${CITY})
-        group by top.product_id`),
+  async function candidateRows(q: {
+    context: RecContext['kind'];
+    kinds: readonly BlockKind[];
+    buyerId: string | null;
+    viewer: ViewerKey | null;
+    anchors: readonly string[];
+    categories: readonly string[] | null;
+    zone: string | null;
+  }): Promise<CandidateRow[]> {
+    const shape: CandidateShape = {
+      context: q.context,
+      kinds: q.kinds,
+      buyer: q.buyerId !== null,
+      viewer: q.viewer !== null,
+      zone: q.zone !== null,
+    };
+    const key = `rec-candidates-${shape.context}-${shape.buyer ? 'b' : ''}${shape.viewer ? 'v' : ''}${shape.zone ? 'z' : ''}`;
+    let statement = statements.get(key);
+    if (!statement) {
+      statement = compileCandidates(shape);
+      statements.set(key, statement);
+    }
+    const values: Record<string, unknown> = {
+      buyer: q.buyerId,
+      viewer: q.viewer,
+      zone: q.zone,
+      anchors: JSON.stringify(q.anchors),
+      categories: JSON.stringify(q.categories ?? []),
+    };
+    const args = statement.params.map((p) => (p instanceof Placeholder ? values[p.name] : p));
+    return rawQuery<CandidateRow>(db, { name: key, text: statement.text }, args);
+  }
+
+  /** The statement's rows, ranked per block by the pure scoring functions. */
+  function candidatesOf(
+    rows: readonly CandidateRow[],
+    now: Date,
+    zone: string | null,
+  ): Map<BlockKind, Candidate[]> {
+    const of = (block: string) => rows.filter((r) => r.block === block);
+    const out = new Map<BlockKind, Candidate[]>();
+    const together = of('bought_together');
+    if (together.length)
+      out.set(
+        'bought_together',
+        scoreBoughtTogether(
+          together.map((r) => ({
+            anchorId: r.anchor!,
+            otherId: r.product_id,
+            together: Number(r.a),
+            anchorBuyers: Number(r.b),
+            otherBuyers: Number(r.c),
+          })),
+        ).map((s) => ({
+          ...s,
+          reason: (titles) => ({
+            kind: 'bought_together',
+            anchorTitle: titles.get(s.anchorId!) ?? '',
+            buyers: s.evidence,
+          }),
+        })),
+      );
+    const popular = of('popular_near_you');
+    if (popular.length) {
+      const t = { zone: Number(popular[0]!.c), city: Number(popular[0]!.d) };
+      const place = t.zone > 0 ? zone : null;
+      out.set(
+        'popular_near_you',
+        scorePopular(
+          popular.map((r) => ({ productId: r.product_id, zoneWeight: Number(r.a), cityWeight: Number(r.b) })),
+          t,
+          decayWeight(now),
+        ).map((s) => ({ ...s, reason: () => ({ kind: 'popular_near_you', place, buyers: s.evidence }) })),
+      );
+    }
+    const bought = of('buy_again');
+    if (bought.length)
+      out.set(
+        'buy_again',
+        scoreBuyAgain(
+          bought.map((r) => ({
+            productId: r.product_id,
+            orders: Number(r.a),
+            lastAt: new Date(r.at!),
+            category: r.b === null || r.c === null ? null : { pairs: Number(r.b), repeats: Number(r.c) },
+          })),
+          now,
+        ).map((s) => ({ ...s, reason: () => ({ kind: 'buy_again', orders: s.evidence }) })),
+      );
+    const viewed = of('recently_viewed').sort(
+      (x, y) => new Date(y.at!).getTime() - new Date(x.at!).getTime(),
     );
-    if (!rows.length) return [];
-    const t = { zone: Number(rows[0]!.zone_total), city: Number(rows[0]!.city_total) };
-    const place = t.zone > 0 ? zone : null;
-    const counts = rows.map((r) => ({
-      productId: r.product_id,
-      zoneWeight: Number(r.zone_weight),
-      cityWeight: Number(r.city_weight),
-    }));
-    return scorePopular(counts, t, decayWeight(now)).map((s) => ({
-      ...s,
-      reason: () => ({ kind: 'popular_near_you', place, buyers: s.evidence }),
-    }));
+    if (viewed.length)
+      out.set(
+        'recently_viewed',
+        viewed.map((r, i) => ({
+          productId: r.product_id,
+          score: viewed.length - i,
+          evidence: 1,
+          reason: () => ({ kind: 'recently_viewed' }),
+        })),
+      );
+    return out;
   }
-
-  async function buyAgain(buyerId: string, now: Date): Promise<Candidate[]> {
-    const rows = await db
-      .select({
-        productId: recBuyerProducts.productId,
-        orders: recBuyerProducts.orders,
-        lastAt: recBuyerProducts.lastAt,
-        pairs: recCategoryStats.pairs,
-        repeats: recCategoryStats.repeats,
-      })
-      .from(recBuyerProducts)
-      .leftJoin(recCategoryStats, eq(recCategoryStats.categoryId, recBuyerProducts.categoryId))
-      .where(eq(recBuyerProducts.buyerId, buyerId))
-      .orderBy(desc(recBuyerProducts.lastAt))
-      .limit(pool * 4);
-    return scoreBuyAgain(
-      rows.map((r) => ({
-        productId: r.productId,
-        orders: r.orders,
-        lastAt: r.lastAt,
-        category: r.pairs === null || r.repeats === null ? null : { pairs: r.pairs, repeats: r.repeats },
-      })),
-      now,
-    ).map((s) => ({ ...s, reason: () => ({ kind: 'buy_again', orders: s.evidence }) }));
-  }
-
-  async function recentlyViewed(viewer: ViewerKey | null): Promise<Candidate[]> {
-    if (!viewer) return [];
-    const rows = await db
-      .select({ productId: recViews.productId })
-      .from(recViews)
-      .where(eq(recViews.viewer, viewer))
-      .orderBy(desc(recViews.viewedAt))
-      .limit(pool);
-    return rows.map((r, i) => ({
-      productId: r.productId,
-      score: rows.length - i,
-      evidence: 1,
-      reason: () => ({ kind: 'recently_viewed' }),
-    }));
-  }
-
-  /** The buyer's recent purchases and cart adds: the anchors of "bought together" on the home page. */
-  async function homeAnchors(buyerId: string): Promise<string[]> {
-    const [bought, added] = await Promise.all([
-      db
-        .select({ id: recBuyerProducts.productId })
-        .from(recBuyerProducts)
-        .where(eq(recBuyerProducts.buyerId, buyerId))
-        .orderBy(desc(recBuyerProducts.lastAt))
-        .limit(5),
-      db
-        .select({ id: recCartAdds.productId })
-        .from(recCartAdds)
-        .where(eq(recCartAdds.buyerId, buyerId))
-        .orderBy(desc(recCartAdds.addedAt))
-        .limit(3),
-    ]);
-    return [...new Set([...bought, ...added].map((r) => r.id))];
-  }
-
-  async function favouriteCategories(buyerId: string): Promise<string[] | null> {
-    const rows = await db
-      .select({ id: recBuyerProducts.categoryId })
-      .from(recBuyerProducts)
-      .where(and(eq(recBuyerProducts.buyerId, buyerId), sql`${recBuyerProducts.categoryId} is not null`))
-      .groupBy(recBuyerProducts.categoryId)
-      .orderBy(desc(sql`sum(${recBuyerProducts.orders})`))
-      .limit(3);
-    return rows.length ? rows.map((r) => r.id!) : null;
-  }
-
   return {
     async recommend(input: {
       context: RecContext;
       buyerId: string | null;
       viewer: ViewerKey | null;
-      language: RecLanguage;
+      /** may still be on its way: it is awaited only when the reasons are written */
+      language: RecLanguage | Promise<RecLanguage>;
     }): Promise<RecBlock[]> {
       const { context, buyerId } = input;
       const now = clock.now();
-      const [inCart, place] = buyerId
-        ? await Promise.all([deps.cart.productIdsIn(buyerId), deps.delivery.buyerPlace(buyerId)])
-        : [[], null];
+      // The cart, the buyer's place and (product page) the product's own facts, side by side.
+      const [inCart, place, contextFacts] = await Promise.all([
+        buyerId ? deps.cart.productIdsIn(buyerId) : [],
+        buyerId ? deps.delivery.buyerPlace(buyerId) : null,
+        context.kind === 'product' ? deps.catalog.productFacts([context.productId]) : null,
+      ]);
       let anchors: string[] = [];
       let categories: string[] | null = null;
       if (context.kind === 'product') {
-        const facts = await deps.catalog.productFacts([context.productId]);
-        const product = facts.get(context.productId);
+        const product = contextFacts?.get(context.productId);
         if (!product) throw notFound('Product');
         anchors = [context.productId];
         categories = [product.categoryId];
@@ -231,21 +281,30 @@ export function createReader(deps: {
         anchors = inCart;
         const facts = await deps.catalog.productFacts(inCart);
         categories = facts.size ? [...new Set([...facts.values()].map((f) => f.categoryId))] : null;
-      } else if (buyerId) {
-        [anchors, categories] = await Promise.all([homeAnchors(buyerId), favouriteCategories(buyerId)]);
       }
 
       const kinds = blocksFor(context);
-      const candidates = new Map<BlockKind, Candidate[]>();
-      await Promise.all(
-        kinds.map(async (kind) => {
-          if (kind === 'bought_together') candidates.set(kind, await boughtTogether(anchors));
-          if (kind === 'popular_near_you')
-            candidates.set(kind, await popular(place?.zone ?? null, categories, now));
-          if (kind === 'buy_again' && buyerId) candidates.set(kind, await buyAgain(buyerId, now));
-          if (kind === 'recently_viewed') candidates.set(kind, await recentlyViewed(input.viewer));
-        }),
+      const zone = place?.zone ?? null;
+      const rows = await candidateRows({
+        context: context.kind,
+        kinds,
+        buyerId,
+        viewer: input.viewer,
+        anchors,
+        categories,
+        zone,
+      });
+      if (context.kind === 'home') {
+        anchors = rows.filter((r) => r.block === 'anchor').map((r) => r.product_id);
+        const cats = rows.filter((r) => r.block === 'category').map((r) => r.product_id);
+        categories = cats.length ? cats : null;
+      }
+      // Only the head of each ranked block goes to the facts query: room for a few unsellable or
+      // undeliverable ones, not the hundreds of pairs of several anchors.
+      const candidates = new Map(
+        [...candidatesOf(rows, now, zone)].map(([k, list]) => [k, list.slice(0, pool)] as const),
       );
+      const language = await input.language;
       const filled = await fill(candidates, anchors);
       // Cold start: nothing learned applies to this buyer here; the newest products of the context's
       // categories (or of the whole shop) stand in.
@@ -299,7 +358,7 @@ export function createReader(deps: {
               currency: f.currency,
               reason: reasonText(
                 reason.kind === 'category_fallback' ? { ...reason, category: f.categoryName } : reason,
-                input.language,
+                language,
               ),
             });
           }
@@ -309,11 +368,6 @@ export function createReader(deps: {
       }
     },
   };
-}
-
-/** db.execute answers rows directly on PGlite and as `{ rows }` on pg. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 export type Reader = ReturnType<typeof createReader>;

@@ -8,13 +8,15 @@ import {
   recPopularity,
   recPopularityTotals,
   recProductStats,
+  recTogetherTop,
   recWatermarks,
 } from './schema.js';
-import { decayWeight } from './scoring.js';
+import { decayWeight, REC_SETTINGS } from './scoring.js';
 
 // The refresh job's use case: read the orders completed since the watermark, and fold them into
 // every aggregate in one transaction with the watermark's advance, so a crash or a second worker
-// never counts an order twice or skips one. Only additions: nothing is recomputed from scratch.
+// never counts an order twice or skips one. Only additions to the counts; the small ranked lists reads
+// use (rec_together_top) are then rebuilt whole from them.
 
 const WATERMARK = 'completed_orders';
 /** The city-wide popularity row's zone. */
@@ -141,18 +143,68 @@ export function createRefresh(deps: {
     });
   }
 
+  /**
+   * Rebuilds every anchor's ranked "bought together" list from the pair counts, whole, in one
+   * transaction: readers see the old lists until it commits. Ranked by the co-purchase score
+   * (scoring.ts's cosine) within each anchor's `pairsPerAnchor` strongest pairs by distinct buyers
+   * (the cut the offline evaluation makes too). The advisory lock makes two workers' rebuilds
+   * take turns instead of colliding on the primary key.
+   */
+  async function rebuildTogetherTop(): Promise<void> {
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext('rec_together_top'))`);
+      await tx.execute(sql`delete from ${recTogetherTop}`);
+      await tx.execute(sql`insert into ${recTogetherTop}
+          (anchor_product_id, rank, other_product_id, together, anchor_buyers, other_buyers)
+        select anchor, row_number() over (partition by anchor
+            order by together / sqrt(na::float8 * nb) desc, together desc, other)::int,
+          other, together, na, nb
+        from (select p.product_id as anchor, p.other_id as other, p.buyers as together,
+            a.buyers as na, b.buyers as nb,
+            row_number() over (partition by p.product_id order by p.buyers desc, p.other_id) as strength
+          from ${recPairs} p
+          join ${recProductStats} a on a.product_id = p.product_id
+          join ${recProductStats} b on b.product_id = p.other_id
+          where p.buyers >= ${REC_SETTINGS.minSupport} and a.buyers > 0 and b.buyers > 0) s
+        where strength <= ${REC_SETTINGS.pairsPerAnchor}`);
+      // Fresh statistics for the planner: the table was just replaced whole.
+      await tx.execute(sql`analyze ${recTogetherTop}`);
+    });
+  }
+
+  /** Pairs exist but no ranked list does (first run after the migration, or a lost rebuild). */
+  async function togetherTopMissing(): Promise<boolean> {
+    const [row] = rowsOf<{ missing: boolean }>(
+      await db.execute(sql`select (exists (select 1 from ${recPairs} where buyers >= ${REC_SETTINGS.minSupport})
+        and not exists (select 1 from ${recTogetherTop})) as missing`),
+    );
+    return row?.missing === true || (row?.missing as unknown) === 't';
+  }
+
   return {
     refreshBatch,
-    /** Folds in everything completed since the last run, batch by batch; the number of orders read. */
+    rebuildTogetherTop,
+    /**
+     * Folds in everything completed since the last run, batch by batch, then rebuilds the ranked
+     * lists once when anything was folded in or they are missing; the number of orders read.
+     */
     async refresh(maxBatches = 1000): Promise<number> {
       let total = 0;
+      let moved = false;
       for (let i = 0; i < maxBatches; i++) {
         const n = await refreshBatch();
         if (n === 0) break;
         if (n > 0) total += n;
+        moved = true;
       }
+      if (moved || (await togetherTopMissing())) await rebuildTogetherTop();
       return total;
     },
     watermark: () => watermark(db, false),
   };
+}
+
+/** db.execute answers rows directly on PGlite and as `{ rows }` on pg. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }

@@ -69,6 +69,26 @@ export const recPairs = pgTable(
 );
 
 /**
+ * Each anchor's "bought together" list, ranked: its strongest co-purchase pairs (the
+ * `pairsPerAnchor` with the most distinct buyers, at least `minSupport`) with the counts the score
+ * needs, rank 1 the best by co-purchase score. Rebuilt whole by the refresh job after it folds new
+ * orders in (and when missing), so a read is one index range scan per anchor; rec_pairs, updated
+ * in place by every refresh and bloated by its dead rows, is never read by a request.
+ */
+export const recTogetherTop = pgTable(
+  'rec_together_top',
+  {
+    anchorProductId: uuid('anchor_product_id').notNull(),
+    rank: integer('rank').notNull(),
+    otherProductId: uuid('other_product_id').notNull(),
+    together: integer('together').notNull(),
+    anchorBuyers: integer('anchor_buyers').notNull(),
+    otherBuyers: integer('other_buyers').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.anchorProductId, t.rank] })],
+);
+
+/**
  * Time-decayed purchases per zone (zone name; '' is the whole city) and product. `weight` is the
  * sum of 2^((t − epoch)/half-life) over purchases (scoring.ts): decaying everything to "now" is one
  * common factor, so weights stored at any time stay comparable and the job only ever adds.
