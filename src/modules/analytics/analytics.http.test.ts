@@ -668,7 +668,8 @@ describe('the console: unit economics by group, drill-downs, CSV, a promotion’
       score('refused'),
       score('on-time'),
       score('disputes'),
-    ]).toEqual(['6', '80.0%', '1', '75.0%', '2']);
+      score('disputes-lost'),
+    ]).toEqual(['6', '80.0%', '1', '75.0%', '2', '2']);
     // The same as the database holds: the seller's rejections and the disputes on their orders.
     const rejected = (await t.handle.db.execute(
       sql`select count(*)::int as n from order_events e join orders o on o.id = e.order_id
@@ -684,6 +685,12 @@ describe('the console: unit economics by group, drill-downs, CSV, a promotion’
       .replaceAll('&#61;', '=')
       .replaceAll('&amp;', '&');
     expect(orderRows((await c.get(href)).body)).toEqual([o.O2]);
+    // Both disputes were resolved with a refund at the seller's fault: both lost, O3 and O5.
+    const lostHref = /data-score="disputes-lost"><a href="([^"]+)"/
+      .exec(res.body)![1]!
+      .replaceAll('&#61;', '=')
+      .replaceAll('&amp;', '&');
+    expect(orderRows((await c.get(lostHref)).body)?.sort()).toEqual([o.O3, o.O5].sort());
   });
 
   it('every table downloads as CSV from the console, byte for byte the admin API’s CSV', async () => {
