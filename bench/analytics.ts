@@ -260,10 +260,11 @@ export async function analyticsBench(db: Database) {
 
 ${ORDERS.toLocaleString('en')} paid orders over the last 365 days (${SELLERS} sellers, ${PRODUCTS} products, ${BUYERS.toLocaleString('en')} buyers; refunds, disputes,
 late deliveries, refund sends and messages beside them), seeded by bulk SQL in ${seeded.toFixed(0)} s; folding the ${folded.toLocaleString('en')} logged orders into
-the facts table (what the first read does after the migration on a database holding them) took ${backfill.toFixed(1)} s. Each run computes the
-whole page in process on PostgreSQL: fold in the log (empty here), read the range's facts (one indexed query on
-\`analytics_order_facts\`), unit economics by week, the summary per period, cohorts, top products and sellers, and three SVG
-charts; one run at a time, after three warm-up runs. Latencies in milliseconds.
+the facts table with their economics (what db:migrate does after migration 0028) took ${backfill.toFixed(1)} s. Each run builds the
+page's data on PostgreSQL: fold in the log, SQL GROUP BY sums of the stored economics (summary per period, unit economics
+and the weekly trend, top sellers, cohorts), top products, and three SVG charts. "Recomputed": one order is logged before
+each run, so the fold bumps the facts version and the page cache misses; "cached": the same query again within 60 s;
+one run at a time, after three warm-up runs. Latencies in milliseconds.
 Machine load (1/5/15-minute averages) ${loadBefore.map((l) => l.toFixed(1)).join(' / ')} before and ${loadAfter.map((l) => l.toFixed(1)).join(' / ')} after, on a machine shared by other engineers' work.
 
 | case | orders in range | runs | p50 | p95 | max |

@@ -668,7 +668,8 @@ describe('the console: unit economics by group, drill-downs, CSV, a promotion’
       score('refused'),
       score('on-time'),
       score('disputes'),
-    ]).toEqual(['6', '80.0%', '1', '75.0%', '2']);
+      score('disputes-lost'),
+    ]).toEqual(['6', '80.0%', '1', '75.0%', '2', '2']);
     // The same as the database holds: the seller's rejections and the disputes on their orders.
     const rejected = (await t.handle.db.execute(
       sql`select count(*)::int as n from order_events e join orders o on o.id = e.order_id
@@ -684,6 +685,30 @@ describe('the console: unit economics by group, drill-downs, CSV, a promotion’
       .replaceAll('&#61;', '=')
       .replaceAll('&amp;', '&');
     expect(orderRows((await c.get(href)).body)).toEqual([o.O2]);
+    // Both disputes were resolved with a refund at the seller's fault: both lost, O3 and O5.
+    const lostHref = /data-score="disputes-lost"><a href="([^"]+)"/
+      .exec(res.body)![1]!
+      .replaceAll('&#61;', '=')
+      .replaceAll('&amp;', '&');
+    expect(orderRows((await c.get(lostHref)).body)?.sort()).toEqual([o.O3, o.O5].sort());
+    // No payout run in this history; one paid and one failed payout written to the payments table
+    // show as 1 paid (its amount) and 0 pending / 1 failed; another party's payout does not count.
+    expect([score('payouts'), score('paid-out'), score('payouts-open')]).toEqual(['0', 'TZS 0', '0 / 0']);
+    for (const [party, status, amount] of [
+      [seller.userId, 'succeeded', 12_345_00],
+      [seller.userId, 'failed', 5_000_00],
+      [rider.userId, 'succeeded', 7_000_00],
+    ] as const)
+      await t.handle.db.execute(sql`
+        insert into payment_disbursements (id, purpose_key, kind, party_id, provider, msisdn, amount, currency,
+          reason, status, reference, created_at, updated_at)
+        values (gen_random_uuid(), ${`payout:test:${party}:${status}`}, 'payout', ${party}::uuid, 'simulator',
+          '+255754000000', ${amount}, 'TZS', 'test', ${status}, ${`t-${status}-${amount}`}, now(), now())`);
+    const after = await c.get(`/admin/people/${seller.userId}`);
+    const scoreAfter = (name: string) =>
+      new RegExp(`data-score="${name}">(.*?)</td>`).exec(after.body)?.[1]?.replace(/<[^>]*>/g, '');
+    expect([scoreAfter('payouts'), scoreAfter('payouts-open')]).toEqual(['1', '0 / 1']);
+    expect(scoreAfter('paid-out')).toContain('12,345');
   });
 
   it('every table downloads as CSV from the console, byte for byte the admin API’s CSV', async () => {

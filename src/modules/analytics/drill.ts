@@ -1,6 +1,6 @@
 // Pure: which orders make up each figure, so every number on the page opens to its order ids.
 import { deliveredLate, economicsOf, fullyRefunded } from './economics.js';
-import { onTime, promisedAndDelivered, refundedAny } from './figures.js';
+import { disputeLost, onTime, promisedAndDelivered, refundedAny } from './figures.js';
 import type { AnalyticsSettings, OrderFact } from './model.js';
 
 export const DRILL_FIGURES = [
@@ -13,6 +13,7 @@ export const DRILL_FIGURES = [
   'refunded_in_full',
   'partially_refunded',
   'disputed',
+  'disputes_lost',
   'on_time',
   'late',
   'accepted',
@@ -43,6 +44,8 @@ export function counts(figure: DrillFigure, o: OrderFact, s: AnalyticsSettings, 
       return o.resolution === 'partial_refund';
     case 'disputed':
       return o.disputed;
+    case 'disputes_lost':
+      return disputeLost(o);
     case 'on_time':
       return onTime(o);
     case 'late':

@@ -200,6 +200,17 @@ describe('figures over many orders', () => {
     expect(facts.filter((o) => counts('late', o, settings, start))).toEqual([facts[2]]);
   });
 
+  it('a dispute is lost by the seller when resolved with money back, unless the rider was at fault', () => {
+    const start = new Date('2026-12-01T00:00:00+03:00');
+    const lost = (over: Partial<OrderFact>) => counts('disputes_lost', fact(over), settings, start);
+    expect(lost({ disputed: true, resolution: 'full_refund', fault: 'seller' })).toBe(true);
+    expect(lost({ disputed: true, resolution: 'partial_refund', fault: 'none' })).toBe(true);
+    expect(lost({ disputed: true, resolution: 'full_refund', fault: 'rider' })).toBe(false);
+    expect(lost({ disputed: true, resolution: 'release_to_seller', fault: 'none' })).toBe(false);
+    expect(lost({ disputed: true, resolution: null })).toBe(false);
+    expect(lost({ disputed: false, resolution: 'full_refund', status: 'rejected' })).toBe(false);
+  });
+
   it('unit economics group and total, worst contribution first; weeks in time order', () => {
     const facts = [
       fact({ sellerId: 's1' }),

@@ -33,6 +33,9 @@ export interface Figures {
 }
 
 export const refundedAny = (o: OrderFact) => fullyRefunded(o) || o.resolution === 'partial_refund';
+/** A dispute the seller lost: resolved with money back to the buyer, and not the rider's fault. */
+export const disputeLost = (o: OrderFact) =>
+  o.disputed && (o.resolution === 'full_refund' || o.resolution === 'partial_refund') && o.fault !== 'rider';
 export const promisedAndDelivered = (o: OrderFact) => o.promisedBy !== null && o.deliveredAt !== null;
 export const onTime = (o: OrderFact) => promisedAndDelivered(o) && !deliveredLate(o);
 

@@ -71,8 +71,16 @@ ${nextLink('/admin/people', { phone, name }, r.next_cursor)}`;
       if (err instanceof AppError) return html`<p class="muted">No seller scorecard: ${err.message}</p>`;
       throw err;
     }
-    const [refused, disputed] = await Promise.all(
-      (['refused', 'disputed'] as const).map((figure) => a.orders({ ...q, figure, limit: 500 })),
+    // Payouts to this seller (the payments module's list: its latest 200), by status.
+    const payouts = await deps.payments.disbursementsOf({ partyId: sellerId, kind: 'payout' });
+    const paid = payouts.filter((d) => d.status === 'succeeded');
+    const paidTotal = paid.reduce((sum, d) => sum + d.amount, 0);
+    const failed = payouts.filter((d) => d.status === 'failed').length;
+    const pending = payouts.length - paid.length - failed;
+    const [refused, disputed, lost] = await Promise.all(
+      (['refused', 'disputed', 'disputes_lost'] as const).map((figure) =>
+        a.orders({ ...q, figure, limit: 500 }),
+      ),
     );
     const f = s.totals;
     const drill = (figure: string, shown: string) =>
@@ -81,9 +89,21 @@ ${nextLink('/admin/people', { phone, name }, r.next_cursor)}`;
       `${r.items.length}${r.next_cursor ? '+' : ''}`;
     return html`<h2>Scorecard <span class="muted">(${q.from} to ${q.to})</span></h2>
 ${table(
-  ['Orders', 'GMV', 'Acceptance', 'Refused (rejected or no-show)', 'On time', 'Disputes', 'Refund rate'],
   [
-    html`<tr data-row="scorecard"><td class="num" data-score="orders">${drill('orders', String(f.orders))}</td><td class="num">${money(f.gmv)}</td><td class="num" data-score="acceptance">${percent(f.acceptance_rate_bp)}</td><td class="num" data-score="refused">${drill('refused', count(refused!))}</td><td class="num" data-score="on-time">${percent(f.on_time_rate_bp)}</td><td class="num" data-score="disputes">${drill('disputed', count(disputed!))}</td><td class="num">${percent(f.refund_rate_bp)}</td></tr>`,
+    'Orders',
+    'GMV',
+    'Acceptance',
+    'Refused (rejected or no-show)',
+    'On time',
+    'Disputes',
+    'Disputes lost',
+    'Refund rate',
+    'Payouts paid',
+    'Paid out',
+    'Payouts pending / failed',
+  ],
+  [
+    html`<tr data-row="scorecard"><td class="num" data-score="orders">${drill('orders', String(f.orders))}</td><td class="num">${money(f.gmv)}</td><td class="num" data-score="acceptance">${percent(f.acceptance_rate_bp)}</td><td class="num" data-score="refused">${drill('refused', count(refused!))}</td><td class="num" data-score="on-time">${percent(f.on_time_rate_bp)}</td><td class="num" data-score="disputes">${drill('disputed', count(disputed!))}</td><td class="num" data-score="disputes-lost">${drill('disputes_lost', count(lost!))}</td><td class="num">${percent(f.refund_rate_bp)}</td><td class="num" data-score="payouts"><a href="/admin/money?kind=payout">${String(paid.length)}</a></td><td class="num" data-score="paid-out">${money(paidTotal)}</td><td class="num" data-score="payouts-open">${`${pending} / ${failed}`}</td></tr>`,
   ],
 )}`;
   }
