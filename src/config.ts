@@ -170,6 +170,12 @@ const envSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: int(1, 20).default(5),
   /** operations are alerted when this share (%) of a messaging provider's outcomes in the window failed */
   NOTIFY_PROVIDER_ALERT_PERCENT: int(1, 100).default(20),
+  /** operations are alerted when this share (%) of a mobile-money provider's recorded calls in the window failed (no answer or 5xx) */
+  PAYMENT_PROVIDER_ALERT_PERCENT: int(1, 100).default(20),
+  /** … counted over the calls of the last this many minutes (and alerted at most once per such span) */
+  PAYMENT_PROVIDER_ALERT_WINDOW_MINUTES: int(1, 24 * 60).default(15),
+  /** … once the window holds at least this many calls */
+  PAYMENT_PROVIDER_ALERT_MIN_CALLS: int(1, 1_000_000).default(20),
   /** … counted over the messages caused in the last this many minutes (and alerted at most once per such span) */
   NOTIFY_PROVIDER_ALERT_WINDOW_MINUTES: int(1, 24 * 60).default(15),
   /** … once the window holds at least this many outcomes (a few failures of a handful mean little) */

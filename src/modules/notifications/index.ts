@@ -25,6 +25,11 @@ export { CATALOGUE, TEMPLATE_KEYS, type TemplateKey } from './catalogue.js';
 export { createConsoleSms } from './console-sms.js';
 export { type NotificationEvent, type NotificationEventType, notificationEventSchema } from './events.js';
 export { type NotificationJobs, notificationJobs } from './jobs.js';
+export {
+  createPaymentProviderWatch,
+  type PaymentProviderAlertRule,
+  type PaymentProviderWatch,
+} from './payment-provider-watch.js';
 export type { PeoplePort } from './ports.js';
 export { whatsappSignature } from './routes.js';
 export { maskPhone, parseQuietHours } from './rules.js';

@@ -10,6 +10,7 @@ import type { LedgerService } from '../ledger/index.js';
 import type { OrderJobs } from '../orders/index.js';
 import type { PaymentJobQueue, PaymentJobs } from './jobs.js';
 import type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
+import { isFailedProviderCall } from './provider-outcomes.js';
 import { adminPaymentRoutes, paymentRoutes } from './routes.js';
 import { paymentProviderCalls } from './schema.js';
 import { type CheckoutPort, createPaymentsService, type PayoutDestinationPort } from './service.js';
@@ -28,6 +29,7 @@ export {
 } from './model.js';
 export type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 export { type ProviderEnv, providerFromEnv } from './provider-choice.js';
+export { isFailedProviderCall, providerCallOutcomes } from './provider-outcomes.js';
 export type { CheckoutPort, Collection, Disbursement, PaymentsService } from './service.js';
 export type { PaymentsSettings } from './settings.js';
 // The provider statement reconciler, for the cli's `reconcile-statement`.
@@ -63,6 +65,8 @@ export interface PaymentsDeps {
   };
   /** Build the real adapter for PAYMENT_PROVIDER (vodacom_tz, daraja); the simulator is built here. */
   realProvider?: (record: ProviderCallRecorder) => PaymentProvider;
+  /** told of every recorded provider call (operations watch the providers' failure rate) */
+  onProviderCall?: (call: { provider: string; failed: boolean }) => Promise<void>;
   /** How the simulator reaches our webhook; defaults to an HTTP POST (tests inject into the app). */
   postToSelf?: (url: string, body: unknown) => Promise<void>;
 }
@@ -87,7 +91,9 @@ export function createPaymentsModule(deps: PaymentsDeps) {
       });
     } catch (err) {
       deps.log.error({ err: (err as Error).message }, 'could not store a provider call record');
+      return;
     }
+    await deps.onProviderCall?.({ provider: r.provider, failed: isFailedProviderCall(r) });
   };
   const provider =
     settings.provider === 'simulator'
