@@ -25,9 +25,10 @@ async function main() {
     const seeded = await seedBench(handle.db, new Date());
     // `health`: GET /health, no database: the framework's floor, paid by every request.
     const health = { name: 'health (no database)', request: () => ({ path: '/health' }) };
-    const paths = [...benchReadPaths({ ...seeded, productIds: seeded.products.map((p) => p.id!) }), health].filter(
-      (p) => !wanted.length || wanted.some((w) => p.name.includes(w)),
-    );
+    const paths = [
+      ...benchReadPaths({ ...seeded, productIds: seeded.products.map((p) => p.id!) }),
+      health,
+    ].filter((p) => !wanted.length || wanted.some((w) => p.name.includes(w)));
     const env = benchServerEnv(fresh.url);
     const servers = {
       this: await startBenchServer(env),
