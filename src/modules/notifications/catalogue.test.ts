@@ -133,6 +133,12 @@ describe('the template catalogue', () => {
     );
   });
 
+  it('sends every operations alert at once: each asks for action now, so quiet hours never hold one', () => {
+    const ops = entries.filter(([, def]) => def.category === 'operations');
+    expect(ops.length).toBeGreaterThan(0);
+    for (const [key, def] of ops) expect(def.critical, key).toBe(true);
+  });
+
   it('keeps the delivery code (a secret) in buyer messages only', () => {
     for (const [key, def] of entries) {
       if (Object.values(def.placeholders).includes('secret')) expect(def.audience, key).toBe('buyer');

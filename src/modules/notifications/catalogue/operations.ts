@@ -7,7 +7,7 @@ export const OPERATIONS_TEMPLATES = {
   'ops.refund_failed': t({
     audience: 'admin',
     category: 'operations',
-    critical: false,
+    critical: true,
     placeholders: { order: 'text', amount: 'money', reason: 'text' },
     en: {
       title: 'Refund failed',
@@ -21,7 +21,7 @@ export const OPERATIONS_TEMPLATES = {
   'ops.payout_stuck': t({
     audience: 'admin',
     category: 'operations',
-    critical: false,
+    critical: true,
     placeholders: { payout: 'text', amount: 'money', since: 'time' },
     en: {
       title: 'Payout stuck',
@@ -35,7 +35,7 @@ export const OPERATIONS_TEMPLATES = {
   'ops.dispatch_waiting': t({
     audience: 'admin',
     category: 'operations',
-    critical: false,
+    critical: true,
     placeholders: { order: 'text', minutes: 'number' },
     en: {
       title: 'Order waiting for a rider',
@@ -49,7 +49,7 @@ export const OPERATIONS_TEMPLATES = {
   'ops.provider_failing': t({
     audience: 'admin',
     category: 'operations',
-    critical: false,
+    critical: true,
     placeholders: { provider: 'text', rate: 'text' },
     en: { title: 'Provider failing', text: "K'KOO OPS: Provider {provider} is failing {rate} of calls." },
     sw: {
