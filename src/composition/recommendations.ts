@@ -51,6 +51,9 @@ export function wireRecommendations(deps: {
 
   const delivery: RecDeliveryPort = {
     async buyerPlace(buyerId) {
+      // Without zones the place decides nothing (no zone to be popular in, nothing to quote): no
+      // address lookup on every read.
+      if (!zonesOn) return null;
       const address = (await identity.profiles.listAddresses(buyerId)).find((a) => a.isDefault);
       if (!address) return null;
       const location =
