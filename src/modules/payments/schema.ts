@@ -113,7 +113,11 @@ export const paymentProviderCalls = pgTable(
     durationMs: integer('duration_ms').notNull(),
     createdAt: tz('created_at').notNull(),
   },
-  (t) => [index('payment_provider_calls_reference_idx').on(t.reference, t.createdAt)],
+  (t) => [
+    index('payment_provider_calls_reference_idx').on(t.reference, t.createdAt),
+    // operations' failure-rate watch counts one provider's calls over a recent window
+    index('payment_provider_calls_provider_created_idx').on(t.provider, t.createdAt),
+  ],
 );
 
 /** Every callback that reached our webhook, trusted or not, with what we decided about it. */

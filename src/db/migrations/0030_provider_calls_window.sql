@@ -1,0 +1,1 @@
+CREATE INDEX "payment_provider_calls_provider_created_idx" ON "payment_provider_calls" USING btree ("provider","created_at");
