@@ -57,6 +57,9 @@ export function buildNotifications(db: Database, providers: { atBaseUrl: string;
       // the defaults: the fakes never fail, so the check never runs
       providerAlert: { percent: 20, windowMinutes: 15, minMessages: 20 },
     },
+    // no mobile-money calls in this bench
+    paymentOutcomes: async () => ({ failed: 0, total: 0 }),
+    paymentProviderAlert: null,
     log: quiet,
     callbacks: {
       smsToken: 'bench-callbacks-unused',

@@ -34,9 +34,7 @@ import {
   storageFromConfig,
 } from './modules/media/index.js';
 import {
-  createPaymentProviderWatch,
   type NotificationsModule,
-  type PaymentProviderWatch,
   type SmsSender,
   smsFromEnv,
   type WhatsAppSender,
@@ -53,7 +51,6 @@ import {
   type PaymentsModule,
   type ProviderCallRecorder,
   paymentJobs,
-  providerCallOutcomes,
   providerFromEnv,
 } from './modules/payments/index.js';
 import { createPromotionsModule, type PromotionsModule } from './modules/promotions/index.js';
@@ -95,8 +92,6 @@ export interface Services extends AnalyticsServices {
   ledger: LedgerService;
   orders: OrdersModule;
   payments: PaymentsModule;
-  /** operations' watch over the mobile-money providers' failure rate */
-  paymentProviderWatch: PaymentProviderWatch;
   zones: ZonesModule;
   riders: RidersModule;
   /** Long-running processes call this once: payment sweeps and payouts, rider housekeeping, the purges. */
@@ -243,19 +238,6 @@ export function compose(deps: ComposeDeps): Services {
     viewForBuyer: riders.forOthers.viewForBuyer,
   });
 
-  // Operations hear of a mobile-money provider whose calls fail (the notifications module alerts).
-  const paymentProviderWatch = createPaymentProviderWatch({
-    db,
-    clock,
-    rule: {
-      percent: config.PAYMENT_PROVIDER_ALERT_PERCENT,
-      windowMinutes: config.PAYMENT_PROVIDER_ALERT_WINDOW_MINUTES,
-      minCalls: config.PAYMENT_PROVIDER_ALERT_MIN_CALLS,
-    },
-    outcomes: providerCallOutcomes,
-    notify: (tx, event) => notifications.service.notify(tx, event),
-    log,
-  });
   const payments = createPaymentsModule({
     db,
     clock,
@@ -271,7 +253,7 @@ export function compose(deps: ComposeDeps): Services {
     log,
     realProvider: deps.paymentProvider ?? ((record) => providerFromEnv(config, clock, record)),
     postToSelf: deps.postToSelf,
-    onProviderCall: (call) => paymentProviderWatch.callRecorded(call),
+    onProviderCall: (call) => notifications.paymentProviderWatch.callRecorded(call), // operations' alert
   });
   paymentsForOrders.bind({ pushInFlight: payments.service.pushInFlight });
 
@@ -297,7 +279,6 @@ export function compose(deps: ComposeDeps): Services {
     ledger,
     orders,
     payments,
-    paymentProviderWatch,
     zones,
     riders,
     ussd,

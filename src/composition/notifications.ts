@@ -13,6 +13,7 @@ import {
   type SmsSender,
   type WhatsAppSender,
 } from '../modules/notifications/index.js';
+import { providerCallOutcomes } from '../modules/payments/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdGenerator } from '../shared/ids.js';
 
@@ -65,6 +66,12 @@ export function wireNotifications(deps: {
         windowMinutes: config.NOTIFY_PROVIDER_ALERT_WINDOW_MINUTES,
         minMessages: config.NOTIFY_PROVIDER_ALERT_MIN_MESSAGES,
       },
+    },
+    paymentOutcomes: providerCallOutcomes,
+    paymentProviderAlert: {
+      percent: config.PAYMENT_PROVIDER_ALERT_PERCENT,
+      windowMinutes: config.PAYMENT_PROVIDER_ALERT_WINDOW_MINUTES,
+      minCalls: config.PAYMENT_PROVIDER_ALERT_MIN_CALLS,
     },
     callbacks: {
       smsToken: config.NOTIFY_CALLBACK_TOKEN,

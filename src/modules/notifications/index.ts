@@ -7,6 +7,7 @@ import { createNotificationAdmin } from './admin.js';
 import { type ConsumedMessages, consumerHandlers } from './consumers.js';
 import { createDispatcher } from './dispatch.js';
 import type { NotificationJobQueue, NotificationJobs } from './jobs.js';
+import { createPaymentProviderWatch, type PaymentProviderAlertRule } from './payment-provider-watch.js';
 import type { PeoplePort } from './ports.js';
 import { createProviderWatch } from './provider-watch.js';
 import {
@@ -25,11 +26,7 @@ export { CATALOGUE, TEMPLATE_KEYS, type TemplateKey } from './catalogue.js';
 export { createConsoleSms } from './console-sms.js';
 export { type NotificationEvent, type NotificationEventType, notificationEventSchema } from './events.js';
 export { type NotificationJobs, notificationJobs } from './jobs.js';
-export {
-  createPaymentProviderWatch,
-  type PaymentProviderAlertRule,
-  type PaymentProviderWatch,
-} from './payment-provider-watch.js';
+export type { PaymentProviderAlertRule, PaymentProviderWatch } from './payment-provider-watch.js';
 export type { PeoplePort } from './ports.js';
 export { whatsappSignature } from './routes.js';
 export { maskPhone, parseQuietHours } from './rules.js';
@@ -58,6 +55,14 @@ export function createNotificationsModule(deps: {
   callbacks: NotificationRouteDeps['callbacks'];
   /** identity's narrow reads of people (contactsOf, activeAdminIds, userIdByPhone, firstNameOf) */
   people: PeoplePort;
+  /** payments' count of a mobile-money provider's failed and total calls since a time */
+  paymentOutcomes: (
+    db: Database,
+    provider: string,
+    since: Date,
+  ) => Promise<{ failed: number; total: number }>;
+  /** null: mobile-money providers are not watched */
+  paymentProviderAlert: PaymentProviderAlertRule | null;
 }) {
   const service = createNotificationService(deps);
   const watch = createProviderWatch({
@@ -69,6 +74,14 @@ export function createNotificationsModule(deps: {
     log: deps.log,
   });
   const dispatcher = createDispatcher({ ...deps, watch });
+  const paymentProviderWatch = createPaymentProviderWatch({
+    db: deps.db,
+    clock: deps.clock,
+    rule: deps.paymentProviderAlert,
+    outcomes: deps.paymentOutcomes,
+    notify: service.notify,
+    log: deps.log,
+  });
   const routeDeps = {
     service,
     dispatcher,
@@ -87,6 +100,8 @@ export function createNotificationsModule(deps: {
     /** `notify(tx, event)` for producers, plus language and preferences (USSD sets the language too). */
     service,
     dispatcher,
+    /** operations' watch over the mobile-money providers' failure rate: payments reports each call */
+    paymentProviderWatch,
     /** its own sends and failover checks, and the other modules' messages people must hear of */
     jobHandlers: {
       ...dispatcher.jobHandlers,

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, like } from 'drizzle-orm';
+import { and, eq, like, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.js';
 import type { Actor } from '../../../test/support/fixtures.js';
 import { ManualClock } from '../../shared/clock.js';
-import { paymentProviderCalls } from '../payments/schema.js';
 import { CHECK_EVERY_MS } from './provider-watch.js';
 import { notificationMessages as m } from './schema.js';
 
@@ -32,26 +31,23 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const watch = () => t.app.services.paymentProviderWatch;
-/** Calls recorded now: `ok` answered, `failed` with no answer or a 5xx (alternately). */
+const watch = () => t.app.services.notifications.paymentProviderWatch;
+/** Calls recorded now: `ok` answered, `failed` with no answer or a 5xx (alternately). Written as
+ * payments records them (its table, by SQL: its schema is its own module's). */
 async function calls(ok: number, failed: number) {
-  const row = (i: number, bad: boolean) => ({
-    id: randomUUID(),
-    provider: PROVIDER as 'daraja',
-    operation: 'stk_push',
-    method: 'POST',
-    url: 'https://provider.test/stk',
-    reference: `ref-${i}`,
-    responseStatus: bad ? (i % 2 ? null : 503) : 200,
-    error: bad && i % 2 ? 'timeout' : null,
-    durationMs: 10,
-    createdAt: t.clock.now(),
-  });
   const rows = [
-    ...Array.from({ length: ok }, (_, i) => row(i, false)),
-    ...Array.from({ length: failed }, (_, i) => row(i, true)),
+    ...Array.from({ length: ok }, (_, i) => ({ i, bad: false })),
+    ...Array.from({ length: failed }, (_, i) => ({ i, bad: true })),
   ];
-  if (rows.length) await t.handle.db.insert(paymentProviderCalls).values(rows);
+  for (const { i, bad } of rows) {
+    const status = bad ? (i % 2 ? null : 503) : 200;
+    const error = bad && i % 2 ? 'timeout' : null;
+    await t.handle.db.execute(sql`
+      insert into payment_provider_calls
+        (id, provider, operation, method, url, reference, response_status, error, duration_ms, created_at)
+      values (${randomUUID()}, ${PROVIDER}, 'stk_push', 'POST', 'https://provider.test/stk', ${`ref-${i}`},
+        ${status}, ${error}, 10, ${t.clock.now().toISOString()})`);
+  }
 }
 const alerts = () =>
   t.handle.db
