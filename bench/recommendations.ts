@@ -96,6 +96,8 @@ export async function recommendationsBench(q: {
   tokens: string[];
   productIds: string[];
 }) {
+  // The machine's load before this section's own work: what says whether the figures are quiet ones.
+  const loadBefore = loadavg()[0]!;
   const { buyers, n, seedSeconds, fullSeconds, incrementalSeconds, first, second, counts } =
     await seedRecommendationHistory(q);
   // A few views per buyer, so recently viewed is served too.
@@ -147,12 +149,9 @@ ${first.toLocaleString('en')} orders in from scratch in **${fullSeconds.toFixed(
 the next ${second.toLocaleString('en')} orders incrementally in **${incrementalSeconds.toFixed(2)} s**; tables: ${counts.pairs.toLocaleString('en')} co-purchase
 pairs, ${counts.popularity.toLocaleString('en')} popularity rows, ${counts.bought.toLocaleString('en')} (buyer, product) rows. Flat delivery (the bench server's
 \`DELIVERY_QUOTES\`), so deliverability is not checked here; sellability and cart exclusion are, on every request.
-Load average at the end of the section: ${loadavg()
+Load average ${loadBefore.toFixed(1)} before the section (${loadBefore < 1.5 ? 'a quiet machine' : '**loaded**: other work was running, so the figures are pessimistic'}), ${loadavg()
     .map((x) => x.toFixed(1))
-    .join(
-      ' / ',
-    )} on ${cpus().length} cores — **the machine was loaded** by other work throughout (shared by several engineers), so the
-figures are pessimistic.
+    .join(' / ')} at its end (its own processes), on ${cpus().length} cores.
 
 | path | concurrency | req/s | p50 | p95 | p99 | items per reply | errors |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
