@@ -23,6 +23,9 @@ const WORKERS = 2;
 /** open-loop arrival rates (events/s, one phone message each) and how long each runs */
 const RATES = (process.env.BENCH_NOTIFY_RATES ?? '200,300').split(',').map(Number);
 const RATE_SECONDS = Number(process.env.BENCH_NOTIFY_RATE_SECONDS ?? 10);
+// The first rate's phase carries as many events as the burst (the issue's 10,000), so the target is judged on a whole
+// 10,000-event run at a sustained rate; the other rates run RATE_SECONDS each.
+const phaseSeconds = (i: number) => (i === 0 ? EVENTS / RATES[0]! : RATE_SECONDS);
 const PROFILE = process.env.BENCH_NOTIFY_PROFILE === '1';
 const APP_NAME = 'kkoo-bench-notify-worker';
 
@@ -127,14 +130,19 @@ export async function notificationsBench(opts: { db: Database; url: string }) {
     const seconds = (performance.now() - started) / 1000;
     const drained = calls();
     // Latency: events arriving at a fixed rate (open loop), each phase drained before the next.
-    const phases: Array<{ rate: number; achieved: number; producerErrors: number }> = [];
+    const phases: Array<{ rate: number; seconds: number; achieved: number; producerErrors: number }> = [];
     let expected = EVENTS;
-    for (const rate of RATES) {
-      const n = Math.round(rate * RATE_SECONDS);
+    for (const [i, rate] of RATES.entries()) {
+      const n = Math.round(rate * phaseSeconds(i));
       const r = await openLoop(rate, n, (i) => produce(`rate ${rate}`, i));
       // A producer that could not commit (pool exhausted on a loaded machine) sends nothing: counted apart.
       expected += n - r.errors;
-      phases.push({ rate, achieved: (n - r.errors) / r.seconds, producerErrors: r.errors });
+      phases.push({
+        rate,
+        seconds: phaseSeconds(i),
+        achieved: (n - r.errors) / r.seconds,
+        producerErrors: r.errors,
+      });
       await waitFor(expected);
     }
     const cpu1 = PROFILE ? await backendCpuMs(db) : new Map<number, number>();
@@ -236,7 +244,7 @@ export async function notificationsBench(opts: { db: Database; url: string }) {
     const phaseRows = result.phases
       .map(
         (p) =>
-          `| ${p.rate} events/s open loop (${Math.round(p.achieved)} committed/s, ${p.producerErrors} producer errors), ${RATE_SECONDS} s | ${p.messages} | ${ms(p.p50)} | ${ms(p.p95)} | ${ms(p.p99)} |`,
+          `| ${p.rate} events/s open loop (${Math.round(p.achieved)} committed/s, ${p.producerErrors} producer errors), ${Math.round(p.seconds)} s | ${p.messages} | ${ms(p.p50)} | ${ms(p.p95)} | ${ms(p.p99)} |`,
       )
       .join('\n');
     const prof = result.profile;
