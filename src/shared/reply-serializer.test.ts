@@ -60,6 +60,10 @@ const row = {
 };
 
 describe('compiled reply serializer', () => {
+  it('leaves coercions to Zod: a coerced string writes a number as a string', () => {
+    same(z.object({ n: z.coerce.string(), d: z.coerce.number() }), { n: 5, d: '7' });
+  });
+
   it('writes what Zod + JSON.stringify write: key order, stripped keys, nulls, optionals, records, nested arrays', () => {
     same(product, row);
     const out = JSON.parse(compileReplySerializer(product)(row) as string);

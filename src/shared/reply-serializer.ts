@@ -47,9 +47,12 @@ function throughZod(schema: z.ZodType): Write {
   };
 }
 
-/** A string or number check that rewrites the value (trim, toLowerCase…) changes the output: Zod keeps it. */
+/**
+ * A check that rewrites the value (trim, toLowerCase…) or a coercion (`z.coerce.string()` writes 5 as "5")
+ * changes the output: Zod keeps it.
+ */
 function rewrites(def: Def): boolean {
-  return (def.checks ?? []).some((c: Def) => c._zod?.def?.check === 'overwrite');
+  return def.coerce === true || (def.checks ?? []).some((c: Def) => c._zod?.def?.check === 'overwrite');
 }
 
 /** Types whose output is the input, unchanged, for any value the schema accepts. */
