@@ -194,8 +194,11 @@ export function createRefresh(deps: {
       for (let i = 0; i < maxBatches; i++) {
         const n = await refreshBatch();
         if (n === 0) break;
-        if (n > 0) total += n;
-        moved = true;
+        // -1: another process holds the watermark and folds (and rebuilds) this round.
+        if (n > 0) {
+          total += n;
+          moved = true;
+        }
       }
       if (moved || (await togetherTopMissing())) await rebuildTogetherTop();
       return total;
