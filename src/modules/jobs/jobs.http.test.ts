@@ -123,6 +123,37 @@ describe('jobs', () => {
     expect(runs).toBe(1);
   });
 
+  it('a job finished early in a long batch is not swept and run again while the batch goes on', async () => {
+    // Regression: the batch's lease renewal covered only the jobs still to run, and the finished ones
+    // were marked done at the end; a batch outliving their claim's lease let a sweep rerun them.
+    const a = worker(60_000);
+    const b = worker(60_000);
+    const runs: string[] = [];
+    handle(a, 'test.early', async () => {
+      runs.push('early by a');
+      t.clock.advanceSeconds(25); // past a third of the lease: the next job renews the batch
+    });
+    handle(a, 'test.long', async () => {
+      runs.push('long by a');
+      t.clock.advanceSeconds(50); // the early job's claim (60 s) has run out
+      await b.sweep();
+      await b.runDue();
+    });
+    handle(b, 'test.early', async () => {
+      runs.push('early by b');
+    });
+    const now = t.clock.now().getTime();
+    await t.handle.db.transaction((tx) =>
+      a.enqueue(
+        tx,
+        { kind: 'test.early', payload: {}, runAt: new Date(now - 2000), dedupeKey: 'batch-early' },
+        { kind: 'test.long', payload: {}, runAt: new Date(now - 1000), dedupeKey: 'batch-long' },
+      ),
+    );
+    expect((await a.runDue()).done).toBe(2);
+    expect(runs).toEqual(['early by a', 'long by a']);
+  });
+
   it('a job that waited in a batch past its lease and was swept is not run again by the first worker', async () => {
     // Regression (issue 17, the job loop): a worker claims a batch and runs it one job at a time; a
     // slow first job let the others' leases run out, another worker swept and ran them, and the

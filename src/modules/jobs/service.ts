@@ -32,7 +32,6 @@ interface Logger {
   error(obj: object, msg: string): void;
 }
 
-/** Backoff after the n-th failed attempt: 10 s, 40 s, 90 s, … capped at one hour. */
 /** How a worker process runs its jobs (WORKER_INTERVAL_MS, WORKER_CONCURRENCY, WORKER_BATCH_SIZE). */
 export interface WorkerOptions {
   /** sleep of a loop whose last batch came back short (nothing more due) */
@@ -43,6 +42,7 @@ export interface WorkerOptions {
   batchSize?: number;
 }
 
+/** Backoff after the n-th failed attempt: 10 s, 40 s, 90 s, … capped at one hour. */
 export const backoffMs = (attempt: number) => Math.min(3_600_000, 10_000 * attempt * attempt);
 
 export function createJobService(deps: {
@@ -143,7 +143,7 @@ export function createJobService(deps: {
      * end. The price: a worker that dies mid-batch leaves its finished jobs `running`, and after the
      * sweep they run again, so up to a batch of jobs may be repeated. Every handler is idempotent
      * (notifications through the message's dedupe key and its queued → sending claim), which
-     * src/modules/jobs/batch.test.ts proves.
+     * src/modules/notifications/worker-batch.http.test.ts proves for sends.
      */
     async runDue(limit = 20): Promise<{ claimed: number; done: number; failed: number }> {
       const kinds = [...handlers.keys()];
@@ -180,7 +180,22 @@ export function createJobService(deps: {
       // UPDATE … RETURNING gives no order: run the batch oldest-due first, as it was chosen.
       claimed.sort((x, y) => x.runAt.getTime() - y.runAt.getTime() || (x.id < y.id ? -1 : 1));
       let failed = 0;
+      let done = 0;
       const finished: string[] = [];
+      const markDone = async (ids: string[]) => {
+        if (!ids.length) return;
+        done += ids.length;
+        await db
+          .update(jobs)
+          .set({
+            status: 'done',
+            finishedAt: clock.now(),
+            lockedBy: null,
+            lockedUntil: null,
+            lastError: null,
+          })
+          .where(and(inArray(jobs.id, ids), eq(jobs.lockedBy, token)));
+      };
       let renewedAt = now.getTime();
       /** ids still ours after the last renewal; a job swept meanwhile is skipped, never run twice at once */
       let ours: Set<string> | null = null;
@@ -192,6 +207,9 @@ export function createJobService(deps: {
           // batch in one statement and skip what is no longer ours.
           if (clock.now().getTime() - renewedAt > leaseMs / 3) {
             renewedAt = clock.now().getTime();
+            // The finished jobs' leases are not renewed: mark them done now, or a sweep after their
+            // lease ran out would hand them to another worker to run again.
+            await markDone(finished.splice(0));
             const rest = claimed.slice(i).map((j) => j.id);
             const renewed = await db
               .update(jobs)
@@ -226,19 +244,8 @@ export function createJobService(deps: {
         }
       } finally {
         // One statement for the batch's finished jobs (also when a failure's bookkeeping threw).
-        if (finished.length)
-          await db
-            .update(jobs)
-            .set({
-              status: 'done',
-              finishedAt: clock.now(),
-              lockedBy: null,
-              lockedUntil: null,
-              lastError: null,
-            })
-            .where(and(inArray(jobs.id, finished), eq(jobs.lockedBy, token)));
+        await markDone(finished);
       }
-      const done = finished.length;
       if (claimed.length) log.info({ claimed: claimed.length, done, failed }, 'worker ran due jobs');
       return { claimed: claimed.length, done, failed };
     },
