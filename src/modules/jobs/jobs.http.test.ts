@@ -257,6 +257,94 @@ describe('stopping the job loop', () => {
   });
 });
 
+describe('long handlers and shutdown in a batch', () => {
+  it('a handler slower than its lease keeps its claim: a sweep meanwhile takes nothing', async () => {
+    // Regression: the lease was renewed only between jobs, so a handler running past it was swept
+    // and run by a second worker at the same time.
+    const a = worker(300);
+    const b = worker(300);
+    const runs: string[] = [];
+    let sweptMeanwhile = -1;
+    handle(a, 'test.slow-lease', async () => {
+      runs.push('by a');
+      t.clock.advanceSeconds(0.4); // past the claim's lease on the jobs' clock
+      await new Promise((r) => setTimeout(r, 250)); // the heartbeat beats every 100 ms of real time
+      sweptMeanwhile = await b.sweep();
+      await b.runDue();
+    });
+    handle(b, 'test.slow-lease', async () => {
+      runs.push('by b');
+    });
+    await t.handle.db.transaction((tx) =>
+      a.enqueue(tx, {
+        kind: 'test.slow-lease',
+        payload: {},
+        runAt: new Date(t.clock.now().getTime() - 1000),
+        dedupeKey: 'slow-lease',
+      }),
+    );
+    expect((await a.runDue()).done).toBe(1);
+    expect(sweptMeanwhile).toBe(0);
+    expect(runs).toEqual(['by a']);
+  });
+
+  it('a shutdown waits for the job in hand, not the whole batch; the rest go back unclaimed', async () => {
+    const w = worker();
+    const runs: number[] = [];
+    let started = () => {};
+    const firstStarted = new Promise<void>((ok) => {
+      started = ok;
+    });
+    let release = () => {};
+    const released = new Promise<void>((ok) => {
+      release = ok;
+    });
+    handle(w, 'test.batch-stop', async (job) => {
+      runs.push(Number(job.payload.n));
+      started();
+      await released;
+    });
+    const now = t.clock.now().getTime();
+    await t.handle.db.transaction((tx) =>
+      w.enqueue(
+        tx,
+        ...[1, 2, 3, 4].map((n) => ({
+          kind: 'test.batch-stop',
+          payload: { n },
+          runAt: new Date(now - 10_000 + n),
+          dedupeKey: `batch-stop-${n}`,
+        })),
+      ),
+    );
+    const stop = w.start({ intervalMs: 10, batchSize: 4 });
+    await firstStarted;
+    const stopping = stop();
+    release();
+    await stopping;
+    expect(runs).toEqual([1]);
+    const rows = (
+      (await t.handle.db.execute(
+        sql`select dedupe_key, status, attempts, locked_by from jobs where dedupe_key like 'batch-stop-%' order by dedupe_key`,
+      )) as unknown as {
+        rows: Array<{ dedupe_key: string; status: string; attempts: number; locked_by: string | null }>;
+      }
+    ).rows;
+    expect(rows.map((r) => [r.dedupe_key, r.status, Number(r.attempts), r.locked_by])).toEqual([
+      ['batch-stop-1', 'done', 1, null],
+      ['batch-stop-2', 'pending', 0, null],
+      ['batch-stop-3', 'pending', 0, null],
+      ['batch-stop-4', 'pending', 0, null],
+    ]);
+    // The next worker runs each of them once.
+    const next = worker();
+    handle(next, 'test.batch-stop', async (job) => {
+      runs.push(Number(job.payload.n));
+    });
+    await next.drain();
+    expect(runs).toEqual([1, 2, 3, 4]);
+  });
+});
+
 describe('typed jobs', () => {
   const defs = defineJobs({
     'typed.ping': z.object({ orderId: z.string().min(1), n: z.number().int() }),

@@ -144,8 +144,16 @@ export function createJobService(deps: {
      * sweep they run again, so up to a batch of jobs may be repeated. Every handler is idempotent
      * (notifications through the message's dedupe key and its queued → sending claim), which
      * src/modules/notifications/worker-batch.http.test.ts proves for sends.
+     *
+     * While a handler runs, a heartbeat renews the same lease every third of it, so a handler slower
+     * than the lease is not swept and run a second time at once. When `stopping()` turns true (a
+     * shutdown), the jobs not yet started go back to pending, their attempt not counted, so a
+     * SIGTERM waits for one job, not a whole batch.
      */
-    async runDue(limit = 20): Promise<{ claimed: number; done: number; failed: number }> {
+    async runDue(
+      limit = 20,
+      opts: { stopping?: () => boolean } = {},
+    ): Promise<{ claimed: number; done: number; failed: number }> {
       const kinds = [...handlers.keys()];
       if (!kinds.length) return { claimed: 0, done: 0, failed: 0 };
       const token = randomUUID();
@@ -199,26 +207,60 @@ export function createJobService(deps: {
       let renewedAt = now.getTime();
       /** ids still ours after the last renewal; a job swept meanwhile is skipped, never run twice at once */
       let ours: Set<string> | null = null;
+      const stillOurs = (id: string) => ours === null || ours.has(id);
+      /** index of the first job not finished: the renewal covers it and the rest */
+      let at = 0;
+      const renewNow = async () => {
+        renewedAt = clock.now().getTime();
+        // The finished jobs' leases are not renewed: mark them done now, or a sweep after their
+        // lease ran out would hand them to another worker to run again.
+        await markDone(finished.splice(0));
+        const rest = claimed.slice(at).map((j) => j.id);
+        if (!rest.length) return;
+        const renewed = await db
+          .update(jobs)
+          .set({ lockedUntil: new Date(renewedAt + leaseMs) })
+          .where(and(inArray(jobs.id, rest), eq(jobs.lockedBy, token), eq(jobs.status, 'running')))
+          .returning({ id: jobs.id });
+        ours = new Set(renewed.map((r) => r.id));
+      };
+      // Renewals come from the loop and from the heartbeat; one at a time, in order.
+      let renewing: Promise<void> = Promise.resolve();
+      const renew = () => {
+        renewing = renewing.then(renewNow, renewNow);
+        return renewing;
+      };
+      const release = async (ids: string[]) => {
+        if (!ids.length) return;
+        await db
+          .update(jobs)
+          .set({
+            status: 'pending',
+            lockedBy: null,
+            lockedUntil: null,
+            attempts: sql`${jobs.attempts} - 1`,
+          })
+          .where(and(inArray(jobs.id, ids), eq(jobs.lockedBy, token), eq(jobs.status, 'running')));
+      };
       try {
         for (const [i, job] of claimed.entries()) {
+          at = i;
+          if (opts.stopping?.()) {
+            await release(claimed.slice(i).map((j) => j.id));
+            break;
+          }
           // The batch runs one job at a time, so a job may wait behind slow ones past its lease, be
           // swept and run by another worker. While less than a third of the lease has passed since
           // it was set, no job of the batch can have been swept; past that, renew the rest of the
           // batch in one statement and skip what is no longer ours.
-          if (clock.now().getTime() - renewedAt > leaseMs / 3) {
-            renewedAt = clock.now().getTime();
-            // The finished jobs' leases are not renewed: mark them done now, or a sweep after their
-            // lease ran out would hand them to another worker to run again.
-            await markDone(finished.splice(0));
-            const rest = claimed.slice(i).map((j) => j.id);
-            const renewed = await db
-              .update(jobs)
-              .set({ lockedUntil: new Date(renewedAt + leaseMs) })
-              .where(and(inArray(jobs.id, rest), eq(jobs.lockedBy, token), eq(jobs.status, 'running')))
-              .returning({ id: jobs.id });
-            ours = new Set(renewed.map((r) => r.id));
-          }
-          if (ours && !ours.has(job.id)) continue;
+          if (clock.now().getTime() - renewedAt > leaseMs / 3) await renew();
+          if (!stillOurs(job.id)) continue;
+          // Real time paces the heartbeat (a slow handler is slow in real time); the new lease
+          // itself is read from the injected clock like every other.
+          const heartbeat = setInterval(() => {
+            renew().catch((err) => log.error({ err: (err as Error).message }, 'job lease renewal failed'));
+          }, leaseMs / 3);
+          heartbeat.unref?.();
           try {
             await handlers.get(job.kind)!(job);
             finished.push(job.id);
@@ -240,9 +282,13 @@ export function createJobService(deps: {
                 ...(final ? { finishedAt: clock.now() } : {}),
               })
               .where(and(eq(jobs.id, job.id), eq(jobs.lockedBy, token)));
+          } finally {
+            clearInterval(heartbeat);
           }
         }
       } finally {
+        // A heartbeat renewal in flight must not race the last markDone over `finished`.
+        await renewing.catch(() => {});
         // One statement for the batch's finished jobs (also when a failure's bookkeeping threw).
         await markDone(finished);
       }
@@ -295,7 +341,7 @@ export function createJobService(deps: {
               sweptAt = Date.now();
               await this.sweep();
             }
-            const r = await this.runDue(batchSize);
+            const r = await this.runDue(batchSize, { stopping: () => stopped });
             full = r.claimed >= batchSize;
           } catch (err) {
             log.error({ err: (err as Error).message }, 'worker tick failed');
