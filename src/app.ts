@@ -233,7 +233,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   await app.register(services.notifications.callbackRoutes, { prefix: '/api/v1' });
-  await app.register(wireConsole({ db, config, clock, ids, services }), { prefix: '/admin' });
+  const adminConsole = wireConsole({ db, config, clock, ids, services });
+  await app.register(adminConsole.pages, { prefix: '/admin' });
+  await app.register(adminConsole.adminApi, { prefix: '/api/v1/admin' });
   const { ussd, notifications, analytics, referrals, recommendations: recs } = services;
   // Each module's API under /api/v1 and its admin API under /api/v1/admin (whose routes ask for the role).
   for (const m of [catalog, promotions, cart, orders, payments, riders, ussd, notifications, referrals, recs])

@@ -4,13 +4,14 @@
 import { resolve } from 'node:path';
 import { type AnalyticsServices, wireAnalytics } from './composition/analytics.js';
 import { disabledAccountsPort } from './composition/disabled-accounts.js';
+import type { FourEyesGate } from './composition/four-eyes.js';
 import { registerJobHandlers } from './composition/jobs.js';
 import { latePort } from './composition/late.js';
 import type { AppLogger } from './composition/logger.js';
 import { wireNotifications } from './composition/notifications.js';
 import { type Recommendations, recSignals, wireRecommendations } from './composition/recommendations.js';
 import { wireReferrals } from './composition/referrals.js';
-import { identitySettings, orderSettings, paymentsSettings, riderSettings } from './composition/settings.js';
+import * as settingsOf from './composition/settings.js';
 import { wireUssd } from './composition/ussd.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
@@ -102,6 +103,7 @@ export interface Services extends AnalyticsServices {
   notifications: NotificationsModule;
   referrals: ReturnType<typeof wireReferrals>;
   recommendations: Recommendations;
+  fourEyes: { bind(gate: FourEyesGate): void }; // the admin APIs' money gate; the console binds it
 }
 
 /** Builds every module and wires their ports; registers every job handler on `jobs`. */
@@ -114,6 +116,7 @@ export function compose(deps: ComposeDeps): Services {
   const jobs = createJobService({ db, clock, ids, log });
   const media = createMediaService({ db, clock, ids, storage, maxBytes: config.MEDIA_MAX_BYTES });
   const disabledAccounts = disabledAccountsPort(); // bans reach riders and orders, built below
+  const fourEyes = latePort<FourEyesGate>('four eyes (bound by the console)');
   const referralsAtSignIn = latePort<SignInReferrals>('referrals (for sign-in)'); // bound below
   const signals = recSignals({ db, clock }); // the cart records adds through it; sign-in merges views
   const identity = createIdentityModule({
@@ -128,7 +131,7 @@ export function compose(deps: ComposeDeps): Services {
     media,
     log,
     jobs: jobs.queue(identityJobs),
-    settings: identitySettings(config),
+    settings: settingsOf.identity(config),
   });
   const catalog = createCatalogModule({
     db,
@@ -149,12 +152,7 @@ export function compose(deps: ComposeDeps): Services {
     audit,
     requireUser: identity.profiles.loadUser,
     scopeExists: catalog.scopeExists,
-    loyalty: {
-      pointValue: config.LOYALTY_POINT_VALUE,
-      maxShareBp: config.LOYALTY_MAX_SHARE_BP,
-      earnPerPoint: config.LOYALTY_EARN_PER_POINT,
-      currency: 'TZS',
-    },
+    loyalty: settingsOf.loyalty(config),
   });
   // Producers call notifications.service.notify(tx, event); the worker runs its jobs.
   const notifications = wireNotifications({ ...deps, jobs, sms, whatsapp: deps.whatsapp }); // + db, config, clock, ids, log
@@ -178,9 +176,8 @@ export function compose(deps: ComposeDeps): Services {
   // Orders is built before the two modules it also asks something of: payments (is a prompt still
   // on the phone?) and riders (who holds the order, how the buyer sees them). Both are declared
   // here and bound once they exist, below.
-  const paymentsForOrders = latePort<{
-    pushInFlight: (tx: Database, checkoutId: string) => Promise<boolean>;
-  }>('payments (for orders)');
+  const paymentsForOrders =
+    latePort<Pick<PaymentsModule['service'], 'pushInFlight'>>('payments (for orders)');
   const ridersForOrders = latePort<{
     awaitingPickup: RidersModule['service']['awaitingPickup'];
     viewForBuyer: RidersModule['forOthers']['viewForBuyer'];
@@ -203,9 +200,10 @@ export function compose(deps: ComposeDeps): Services {
     stock: catalog.stock,
     promotions: promotions.service,
     media,
-    settings: orderSettings(config),
+    settings: settingsOf.order(config),
     addressOf: identity.deliveryAddressOf,
     requireMobile,
+    fourEyes: fourEyes.port,
     riderView: (riderId, dropoff) => ridersForOrders.port.viewForBuyer(riderId, dropoff),
     // The one zone quoter: checkout freezes its answer, the cart preview shows it (previewDelivery).
     quoteDelivery: zonesQuote
@@ -220,7 +218,7 @@ export function compose(deps: ComposeDeps): Services {
     audit,
     jobs: jobs.queue(riderJobs),
     zones: zones.service,
-    settings: riderSettings(config),
+    settings: settingsOf.rider(config),
     grantRiderRole: (userId, tx) => identity.grantRole(userId, 'rider', tx),
     loadUser: identity.profiles.loadUser,
     orders: (aboutRiders) =>
@@ -245,11 +243,12 @@ export function compose(deps: ComposeDeps): Services {
     audit,
     jobs: jobs.queue(paymentJobs),
     ledger,
-    settings: paymentsSettings(config),
+    settings: settingsOf.payments(config),
     checkouts: orders.forPayments,
     payoutDestination: identity.payoutDestination,
     riderPayoutDestination: riders.forOthers.payoutDestination,
     requireMobile,
+    fourEyes: fourEyes.port,
     log,
     realProvider: deps.paymentProvider ?? ((record) => providerFromEnv(config, clock, record)),
     postToSelf: deps.postToSelf,
@@ -286,6 +285,7 @@ export function compose(deps: ComposeDeps): Services {
     ...wireAnalytics({ db, config, clock }),
     referrals,
     recommendations,
+    fourEyes,
     startSchedules: async () => {
       await payments.startSchedules();
       await riders.startSchedules();

@@ -6,7 +6,13 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { createAuditService } from '../modules/audit/index.js';
 import { reviewAttention } from '../modules/catalog/index.js';
-import { type AttentionQueue, consoleRoutes, createConsoleApprovals } from '../modules/console/index.js';
+import {
+  type AttentionQueue,
+  adminApprovalRoutes,
+  consoleRoutes,
+  createConsoleApprovals,
+  createFourEyes,
+} from '../modules/console/index.js';
 import { kycAttention } from '../modules/identity/index.js';
 import { ordersAttention, searchOrders } from '../modules/orders/index.js';
 import { moneyAttention } from '../modules/payments/index.js';
@@ -85,7 +91,25 @@ export function wireConsole(deps: {
     ];
   }
 
-  return consoleRoutes({
+  const approvals = createConsoleApprovals({
+    db,
+    clock,
+    ids,
+    audit,
+    payments: services.payments.service,
+    orders: services.orders.service,
+    ledger: services.ledger,
+    fourEyesAboveMinor: config.FOUR_EYES_ABOVE_MINOR,
+  });
+  // One gate for both doors: the console's forms and the admin API's money commands.
+  const fourEyes = createFourEyes({
+    approvals,
+    payments: services.payments.service,
+    orders: services.orders.service,
+  });
+  services.fourEyes.bind(fourEyes);
+
+  const pages = consoleRoutes({
     db,
     clock,
     ids,
@@ -102,16 +126,8 @@ export function wireConsole(deps: {
     searchOrders: (q) => searchOrders(db, q),
     messages: services.notifications.admin,
     zones: services.zones.service,
-    approvals: createConsoleApprovals({
-      db,
-      clock,
-      ids,
-      audit,
-      payments: services.payments.service,
-      orders: services.orders.service,
-      ledger: services.ledger,
-      fourEyesAboveMinor: config.FOUR_EYES_ABOVE_MINOR,
-    }),
+    approvals,
+    fourEyes,
     attention,
     analytics: services.analytics,
     settings: {
@@ -123,4 +139,6 @@ export function wireConsole(deps: {
       fourEyesAboveMinor: config.FOUR_EYES_ABOVE_MINOR,
     },
   });
+  /** under /admin: the console's pages; under /api/v1/admin: the four-eyes queue for API callers */
+  return { pages, adminApi: adminApprovalRoutes(approvals) };
 }

@@ -5,7 +5,7 @@ import type { OrderSettings } from '../modules/orders/index.js';
 import { type PaymentsSettings, publicBaseUrl } from '../modules/payments/index.js';
 
 /** identity's sign-in and session settings (createIdentityModule's `settings`) */
-export const identitySettings = (config: Config) => ({
+export const identity = (config: Config) => ({
   otpSecret: config.OTP_HASH_SECRET,
   otpTtlSeconds: config.OTP_TTL_SECONDS,
   otpMaxAttempts: config.OTP_MAX_ATTEMPTS,
@@ -16,7 +16,7 @@ export const identitySettings = (config: Config) => ({
 });
 
 /** the riders' offer, staleness and pickup settings */
-export const riderSettings = (config: Config) => ({
+export const rider = (config: Config) => ({
   offerTtlSeconds: config.RIDER_OFFER_SECONDS,
   maxOfferAttempts: config.RIDER_MAX_OFFERS,
   staleAfterSeconds: config.RIDER_STALE_SECONDS,
@@ -24,7 +24,7 @@ export const riderSettings = (config: Config) => ({
   dispatchAlertMinutes: config.DISPATCH_ALERT_MINUTES,
 });
 
-export function orderSettings(config: Config): OrderSettings {
+export function order(config: Config): OrderSettings {
   return {
     checkoutTtlMinutes: config.CHECKOUT_TTL_MINUTES,
     disputeWindowHours: config.DISPUTE_WINDOW_HOURS,
@@ -40,7 +40,7 @@ export function orderSettings(config: Config): OrderSettings {
   };
 }
 
-export function paymentsSettings(config: Config): PaymentsSettings {
+export function payments(config: Config): PaymentsSettings {
   return {
     provider: config.PAYMENT_PROVIDER,
     simulatorDelayMs: config.SIMULATOR_DELAY_MS,
@@ -57,5 +57,15 @@ export function paymentsSettings(config: Config): PaymentsSettings {
     payoutHoldHoursAfterPhoneChange: config.PAYOUT_HOLD_HOURS_AFTER_PHONE_CHANGE,
     payoutStuckMinutes: config.PAYOUT_STUCK_MINUTES,
     pushesPerCheckout: config.PAYMENT_PUSHES_PER_CHECKOUT,
+  };
+}
+
+/** Loyalty points for the promotions module's pricing (TZS only today). */
+export function loyalty(config: Config) {
+  return {
+    pointValue: config.LOYALTY_POINT_VALUE,
+    maxShareBp: config.LOYALTY_MAX_SHARE_BP,
+    earnPerPoint: config.LOYALTY_EARN_PER_POINT,
+    currency: 'TZS',
   };
 }

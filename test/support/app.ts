@@ -67,6 +67,9 @@ export async function createTestApp(
     OTP_HASH_SECRET: 'test-secret-test-secret-test-secret-0001',
     OTP_IP_MAX_PER_HOUR: '100000',
     PUBLIC_READS_PER_MINUTE: '100000',
+    // Four eyes is tested where it is the subject (src/modules/console/four-eyes*.test.ts); elsewhere
+    // one admin's payout or refund runs, as it would below the limit.
+    FOUR_EYES_ABOVE_MINOR: '1000000000000',
     ...env,
   });
   const handle = opts.handle ?? (await createTestDatabase());

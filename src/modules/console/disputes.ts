@@ -3,7 +3,7 @@
 // release to the seller) with a note and whose fault it was. A refund above the four-eyes amount
 // waits for a second admin (the approvals queue) instead of running.
 import type { FastifyInstance } from 'fastify';
-import { AppError, conflict, unprocessable } from '../../shared/errors.js';
+import { AppError, unprocessable } from '../../shared/errors.js';
 import { DISPUTE_FAULTS, DISPUTE_RESOLUTIONS } from '../orders/index.js';
 import {
   doneUrl,
@@ -74,36 +74,6 @@ ${resolveForm}`;
     return reply.type('text/html').send(page('Dispute', admin, body, flashOf(request)).value);
   });
 
-  /**
-   * What a refund resolution would pay back, checked as far as it can be before it waits for a
-   * second admin (the orders command checks it all again when it runs): an open dispute, whose
-   * fault it was, a partial amount within what the goods cost.
-   */
-  async function refundOf(
-    disputeId: string,
-    input: { resolution: 'full_refund' | 'partial_refund'; amount?: number | undefined; fault?: string },
-    adminId: string,
-  ): Promise<number> {
-    const { dispute: d } = await orders.disputeOf(disputeId);
-    if (d.status !== 'open') throw conflict('DISPUTE_CLOSED', 'This dispute is already resolved.');
-    if (!input.fault)
-      throw unprocessable('FAULT_REQUIRED', 'fault', 'Say whose fault it was: seller, rider or none.');
-    const { order: o } = await orders.view(d.orderId, { userId: adminId, role: 'admin' });
-    if (input.fault === 'rider' && !o.riderId)
-      throw unprocessable('INVALID_FAULT', 'fault', 'No rider carried this order.');
-    if (input.resolution === 'full_refund') return o.finalAmount + o.deliveryFee;
-    if (input.amount === undefined)
-      throw unprocessable('AMOUNT_REQUIRED', 'amount', 'A partial refund needs its amount.');
-    if (input.amount <= 0 || input.amount > o.finalAmount)
-      throw new AppError(
-        'INVALID_REFUND_AMOUNT',
-        422,
-        `A partial refund is between 1 and ${money(o.finalAmount, o.currency)} (what the buyer paid for the goods).`,
-        { field: 'amount' },
-      );
-    return input.amount;
-  }
-
   app.post('/disputes/:id/resolve', hide, async (request, reply) => {
     const id = idParam(request);
     const reason = requireReason(request);
@@ -125,26 +95,8 @@ ${resolveForm}`;
       note: reason,
       fault: (fault || undefined) as (typeof DISPUTE_FAULTS)[number] | undefined,
     };
-    if (input.resolution !== 'release_to_seller') {
-      const refund = await refundOf(id, { ...input, resolution: input.resolution }, admin.userId);
-      if (deps.approvals.needsApproval(refund)) {
-        await deps.approvals.request({
-          kind: 'dispute_refund',
-          targetId: id,
-          party: null,
-          amount: refund,
-          reason,
-          requestedBy: admin.userId,
-          details: {
-            resolution: input.resolution as 'full_refund' | 'partial_refund',
-            ...(input.amount === undefined ? {} : { amount: input.amount }),
-            fault: input.fault!,
-          },
-        });
-        return reply.redirect(doneUrl('/admin/approvals', 'approval_requested'), 303);
-      }
-    }
-    await orders.resolveDispute(id, admin.userId, input);
+    const r = await deps.fourEyes.resolveDispute(id, admin.userId, input);
+    if (r.approval) return reply.redirect(doneUrl('/admin/approvals', 'approval_requested'), 303);
     return reply.redirect(doneUrl(`/admin/disputes/${id}`, 'resolved'), 303);
   });
 }

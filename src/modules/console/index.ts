@@ -31,7 +31,9 @@ import { referralRoutes } from './referrals.js';
 import { createConsoleSessions } from './sessions.js';
 import { signInRoutes, signOutRoute } from './sign-in.js';
 
+export { adminApprovalRoutes } from './approvals-api.js';
 export { createConsoleApprovals } from './approvals-service.js';
+export { createFourEyes, type FourEyes } from './four-eyes.js';
 export type { AttentionQueue, ConsoleDeps } from './ports.js';
 
 /** Every console reply: a strict CSP (no inline script or style anywhere), no framing, no referrer. */

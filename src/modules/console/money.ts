@@ -11,7 +11,7 @@ import { csrfField, darTime, money, page, reasonField, table } from './layout.js
 import type { ConsoleDeps } from './ports.js';
 
 export function moneyRoutes(app: FastifyInstance, deps: ConsoleDeps) {
-  const { payments, approvals } = deps;
+  const { payments } = deps;
   const hide = { schema: { hide: true } };
 
   app.get('/money', hide, async (request, reply) => {
@@ -72,19 +72,8 @@ ${table(['Reference', 'Status', 'Amount', 'Party', 'Phone', 'Attempts', 'Created
     const found = await deps.identity.governance.listUsers({ phone, limit: 1 });
     const user = found.items[0];
     if (!user) throw unprocessable('USER_NOT_FOUND', 'phone', 'No user has this phone number.');
-    const amount = await approvals.available(party, user.id);
-    if (approvals.needsApproval(amount)) {
-      await approvals.request({
-        kind: 'payout',
-        targetId: user.id,
-        party,
-        amount,
-        reason,
-        requestedBy: admin.userId,
-      });
-      return reply.redirect(doneUrl('/admin/approvals', 'approval_requested'), 303);
-    }
-    await payments.requestPayout(user.id, { userId: admin.userId, reason }, party);
+    const r = await deps.fourEyes.payout(party, user.id, { userId: admin.userId, reason });
+    if (r.approval) return reply.redirect(doneUrl('/admin/approvals', 'approval_requested'), 303);
     return reply.redirect(doneUrl('/admin/money', 'payout_started'), 303);
   });
 
@@ -109,19 +98,8 @@ ${table(['Reference', 'Status', 'Amount', 'Party', 'Phone', 'Attempts', 'Created
     const admin = adminOf(request);
     const id = idParam(request);
     const reason = requireReason(request);
-    const [refund] = (await payments.disbursementsOf({ kind: 'refund' })).filter((d) => d.id === id);
-    if (refund && approvals.needsApproval(refund.amount)) {
-      await approvals.request({
-        kind: 'refund_retry',
-        targetId: id,
-        party: null,
-        amount: refund.amount,
-        reason,
-        requestedBy: admin.userId,
-      });
-      return reply.redirect(doneUrl('/admin/approvals', 'approval_requested'), 303);
-    }
-    await payments.retryRefund(id, admin.userId, reason);
+    const r = await deps.fourEyes.retryRefund(id, admin.userId, reason);
+    if (r.approval) return reply.redirect(doneUrl('/admin/approvals', 'approval_requested'), 303);
     return reply.redirect(doneUrl('/admin/money?kind=refund', 'refund_retried'), 303);
   });
 }

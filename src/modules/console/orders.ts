@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unprocessable } from '../../shared/errors.js';
 import { maskPhone } from '../notifications/index.js';
-import { decide, ORDER_MACHINE, ORDER_STATUSES } from '../orders/index.js';
+import { ORDER_STATUSES } from '../orders/index.js';
 import { cursorOf, doneUrl, flashOf, idParam, queryValue, requireReason } from './forms.js';
 import { adminOf } from './guard.js';
 import { html } from './html.js';
@@ -142,28 +142,12 @@ ${messages.next_cursor ? html`<p class="muted">The ${MESSAGES_SHOWN} latest are 
       const id = idParam(request);
       const admin = adminOf(request);
       const reason = requireReason(request);
-      if (event !== 'record_return') {
-        // What this would pay back now: the whole escrow when the machine allows the event and it
-        // refunds; nothing otherwise (an unpaid cancellation, or a state the command will refuse).
-        const { order: o } = await orders.view(id, { userId: admin.userId, role: 'admin' });
-        const t = ORDER_MACHINE[event];
-        const refunds =
-          decide(o.status, event, 'admin').ok && (t.effects as readonly string[]).includes('refund_escrow');
-        const refund = refunds ? o.finalAmount + o.deliveryFee : 0;
-        if (deps.approvals.needsApproval(refund)) {
-          await deps.approvals.request({
-            kind: 'order_refund',
-            targetId: id,
-            party: null,
-            amount: refund,
-            reason,
-            requestedBy: admin.userId,
-            details: { event },
-          });
-          return reply.redirect(doneUrl('/admin/approvals', 'approval_requested'), 303);
-        }
+      if (event === 'record_return')
+        await orders.act(id, event, { userId: admin.userId, role: 'admin' }, reason);
+      else {
+        const r = await deps.fourEyes.orderAct(id, event, admin.userId, reason);
+        if (r.approval) return reply.redirect(doneUrl('/admin/approvals', 'approval_requested'), 303);
       }
-      await orders.act(id, event, { userId: admin.userId, role: 'admin' }, reason);
       return reply.redirect(doneUrl(`/admin/orders/${id}`, 'saved'), 303);
     });
   }

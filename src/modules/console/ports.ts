@@ -1,5 +1,6 @@
 // What the console needs from the other modules: the same services the admin API calls (so every
 // rule and audit row is theirs), named by type only. Wired in src/composition/console.ts.
+
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -17,6 +18,7 @@ import type { ReferralsService } from '../referrals/index.js';
 import type { RidersModuleService } from '../riders/index.js';
 import type { ZonesService } from '../zones/index.js';
 import type { ConsoleApprovals } from './approvals-service.js';
+import type { FourEyes } from './four-eyes.js';
 import type { ConsoleSessionSettings } from './sessions.js';
 
 /** One "needs attention" queue on the home page: how many, and since when the oldest waits. */
@@ -48,6 +50,8 @@ export interface ConsoleDeps {
     'listByState' | 'report' | 'getCampaign' | 'updateCampaign' | 'approve' | 'reject' | 'clawBack'
   >;
   approvals: ConsoleApprovals;
+  /** every money command, gated by four eyes (the admin API passes the same gate) */
+  fourEyes: FourEyes;
   audit: Pick<AuditService, 'list'>;
   ledger: Pick<LedgerService, 'transfersOf'>;
   /** The orders module's admin search (a read). */

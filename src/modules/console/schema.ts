@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { tz } from '../../db/columns.js';
+import { APPROVAL_KINDS } from '../../shared/four-eyes.js';
 
 /**
  * Browser sessions of the admin console: separate from the API's bearer sessions so they can have
@@ -26,7 +27,7 @@ export const consoleSessions = pgTable(
   ],
 );
 
-export const APPROVAL_KINDS = ['payout', 'refund_retry', 'dispute_refund', 'order_refund'] as const;
+export { APPROVAL_KINDS };
 export const APPROVAL_STATUSES = ['pending', 'executing', 'executed', 'failed', 'withdrawn'] as const;
 /** A request still open: a second one for the same subject is refused until it is decided or withdrawn. */
 export const OPEN_APPROVAL_STATUSES = ['pending', 'executing'] as const;

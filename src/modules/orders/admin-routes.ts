@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuthOnEveryRoute } from '../../shared/auth.js';
 import { AppError, problems } from '../../shared/errors.js';
+import { approvalRequestedSchema, toApprovalRequested } from '../../shared/four-eyes.js';
 import { MONEY_UNIT, WHOLE_SHILLINGS } from '../../shared/money.js';
 import { idParam } from '../../shared/pagination.js';
 import { isPlausibleInstant, toDarTime } from '../../shared/time.js';
@@ -88,7 +89,10 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
           'admin',
         ),
     );
-    /** An admin moves an order, always saying why (the reason goes on the timeline). */
+    /**
+     * An admin moves an order, always saying why (the reason goes on the timeline). A cancellation or
+     * refund that pays back more than the four-eyes limit waits for a second admin (202).
+     */
     const adminAction = (path: string, event: OrderEvent, summary: string, codes: number[]) =>
       app.post(
         `/orders/:id/${path}`,
@@ -98,19 +102,20 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
             summary,
             params: idParam,
             body: reasonBody,
-            response: { 200: orderSchema, ...problems(...codes) },
+            response: { 200: orderSchema, 202: approvalRequestedSchema, ...problems(...codes) },
           },
         },
-        async (request) =>
-          toOrder(
-            await orders.act(
-              request.params.id,
-              event,
-              { userId: caller(request).userId, role: 'admin' },
-              request.body.reason,
-            ),
-            'admin',
-          ),
+        async (request, reply) => {
+          const adminId = caller(request).userId;
+          const { id } = request.params;
+          const { reason } = request.body;
+          if (event === 'cancel' || event === 'refund_undeliverable') {
+            const r = await deps.fourEyes.orderAct(id, event, adminId, reason);
+            if (r.approval) return reply.code(202).send(toApprovalRequested(r.approval));
+            return toOrder(r.done, 'admin');
+          }
+          return toOrder(await orders.act(id, event, { userId: adminId, role: 'admin' }, reason), 'admin');
+        },
       );
     adminAction(
       'cancel',
@@ -169,18 +174,22 @@ export function adminOrderRoutes(deps: OrderRouteDeps): FastifyPluginAsyncZod {
                   "platform:dispute_expense (RIDER_COMPENSATION). 'rider' on an order no rider carried: 422 INVALID_FAULT.",
               ),
           }),
-          response: { 200: disputeSchema, ...problems(400, 401, 403, 404, 409, 422) },
+          response: {
+            200: disputeSchema,
+            202: approvalRequestedSchema,
+            ...problems(400, 401, 403, 404, 409, 422),
+          },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         if (request.body.resolution !== 'partial_refund' && request.body.amount !== undefined) {
           throw new AppError('AMOUNT_NOT_ALLOWED', 422, 'Only a partial refund takes an amount.', {
             field: 'amount',
           });
         }
-        return toDispute(
-          await orders.resolveDispute(request.params.id, caller(request).userId, request.body),
-        );
+        const r = await deps.fourEyes.resolveDispute(request.params.id, caller(request).userId, request.body);
+        if (r.approval) return reply.code(202).send(toApprovalRequested(r.approval));
+        return toDispute(r.done);
       },
     );
     app.get(

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import type { Clock } from '../../shared/clock.js';
 import { problems } from '../../shared/errors.js';
+import type { Gated } from '../../shared/four-eyes.js';
 import { decodeCursor, pageQuerySchema, pageSchema } from '../../shared/pagination.js';
 import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
 import type { LedgerService } from '../ledger/index.js';
@@ -196,7 +197,28 @@ export const toDetail = (d: Detail, role: ActorRole) => ({
 
 export const listQuery = pageQuerySchema.extend({ status: z.enum(ORDER_STATUSES).optional() }).strict();
 
+/** The four-eyes gate of the admin's refunding commands (the console owns the approvals; composition binds it). */
+export interface OrdersFourEyes {
+  resolveDispute(
+    disputeId: string,
+    adminId: string,
+    input: {
+      resolution: (typeof DISPUTE_RESOLUTIONS)[number];
+      amount?: number | undefined;
+      note: string;
+      fault?: (typeof DISPUTE_FAULTS)[number] | undefined;
+    },
+  ): Promise<Gated<Dispute>>;
+  orderAct(
+    orderId: string,
+    event: 'cancel' | 'refund_undeliverable',
+    adminId: string,
+    reason: string,
+  ): Promise<Gated<Order>>;
+}
+
 export interface OrderRouteDeps {
+  fourEyes: OrdersFourEyes;
   orders: OrdersService;
   ledger: LedgerService;
   /** the buyer's saved address, as the snapshot keeps it (404 for another buyer's) */

@@ -1,4 +1,5 @@
 // The orders module's public face: checkout, the state machine, delivery proof, disputes.
+
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdGenerator } from '../../shared/ids.js';
@@ -9,6 +10,7 @@ import type { JobHandlers } from '../jobs/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { MediaService } from '../media/index.js';
 import type { PromotionsService } from '../promotions/index.js';
+import type { OrdersFourEyes } from './dto.js';
 import type { OrderJobQueue, OrderJobs } from './jobs.js';
 import type { OrderCompletionHook } from './ports.js';
 import { adminOrderRoutes, orderRoutes, type RiderView } from './routes.js';
@@ -19,6 +21,7 @@ export { searchOrders } from './admin-search.js';
 export { ordersAttention } from './attention.js';
 export { type BuyerOrderSummary, buyerOrderSummaries } from './buyer-summaries.js';
 export { type CompletedPurchase, completedPurchasesSince } from './completed-purchases.js';
+export type { OrdersFourEyes } from './dto.js';
 export { type BuyerFootprint, buyerFootprint } from './footprint.js';
 export { type OrderJobs, orderJobs } from './jobs.js';
 export { decide, ORDER_MACHINE, type OrderEvent, renderMermaid } from './machine.js';
@@ -47,6 +50,8 @@ export function createOrdersModule(deps: {
   openDeadline?: (start: Date, minutes: number) => Promise<Date>;
   addressOf: (userId: string, addressId: string) => Promise<DeliveryAddress>;
   requireMobile: (input: string, field: string) => string;
+  /** four eyes on the admin's refunding commands (the console's approvals, bound late) */
+  fourEyes: OrdersFourEyes;
   /** each seller's delivery for this address (zones); absent: the flat DELIVERY_FEE */
   riderView?: (riderId: string, dropoff: { lat: number; lng: number } | null) => Promise<RiderView | null>;
   quoteDelivery?: (q: {
@@ -72,6 +77,7 @@ export function createOrdersModule(deps: {
     'orders.remind_seller': (p) => service.remindSeller(p.orderId, new Date(p.startedAt), p.minutes),
   };
   const routeDeps = {
+    fourEyes: deps.fourEyes,
     orders: service,
     quoteDelivery: deps.quoteDelivery,
     riderView: (riderId: string, dropoff: { lat: number; lng: number } | null) =>

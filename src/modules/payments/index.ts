@@ -11,7 +11,7 @@ import type { OrderJobs } from '../orders/index.js';
 import type { PaymentJobQueue, PaymentJobs } from './jobs.js';
 import type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 import { isFailedProviderCall } from './provider-outcomes.js';
-import { adminPaymentRoutes, paymentRoutes } from './routes.js';
+import { adminPaymentRoutes, type PaymentsFourEyes, paymentRoutes } from './routes.js';
 import { paymentProviderCalls } from './schema.js';
 import { type CheckoutPort, createPaymentsService, type PayoutDestinationPort } from './service.js';
 import type { PaymentsSettings } from './settings.js';
@@ -30,6 +30,7 @@ export {
 export type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 export { type ProviderEnv, providerFromEnv } from './provider-choice.js';
 export { isFailedProviderCall, providerCallOutcomes } from './provider-outcomes.js';
+export type { PaymentsFourEyes } from './routes.js';
 export type { CheckoutPort, Collection, Disbursement, PaymentsService } from './service.js';
 export type { PaymentsSettings } from './settings.js';
 // The provider statement reconciler, for the cli's `reconcile-statement`.
@@ -67,6 +68,8 @@ export interface PaymentsDeps {
   realProvider?: (record: ProviderCallRecorder) => PaymentProvider;
   /** told of every recorded provider call (operations watch the providers' failure rate) */
   onProviderCall?: (call: { provider: string; failed: boolean }) => Promise<void>;
+  /** four eyes on payouts and refund retries above the limit (the console's approvals, bound late) */
+  fourEyes: PaymentsFourEyes;
   /** How the simulator reaches our webhook; defaults to an HTTP POST (tests inject into the app). */
   postToSelf?: (url: string, body: unknown) => Promise<void>;
 }
@@ -169,6 +172,7 @@ export function createPaymentsModule(deps: PaymentsDeps) {
   }
 
   const routeDeps = {
+    fourEyes: deps.fourEyes,
     payments: service,
     checkouts: deps.checkouts,
     db,

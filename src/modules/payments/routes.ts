@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity, caller, requireAuth } from '../../shared/auth.js';
 import { AppError, notFound, problems } from '../../shared/errors.js';
+import { approvalRequestedSchema, type Gated, toApprovalRequested } from '../../shared/four-eyes.js';
 import { idParam } from '../../shared/pagination.js';
 import { toDarTime, toDarTimeOrNull } from '../../shared/time.js';
 import {
@@ -91,7 +92,18 @@ const toDisbursement = (d: Disbursement) => ({
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
+/** The four-eyes gate of the admin money commands (the console owns the approvals; composition binds it). */
+export interface PaymentsFourEyes {
+  payout(
+    party: 'seller' | 'rider',
+    partyId: string,
+    by: { userId: string; reason: string },
+  ): Promise<Gated<Disbursement>>;
+  retryRefund(id: string, adminId: string, reason: string): Promise<Gated<Disbursement>>;
+}
+
 export interface PaymentRouteDeps {
+  fourEyes: PaymentsFourEyes;
   payments: PaymentsService;
   checkouts: CheckoutPort;
   db: Parameters<CheckoutPort['find']>[0];
@@ -319,15 +331,20 @@ export function adminPaymentRoutes(deps: PaymentRouteDeps): FastifyPluginAsyncZo
           ...s,
           summary: "Pay a seller's available balance now",
           body: z.strictObject({ seller_id: z.uuid(), reason: z.string().trim().min(1).max(500) }),
-          response: { 201: disbursementSchema, ...problems(400, 401, 403, 404, 409, 422) },
+          response: {
+            201: disbursementSchema,
+            202: approvalRequestedSchema,
+            ...problems(400, 401, 403, 404, 409, 422),
+          },
         },
       },
       async (request, reply) => {
-        const d = await payments.requestPayout(request.body.seller_id, {
+        const r = await deps.fourEyes.payout('seller', request.body.seller_id, {
           userId: caller(request).userId,
           reason: request.body.reason,
         });
-        return reply.code(201).send(toDisbursement(d));
+        if (r.approval) return reply.code(202).send(toApprovalRequested(r.approval));
+        return reply.code(201).send(toDisbursement(r.done));
       },
     );
 
@@ -339,16 +356,20 @@ export function adminPaymentRoutes(deps: PaymentRouteDeps): FastifyPluginAsyncZo
           ...s,
           summary: "Pay a rider's earned delivery-fee share now (to the rider's own phone)",
           body: z.strictObject({ rider_id: z.uuid(), reason: z.string().trim().min(1).max(500) }),
-          response: { 201: disbursementSchema, ...problems(400, 401, 403, 404, 409, 422) },
+          response: {
+            201: disbursementSchema,
+            202: approvalRequestedSchema,
+            ...problems(400, 401, 403, 404, 409, 422),
+          },
         },
       },
       async (request, reply) => {
-        const d = await payments.requestPayout(
-          request.body.rider_id,
-          { userId: caller(request).userId, reason: request.body.reason },
-          'rider',
-        );
-        return reply.code(201).send(toDisbursement(d));
+        const r = await deps.fourEyes.payout('rider', request.body.rider_id, {
+          userId: caller(request).userId,
+          reason: request.body.reason,
+        });
+        if (r.approval) return reply.code(202).send(toApprovalRequested(r.approval));
+        return reply.code(201).send(toDisbursement(r.done));
       },
     );
 
@@ -382,13 +403,22 @@ export function adminPaymentRoutes(deps: PaymentRouteDeps): FastifyPluginAsyncZo
           summary: 'Send a failed refund again (new attempt, new reference)',
           params: idParam,
           body: reasonBody,
-          response: { 200: disbursementSchema, ...problems(400, 401, 403, 404, 409) },
+          response: {
+            200: disbursementSchema,
+            202: approvalRequestedSchema,
+            ...problems(400, 401, 403, 404, 409),
+          },
         },
       },
-      async (request) =>
-        toDisbursement(
-          await payments.retryRefund(request.params.id, caller(request).userId, request.body.reason),
-        ),
+      async (request, reply) => {
+        const r = await deps.fourEyes.retryRefund(
+          request.params.id,
+          caller(request).userId,
+          request.body.reason,
+        );
+        if (r.approval) return reply.code(202).send(toApprovalRequested(r.approval));
+        return toDisbursement(r.done);
+      },
     );
 
     app.get(
