@@ -11,41 +11,37 @@ import { type DiscountCode, discountValueOf, normalizeCode, type Promotion, scop
 import { discountCodes, incentiveBurns, promotions } from './schema.js';
 import { buyerUses } from './usage.js';
 
-const promotionColumns = Object.values(getTableColumns(promotions)).map((c) => c.name);
-const codeColumns = Object.values(getTableColumns(discountCodes)).map((c) => c.name);
-/** The code's columns come back under this prefix (both tables have `id`, `currency`, …). */
-const CODE = 'code:';
-
 /**
- * One statement for everything the pricing engine reads from this module, where it was two round
- * trips (the candidates, then the code): the cart preview and checkout both send it, and on two
- * shared cores every round trip is a system call on each side and a wake-up of the other
- * (docs/benchmarks.md). The rows of the first branch are the promotions that could touch a cart's
- * lines: running or near their window (so the preview can say why one did not apply), scoped to
- * everything, or to a category, brand, product or SKU of a line ($7: the cart has lines to price).
- * The second branch is the cart's code by its normalised text ($8, null: no code), its columns
- * under the `code:` prefix; each row is one or the other (the other's columns null).
- * Named columns, not *: a column added by a migration must not break the plan every running
- * connection has prepared ("cached plan must not change result type"). Prepared: building these
- * with Drizzle on every preview cost more CPU than PostgreSQL spent answering them.
+ * The promotions that could touch a cart's lines: running or near their window (so the preview can
+ * say why one did not apply), scoped to everything, or to a category, brand, product or SKU of a line.
  */
-const CANDIDATES_AND_CODE = {
-  name: 'promotion-candidates-and-code',
-  text: `select ${promotionColumns.map((c) => `"${c}"`).join(', ')},
+const CANDIDATE_PROMOTIONS = {
+  name: 'promotion-candidates',
+  // Named columns, not *: a column added by a migration must not break the plan every running
+  // connection has prepared ("cached plan must not change result type").
+  text: `select ${Object.values(getTableColumns(promotions))
+    .map((c) => `"${c.name}"`)
+    .join(', ')},
             (select coalesce(sum(s.burned_amount), 0) from promotion_budget_slices s
-              where s.promotion_id = promotions.id)::bigint as spent_amount,
-            ${codeColumns.map((c) => `null as "${CODE}${c}"`).join(', ')}
+              where s.promotion_id = promotions.id)::bigint as spent_amount
           from promotions
-          where $7::boolean and active and ends_at > $1 and starts_at < $2
+          where active and ends_at > $1 and starts_at < $2
             and (scope_type = 'all'
               or (scope_type = 'category' and scope_id = any($3::uuid[]))
               or (scope_type = 'brand' and scope_id = any($4::uuid[]))
               or (scope_type = 'product' and scope_id = any($5::uuid[]))
-              or (scope_type = 'sku' and scope_id = any($6::uuid[])))
-         union all
-         select ${promotionColumns.map(() => 'null').join(', ')}, null,
-            ${codeColumns.map((c) => `"${c}"`).join(', ')}
-          from discount_codes where code = $8::text`,
+              or (scope_type = 'sku' and scope_id = any($6::uuid[])))`,
+};
+
+/**
+ * The cart's code, by its normalised text. Prepared, like the candidates: building the query with
+ * Drizzle on every preview cost more CPU than PostgreSQL spent answering it (docs/benchmarks.md).
+ */
+const CODE_BY_TEXT = {
+  name: 'promotion-code-by-text',
+  text: `select ${Object.values(getTableColumns(discountCodes))
+    .map((c) => `"${c.name}"`)
+    .join(', ')} from discount_codes where code = $1`,
 };
 
 const toRule = (p: Promotion, spent: number, buyerUsed: number): PromotionRule => ({
@@ -103,24 +99,16 @@ export function createCandidates(deps: PromotionsDeps, loyalty: Pick<Loyalty, 'l
     ): Promise<PricingInput> {
       const now = clock.now();
       const horizon = 30 * 24 * 3600_000;
-      const uuids = (l: Iterable<string>) => [...new Set(l)];
-      const rows =
-        q.lines.length || q.code
-          ? await rawQuery<Record<string, unknown>>(tx, CANDIDATES_AND_CODE, [
-              new Date(now.getTime() - horizon),
-              new Date(now.getTime() + horizon),
-              uuids(q.lines.flatMap((l) => l.categoryIds)),
-              uuids(q.lines.map((l) => l.brandId).filter((b): b is string => b !== null)),
-              uuids(q.lines.map((l) => l.productId)),
-              uuids(q.lines.map((l) => l.skuId)),
-              q.lines.length > 0,
-              q.code ? normalizeCode(q.code) : null,
-            ])
-          : [];
-      const candidates = rows.filter((r) => r.id !== null);
-      const codeRows = rows
-        .filter((r) => r[`${CODE}id`] !== null)
-        .map((r) => Object.fromEntries(codeColumns.map((c) => [c, r[`${CODE}${c}`]])));
+      const candidates = q.lines.length
+        ? await rawQuery<Record<string, unknown>>(tx, CANDIDATE_PROMOTIONS, [
+            new Date(now.getTime() - horizon),
+            new Date(now.getTime() + horizon),
+            [...new Set(q.lines.flatMap((l) => l.categoryIds))],
+            [...new Set(q.lines.map((l) => l.brandId).filter((b): b is string => b !== null))],
+            [...new Set(q.lines.map((l) => l.productId))],
+            [...new Set(q.lines.map((l) => l.skuId))],
+          ])
+        : [];
       const promos = typedRows(promotions, candidates);
       const promoUsage = await buyerUses(
         tx,
@@ -131,7 +119,10 @@ export function createCandidates(deps: PromotionsDeps, loyalty: Pick<Loyalty, 'l
 
       let code: PricingInput['code'] = null;
       if (q.code) {
-        const [row] = typedRows(discountCodes, codeRows);
+        const [row] = typedRows(
+          discountCodes,
+          await rawQuery<Record<string, unknown>>(tx, CODE_BY_TEXT, [normalizeCode(q.code)]),
+        );
         if (!row) code = { unknown: q.code };
         else
           code = toCodeRule(
