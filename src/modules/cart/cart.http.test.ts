@@ -346,9 +346,8 @@ describe('incentive preview', () => {
     expect((await api('PUT', '/api/v1/cart/loyalty', b.auth, { points: -5 })).statusCode).toBe(400);
   });
 
-  // The candidates and the code are read by one statement (two branches of a union): a code on a
-  // cart without lines must still be found (the statement is sent for the code alone), and the
-  // promotions come back beside it once there are lines.
+  // The pricing input reads the code even when there are no lines to price (no candidate promotions
+  // are read then): an attempt to read both in one statement sent only for carts with lines lost it.
   it('a code kept on an empty cart is still known, and promotions are weighed once there are lines', async () => {
     const ended = (
       await api('POST', '/api/v1/admin/promotions', admin.auth, {
