@@ -345,6 +345,44 @@ describe('incentive preview', () => {
     expect(cart.code).toBeNull();
     expect((await api('PUT', '/api/v1/cart/loyalty', b.auth, { points: -5 })).statusCode).toBe(400);
   });
+
+  // The pricing input reads the code even when there are no lines to price (no candidate promotions
+  // are read then): an attempt to read both in one statement sent only for carts with lines lost it.
+  it('a code kept on an empty cart is still known, and promotions are weighed once there are lines', async () => {
+    const ended = (
+      await api('POST', '/api/v1/admin/promotions', admin.auth, {
+        name: 'Ended, for everything',
+        value: { type: 'fixed', amount: 100_00 },
+        scope: { type: 'all' },
+        starts_at: iso(-5),
+        ends_at: iso(-1),
+        priority: 0,
+        budget_amount: 1_000_00,
+        active: true,
+      })
+    ).json().id;
+    await api('POST', '/api/v1/admin/discount-codes', admin.auth, {
+      code: 'EMPTYCART',
+      value: { type: 'fixed', amount: 1_000_00 },
+      min_order_amount: 1_00,
+      starts_at: iso(-1),
+      ends_at: iso(24),
+      active: true,
+    });
+    const b = await buyer();
+    const empty = (await api('PUT', '/api/v1/cart/code', b.auth, { code: 'emptycart' })).json();
+    expect(empty.code).toEqual({ code: 'EMPTYCART', applied: false, amount: 0 });
+    expect(empty.not_applied).toEqual([expect.objectContaining({ kind: 'code', reason: 'MINIMUM_NOT_MET' })]);
+    const read = (await api('GET', '/api/v1/cart', b.auth)).json();
+    expect(read.not_applied).toEqual(empty.not_applied);
+
+    await api('POST', '/api/v1/cart/items', b.auth, { sku_id: radio.skuIds[0], quantity: 1 });
+    const full = (await api('GET', '/api/v1/cart', b.auth)).json();
+    expect(full.code).toEqual({ code: 'EMPTYCART', applied: true, amount: 1_000_00 });
+    expect(full.not_applied).toContainEqual(
+      expect.objectContaining({ kind: 'promotion', id: ended, reason: 'EXPIRED' }),
+    );
+  });
 });
 
 describe('promotion administration', () => {
