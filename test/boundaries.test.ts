@@ -35,11 +35,11 @@ const ALLOWED: Record<string, { targets: (target: string) => boolean; why: strin
       'seeds the users rows that riders reference (a foreign key), as the identity service makes a ' +
       'user only through the OTP sign-in, which these riders-only test apps do not wire',
   },
-  'src/modules/riders/service.test.ts': {
+  'src/modules/riders/service.fixtures.ts': {
     targets: (target) => target === 'src/modules/identity/schema.ts',
     why:
       'seeds the users rows that riders reference (a foreign key), as the identity service makes a ' +
-      'user only through the OTP sign-in, which this test without the app does not wire',
+      'user only through the OTP sign-in, which the service-*.test.ts files without the app do not wire',
   },
   'src/auth-first.http.test.ts': {
     targets: (target) => target === 'src/modules/identity/schema.ts',
