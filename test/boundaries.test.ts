@@ -35,11 +35,11 @@ const ALLOWED: Record<string, { targets: (target: string) => boolean; why: strin
       'seeds the users rows that riders reference (a foreign key), as the identity service makes a ' +
       'user only through the OTP sign-in, which these riders-only test apps do not wire',
   },
-  'src/modules/riders/service.test.ts': {
+  'src/modules/riders/service.fixtures.ts': {
     targets: (target) => target === 'src/modules/identity/schema.ts',
     why:
       'seeds the users rows that riders reference (a foreign key), as the identity service makes a ' +
-      'user only through the OTP sign-in, which this test without the app does not wire',
+      'user only through the OTP sign-in, which the service-*.test.ts files without the app do not wire',
   },
   'src/auth-first.http.test.ts': {
     targets: (target) => target === 'src/modules/identity/schema.ts',
@@ -57,13 +57,13 @@ const ALLOWED: Record<string, { targets: (target: string) => boolean; why: strin
     targets: (target) => target === 'src/modules/jobs/schema.ts',
     why:
       'checks the OTP purge schedule leaves exactly one pending job; the jobs service has no read of ' +
-      'the queue (as for payments.http.test.ts below)',
+      'the queue (as for payments-payouts.http.test.ts below)',
   },
   'src/modules/notifications/notify.http.test.ts': {
     targets: (target) => target === 'src/modules/jobs/schema.ts',
-    why: 'checks that a retried notify enqueues each send job once; the jobs service has no read of the queue (as payments.http)',
+    why: 'checks that a retried notify enqueues each send job once; the jobs service has no read of the queue (as payments-payouts.http)',
   },
-  'src/modules/payments/payments.http.test.ts': {
+  'src/modules/payments/payments-payouts.http.test.ts': {
     targets: (target) => target === 'src/modules/jobs/schema.ts',
     why:
       'checks that the long-running schedules leave exactly one pending job each across two ' +
