@@ -10,6 +10,7 @@ import { analyticsRoutes } from './analytics.js';
 import { analyticsDrillRoutes } from './analytics-drill.js';
 import { approvalRoutes } from './approvals.js';
 import { catalogRoutes } from './catalog.js';
+import { catalogTaxonomyRoutes } from './catalog-taxonomy.js';
 import { codeRoutes } from './codes.js';
 import { disputeRoutes } from './disputes.js';
 import { consoleGuard } from './guard.js';
@@ -116,6 +117,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       analyticsDrillRoutes(secured, deps);
       kycRoutes(secured, deps);
       catalogRoutes(secured, deps);
+      catalogTaxonomyRoutes(secured, deps);
       promotionRoutes(secured, deps);
       codeRoutes(secured, deps);
       referralRoutes(secured, deps);
