@@ -24,6 +24,7 @@ import { loyaltyRoutes } from './loyalty.js';
 import { messageRoutes } from './messages.js';
 import { moneyRoutes } from './money.js';
 import { moneyFeedRoutes } from './money-feeds.js';
+import { moneyLedgerRoutes } from './money-ledger.js';
 import { orderRoutes } from './orders.js';
 import { peopleRoutes } from './people.js';
 import type { ConsoleDeps } from './ports.js';
@@ -124,6 +125,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       disputeRoutes(secured, deps);
       moneyRoutes(secured, deps);
       moneyFeedRoutes(secured, deps);
+      moneyLedgerRoutes(secured, deps);
       approvalRoutes(secured, deps);
       peopleRoutes(secured, deps, sessions);
       loyaltyRoutes(secured, deps);

@@ -49,7 +49,7 @@ export interface ConsoleDeps {
   >;
   approvals: ConsoleApprovals;
   audit: Pick<AuditService, 'list'>;
-  ledger: Pick<LedgerService, 'transfersOf'>;
+  ledger: Pick<LedgerService, 'transfersOf' | 'accountTransfers' | 'balance'>;
   /** The orders module's admin search (a read). */
   searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
   /** zones (with their cells, for the map), fees and service hours for the Logistics screen, and their changes */
