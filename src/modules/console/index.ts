@@ -30,6 +30,7 @@ import { peopleRoutes } from './people.js';
 import type { ConsoleDeps } from './ports.js';
 import { promotionRoutes } from './promotions.js';
 import { referralRoutes } from './referrals.js';
+import { riderScorecardRoutes } from './rider-scorecard.js';
 import { createConsoleSessions } from './sessions.js';
 import { signInRoutes, signOutRoute } from './sign-in.js';
 
@@ -128,6 +129,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       moneyLedgerRoutes(secured, deps);
       approvalRoutes(secured, deps);
       peopleRoutes(secured, deps, sessions);
+      riderScorecardRoutes(secured, deps);
       loyaltyRoutes(secured, deps);
       orderRoutes(secured, deps);
       messageRoutes(secured, deps);

@@ -152,6 +152,7 @@ ${table(
 <tr><th>Roles</th><td>${u.roles.join(', ')}</td></tr>
 <tr><th>Status</th><td class="user-status">${status}${u.statusReason ? html` — ${u.statusReason}` : ''}</td></tr>
 <tr><th>Shop</th><td>${seller?.shopName ?? '—'}</td></tr>
+${u.roles.includes('rider') ? html`<tr><th>Rider</th><td><a href="/admin/riders/${u.id}">Rider scorecard</a></td></tr>` : ''}
 </tbody></table>
 ${card ?? ''}
 <div class="side-by-side">${
@@ -189,7 +190,7 @@ ${points}`;
     const riders = await deps.riders.list({ status });
     const rows = riders.map(
       (r) =>
-        html`<tr><td><a href="/admin/people/${r.userId}">${r.userId}</a></td><td>${r.vehicle} ${r.plate ?? ''}</td><td>${r.status}${r.statusReason ? html` — ${r.statusReason}` : ''}</td><td>${darTime(r.createdAt)}</td><td>${
+        html`<tr data-rider="${r.userId}"><td><a href="/admin/riders/${r.userId}">${r.userId}</a></td><td>${r.vehicle} ${r.plate ?? ''}</td><td>${r.status}${r.statusReason ? html` — ${r.statusReason}` : ''}</td><td>${darTime(r.createdAt)}</td><td>${
           r.status === 'pending'
             ? html`<form method="post" action="/admin/riders/${r.userId}/verify" class="inline">${csrfField(admin.csrf)}<input name="reason" placeholder="reason" required minlength="3"><button type="submit">Verify</button></form>
 <form method="post" action="/admin/riders/${r.userId}/reject" class="inline">${csrfField(admin.csrf)}<input name="reason" placeholder="reason" required minlength="3"><button type="submit" class="danger">Reject</button></form>`

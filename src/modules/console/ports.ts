@@ -41,7 +41,17 @@ export interface ConsoleDeps {
   promotions: PromotionsService;
   orders: Pick<OrdersModule, 'service'>;
   payments: PaymentsService;
-  riders: Pick<RidersModuleService, 'list' | 'verify' | 'reject' | 'adminAssign' | 'awaitingPickupOrderIds'>;
+  riders: Pick<
+    RidersModuleService,
+    | 'list'
+    | 'verify'
+    | 'reject'
+    | 'adminAssign'
+    | 'awaitingPickupOrderIds'
+    | 'profileOf'
+    | 'jobsInHand'
+    | 'scorecard'
+  >;
   /** The referrals module's admin use cases: the held queue, decisions, clawback, campaign, report. */
   referrals: Pick<
     ReferralsService,
