@@ -692,23 +692,31 @@ describe('the console: unit economics by group, drill-downs, CSV, a promotion’
       .replaceAll('&amp;', '&');
     expect(orderRows((await c.get(lostHref)).body)?.sort()).toEqual([o.O3, o.O5].sort());
     // No payout run in this history; one paid and one failed payout written to the payments table
-    // show as 1 paid (its amount) and 0 pending / 1 failed; another party's payout does not count.
+    // show as 1 paid (its amount) and 0 pending / 1 failed; another party's payout does not count,
+    // nor one asked before the scorecard's year, nor one in another currency.
     expect([score('payouts'), score('paid-out'), score('payouts-open')]).toEqual(['0', 'TZS 0', '0 / 0']);
-    for (const [party, status, amount] of [
-      [seller.userId, 'succeeded', 12_345_00],
-      [seller.userId, 'failed', 5_000_00],
-      [rider.userId, 'succeeded', 7_000_00],
+    const now = t.clock.now().getTime();
+    const day = 86_400_000;
+    for (const [party, status, amount, currency, at] of [
+      [seller.userId, 'succeeded', 12_345_00, 'TZS', now],
+      [seller.userId, 'failed', 5_000_00, 'TZS', now],
+      [rider.userId, 'succeeded', 7_000_00, 'TZS', now],
+      [seller.userId, 'succeeded', 9_000_00, 'TZS', now - 400 * day],
+      [seller.userId, 'failed', 3_000_00, 'TZS', now - 400 * day],
+      [seller.userId, 'succeeded', 11_00, 'USD', now],
     ] as const)
       await t.handle.db.execute(sql`
         insert into payment_disbursements (id, purpose_key, kind, party_id, provider, msisdn, amount, currency,
           reason, status, reference, created_at, updated_at)
-        values (gen_random_uuid(), ${`payout:test:${party}:${status}`}, 'payout', ${party}::uuid, 'simulator',
-          '+255754000000', ${amount}, 'TZS', 'test', ${status}, ${`t-${status}-${amount}`}, now(), now())`);
+        values (gen_random_uuid(), ${`payout:test:${party}:${status}:${currency}:${at}`}, 'payout', ${party}::uuid,
+          'simulator', '+255754000000', ${amount}, ${currency}, 'test', ${status},
+          ${`t-${status}-${amount}-${at}`}, ${new Date(at).toISOString()}::timestamptz,
+          ${new Date(at).toISOString()}::timestamptz)`);
     const after = await c.get(`/admin/people/${seller.userId}`);
     const scoreAfter = (name: string) =>
       new RegExp(`data-score="${name}">(.*?)</td>`).exec(after.body)?.[1]?.replace(/<[^>]*>/g, '');
     expect([scoreAfter('payouts'), scoreAfter('payouts-open')]).toEqual(['1', '0 / 1']);
-    expect(scoreAfter('paid-out')).toContain('12,345');
+    expect(scoreAfter('paid-out')).toBe('TZS 12,345');
   });
 
   it('every table downloads as CSV from the console, byte for byte the admin API’s CSV', async () => {

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError, unprocessable } from '../../shared/errors.js';
 import { DAY } from '../../shared/time.js';
-import { localDay } from '../analytics/index.js';
+import { localDay, localDayStart } from '../analytics/index.js';
 import { effectiveStatus } from '../identity/index.js';
 import { filterQuery, percent } from './analytics.js';
 import { cursorOf, doneUrl, flashOf, idParam, pick, queryValue, requireReason } from './forms.js';
@@ -71,12 +71,14 @@ ${nextLink('/admin/people', { phone, name }, r.next_cursor)}`;
       if (err instanceof AppError) return html`<p class="muted">No seller scorecard: ${err.message}</p>`;
       throw err;
     }
-    // Payouts to this seller (the payments module's list: its latest 200), by status.
-    const payouts = await deps.payments.disbursementsOf({ partyId: sellerId, kind: 'payout' });
-    const paid = payouts.filter((d) => d.status === 'succeeded');
-    const paidTotal = paid.reduce((sum, d) => sum + d.amount, 0);
-    const failed = payouts.filter((d) => d.status === 'failed').length;
-    const pending = payouts.length - paid.length - failed;
+    // Payouts to this seller asked within the scorecard's period (its last day included), in the
+    // scorecard's currency, by status: the same window as every other figure in the row.
+    const payouts = await deps.payments.payoutTotals({
+      partyId: sellerId,
+      currency: s.currency,
+      from: localDayStart(q.from),
+      to: new Date(localDayStart(q.to).getTime() + DAY),
+    });
     const [refused, disputed, lost] = await Promise.all(
       (['refused', 'disputed', 'disputes_lost'] as const).map((figure) =>
         a.orders({ ...q, figure, limit: 500 }),
@@ -103,7 +105,7 @@ ${table(
     'Payouts pending / failed',
   ],
   [
-    html`<tr data-row="scorecard"><td class="num" data-score="orders">${drill('orders', String(f.orders))}</td><td class="num">${money(f.gmv)}</td><td class="num" data-score="acceptance">${percent(f.acceptance_rate_bp)}</td><td class="num" data-score="refused">${drill('refused', count(refused!))}</td><td class="num" data-score="on-time">${percent(f.on_time_rate_bp)}</td><td class="num" data-score="disputes">${drill('disputed', count(disputed!))}</td><td class="num" data-score="disputes-lost">${drill('disputes_lost', count(lost!))}</td><td class="num">${percent(f.refund_rate_bp)}</td><td class="num" data-score="payouts"><a href="/admin/money?kind=payout">${String(paid.length)}</a></td><td class="num" data-score="paid-out">${money(paidTotal)}</td><td class="num" data-score="payouts-open">${`${pending} / ${failed}`}</td></tr>`,
+    html`<tr data-row="scorecard"><td class="num" data-score="orders">${drill('orders', String(f.orders))}</td><td class="num">${money(f.gmv, s.currency)}</td><td class="num" data-score="acceptance">${percent(f.acceptance_rate_bp)}</td><td class="num" data-score="refused">${drill('refused', count(refused!))}</td><td class="num" data-score="on-time">${percent(f.on_time_rate_bp)}</td><td class="num" data-score="disputes">${drill('disputed', count(disputed!))}</td><td class="num" data-score="disputes-lost">${drill('disputes_lost', count(lost!))}</td><td class="num">${percent(f.refund_rate_bp)}</td><td class="num" data-score="payouts"><a href="/admin/money?kind=payout">${String(payouts.paid.count)}</a></td><td class="num" data-score="paid-out">${money(payouts.paid.amount, s.currency)}</td><td class="num" data-score="payouts-open">${`${payouts.pending.count} / ${payouts.failed.count}`}</td></tr>`,
   ],
 )}`;
   }
