@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../src/db/client.js';
-import { createConsoleSessions } from '../src/modules/console/sessions.js';
+import { createConsoleSessions } from '../src/modules/console/index.js';
 import { systemClock } from '../src/shared/clock.js';
 import { randomIds } from '../src/shared/ids.js';
 import { pct } from './stats.js';

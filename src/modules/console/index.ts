@@ -36,6 +36,8 @@ import { signInRoutes, signOutRoute } from './sign-in.js';
 
 export { createConsoleApprovals } from './approvals-service.js';
 export type { AttentionQueue, ConsoleDeps } from './ports.js';
+/** Console sessions: the bench signs an admin in by creating one (bench/console-pages.ts). */
+export { createConsoleSessions } from './sessions.js';
 
 /** Every console reply: a strict CSP (no inline script or style anywhere), no framing, no referrer. */
 export const CONSOLE_CSP =
