@@ -92,7 +92,7 @@ async function main() {
     }
     // BENCH_ONLY=analytics: the analytics page's data over 100,000 orders, printed, docs untouched.
     if (process.env.BENCH_ONLY === 'analytics') {
-      console.log((await analyticsBench(db)).markdown);
+      console.log((await analyticsBench(db, { url })).markdown);
       return;
     }
     const now = new Date();
@@ -220,7 +220,7 @@ async function main() {
     console.log('rider assignment…');
     const assignmentSection = await assignmentBench(db);
     console.log('analytics…');
-    const analyticsSection = await analyticsBench(db);
+    const analyticsSection = await analyticsBench(db, { url, base });
     const at32 = checkoutSection.at32;
 
     // ---- the raw limit: the listing query alone through pg, no HTTP, no framework

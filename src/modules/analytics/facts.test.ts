@@ -10,7 +10,7 @@ import { createAnalyticsService } from './service.js';
 // The facts table is kept by the triggers of migration 0027 (the log of changed orders) and folded
 // in before every read: a change to an order, its events or its buyer's history made after a read
 // shows in the next read, and a change rolled back leaves no trace. Rows are written straight into
-// the owning tables here (the domain paths have their own tests, analytics.http.test.ts among them).
+// the owning tables here (the domain paths have their own tests, analytics-*.http.test.ts among them).
 
 let h: DatabaseHandle;
 const clock = new ManualClock('2026-12-03T09:00:00Z');

@@ -12,7 +12,7 @@ export { DRILL_FIGURES, type DrillFigure } from './drill.js';
 export { parseTariff, tariffFee } from './fees.js';
 export type { AnalyticsSettings, OrderEconomics, OrderFact, TariffBand } from './model.js';
 export { analyticsPage } from './page.js';
-export { localDay } from './periods.js';
+export { localDay, localDayStart } from './periods.js';
 /** Fold the log of changed orders into the facts table now (every read does it first anyway). */
 export { FOLD_SLICE, refreshFacts } from './queries.js';
 export type { AnalyticsQuery, AnalyticsService } from './service.js';

@@ -4,11 +4,27 @@ import { renderChart } from './chart.js';
 import type { AnalyticsQuery, AnalyticsService } from './service.js';
 import type { UnitGroup } from './unit-economics.js';
 
+type PageData = Awaited<ReturnType<AnalyticsService['page']>>;
+
+// The charts drawn for a page's data, kept as long as that data object lives: a page cache hit
+// returns the same object, so a reload within the cache's minute draws no chart again (drawing the
+// three SVGs cost more than reading the cached figures). Callers only read what they get.
+const drawn = new WeakMap<PageData, ReturnType<typeof withCharts>>();
+
 export async function analyticsPage(
   service: Pick<AnalyticsService, 'page'>,
   query: AnalyticsQuery & { by?: UnitGroup | undefined },
 ) {
   const data = await service.page(query);
+  let page = drawn.get(data);
+  if (!page) {
+    page = withCharts(data);
+    drawn.set(data, page);
+  }
+  return page;
+}
+
+function withCharts(data: PageData) {
   const ue = data.unit_economics;
   const series = data.summary.series;
   const labels = series.map((s) => s.period);

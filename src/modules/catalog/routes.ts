@@ -21,8 +21,9 @@ import { BRAND_STATUSES, PRODUCT_STATUSES } from './model.js';
 import type { ProductService } from './products.js';
 import type { TaxonomyService } from './taxonomy.js';
 
-const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
-const optionalReason = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
+const reasonText = z.string().trim().min(1).max(500);
+const reasonBody = z.strictObject({ reason: reasonText });
+const optionalReason = z.strictObject({ reason: reasonText.optional() });
 
 export interface CatalogRouteDeps {
   taxonomy: TaxonomyService;
@@ -323,15 +324,41 @@ export function adminCatalogRoutes(deps: CatalogRouteDeps): FastifyPluginAsyncZo
       {
         schema: {
           ...s,
-          summary: 'Rename a category',
+          summary: 'Rename a category (the reason, if given, goes to the audit row)',
           params: idParam,
-          body: z.strictObject({ name: z.string().trim().min(1).max(80) }),
+          body: z.strictObject({ name: z.string().trim().min(1).max(80), reason: reasonText.optional() }),
           response: { 200: categorySchema, ...problems(400, 401, 403, 404, 409) },
         },
       },
       async (request) =>
         toCategory(
-          await taxonomy.renameCategory(caller(request).userId, request.params.id, request.body.name),
+          await taxonomy.renameCategory(
+            caller(request).userId,
+            request.params.id,
+            request.body.name,
+            request.body.reason,
+          ),
+        ),
+    );
+    app.patch(
+      '/brands/:id',
+      {
+        schema: {
+          ...s,
+          summary: 'Rename a brand (the reason, if given, goes to the audit row)',
+          params: idParam,
+          body: z.strictObject({ name: z.string().trim().min(1).max(80), reason: reasonText.optional() }),
+          response: { 200: brandSchema, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) =>
+        toBrand(
+          await taxonomy.renameBrand(
+            caller(request).userId,
+            request.params.id,
+            request.body.name,
+            request.body.reason,
+          ),
         ),
     );
 

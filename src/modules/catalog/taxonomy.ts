@@ -137,23 +137,48 @@ export function createTaxonomyService(deps: {
       }
     },
 
-    async renameCategory(adminId: string, id: string, name: string) {
+    async renameCategory(adminId: string, id: string, name: string, reason?: string) {
       try {
         return await db.transaction(async (tx) => {
+          const [before] = await tx.select().from(categories).where(eq(categories.id, id)).for('update');
+          if (!before) throw notFound('Category');
           const [row] = await tx.update(categories).set({ name }).where(eq(categories.id, id)).returning();
-          if (!row) throw notFound('Category');
           await audit.record(tx, {
             actorUserId: adminId,
             action: 'category.renamed',
             targetType: 'category',
             targetId: id,
-            data: { name },
+            reason: reason ?? null,
+            data: { name, from: before.name },
           });
-          return row;
+          return row!;
         });
       } catch (err) {
         if (isUniqueViolation(err))
           throw conflict('CATEGORY_EXISTS', `"${name}" already exists at this level.`);
+        throw err;
+      }
+    },
+
+    /** Rename a brand (a typo, a rebrand); its status and the products carrying it stay as they are. */
+    async renameBrand(adminId: string, id: string, name: string, reason?: string) {
+      try {
+        return await db.transaction(async (tx) => {
+          const [before] = await tx.select().from(brands).where(eq(brands.id, id)).for('update');
+          if (!before) throw notFound('Brand');
+          const [row] = await tx.update(brands).set({ name }).where(eq(brands.id, id)).returning();
+          await audit.record(tx, {
+            actorUserId: adminId,
+            action: 'brand.renamed',
+            targetType: 'brand',
+            targetId: id,
+            reason: reason ?? null,
+            data: { name, from: before.name },
+          });
+          return row!;
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw conflict('BRAND_EXISTS', `A brand named "${name}" already exists.`);
         throw err;
       }
     },

@@ -1,18 +1,8 @@
 // Catalog: the product review queue with each product's images, verify/reject (products and
-// images) with a reason; brands (verify/reject proposals, add) and categories (add).
+// images) with a reason. Brands and categories are in catalog-taxonomy.ts.
 import type { FastifyInstance } from 'fastify';
 import { PRODUCT_QUEUE_STATUSES } from './filters.js';
-import {
-  cursorOf,
-  doneUrl,
-  flashOf,
-  idParam,
-  optionalId,
-  pick,
-  queryValue,
-  requireReason,
-  requireText,
-} from './forms.js';
+import { cursorOf, doneUrl, flashOf, idParam, pick, queryValue, requireReason } from './forms.js';
 import { adminOf } from './guard.js';
 import { html } from './html.js';
 import { age, csrfField, darTime, money, nextLink, page, reasonField, table } from './layout.js';
@@ -21,7 +11,7 @@ import type { ConsoleDeps } from './ports.js';
 const PAGE = 25;
 
 export function catalogRoutes(app: FastifyInstance, deps: ConsoleDeps) {
-  const { products, taxonomy } = deps.catalog;
+  const { products } = deps.catalog;
   const hide = { schema: { hide: true } };
 
   app.get('/catalog', hide, async (request, reply) => {
@@ -117,53 +107,4 @@ ${
       );
     });
   }
-
-  app.get('/catalog/brands', hide, async (request, reply) => {
-    const admin = adminOf(request);
-    const brands = await taxonomy.listBrands();
-    const rows = brands.map(
-      (b) =>
-        html`<tr><td>${b.name}</td><td>${b.status}</td><td>${
-          b.status === 'unverified'
-            ? html`<form method="post" action="/admin/catalog/brands/${b.id}/verify" class="inline">${csrfField(admin.csrf)}<input name="reason" placeholder="reason" required minlength="3"><button type="submit">Verify</button></form>
-<form method="post" action="/admin/catalog/brands/${b.id}/reject" class="inline">${csrfField(admin.csrf)}<input name="reason" placeholder="reason" required minlength="3"><button type="submit" class="danger">Reject</button></form>`
-            : ''
-        }</td></tr>`,
-    );
-    const body = html`<form method="post" action="/admin/catalog/brands" class="card">${csrfField(admin.csrf)}<label>New brand <input name="name" required maxlength="80"></label><button type="submit">Add verified brand</button></form>
-${table(['Brand', 'Status', ''], rows, 'No brands yet.')}`;
-    return reply.type('text/html').send(page('Brands', admin, body, flashOf(request)).value);
-  });
-  app.post('/catalog/brands', hide, async (request, reply) => {
-    await taxonomy.createBrand(adminOf(request).userId, requireText(request, 'name', 80));
-    return reply.redirect(doneUrl('/admin/catalog/brands', 'created'), 303);
-  });
-  for (const [action, approve] of [
-    ['verify', true],
-    ['reject', false],
-  ] as const) {
-    app.post(`/catalog/brands/:id/${action}`, hide, async (request, reply) => {
-      await taxonomy.reviewBrand(adminOf(request).userId, idParam(request), approve, requireReason(request));
-      return reply.redirect(doneUrl('/admin/catalog/brands', approve ? 'verified' : 'rejected'), 303);
-    });
-  }
-
-  app.get('/catalog/categories', hide, async (request, reply) => {
-    const admin = adminOf(request);
-    const cats = await taxonomy.listCategories();
-    const rows = cats.map((c) => html`<tr><td>${c.path}</td><td class="muted">${c.id}</td></tr>`);
-    const body = html`<form method="post" action="/admin/catalog/categories" class="card">${csrfField(admin.csrf)}
-<label>Name <input name="name" required maxlength="80"></label>
-<label>Under <select name="parent_id"><option value="">(top level)</option>${cats.map((c) => html`<option value="${c.id}">${c.path}</option>`)}</select></label>
-<button type="submit">Add category</button></form>
-${table(['Category', 'Id'], rows, 'No categories yet.')}`;
-    return reply.type('text/html').send(page('Categories', admin, body, flashOf(request)).value);
-  });
-  app.post('/catalog/categories', hide, async (request, reply) => {
-    await taxonomy.createCategory(adminOf(request).userId, {
-      name: requireText(request, 'name', 80),
-      parent_id: optionalId(request, 'parent_id'),
-    });
-    return reply.redirect(doneUrl('/admin/catalog/categories', 'created'), 303);
-  });
 }

@@ -10,6 +10,7 @@ import { analyticsRoutes } from './analytics.js';
 import { analyticsDrillRoutes } from './analytics-drill.js';
 import { approvalRoutes } from './approvals.js';
 import { catalogRoutes } from './catalog.js';
+import { catalogTaxonomyRoutes } from './catalog-taxonomy.js';
 import { codeRoutes } from './codes.js';
 import { disputeRoutes } from './disputes.js';
 import { consoleGuard } from './guard.js';
@@ -23,11 +24,13 @@ import { loyaltyRoutes } from './loyalty.js';
 import { messageRoutes } from './messages.js';
 import { moneyRoutes } from './money.js';
 import { moneyFeedRoutes } from './money-feeds.js';
+import { moneyLedgerRoutes } from './money-ledger.js';
 import { orderRoutes } from './orders.js';
 import { peopleRoutes } from './people.js';
 import type { ConsoleDeps } from './ports.js';
 import { promotionRoutes } from './promotions.js';
 import { referralRoutes } from './referrals.js';
+import { riderScorecardRoutes } from './rider-scorecard.js';
 import { createConsoleSessions } from './sessions.js';
 import { signInRoutes, signOutRoute } from './sign-in.js';
 
@@ -35,6 +38,8 @@ export { adminApprovalRoutes } from './approvals-api.js';
 export { createConsoleApprovals } from './approvals-service.js';
 export { createFourEyes, type FourEyes } from './four-eyes.js';
 export type { AttentionQueue, ConsoleDeps } from './ports.js';
+/** Console sessions: the bench signs an admin in by creating one (bench/console-pages.ts). */
+export { createConsoleSessions } from './sessions.js';
 
 /** Every console reply: a strict CSP (no inline script or style anywhere), no framing, no referrer. */
 export const CONSOLE_CSP =
@@ -118,14 +123,17 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       analyticsDrillRoutes(secured, deps);
       kycRoutes(secured, deps);
       catalogRoutes(secured, deps);
+      catalogTaxonomyRoutes(secured, deps);
       promotionRoutes(secured, deps);
       codeRoutes(secured, deps);
       referralRoutes(secured, deps);
       disputeRoutes(secured, deps);
       moneyRoutes(secured, deps);
       moneyFeedRoutes(secured, deps);
+      moneyLedgerRoutes(secured, deps);
       approvalRoutes(secured, deps);
       peopleRoutes(secured, deps, sessions);
+      riderScorecardRoutes(secured, deps);
       loyaltyRoutes(secured, deps);
       orderRoutes(secured, deps);
       messageRoutes(secured, deps);

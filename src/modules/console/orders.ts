@@ -10,6 +10,7 @@ import { cursorOf, doneUrl, flashOf, idParam, queryValue, requireReason } from '
 import { adminOf } from './guard.js';
 import { html } from './html.js';
 import { csrfField, darTime, money, nextLink, page, reasonField, table } from './layout.js';
+import { ledgerPath } from './money-ledger.js';
 import type { ConsoleDeps } from './ports.js';
 
 /** The newest messages shown on an order's page. */
@@ -106,7 +107,7 @@ ${nextLink('/admin/orders', { id: v('id'), buyer: v('buyer'), seller: v('seller'
     );
     const ledgerRows = transfers.map(
       (x) =>
-        html`<tr><td>${x.kind}</td><td>${x.phase}</td><td>${x.debitAccount}</td><td>${x.creditAccount}</td><td class="num">${money(x.amount, x.currency)}</td><td>${darTime(x.createdAt)}</td></tr>`,
+        html`<tr><td>${x.kind}</td><td>${x.phase}</td><td><a href="${ledgerPath(x.debitAccount)}">${x.debitAccount}</a></td><td><a href="${ledgerPath(x.creditAccount)}">${x.creditAccount}</a></td><td class="num">${money(x.amount, x.currency)}</td><td>${darTime(x.createdAt)}</td></tr>`,
     );
     const payRows = [
       ...collections.map(

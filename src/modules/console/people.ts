@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError, unprocessable } from '../../shared/errors.js';
 import { DAY } from '../../shared/time.js';
-import { localDay } from '../analytics/index.js';
+import { localDay, localDayStart } from '../analytics/index.js';
 import { effectiveStatus } from '../identity/index.js';
 import { filterQuery, percent } from './analytics.js';
 import { cursorOf, doneUrl, flashOf, idParam, pick, queryValue, requireReason } from './forms.js';
@@ -71,12 +71,14 @@ ${nextLink('/admin/people', { phone, name }, r.next_cursor)}`;
       if (err instanceof AppError) return html`<p class="muted">No seller scorecard: ${err.message}</p>`;
       throw err;
     }
-    // Payouts to this seller (the payments module's list: its latest 200), by status.
-    const payouts = await deps.payments.disbursementsOf({ partyId: sellerId, kind: 'payout' });
-    const paid = payouts.filter((d) => d.status === 'succeeded');
-    const paidTotal = paid.reduce((sum, d) => sum + d.amount, 0);
-    const failed = payouts.filter((d) => d.status === 'failed').length;
-    const pending = payouts.length - paid.length - failed;
+    // Payouts to this seller asked within the scorecard's period (its last day included), in the
+    // scorecard's currency, by status: the same window as every other figure in the row.
+    const payouts = await deps.payments.payoutTotals({
+      partyId: sellerId,
+      currency: s.currency,
+      from: localDayStart(q.from),
+      to: new Date(localDayStart(q.to).getTime() + DAY),
+    });
     const [refused, disputed, lost] = await Promise.all(
       (['refused', 'disputed', 'disputes_lost'] as const).map((figure) =>
         a.orders({ ...q, figure, limit: 500 }),
@@ -103,7 +105,7 @@ ${table(
     'Payouts pending / failed',
   ],
   [
-    html`<tr data-row="scorecard"><td class="num" data-score="orders">${drill('orders', String(f.orders))}</td><td class="num">${money(f.gmv)}</td><td class="num" data-score="acceptance">${percent(f.acceptance_rate_bp)}</td><td class="num" data-score="refused">${drill('refused', count(refused!))}</td><td class="num" data-score="on-time">${percent(f.on_time_rate_bp)}</td><td class="num" data-score="disputes">${drill('disputed', count(disputed!))}</td><td class="num" data-score="disputes-lost">${drill('disputes_lost', count(lost!))}</td><td class="num">${percent(f.refund_rate_bp)}</td><td class="num" data-score="payouts"><a href="/admin/money?kind=payout">${String(paid.length)}</a></td><td class="num" data-score="paid-out">${money(paidTotal)}</td><td class="num" data-score="payouts-open">${`${pending} / ${failed}`}</td></tr>`,
+    html`<tr data-row="scorecard"><td class="num" data-score="orders">${drill('orders', String(f.orders))}</td><td class="num">${money(f.gmv, s.currency)}</td><td class="num" data-score="acceptance">${percent(f.acceptance_rate_bp)}</td><td class="num" data-score="refused">${drill('refused', count(refused!))}</td><td class="num" data-score="on-time">${percent(f.on_time_rate_bp)}</td><td class="num" data-score="disputes">${drill('disputed', count(disputed!))}</td><td class="num" data-score="disputes-lost">${drill('disputes_lost', count(lost!))}</td><td class="num">${percent(f.refund_rate_bp)}</td><td class="num" data-score="payouts"><a href="/admin/money?kind=payout">${String(payouts.paid.count)}</a></td><td class="num" data-score="paid-out">${money(payouts.paid.amount, s.currency)}</td><td class="num" data-score="payouts-open">${`${payouts.pending.count} / ${payouts.failed.count}`}</td></tr>`,
   ],
 )}`;
   }
@@ -152,6 +154,7 @@ ${table(
 <tr><th>Roles</th><td>${u.roles.join(', ')}</td></tr>
 <tr><th>Status</th><td class="user-status">${status}${u.statusReason ? html` — ${u.statusReason}` : ''}</td></tr>
 <tr><th>Shop</th><td>${seller?.shopName ?? '—'}</td></tr>
+${u.roles.includes('rider') ? html`<tr><th>Rider</th><td><a href="/admin/riders/${u.id}">Rider scorecard</a></td></tr>` : ''}
 </tbody></table>
 ${card ?? ''}
 <div class="side-by-side">${
@@ -189,7 +192,7 @@ ${points}`;
     const riders = await deps.riders.list({ status });
     const rows = riders.map(
       (r) =>
-        html`<tr><td><a href="/admin/people/${r.userId}">${r.userId}</a></td><td>${r.vehicle} ${r.plate ?? ''}</td><td>${r.status}${r.statusReason ? html` — ${r.statusReason}` : ''}</td><td>${darTime(r.createdAt)}</td><td>${
+        html`<tr data-rider="${r.userId}"><td><a href="/admin/riders/${r.userId}">${r.userId}</a></td><td>${r.vehicle} ${r.plate ?? ''}</td><td>${r.status}${r.statusReason ? html` — ${r.statusReason}` : ''}</td><td>${darTime(r.createdAt)}</td><td>${
           r.status === 'pending'
             ? html`<form method="post" action="/admin/riders/${r.userId}/verify" class="inline">${csrfField(admin.csrf)}<input name="reason" placeholder="reason" required minlength="3"><button type="submit">Verify</button></form>
 <form method="post" action="/admin/riders/${r.userId}/reject" class="inline">${csrfField(admin.csrf)}<input name="reason" placeholder="reason" required minlength="3"><button type="submit" class="danger">Reject</button></form>`

@@ -43,7 +43,17 @@ export interface ConsoleDeps {
   promotions: PromotionsService;
   orders: Pick<OrdersModule, 'service'>;
   payments: PaymentsService;
-  riders: Pick<RidersModuleService, 'list' | 'verify' | 'reject' | 'adminAssign' | 'awaitingPickupOrderIds'>;
+  riders: Pick<
+    RidersModuleService,
+    | 'list'
+    | 'verify'
+    | 'reject'
+    | 'adminAssign'
+    | 'awaitingPickupOrderIds'
+    | 'profileOf'
+    | 'jobsInHand'
+    | 'scorecard'
+  >;
   /** The referrals module's admin use cases: the held queue, decisions, clawback, campaign, report. */
   referrals: Pick<
     ReferralsService,
@@ -53,7 +63,7 @@ export interface ConsoleDeps {
   /** every money command, gated by four eyes (the admin API passes the same gate) */
   fourEyes: FourEyes;
   audit: Pick<AuditService, 'list'>;
-  ledger: Pick<LedgerService, 'transfersOf'>;
+  ledger: Pick<LedgerService, 'transfersOf' | 'accountTransfers' | 'balance'>;
   /** The orders module's admin search (a read). */
   searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
   /** zones (with their cells, for the map), fees and service hours for the Logistics screen, and their changes */

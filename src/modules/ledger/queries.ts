@@ -1,7 +1,8 @@
 // The ledger's reads: balances, payable summaries, the transfers of an order, an account or a
 // payment. Each takes the caller's transaction where one fits; none writes.
-import { and, eq, inArray, like, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, like, lt, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { type Cursor, pageOf } from '../../shared/pagination.js';
 import type { TransferKind } from './model.js';
 import { ledgerTransfers } from './schema.js';
 
@@ -133,6 +134,52 @@ export function createLedgerQueries(db: Database) {
         .where(and(...where))
         .orderBy(ledgerTransfers.createdAt, ledgerTransfers.id)
         .limit(500);
+    },
+
+    /**
+     * One account's transfers, oldest first, a keyset page at a time, with its posted balance just
+     * before the page (`opening`): a reader adds each posted row's signed amount to show a running
+     * balance that is right on every page, not only the first.
+     */
+    async accountTransfers(q: { account: string; cursor?: Cursor | undefined; limit: number }) {
+      const acct = q.account;
+      const mine = or(eq(ledgerTransfers.debitAccount, acct), eq(ledgerTransfers.creditAccount, acct));
+      const c = q.cursor;
+      const rows = await db
+        .select()
+        .from(ledgerTransfers)
+        .where(
+          and(
+            mine,
+            c
+              ? or(
+                  gt(ledgerTransfers.createdAt, c.at),
+                  and(eq(ledgerTransfers.createdAt, c.at), gt(ledgerTransfers.id, c.id)),
+                )
+              : undefined,
+          ),
+        )
+        .orderBy(asc(ledgerTransfers.createdAt), asc(ledgerTransfers.id))
+        .limit(q.limit + 1);
+      let opening = 0;
+      if (c) {
+        const [r] = await db
+          .select({
+            posted: sql<number>`coalesce(sum(case when ${ledgerTransfers.phase} in ('single', 'post') then case when ${ledgerTransfers.creditAccount} = ${acct} then ${ledgerTransfers.amount} else -${ledgerTransfers.amount} end else 0 end), 0)::bigint`,
+          })
+          .from(ledgerTransfers)
+          .where(
+            and(
+              mine,
+              or(
+                lt(ledgerTransfers.createdAt, c.at),
+                and(eq(ledgerTransfers.createdAt, c.at), lte(ledgerTransfers.id, c.id)),
+              ),
+            ),
+          );
+        opening = Number(r?.posted ?? 0);
+      }
+      return { ...pageOf(rows, q.limit, (t) => ({ at: t.createdAt, id: t.id })), opening };
     },
   };
   return api;

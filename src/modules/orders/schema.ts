@@ -93,6 +93,12 @@ export const orders = pgTable(
     index('orders_buyer_paid_idx').on(t.buyerId, t.paidAt).where(sql`${t.paidAt} is not null`),
     // The recommendations job reads completed orders after a watermark (completed-purchases.ts).
     index('orders_completed_idx').on(t.completedAt, t.id).where(sql`${t.completedAt} is not null`),
+    // The console home page's order queues (orders/attention.ts): the dispatch queue and the sellers
+    // near their accept deadline. Partial, so each is as small as its queue, not the order history.
+    index('orders_ready_no_rider_idx')
+      .on(t.updatedAt)
+      .where(sql`${t.status} = 'ready_for_pickup' and ${t.riderId} is null`),
+    index('orders_awaiting_accept_idx').on(t.acceptBy).where(sql`${t.status} = 'paid'`),
     check(
       'orders_amounts',
       sql`${t.finalAmount} = ${t.originalAmount} - ${t.discountAmount} and ${t.finalAmount} >= 0`,

@@ -1,5 +1,5 @@
 // Reads over this module's tables for routes, the console and other modules: no decisions here.
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { type Disbursement, type PaymentsContext, PENDING_STATES } from './context.js';
 import type { CallbackVerdict, CollectionStatus } from './model.js';
@@ -65,6 +65,38 @@ export function createPaymentQueries(ctx: Pick<PaymentsContext, 'db'>) {
         )
         .orderBy(desc(paymentDisbursements.createdAt), desc(paymentDisbursements.id))
         .limit(200);
+    },
+
+    /**
+     * A party's payouts asked in [from, to) in one currency, by status: how many and how much. The
+     * seller scorecard's payouts, over its own period (disbursementsOf is the latest 200, all time).
+     */
+    async payoutTotals(q: { partyId: string; currency: string; from: Date; to: Date }) {
+      const rows = await db
+        .select({
+          status: paymentDisbursements.status,
+          n: sql<number>`count(*)::int`,
+          amount: sql<number>`coalesce(sum(${paymentDisbursements.amount}), 0)::bigint`,
+        })
+        .from(paymentDisbursements)
+        .where(
+          and(
+            eq(paymentDisbursements.partyId, q.partyId),
+            eq(paymentDisbursements.kind, 'payout'),
+            eq(paymentDisbursements.currency, q.currency),
+            gte(paymentDisbursements.createdAt, q.from),
+            lt(paymentDisbursements.createdAt, q.to),
+          ),
+        )
+        .groupBy(paymentDisbursements.status);
+      const of = (...statuses: Disbursement['status'][]) => {
+        const mine = rows.filter((r) => statuses.includes(r.status));
+        return {
+          count: mine.reduce((s, r) => s + Number(r.n), 0),
+          amount: mine.reduce((s, r) => s + Number(r.amount), 0),
+        };
+      };
+      return { paid: of('succeeded'), pending: of('queued', 'sending'), failed: of('failed') };
     },
 
     async collectionsList(q: { status?: CollectionStatus | undefined }) {

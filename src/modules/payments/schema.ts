@@ -85,6 +85,11 @@ export const paymentDisbursements = pgTable(
     index('payment_disbursements_party_idx').on(t.partyId, t.createdAt),
     // Refunds of an order (the order view, analytics' payment fees).
     index('payment_disbursements_order_idx').on(t.orderId),
+    // The console home page's money queues (payments/attention.ts): failed refunds, payouts failed or
+    // stuck. Only unsettled and failed sends are indexed; the succeeded history stays out.
+    index('payment_disbursements_attention_idx')
+      .on(t.kind, t.status, t.updatedAt)
+      .where(sql`${t.status} in ('queued', 'sending', 'failed')`),
     index('payment_disbursements_due_idx')
       .on(t.nextAttemptAt)
       .where(sql`${t.status} in ('queued', 'sending')`),

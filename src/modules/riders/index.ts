@@ -3,7 +3,7 @@
 // file only; the tables (schema.ts) stay the module's own. The ports (ports.ts) are what it needs of
 // orders, zones and jobs.
 
-export { haversineMeters, type RiderSettings, type Vehicle } from './assignment.js';
+export { haversineMeters, presenceOf, type RiderSettings, type Vehicle } from './assignment.js';
 export type { AssignmentService } from './assignment-service.js';
 export { ridersAttention } from './attention.js';
 export { etaMinutes, type RidersForOthers, ridersForOthers } from './for-others.js';

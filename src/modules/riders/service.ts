@@ -21,6 +21,7 @@ import {
 } from './assignment.js';
 import type { JobsPort, RiderZonesPort } from './ports.js';
 import { orderAssignments, riderOffers, riderPings, riderProfiles } from './schema.js';
+import { riderScorecard } from './scorecard.js';
 
 export type RiderProfile = typeof riderProfiles.$inferSelect;
 
@@ -199,6 +200,9 @@ export function createRidersService(deps: RidersServiceDeps) {
 
     /** The caller's profile, or null when they never applied. */
     profileOf: (userId: string, tx: Database = db) => load(tx, userId),
+
+    /** A rider's jobs and offers over a period (the console's rider scorecard). */
+    scorecard: (riderId: string, q: { from: Date; to: Date }) => riderScorecard(db, riderId, q),
 
     /** Jobs held per rider (absent: none), for the derived `on_delivery` (presenceOf). */
     jobsInHand: (riderIds: readonly string[], tx: Database = db) => jobsInHand(tx, riderIds),

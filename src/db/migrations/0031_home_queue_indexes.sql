@@ -1,0 +1,3 @@
+CREATE INDEX "orders_ready_no_rider_idx" ON "orders" USING btree ("updated_at") WHERE "orders"."status" = 'ready_for_pickup' and "orders"."rider_id" is null;--> statement-breakpoint
+CREATE INDEX "orders_awaiting_accept_idx" ON "orders" USING btree ("accept_by") WHERE "orders"."status" = 'paid';--> statement-breakpoint
+CREATE INDEX "payment_disbursements_attention_idx" ON "payment_disbursements" USING btree ("kind","status","updated_at") WHERE "payment_disbursements"."status" in ('queued', 'sending', 'failed');
