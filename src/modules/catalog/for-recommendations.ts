@@ -6,13 +6,17 @@ import { categories, products, productVariants } from './schema.js';
 // statement per read: answered at read time, so a ban, an unverified product or a stock-out hides
 // an item on the very next request.
 
-type SellerVisible = (sellerIdColumn: SQL | typeof products.sellerId, now: Date | Placeholder) => SQL;
+type SellerVisible = (
+  sellerIdColumn: SQL | typeof products.sellerId,
+  now: Date | Placeholder,
+  opts?: { perRow?: boolean },
+) => SQL;
 
 export function createRecommendationFacts(deps: { db: Database; sellerVisible: SellerVisible }) {
   const inStock = sql`exists (select 1 from ${productVariants} where ${productVariants.productId} = ${products.id}
     and ${productVariants.active} and ${productVariants.stock} > 0)`;
-  const sellable = (now: Date | Placeholder) =>
-    and(eq(products.status, 'verified'), deps.sellerVisible(products.sellerId, now), inStock)!;
+  const sellable = (now: Date | Placeholder, opts?: { perRow?: boolean }) =>
+    and(eq(products.status, 'verified'), deps.sellerVisible(products.sellerId, now, opts), inStock)!;
 
   return {
     /** The category of each product that exists (the refresh job files purchases under it). */
@@ -32,16 +36,18 @@ export function createRecommendationFacts(deps: { db: Database; sellerVisible: S
      * seller_id, category_id, category_name, min_price, currency, sellable (verified, of an active
      * verified seller, with an active variant in stock, at `now`). Recommendations fold it into
      * their one statement per read, so a ban, an unverified product or a stock-out hides an item
-     * on the very next request, while the catalog's tables stay private to it.
+     * on the very next request, while the catalog's tables stay private to it. A few hundred ids
+     * at most: `= any(array(…))` and the per-row seller check make PostgreSQL probe the primary
+     * keys (a hash semi-join scanned all products and all variants on every read).
      */
     factsSql(ids: SQL, now: Placeholder): SQL {
       return sql`select ${products.id} as id, ${products.title} as title, ${products.sellerId} as seller_id,
         ${products.categoryId} as category_id, ${categories.name} as category_name, ${products.minPrice} as min_price,
         (select ${productVariants.currency} from ${productVariants} where ${productVariants.productId} = ${products.id}
           and ${productVariants.active} order by ${productVariants.price} limit 1) as currency,
-        (${sellable(now)}) as sellable
+        (${sellable(now, { perRow: true })}) as sellable
         from ${products} join ${categories} on ${categories.id} = ${products.categoryId}
-        where ${products.id} in (${ids})`;
+        where ${products.id} = any(array(${ids}))`;
     },
 
     /** The products of the SKUs `skuIds` selects, as an SQL subquery (column product_id). */
