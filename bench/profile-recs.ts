@@ -151,6 +151,15 @@ async function main() {
           lastRead.values,
         );
         console.log(plan.map((r) => `    ${r['QUERY PLAN']}`).join('\n'));
+        // Whether PostgreSQL settled on a generic plan for the prepared statement (planned once) or
+        // still plans it on every execution (custom plans): the connection the requests just used
+        // is the pool's most recently released one, which this query gets.
+        const plans = await rawQuery<Record<string, string>>(
+          db,
+          { text: `select name, generic_plans, custom_plans from pg_prepared_statements where name like 'rec-read-%'` },
+          [],
+        );
+        console.log(`    prepared: ${JSON.stringify(plans)}`);
       }
     }
     await app.close();
