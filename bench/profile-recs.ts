@@ -156,7 +156,9 @@ async function main() {
         // is the pool's most recently released one, which this query gets.
         const plans = await rawQuery<Record<string, string>>(
           db,
-          { text: `select name, generic_plans, custom_plans from pg_prepared_statements where name like 'rec-read-%'` },
+          {
+            text: `select name, generic_plans, custom_plans from pg_prepared_statements where name like 'rec-read-%'`,
+          },
           [],
         );
         console.log(`    prepared: ${JSON.stringify(plans)}`);
