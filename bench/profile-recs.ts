@@ -7,7 +7,8 @@
 //  2. CPU: the real server (src/server.ts, its own process) under 16 concurrent closed-loop clients,
 //     its CPU per request read from /proc, with req/s and p50/p99. PostgreSQL's CPU is not visible
 //     from here (another host or container), the statement round trips above stand in for it.
-// PROFILE_REQUESTS (default 1500) per context for step 2; PROFILE_CPU=<dir> adds a V8 CPU profile. The database is dropped at the end.
+// PROFILE_REQUESTS (default 1500) per context for step 2; PROFILE_CPU=<dir> adds a V8 CPU profile;
+// PROFILE_EXPLAIN=1 prints EXPLAIN ANALYZE of the read's statement on the bench data. The database is dropped at the end.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { rawQuery } from '../src/db/batch.js';
 import { openPostgres } from '../src/db/client.js';
 import { seedRecommendationHistory } from './recommendations.js';
 import { seedBench } from './seed.js';
@@ -31,14 +33,18 @@ function cpuMs(pid: number | null): number {
 
 // Every statement this process sends, timed from send to reply, while `recording` is set.
 let recording: Array<{ text: string; ms: number }> | null = null;
+/** The last read statement sent (text and values), for PROFILE_EXPLAIN. */
+let lastRead: { text: string; values: unknown[] } | null = null;
 const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (
   this: unknown,
   ...args: unknown[]
 ) {
   const log = recording;
+  const first = args[0] as string | { text?: string; name?: string; values?: unknown[] };
+  if (typeof first === 'object' && first?.name?.startsWith('rec-read-'))
+    lastRead = { text: first.text ?? '', values: first.values ?? [] };
   if (!log) return original.apply(this, args);
-  const first = args[0] as string | { text?: string };
   const text = (typeof first === 'string' ? first : (first?.text ?? '?')).replace(/\s+/g, ' ').trim();
   const t0 = performance.now();
   const done = () => log.push({ text, ms: performance.now() - t0 });
@@ -137,6 +143,26 @@ async function main() {
         console.log(
           `  ${(e.n / runs).toFixed(1).padStart(4)}×  ${(e.ms / e.n).toFixed(2).padStart(7)} ms  ${text}`,
         );
+      // PROFILE_EXPLAIN=1: the plan of the read's one statement, with the last request's values.
+      if (process.env.PROFILE_EXPLAIN && lastRead) {
+        const plan = await rawQuery<Record<string, string>>(
+          db,
+          { text: `explain (analyze, buffers, costs off) ${lastRead.text}` },
+          lastRead.values,
+        );
+        console.log(plan.map((r) => `    ${r['QUERY PLAN']}`).join('\n'));
+        // Whether PostgreSQL settled on a generic plan for the prepared statement (planned once) or
+        // still plans it on every execution (custom plans): the connection the requests just used
+        // is the pool's most recently released one, which this query gets.
+        const plans = await rawQuery<Record<string, string>>(
+          db,
+          {
+            text: `select name, generic_plans, custom_plans from pg_prepared_statements where name like 'rec-read-%'`,
+          },
+          [],
+        );
+        console.log(`    prepared: ${JSON.stringify(plans)}`);
+      }
     }
     await app.close();
 

@@ -3,11 +3,11 @@
 // uses). Kept beside the composition root so that file stays short.
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import type { CartModule } from '../modules/cart/index.js';
+import { type CartModule, cartSkuIdsSql } from '../modules/cart/index.js';
 import type { CatalogModule } from '../modules/catalog/index.js';
 import type { IdentityModule, SignInHook } from '../modules/identity/index.js';
 import type { JobService } from '../modules/jobs/index.js';
-import type { NotificationsModule } from '../modules/notifications/index.js';
+import { languageOfSql, type NotificationsModule } from '../modules/notifications/index.js';
 import { completedPurchasesSince } from '../modules/orders/index.js';
 import {
   createRecommendationSignals,
@@ -90,10 +90,10 @@ export function wireRecommendations(deps: {
     clock: deps.clock,
     signals: deps.signals,
     catalog: deps.catalog.forRecommendations,
-    cart: { productIdsIn: deps.cart.service.productIdsIn },
+    cart: { skuIdsSql: cartSkuIdsSql },
     orders: { completedPurchasesSince },
     delivery,
-    language: { languageOf: (userId) => deps.notifications.service.getLanguage(userId) },
+    language: { languageSql: languageOfSql },
     settings: {
       readsPerMinute: config.PUBLIC_READS_PER_MINUTE,
       viewsPerMinute: config.PUBLIC_READS_PER_MINUTE,

@@ -14,6 +14,7 @@ export {
   type LineProblem,
   MAX_CART_LINES,
 } from './service.js';
+export { cartSkuIdsSql } from './skus-sql.js';
 
 export function createCartModule(deps: {
   db: Database;

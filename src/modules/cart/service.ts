@@ -297,20 +297,6 @@ export function createCartService(deps: {
       });
     },
 
-    /** The products in the buyer's cart (recommendations never suggest them). */
-    async productIdsIn(buyerId: string): Promise<string[]> {
-      const rows = await db
-        .select({ skuId: cartLines.skuId })
-        .from(cartLines)
-        .where(eq(cartLines.buyerId, buyerId));
-      if (!rows.length) return [];
-      const skus = await deps.sellableSkus(
-        db,
-        rows.map((r) => r.skuId),
-      );
-      return [...new Set([...skus.values()].map((s) => s.productId))];
-    },
-
     async setQuantity(buyerId: string, skuId: string, quantity: number) {
       checkQuantity(quantity);
       return db.transaction(async (tx) => {

@@ -14,7 +14,7 @@ import { createStockService } from './stock.js';
 import { createTaxonomyService } from './taxonomy.js';
 
 export { reviewAttention } from './attention.js';
-export type { ProductFacts, RecommendationFacts } from './for-recommendations.js';
+export type { RecommendationFacts } from './for-recommendations.js';
 export { type CatalogJobs, catalogJobs } from './jobs.js';
 export type { SellableSku } from './listing.js';
 export { CURRENCIES, type Currency } from './model.js';

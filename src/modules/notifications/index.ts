@@ -26,6 +26,7 @@ export { CATALOGUE, TEMPLATE_KEYS, type TemplateKey } from './catalogue.js';
 export { createConsoleSms } from './console-sms.js';
 export { type NotificationEvent, type NotificationEventType, notificationEventSchema } from './events.js';
 export { type NotificationJobs, notificationJobs } from './jobs.js';
+export { languageOfSql } from './language-sql.js';
 export type { PaymentProviderAlertRule, PaymentProviderWatch } from './payment-provider-watch.js';
 export type { PeoplePort } from './ports.js';
 export { whatsappSignature } from './routes.js';

@@ -64,7 +64,6 @@ export function createRecommendationsModule(deps: {
     routes: recommendationsRoutes({
       reader,
       signals: deps.signals,
-      language: deps.language,
       ...deps.settings,
     }),
     /**

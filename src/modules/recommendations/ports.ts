@@ -1,13 +1,27 @@
 // What the recommendations module asks of others, declared here and answered by their owners
-// (wired in src/composition/recommendations.ts).
+// (wired in src/composition/recommendations.ts). The read's questions are SQL fragments: each
+// owner keeps its tables private and hands over an expression, and the read folds them all into
+// one statement per request (one round trip instead of six or seven; docs/recommendations.md, Speed).
+import type { Placeholder, SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import type { ProductFacts } from '../catalog/index.js';
 import type { CompletedPurchase } from '../orders/index.js';
-import type { RecLanguage } from './reasons.js';
 
 export interface RecCatalogPort {
-  productFacts(productIds: readonly string[]): Promise<Map<string, ProductFacts>>;
-  newestSellable(categoryIds: readonly string[] | null, limit: number): Promise<string[]>;
+  /** The category of each product that exists (the refresh job). */
+  categoriesOf(productIds: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * The facts of the products `ids` selects, as a subquery with the columns id, title, seller_id,
+   * category_id, category_name, min_price, currency, sellable (verified, of an active verified
+   * seller, with an active variant in stock at `now`).
+   */
+  factsSql(ids: SQL, now: Placeholder): SQL;
+  /** The products of the SKUs `skuIds` selects, as a subquery (column product_id). */
+  productIdsOfSkusSql(skuIds: SQL): SQL;
+  /**
+   * The newest sellable products (in the categories `categoryIds` selects, when it selects any),
+   * newest first, as a subquery (column id); the cold-start fallback.
+   */
+  newestSellableSql(categoryIds: SQL, now: Placeholder, limit: number): SQL;
 }
 
 export interface RecOrdersPort {
@@ -19,7 +33,8 @@ export interface RecOrdersPort {
 }
 
 export interface RecCartPort {
-  productIdsIn(buyerId: string): Promise<string[]>;
+  /** The SKU ids in the buyer's cart, as a subquery (one column). */
+  skuIdsSql(buyerId: SQL | Placeholder): SQL;
 }
 
 /** Where the buyer is, as delivery sees it. */
@@ -45,5 +60,6 @@ export interface RecDeliveryPort {
 }
 
 export interface RecLanguagePort {
-  languageOf(userId: string): Promise<RecLanguage>;
+  /** The user's language as an SQL scalar ('sw' | 'en'). */
+  languageSql(userId: SQL | Placeholder): SQL;
 }

@@ -25,7 +25,7 @@ export const CITY = '';
 export function createRefresh(deps: {
   db: Database;
   orders: RecOrdersPort;
-  catalog: Pick<RecCatalogPort, 'productFacts'>;
+  catalog: Pick<RecCatalogPort, 'categoriesOf'>;
   batchSize?: number;
 }) {
   const { db } = deps;
@@ -50,8 +50,8 @@ export function createRefresh(deps: {
     const batch = await deps.orders.completedPurchasesSince(db, after, batchSize);
     if (!batch.length) return 0;
     // Categories as the catalog has them now: read before the transaction (PGlite has one connection).
-    const facts = await deps.catalog.productFacts([...new Set(batch.flatMap((o) => o.productIds))]);
-    const category = (p: string) => facts.get(p)?.categoryId ?? null;
+    const categories = await deps.catalog.categoriesOf([...new Set(batch.flatMap((o) => o.productIds))]);
+    const category = (p: string) => categories.get(p) ?? null;
 
     const bought = new Map<
       string,

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { bearerSecurity, requireAuth } from '../../shared/auth.js';
 import { AppError, problems } from '../../shared/errors.js';
 import { BLOCK_KINDS, parseContext } from './context.js';
-import type { RecLanguagePort } from './ports.js';
 import type { Reader } from './read.js';
 import type { RecLanguage } from './reasons.js';
 import type { Signals, ViewerKey } from './signals.js';
@@ -47,7 +46,6 @@ function acceptsSwahili(request: FastifyRequest) {
 export function recommendationsRoutes(deps: {
   reader: Reader;
   signals: Signals;
-  language: RecLanguagePort;
   readsPerMinute: number;
   viewsPerMinute: number;
 }): FastifyPluginAsyncZod {
@@ -86,15 +84,11 @@ export function recommendationsRoutes(deps: {
             field: 'context',
           });
         const { userId, viewer } = await whoAsks(request, reply);
-        // Looked up while the blocks are read (a round trip less on the request's critical path).
-        const language: Promise<RecLanguage> = Promise.resolve(
-          request.query.lang ??
-            (userId ? deps.language.languageOf(userId) : acceptsSwahili(request) ? 'sw' : 'en'),
-        );
-        // Observed now: should the read fail first (404), a failed lookup must not be an unhandled rejection.
-        language.catch(() => {});
-        const blocks = await deps.reader.recommend({ context, buyerId: userId, viewer, language });
-        return { context: request.query.context, language: await language, blocks };
+        // A signed-in buyer's own language is read in the blocks' statement (null here asks for it).
+        const language: RecLanguage | null =
+          request.query.lang ?? (userId ? null : acceptsSwahili(request) ? 'sw' : 'en');
+        const read = await deps.reader.recommend({ context, buyerId: userId, viewer, language });
+        return { context: request.query.context, language: read.language, blocks: read.blocks };
       },
     );
 
