@@ -1,4 +1,3 @@
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
@@ -17,7 +16,13 @@ async function main() {
     }
     throw err;
   }
-  const handle = await openDatabase(config);
+  // The database opens (PGlite: reading its WASM and data folder, compiled off the main thread)
+  // while the application's modules load, instead of after them: start-up is the longer of the two,
+  // not their sum. Marked handled here so a refusal (a locked DATA_DIR) is reported once, below.
+  const opening = openDatabase(config);
+  opening.catch(() => {});
+  const { buildApp } = await import('./app.js');
+  const handle = await opening;
   await handle.migrate();
   const app = await buildApp({ db: handle.db, config });
   if (config.otpSecretGenerated) {
