@@ -29,16 +29,7 @@ async function main() {
     app.log.warn('OTP_HASH_SECRET is not set: using a per-process secret (codes in flight end at restart)');
   }
 
-  // Embedded default: the same job worker runs inside the API process (npm run worker runs it apart).
-  const stopWorker = config.EMBEDDED_WORKER
-    ? app.services.jobs.start({
-        intervalMs: config.WORKER_INTERVAL_MS,
-        concurrency: handle.kind === 'postgres' ? config.WORKER_CONCURRENCY : 1,
-        batchSize: config.WORKER_BATCH_SIZE,
-      })
-    : async () => {};
-  if (config.EMBEDDED_WORKER) await app.services.startSchedules();
-
+  let stopWorker = async () => {};
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -63,6 +54,17 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ host: config.HOST, port: config.PORT });
+  // Embedded default: the same job worker runs inside the API process (npm run worker runs it apart).
+  // It starts once the API listens: requests never wait for it (jobs are picked up from the table
+  // whenever it starts), so its first claim and the schedules are not part of start-up.
+  if (config.EMBEDDED_WORKER && !closing) {
+    stopWorker = app.services.jobs.start({
+      intervalMs: config.WORKER_INTERVAL_MS,
+      concurrency: handle.kind === 'postgres' ? config.WORKER_CONCURRENCY : 1,
+      batchSize: config.WORKER_BATCH_SIZE,
+    });
+    await app.services.startSchedules();
+  }
   const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
   const db = handle.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL (DATABASE_URL)';
   console.log(
