@@ -5,15 +5,19 @@
 // Database: BENCH_DATABASE_URL if set; otherwise a fresh database on the local PostgreSQL
 // (127.0.0.1:5432, user postgres) that this run creates and drops.
 // The API runs as `src/server.ts` in a child process; this process seeds, generates load, and
-// replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone (docs untouched), BENCH_ONLY=ussd the USSD one,
+// replays the raw SQL. BENCH_ONLY=checkout runs the checkout section alone, BENCH_ONLY=ussd the USSD one,
 // BENCH_ONLY=notifications the notifications one (two worker processes and the provider fakes), BENCH_ONLY=startup
 // `npm start` to the first 200, BENCH_ONLY=reads the read paths against their own SQL and open loop,
 // BENCH_ONLY=analytics the analytics one (100,000 orders), BENCH_ONLY=recommendations that one;
 // BENCH_READS=detail,cart only those read paths;
 // BENCH_TRACE=1 prints one checkout's statements; BENCH_PROFILE=<dir> profiles the server;
 // BENCH_EXPERIMENT_NO_PROMOS=1 switches promotions off before the checkout runs (a trial, never for the docs).
-import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+//
+// docs/benchmarks.md: a run replaces only the generated sections it measured, between their
+// `<!-- bench:NAME -->` markers (bench/doc-sections.ts): a full run every one and the header,
+// BENCH_ONLY=x its own; the hand-written text around them stays. BENCH_NO_DOC=1 only prints.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
@@ -23,6 +27,7 @@ import * as s from '../src/db/schema.js';
 import { analyticsBench } from './analytics.js';
 import { assignmentBench } from './assignment.js';
 import { checkoutBench } from './checkout.js';
+import { mergeGeneratedSections, runStamp } from './doc-sections.js';
 import { notificationsBench } from './notifications.js';
 import { benchReadPaths, readsBench } from './reads.js';
 import { recommendationsBench } from './recommendations.js';
@@ -66,12 +71,36 @@ async function load(
   };
 }
 
-async function main() {
-  // BENCH_ONLY=startup: the start-up section alone (it launches `npm start` itself), docs untouched.
-  if (process.env.BENCH_ONLY === 'startup') {
-    console.log((await startupBench()).markdown);
+const DOC = new URL('../docs/benchmarks.md', import.meta.url);
+
+/** Replace these generated sections of docs/benchmarks.md (and print them). */
+function updateDoc(sections: Record<string, string>) {
+  for (const markdown of Object.values(sections)) console.log(markdown);
+  // A trial (some read paths only, promotions off, a profiled server) is never the doc's figure.
+  const trial = ['BENCH_READS', 'BENCH_EXPERIMENT_NO_PROMOS', 'BENCH_PROFILE'].filter((k) => process.env[k]);
+  if (process.env.BENCH_NO_DOC === '1' || trial.length > 0) {
+    if (trial.length > 0) console.log(`docs/benchmarks.md untouched (a trial: ${trial.join(', ')})`);
     return;
   }
+  writeFileSync(DOC, mergeGeneratedSections(readFileSync(DOC, 'utf8'), sections));
+  console.log(`docs/benchmarks.md: sections ${Object.keys(sections).join(', ')} rewritten`);
+}
+
+/** A BENCH_ONLY section: measured alone, stamped, and written to its place in the doc. */
+async function onlySection(name: string, measure: () => Promise<{ markdown: string }>) {
+  const before = loadavg()[0]!;
+  const { markdown } = await measure();
+  const stamp = runStamp(`\`BENCH_ONLY=${name} npm run bench\``, before, loadavg()[0]!, cpus().length);
+  updateDoc({ [name]: `${markdown.trim()}\n\n${stamp}` });
+}
+
+async function main() {
+  // BENCH_ONLY=startup: the start-up section alone (it launches `npm start` itself).
+  if (process.env.BENCH_ONLY === 'startup') {
+    await onlySection('startup', () => startupBench());
+    return;
+  }
+  const fullRunLoadBefore = loadavg()[0]!;
   // First, while nothing else of the bench runs: start-up is measured on a quiet machine.
   const startupSection = process.env.BENCH_ONLY ? undefined : await startupBench();
   let url = process.env.BENCH_DATABASE_URL;
@@ -85,14 +114,14 @@ async function main() {
   try {
     await handle.migrate();
     const db = handle.db;
-    // BENCH_ONLY=notifications: that section alone on the fresh database, printed, docs untouched.
+    // BENCH_ONLY=notifications: that section alone on the fresh database.
     if (process.env.BENCH_ONLY === 'notifications') {
-      console.log((await notificationsBench({ db, url })).markdown);
+      await onlySection('notifications', () => notificationsBench({ db, url }));
       return;
     }
-    // BENCH_ONLY=analytics: the analytics page's data over 100,000 orders, printed, docs untouched.
+    // BENCH_ONLY=analytics: the analytics page's data over 100,000 orders.
     if (process.env.BENCH_ONLY === 'analytics') {
-      console.log((await analyticsBench(db, { url })).markdown);
+      await onlySection('analytics', () => analyticsBench(db, { url }));
       return;
     }
     const now = new Date();
@@ -125,10 +154,9 @@ async function main() {
         skuIds: variants.slice(100).map((v) => v.id!),
         flashSkuId: variants[99]!.id!,
       });
-    // BENCH_ONLY=checkout: the checkout section alone, printed, docs untouched (for profiling).
+    // BENCH_ONLY=checkout: the checkout section alone (for profiling).
     if (process.env.BENCH_ONLY === 'checkout') {
-      const only = await runCheckout();
-      console.log(only.markdown);
+      await onlySection('checkout', runCheckout);
       await app.close();
       return;
     }
@@ -143,23 +171,23 @@ async function main() {
             !process.env.BENCH_READS || process.env.BENCH_READS.split(',').some((w) => p.name.includes(w)),
         ),
       });
-    // BENCH_ONLY=reads: the read paths against their own SQL and open loop, printed, docs untouched.
+    // BENCH_ONLY=reads: the read paths against their own SQL and open loop.
     if (process.env.BENCH_ONLY === 'reads') {
-      console.log((await runReads()).markdown);
+      await onlySection('reads', runReads);
       await app.close();
       return;
     }
     const runRecs = () => recommendationsBench({ db, base, app, tokens, productIds });
-    // BENCH_ONLY=recommendations: that section alone, printed, docs untouched.
+    // BENCH_ONLY=recommendations: that section alone.
     if (process.env.BENCH_ONLY === 'recommendations') {
-      console.log((await runRecs()).markdown);
+      await onlySection('recommendations', runRecs);
       await app.close();
       return;
     }
     const runUssd = () => ussdBench({ db, base, token: env.USSD_CALLBACK_TOKEN });
-    // BENCH_ONLY=ussd: the USSD section alone, printed, docs untouched.
+    // BENCH_ONLY=ussd: the USSD section alone.
     if (process.env.BENCH_ONLY === 'ussd') {
-      console.log((await runUssd()).markdown);
+      await onlySection('ussd', runUssd);
       await app.close();
       return;
     }
@@ -269,21 +297,21 @@ async function main() {
         rows: Array<{ server_version: string }>;
       }
     ).rows[0]!;
-    const doc = `# Benchmarks
-
-Produced by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL ${pgVersion.server_version}, client and server on one machine over loopback.
+    const stamp = runStamp('a full `npm run bench`', fullRunLoadBefore, loadavg()[0]!, cpus().length);
+    const sections: Record<string, string> = {
+      header: `Last full \`npm run bench\` (bench/run.ts): ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, load average (1 min) ${fullRunLoadBefore.toFixed(1)} before it; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL ${pgVersion.server_version}, client and server on one machine over loopback.
 Data: ${PRODUCTS} verified products (${PRODUCTS * 2} SKUs) from ${SELLERS} sellers in ${CATEGORIES} categories, 5 category promotions, one code, ${BUYERS} buyers each with a 4-line cart across 4 sellers.
 Latencies in milliseconds, measured by the client; every figure is one run (expect ±10–20 % between runs on a shared machine).
 Absolute figures move with the host: on machines of this same kind the raw SQL baselines have differed by 2× from one day to the
-next, so compare each path with the raw SQL measured in the same run, not with another day's figures.
-
-## Hot read paths over HTTP
+next, so compare each path with the raw SQL measured in the same run, not with another day's figures.`,
+      'hot-reads': `## Hot read paths over HTTP
 
 | path | concurrency | req/s | p50 | p95 | p99 | errors |
 | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
-## Listing: HTTP against its own raw SQL
+${stamp}`,
+      'listing-ratio': `## Listing: HTTP against its own raw SQL
 
 The same listing query sent straight through \`pg\` (prepared, no HTTP, no framework) is the ceiling the API can approach.
 
@@ -296,18 +324,17 @@ EXISTS per row, fetches verified images for the page (a second query), and seria
 The cart preview is several queries (cart, lines, SKUs with categories, candidate promotions, burn usage, code) plus the pure pricing
 engine; checkout reuses it inside its transaction, so its cost matters there too.
 
-${readsSection.markdown}
-
-${checkoutSection.markdown}
-${assignmentSection.markdown}
-${ussdSection.markdown}
-${recsSection.markdown}
-
-${notificationsSection.markdown}
-
-${startupSection?.markdown ?? ''}
-${analyticsSection.markdown}
-## How far from the targets, and why
+${stamp}`,
+      reads: `${readsSection.markdown.trim()}\n\n${stamp}`,
+      checkout: `${checkoutSection.markdown.trim()}\n\n${stamp}`,
+      assignment: `${assignmentSection.markdown.trim()}\n\n${stamp}`,
+      ussd: `${ussdSection.markdown.trim()}\n\n${stamp}`,
+      recommendations: `${recsSection.markdown.trim()}\n\n${stamp}`,
+      notifications: `${notificationsSection.markdown.trim()}\n\n${stamp}`,
+      ...(startupSection ? { startup: `${startupSection.markdown.trim()}\n\n${stamp}` } : {}),
+      analytics: `${analyticsSection.markdown.trim()}\n\n${stamp}`,
+      // The figures of the checkout targets; the history of what changed is hand-written below it in the doc.
+      'checkout-targets': `## How far from the targets, and why
 
 Issue 4 asks, at 32 concurrent buyers, for checkout at least 0.5× of its own raw SQL with p99 under 50 ms. This run measured
 **${at32.ratio.toFixed(2)}×** with p99 **${at32.p99.toFixed(0)} ms**: ${at32.ratio >= 0.5 ? 'the ratio target is met' : 'the ratio target is not met'}${at32.p99 < 50 ? ' and so is the p99 target.' : ', the p99 target is not.'}
@@ -331,32 +358,9 @@ than 640 checkouts/s. The checkout's own SQL, replayed with no HTTP and no frame
 ${at32.rawP50.toFixed(0)} ms and p99 ${at32.rawP99.toFixed(0)} ms at 32 clients: on this machine the SQL alone does not meet the target, so no server in front of it
 can. The issue's reference figure (3,700 tx/s raw) is for the minimal shape on a faster day of this kind of machine.
 
-**What changed since the first measurement** (0.12× of the stand-in, p99 493 ms). A CPU profile of the server, PostgreSQL's own
-statement log and per-statement timings of the replay showed where a checkout's time went, and each finding was fixed where it was:
-- *A hot row.* Every checkout using a popular promotion queued on that promotion's row from its budget update to its commit: in
-  the replay at 32 clients that one statement took 56 % of all statement time (p99 102 ms). The budget is now split over 16
-  slices and a checkout spends from a free one without waiting (architecture note 22): the statement's share fell to about 13 %
-  (p99 11 ms) and the API's p99 at 32 buyers from 290–470 ms to 140–260 ms in trial runs on the same day.
-- *Round trips.* A checkout sent 26 statements; it now sends 11 (one more per extra promotion): session, address, \`begin\`, the
-  idempotency claim (its answer written with it), the cart's lock, its lines (read after the lock, never in the same statement:
-  architecture note 21), the SKUs with the seller check (locked as they are read), the candidate promotions, **one** statement
-  for every write (stock, checkout, orders with snapshots, lines, timeline, jobs, audit, burn rows, emptied cart: data-modifying
-  CTEs fed by JSON parameters, \`src/db/batch.ts\`), each promotion's budget, \`commit\`.
-- *Query building.* Building a Drizzle query cost this CPU more than PostgreSQL spent running it (130–220 µs each). The checkout's
-  statements are now prepared once: written by hand where they are the module's own rule, compiled once from the Drizzle query
-  where the rule is shared (the seller check), and named, so PostgreSQL parses them once per connection.
-- *Planning.* PostgreSQL re-planned the SKU read on every checkout (1.1 ms, more than running it). It is now an IN list of exactly
-  as many SKUs, whose seller check runs row by row (\`offset 0\`), so a kept plan is as good as a fresh one.
-- *A scan.* The stock update joined a JSON record set that the planner guessed at 100 rows, so it scanned every variant; it now
-  takes two arrays through \`unnest\` and uses the primary key.
-- *The load generator* ran in the server's process and used \`fetch\`; the server is now \`src/server.ts\` in its own process and
-  the load comes over \`node:http\` keep-alive connections (half fetch's CPU on the shared cores).
-
-**Next:** less CPU per checkout in the server: read the session and the address in one round trip, and measure what validating
-the reply (every order with its snapshot) through its schema costs.
-`;
-    writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), doc);
-    console.log(doc);
+${stamp}`,
+    };
+    updateDoc(sections);
   } finally {
     await stopServer();
     await handle.close();

@@ -1,4 +1,3 @@
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/client.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
@@ -17,23 +16,20 @@ async function main() {
     }
     throw err;
   }
-  const handle = await openDatabase(config);
+  // The database opens (PGlite: reading its WASM and data folder, compiled off the main thread)
+  // while the application's modules load, instead of after them: start-up is the longer of the two,
+  // not their sum. Marked handled here so a refusal (a locked DATA_DIR) is reported once, below.
+  const opening = openDatabase(config);
+  opening.catch(() => {});
+  const { buildApp } = await import('./app.js');
+  const handle = await opening;
   await handle.migrate();
   const app = await buildApp({ db: handle.db, config });
   if (config.otpSecretGenerated) {
     app.log.warn('OTP_HASH_SECRET is not set: using a per-process secret (codes in flight end at restart)');
   }
 
-  // Embedded default: the same job worker runs inside the API process (npm run worker runs it apart).
-  const stopWorker = config.EMBEDDED_WORKER
-    ? app.services.jobs.start({
-        intervalMs: config.WORKER_INTERVAL_MS,
-        concurrency: handle.kind === 'postgres' ? config.WORKER_CONCURRENCY : 1,
-        batchSize: config.WORKER_BATCH_SIZE,
-      })
-    : async () => {};
-  if (config.EMBEDDED_WORKER) await app.services.startSchedules();
-
+  let stopWorker = async () => {};
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -58,6 +54,17 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ host: config.HOST, port: config.PORT });
+  // Embedded default: the same job worker runs inside the API process (npm run worker runs it apart).
+  // It starts once the API listens: requests never wait for it (jobs are picked up from the table
+  // whenever it starts), so its first claim and the schedules are not part of start-up.
+  if (config.EMBEDDED_WORKER && !closing) {
+    stopWorker = app.services.jobs.start({
+      intervalMs: config.WORKER_INTERVAL_MS,
+      concurrency: handle.kind === 'postgres' ? config.WORKER_CONCURRENCY : 1,
+      batchSize: config.WORKER_BATCH_SIZE,
+    });
+    await app.services.startSchedules();
+  }
   const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
   const db = handle.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL (DATABASE_URL)';
   console.log(
