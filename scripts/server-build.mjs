@@ -6,7 +6,7 @@
 // Written by `npm install` (postinstall) and again by `npm start` whenever a source it was built
 // from changed since (the manifest beside it records each input's size and modification time), so
 // an edit is always what runs. Plain JavaScript: it runs before anything can transpile TypeScript.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,6 +76,7 @@ export function readManifest() {
 
 /** Why dist/server.mjs must be rebuilt before it runs, or null when it is current. */
 export function currentStaleReason() {
+  if (!existsSync(BUNDLE)) return 'dist/server.mjs is missing';
   return staleReason(readManifest(), statFile);
 }
 
@@ -110,6 +111,7 @@ const importMetaUrlPlugin = {
  */
 export async function buildServer() {
   const started = performance.now();
+  const wallStart = Date.now();
   const esbuild = await import('esbuild');
   const suffix = `.${process.pid}.tmp`;
   mkdirSync(OUT_DIR, { recursive: true });
@@ -151,6 +153,9 @@ export async function buildServer() {
   );
   writeFileSync(BUNDLE + suffix, code);
   renameSync(BUNDLE + suffix, BUNDLE);
+  // A source saved while esbuild ran may not be in this bundle: recording its new time would call
+  // the bundle current. Without a new manifest the next start sees the change and builds again.
+  if (files.some((f) => f.mtimeMs >= wallStart)) return { ms: performance.now() - started };
   writeFileSync(MANIFEST + suffix, JSON.stringify({ format: FORMAT, entry: ENTRY, files }, null, 1));
   renameSync(MANIFEST + suffix, MANIFEST);
   return { ms: performance.now() - started };

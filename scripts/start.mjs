@@ -25,8 +25,9 @@ if (process.env.KKOO_START_TSX === '1') {
       const errors =
         /** @type {{ errors?: Array<{ text: string, location?: { file: string, line: number } }> }} */ (err)
           .errors;
-      if (errors?.length) {
-        // A compile error in the sources: tsx would stop on it too; show it and stop.
+      if (errors?.some((e) => e.location)) {
+        // A compile error in the sources: tsx would stop on it too; show it and stop. An error
+        // without a place (dist/ not writable, say) is not the sources' fault: run them through tsx.
         for (const e of errors)
           console.error(`${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
         process.exit(1);

@@ -60,7 +60,11 @@ export function createRecommendationFacts(deps: { db: Database; sellerVisible: S
      * a subquery (column id), newest first (the cold-start fallback; its order is the rank).
      */
     newestSellableSql(categoryIds: SQL, now: Placeholder, limit: number): SQL {
-      return sql`select ${products.id} as id from ${products}
+      // The rank is computed here, in the order the page is cut: an outer row_number() over () would
+      // count in whatever order the rows happen to come back.
+      return sql`select ${products.id} as id,
+          row_number() over (order by ${products.verifiedAt} desc, ${products.id} desc) as rank
+        from ${products}
         where ${sellable(now)} and (not exists (${categoryIds}) or ${products.categoryId} in (${categoryIds}))
         order by ${products.verifiedAt} desc, ${products.id} desc limit ${sql.raw(String(Math.trunc(limit)))}`;
     },

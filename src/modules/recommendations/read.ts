@@ -152,7 +152,7 @@ export function createReader(deps: {
     const zone = sql`${ph('zone')}::text`;
     const parts: SQL[] = [];
     if (shape.context === 'fallback')
-      parts.push(sql`select 'category_fallback', n.id, null, (row_number() over ())::float8, null, null, null, null
+      parts.push(sql`select 'category_fallback', n.id, null, n.rank::float8, null, null, null, null
         from (${deps.catalog.newestSellableSql(sql`select id from cats`, now, pool)}) n`);
     if (want('bought_together'))
       parts.push(sql`select 'bought_together', t.other_product_id, t.anchor_product_id, t.together,
