@@ -149,6 +149,7 @@ describe('OpenAPI document', () => {
       ['post', '/api/v1/admin/brands', { body: true }],
       ['post', '/api/v1/admin/brands/{id}/verify', { params: true, body: true }],
       ['post', '/api/v1/admin/brands/{id}/reject', { params: true, body: true }],
+      ['patch', '/api/v1/admin/brands/{id}', { params: true, body: true }],
       ['post', '/api/v1/admin/categories', { body: true }],
       ['patch', '/api/v1/admin/categories/{id}', { params: true, body: true }],
       ['get', '/api/v1/admin/products', { query: true }],
