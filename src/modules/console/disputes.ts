@@ -1,7 +1,9 @@
 // Disputes: the open ones (oldest first) and the resolved; one dispute with both sides' evidence
 // side by side, resolved by the orders service (full refund, partial refund of an amount, or
 // release to the seller) with a note and whose fault it was. A refund above the four-eyes amount
-// waits for a second admin (the approvals queue) instead of running.
+// waits for a second admin (the approvals queue) instead of running. The GPS the order's own records
+// hold sits on the side it belongs to: the delivery address on the buyer's, where the seller or rider
+// said they delivered (or failed to) on theirs, each with its distance from the address.
 import type { FastifyInstance } from 'fastify';
 import { AppError, unprocessable } from '../../shared/errors.js';
 import { DISPUTE_FAULTS, DISPUTE_RESOLUTIONS } from '../orders/index.js';
@@ -18,6 +20,7 @@ import {
 import { adminOf } from './guard.js';
 import { type Html, html } from './html.js';
 import { age, csrfField, darTime, money, page, table } from './layout.js';
+import { metresApart, metresText, placeCell, pointOf } from './places.js';
 import type { ConsoleDeps } from './ports.js';
 
 export function disputeRoutes(app: FastifyInstance, deps: ConsoleDeps) {
@@ -41,13 +44,31 @@ ${table(['Reason', 'Status', 'Opened', 'Waiting', 'Order'], rows, 'No disputes.'
   app.get('/disputes/:id', hide, async (request, reply) => {
     const admin = adminOf(request);
     const { dispute: d, evidence } = await orders.disputeOf(idParam(request));
-    const { order: o } = await orders.view(d.orderId, { userId: admin.userId, role: 'admin' });
+    const { order: o, timeline } = await orders.view(d.orderId, { userId: admin.userId, role: 'admin' });
     const side = (rows: typeof evidence): Html =>
       rows.length
         ? html`${rows.map((e) => html`<figure class="media"><img src="/admin/media/${e.mediaId}" alt="Evidence photo"><figcaption>${e.note ?? ''} <span class="muted">${darTime(e.createdAt)}</span></figcaption></figure>`)}`
         : html`<p class="empty">No photos.</p>`;
     const buyerSide = evidence.filter((e) => e.addedBy === d.buyerId);
     const otherSide = evidence.filter((e) => e.addedBy !== d.buyerId);
+    const address = o.snapshot.delivery_address;
+    const home = pointOf(address.location?.lat, address.location?.lng);
+    // The seller's or rider's steps that carry a GPS point (deliver, a failed attempt, the return);
+    // the deliver step is listed even without one, so a missing proof location shows as missing.
+    const fieldSteps = timeline.filter(
+      (e) =>
+        (e.actorRole === 'seller' || e.actorRole === 'rider') &&
+        (e.event === 'deliver' || pointOf(e.latitude, e.longitude)),
+    );
+    const stepRows = fieldSteps.map((e) => {
+      const at = pointOf(e.latitude, e.longitude);
+      const apart = metresApart(at, home);
+      return html`<tr data-event="${e.event}"><td>${e.event.replaceAll('_', ' ')} (${e.actorRole})</td><td>${darTime(e.createdAt)}</td><td>${placeCell(at)}</td><td class="num">${apart === null ? '—' : html`<span class="distance">${metresText(apart)}</span> from the address`}</td></tr>`;
+    });
+    const whereDelivered = stepRows.length
+      ? html`<table class="places"><thead><tr><th>Step</th><th>When</th><th>Where</th><th>Distance</th></tr></thead><tbody>${stepRows}</tbody></table>`
+      : html`<p class="empty">Delivery proof: <span class="muted">no location recorded</span></p>`;
+    const whereAddress = html`<p class="address">Delivery address: ${address.label}, ${address.ward}${address.street ? html`, ${address.street}` : ''} (${address.landmark}) — ${placeCell(home)}</p>`;
     const paid = o.finalAmount + o.deliveryFee;
     const waiting = d.status === 'open' ? await deps.approvals.openFor('dispute_refund', d.id) : null;
     const resolveForm = waiting
@@ -67,8 +88,8 @@ ${table(['Reason', 'Status', 'Opened', 'Waiting', 'Order'], rows, 'No disputes.'
 <tr><th>Opened</th><td>${darTime(d.openedAt)}</td></tr>
 </tbody></table>
 <div class="side-by-side">
-<section><h2>Buyer</h2><p class="statement">${d.reason}: ${d.description}</p>${side(buyerSide)}</section>
-<section><h2>Seller / rider</h2>${side(otherSide)}</section>
+<section><h2>Buyer</h2><p class="statement">${d.reason}: ${d.description}</p>${whereAddress}${side(buyerSide)}</section>
+<section><h2>Seller / rider</h2>${whereDelivered}${side(otherSide)}</section>
 </div>
 ${resolveForm}`;
     return reply.type('text/html').send(page('Dispute', admin, body, flashOf(request)).value);
