@@ -9,7 +9,6 @@ import {
   verifiedProduct,
   verifiedSeller,
 } from '../../../test/support/fixtures.js';
-import { csv, HEADER } from '../payments/statement.fixtures.js';
 import { STATEMENT_MAX_BYTES } from './money-statement.js';
 
 // Money: a provider statement uploaded on the console runs the cli's parse + reconcile and shows the
@@ -42,6 +41,35 @@ beforeAll(async () => {
   sku = p.skuIds[0]!;
 });
 afterAll(() => t.close());
+
+// M-Pesa's statement columns (docs/statement-format.md); built here, since a test reaches another
+// module only through its index (the payments tests' statement.fixtures.ts is theirs).
+const HEADER =
+  'Receipt No.,Completion Time,Initiation Time,Details,Transaction Status,Paid In,Withdrawn,Balance,Balance Confirmed,Reason Type,Other Party Info,Linked Transaction ID,A/C No.,Currency';
+const shillings = (minor: number) =>
+  `${Math.trunc(minor / 100).toLocaleString('en-US')}.${String(minor % 100).padStart(2, '0')}`;
+/** One completed money-in row at a Dar es Salaam local time (UTC+3). */
+function csv(r: { receipt: string; at: Date; paidIn: number; other?: string }) {
+  const at = new Date(r.at.getTime() + 3 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+  const other = r.other ?? '255754123456 - JUMA';
+  const line = [
+    r.receipt,
+    at,
+    at,
+    'Customer Payment',
+    'Completed',
+    `"${shillings(r.paidIn)}"`,
+    '',
+    '"1,000,000.00"',
+    'true',
+    'Pay Bill Online',
+    other,
+    '',
+    '',
+    'TZS',
+  ];
+  return `${HEADER}\r\n${line.join(',')}`;
+}
 
 const api = (method: 'GET' | 'POST', url: string, auth: object, payload?: object, headers: object = {}) =>
   t.app.inject({ method, url, headers: { ...auth, ...headers }, ...(payload ? { payload } : {}) });
