@@ -3,6 +3,7 @@
 // requests also need the session's CSRF token.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../shared/errors.js';
+import { constantTimeEqual } from '../../shared/secrets.js';
 import { effectiveStatus } from '../identity/index.js';
 import type { ConsoleDeps } from './ports.js';
 import type { ConsoleSessions } from './sessions.js';
@@ -20,6 +21,14 @@ export interface ConsoleAdmin {
 declare module 'fastify' {
   interface FastifyRequest {
     consoleAdmin: ConsoleAdmin | null;
+  }
+  interface FastifyContextConfig {
+    /**
+     * A console upload: its multipart body is not parsed before the guard, so the route itself
+     * checks the CSRF token, which must be the form's first field (checkMultipartCsrf), before
+     * it reads anything else.
+     */
+    consoleMultipart?: boolean;
   }
 }
 
@@ -40,6 +49,25 @@ export function adminOf(request: FastifyRequest): ConsoleAdmin {
 }
 
 export const forbidden = (detail: string) => new AppError('FORBIDDEN_ROLE', 403, detail);
+
+export const csrfRefused = () =>
+  new AppError(
+    'CSRF_INVALID',
+    403,
+    'The form is stale or was not sent by the console; reload and try again.',
+  );
+
+/**
+ * The CSRF check of a multipart form (see FastifyContextConfig.consoleMultipart): the first part
+ * must be the `_csrf` field holding this session's token, so nothing after it is read otherwise.
+ */
+export function checkMultipartCsrf(
+  admin: ConsoleAdmin,
+  first: { type: string; fieldname: string; value?: unknown } | undefined,
+): void {
+  const given = first?.type === 'field' && first.fieldname === '_csrf' ? first.value : undefined;
+  if (typeof given !== 'string' || !constantTimeEqual(given, admin.csrf)) throw csrfRefused();
+}
 
 export function consoleGuard(deps: ConsoleDeps, sessions: ConsoleSessions) {
   const { identity, settings } = deps;
@@ -63,15 +91,12 @@ export function consoleGuard(deps: ConsoleDeps, sessions: ConsoleSessions) {
       throw new AppError('ACCOUNT_DISABLED', 403, 'This account is disabled; its console session has ended.');
     }
     if (!user.roles.includes('admin')) throw forbidden('The console is for admins.');
-    if (request.method === 'POST') {
+    // A multipart post reaches its route only when the route opted in and checks the token itself.
+    const deferred = request.routeOptions.config.consoleMultipart === true && request.isMultipart();
+    if (request.method === 'POST' && !deferred) {
       const body = request.body as Record<string, unknown> | undefined;
       const given = body?._csrf ?? request.headers['x-csrf-token'];
-      if (!sessions.checkCsrf(found.sessionId, given))
-        throw new AppError(
-          'CSRF_INVALID',
-          403,
-          'The form is stale or was not sent by the console; reload and try again.',
-        );
+      if (!sessions.checkCsrf(found.sessionId, given)) throw csrfRefused();
     }
     request.consoleAdmin = {
       userId: user.id,

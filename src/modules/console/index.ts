@@ -25,6 +25,7 @@ import { messageRoutes } from './messages.js';
 import { moneyRoutes } from './money.js';
 import { moneyFeedRoutes } from './money-feeds.js';
 import { moneyLedgerRoutes } from './money-ledger.js';
+import { moneyStatementRoutes } from './money-statement.js';
 import { orderRoutes } from './orders.js';
 import { peopleRoutes } from './people.js';
 import type { ConsoleDeps } from './ports.js';
@@ -131,6 +132,7 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       moneyRoutes(secured, deps);
       moneyFeedRoutes(secured, deps);
       moneyLedgerRoutes(secured, deps);
+      moneyStatementRoutes(secured, deps);
       approvalRoutes(secured, deps);
       peopleRoutes(secured, deps, sessions);
       riderScorecardRoutes(secured, deps);

@@ -38,7 +38,7 @@ export function moneyRoutes(app: FastifyInstance, deps: ConsoleDeps) {
               : (d.resultMessage ?? '')
         }</td></tr>`,
     );
-    const body = html`<p><a href="/admin/money?kind=payout">Payouts</a> · <a href="/admin/money?kind=refund">Refunds</a> · <a href="/admin/money?kind=${kind}&status=failed">Failed only</a> · <a href="/admin/money/collections">Collections</a> · <a href="/admin/money/callbacks">Provider callbacks</a> · <a href="/admin/money/ledger">Ledger by account</a></p>
+    const body = html`<p><a href="/admin/money?kind=payout">Payouts</a> · <a href="/admin/money?kind=refund">Refunds</a> · <a href="/admin/money?kind=${kind}&status=failed">Failed only</a> · <a href="/admin/money/collections">Collections</a> · <a href="/admin/money/callbacks">Provider callbacks</a> · <a href="/admin/money/ledger">Ledger by account</a> · <a href="/admin/money/statement">Import a provider statement</a></p>
 <h2>Ledger reconcile</h2>${problems.length ? html`<ul class="error">${problems.map((p) => html`<li>${p}</li>`)}</ul>` : html`<p class="reconcile-ok">The ledger reconciles: no problems found.</p>`}
 <h2>Pay now</h2>
 <form method="post" action="/admin/money/payouts" class="card stack">${csrfField(admin.csrf)}

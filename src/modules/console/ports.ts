@@ -62,8 +62,9 @@ export interface ConsoleDeps {
   approvals: ConsoleApprovals;
   /** every money command, gated by four eyes (the admin API passes the same gate) */
   fourEyes: FourEyes;
-  audit: Pick<AuditService, 'list'>;
-  ledger: Pick<LedgerService, 'transfersOf' | 'accountTransfers' | 'balance'>;
+  /** list for the screens; record for the console's own reads that import data (statement.reconciled) */
+  audit: Pick<AuditService, 'list' | 'record'>;
+  ledger: Pick<LedgerService, 'transfersOf' | 'accountTransfers' | 'balance' | 'movementsOf'>;
   /** The orders module's admin search (a read). */
   searchOrders: (q: Parameters<typeof searchOrders>[1]) => ReturnType<typeof searchOrders>;
   /** zones (with their cells, for the map), fees and service hours for the Logistics screen, and their changes */
