@@ -183,7 +183,7 @@ describe('the statement import on the Money screen', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({
       reason: 'monthly statement check',
-      data: { provider: 'simulator', rows: 1, providerOnly: 0, ledgerOnly: 0, mismatches: 0, clean: true },
+      data: { provider: 'simulator', rows: 1, inserted: 1, conflicts: 0 },
     });
   });
 

@@ -124,6 +124,23 @@ ${reasonField()}
           ids: deps.ids,
           invariants: () => deps.orders.service.reconcile(),
           ledgerMovements: (ids) => deps.ledger.movementsOf(ids),
+          // The rows stored and the admin's audit row commit together, or neither does.
+          onImported: (tx, imported) =>
+            deps.audit.record(tx, {
+              actorUserId: admin.userId,
+              action: 'statement.reconciled',
+              targetType: 'payment_statement_import',
+              targetId: imported.importId,
+              reason: form.reason,
+              data: {
+                provider: form.provider,
+                from: form.from ?? null,
+                to: form.to ?? null,
+                rows: imported.rows,
+                inserted: imported.inserted,
+                conflicts: imported.conflicts.length,
+              },
+            }),
         },
         {
           provider: form.provider,
@@ -138,25 +155,6 @@ ${reasonField()}
       throw err;
     }
     const t = report.totals;
-    await deps.audit.record(deps.db, {
-      actorUserId: admin.userId,
-      action: 'statement.reconciled',
-      targetType: 'payment_statement_import',
-      targetId: report.import.importId,
-      reason: form.reason,
-      data: {
-        provider: report.provider,
-        from: report.period.from,
-        to: report.period.to,
-        rows: report.import.rows,
-        inserted: report.import.inserted,
-        conflicts: report.import.conflicts.length,
-        providerOnly: t.providerOnly.count,
-        ledgerOnly: t.ledgerOnly.count,
-        mismatches: t.mismatches.count,
-        clean: report.clean,
-      },
-    });
 
     const days = report.days.map((d) => {
       const lists = d.providerOnly.length + d.ledgerOnly.length + d.mismatches.length;

@@ -56,6 +56,8 @@ export interface StatementDeps {
   invariants: () => Promise<string[]>;
   /** the ledger transfers of these payment records (ledger.movementsOf) */
   ledgerMovements: (paymentIds: string[]) => Promise<LedgerMovement[]>;
+  /** run inside the import's own transaction (the console writes its audit row there) */
+  onImported?: (tx: Database, imported: ImportResult) => Promise<void>;
 }
 
 const CHUNK = 1000;
@@ -67,7 +69,7 @@ export const chunks = <T>(xs: readonly T[]) => {
 
 /** Store the rows, once per (provider, receipt); a row that differs from the stored one is reported. */
 export async function importStatement(
-  deps: Pick<StatementDeps, 'db' | 'clock' | 'ids'>,
+  deps: Pick<StatementDeps, 'db' | 'clock' | 'ids' | 'onImported'>,
   provider: string,
   lines: readonly StatementLine[],
 ): Promise<ImportResult> {
@@ -143,13 +145,15 @@ export async function importStatement(
         });
       }
     }
-    return {
+    const result: ImportResult = {
       importId,
       rows: lines.length,
       inserted: inserted.size,
       alreadyImported: lines.length - inserted.size,
       conflicts,
     };
+    await deps.onImported?.(tx, result);
+    return result;
   });
 }
 
