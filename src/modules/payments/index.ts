@@ -8,10 +8,12 @@ import type { AuditService } from '../audit/index.js';
 import type { JobHandlers } from '../jobs/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { OrderJobs } from '../orders/index.js';
+import { adminPaymentRoutes } from './admin-routes.js';
+import type { PaymentsFourEyes } from './dto.js';
 import type { PaymentJobQueue, PaymentJobs } from './jobs.js';
 import type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 import { isFailedProviderCall } from './provider-outcomes.js';
-import { adminPaymentRoutes, type PaymentsFourEyes, paymentRoutes } from './routes.js';
+import { paymentRoutes } from './routes.js';
 import { paymentProviderCalls } from './schema.js';
 import { type CheckoutPort, createPaymentsService, type PayoutDestinationPort } from './service.js';
 import type { PaymentsSettings } from './settings.js';
@@ -19,6 +21,7 @@ import { createSimulatorProvider, type SimulatorCallback } from './simulator.js'
 
 export { moneyAttention } from './attention.js';
 export { createDarajaProvider, type DarajaConfig } from './daraja.js';
+export type { PaymentsFourEyes } from './dto.js';
 export { type PaymentJobs, paymentJobs } from './jobs.js';
 export {
   CALLBACK_VERDICTS,
@@ -30,7 +33,6 @@ export {
 export type { PaymentProvider, ProviderCallRecorder, ProviderResult } from './port.js';
 export { type ProviderEnv, providerFromEnv } from './provider-choice.js';
 export { isFailedProviderCall, providerCallOutcomes } from './provider-outcomes.js';
-export type { PaymentsFourEyes } from './routes.js';
 export type { CheckoutPort, Collection, Disbursement, PaymentsService } from './service.js';
 export type { PaymentsSettings } from './settings.js';
 // The provider statement reconciler, for the cli's `reconcile-statement`.
